@@ -1,0 +1,49 @@
+# The two commands a newcomer needs (see README):
+#   make demo   runs the main job
+#   make test   installs everything the tests need, lints, and runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NPM_DIR := tests/npm
+
+.PHONY: demo test setup setup-python setup-npm lint pytest bench clean
+
+demo: setup-python
+	$(BIN)/symphony-bot registry validate symphony-registry.json
+
+test: setup lint pytest
+
+setup: setup-python setup-npm
+
+setup-python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Pinned npm packages the tests use: GitHub's OpenAPI description and GraphQL schema, recorded fixtures,
+# webhook payloads, and the real agent CLIs. `npm ci` installs exactly what package-lock.json says.
+setup-npm: $(NPM_DIR)/node_modules/.installed
+$(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup-python
+	$(BIN)/ruff check symphony_bot tests bench
+	$(BIN)/ruff format --check symphony_bot tests bench
+	$(BIN)/mypy
+	$(BIN)/zizmor --offline --no-progress .github/workflows $(wildcard action.yml)
+	$(BIN)/actionlint -no-color
+	@if [ -f Dockerfile ]; then $(BIN)/hadolint --no-color Dockerfile; fi
+	$(BIN)/check-jsonschema --check-metaschema schemas/*.schema.json
+
+pytest: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(NPM_DIR)/node_modules

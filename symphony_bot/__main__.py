@@ -1,0 +1,3 @@
+from symphony_bot.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Agent adapters: one module per agent CLI. Only this package starts agent processes."""

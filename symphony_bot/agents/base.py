@@ -1,0 +1,156 @@
+"""The contract between the Auto Run engine and the agent adapters.
+
+The engine knows only `Agent.run(TaskRequest, stop) -> AgentResult`. Each CLI adapter says how to start its
+CLI (`invocation`) and how to read what it printed (`parse`); starting, watching and killing the process is
+shared (`symphony_bot.agents.process`), and so is the environment allow-list
+(`symphony_bot.agents.environment`): no adapter inherits the caller's environment.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and cost of one task (never running totals: adapters turn cumulative reports into deltas)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+    # True when cost_usd comes from our price table rather than the CLI's own figure.
+    cost_is_estimate: bool = False
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+            cost_is_estimate=self.cost_is_estimate or other.cost_is_estimate,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        """Tokens donated, as Maestro counts them: input + output (cache traffic excluded)."""
+        return self.input_tokens + self.output_tokens
+
+    def to_event(self) -> dict[str, Any]:
+        """Maestro's `usageStats` field names."""
+        return {
+            "inputTokens": self.input_tokens,
+            "outputTokens": self.output_tokens,
+            "cacheReadInputTokens": self.cache_read_tokens,
+            "cacheCreationInputTokens": self.cache_write_tokens,
+            "reasoningTokens": self.reasoning_tokens,
+            "totalCostUsd": round(self.cost_usd, 6),
+            "costIsEstimate": self.cost_is_estimate,
+        }
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """One agent run: do one task of one document."""
+
+    prompt: str
+    repo_dir: Path
+    document_path: Path
+    task_text: str
+    task_line: int  # 1-based line of the task in the document
+    # A private directory outside the repository for this run: the prompt file, the CLI's HOME and config.
+    scratch_dir: Path
+    model: str | None = None
+    task_timeout_s: float | None = None
+    inactivity_timeout_s: float | None = None
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    AGENT_ERROR = "agent_error"  # the CLI reported an error, exited non-zero, or printed nothing usable
+    RATE_LIMITED = "rate_limited"  # a quota / plan-limit / 429 notice: never a success
+    TIMEOUT = "timeout"  # wall-clock limit for the task reached; process group killed
+    INACTIVE = "inactive"  # no output for the inactivity limit; process group killed
+    CANCELLED = "cancelled"  # stop requested (SIGTERM/SIGINT); process group killed
+    NOT_FOUND = "not_found"  # the CLI's executable is not installed
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    outcome: Outcome
+    text: str = ""  # the agent's final answer
+    session_id: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    exit_code: int | None = None
+    error: str | None = None  # why it failed, in words a user can act on
+    elapsed_s: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return self.outcome is Outcome.OK
+
+
+OutputCallback = Callable[[str], None]
+
+
+class Agent(Protocol):
+    """What the engine needs from an agent."""
+
+    name: str
+
+    def run(
+        self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None
+    ) -> AgentResult: ...
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How to start one agent process. The prompt never travels as one giant argv element."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    stdin: bytes | None = None  # None: stdin is /dev/null
+
+
+@dataclass(frozen=True)
+class ParsedOutput:
+    """What an adapter read from the CLI's output."""
+
+    success: bool
+    text: str = ""
+    session_id: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    error: str | None = None
+    rate_limited: bool = False
+
+
+class CliAgent(ABC):
+    """An agent that is an executable: build the invocation, run it under watch, parse its output."""
+
+    name: str
+
+    @abstractmethod
+    def invocation(self, request: TaskRequest) -> Invocation:
+        """argv, environment (from the allow-list), cwd and stdin for this task."""
+
+    @abstractmethod
+    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
+        """Read the CLI's machine-readable output."""
+
+    def run(
+        self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None
+    ) -> AgentResult:
+        from symphony_bot.agents.process import run_agent_process
+
+        return run_agent_process(self, request, stop, on_output)

@@ -1,0 +1,1 @@
+"""The Auto Run engine: document model, prompts, the loop, events. Knows no GitHub and no git."""

@@ -1,0 +1,1 @@
+"""Click sub-commands, one module each; see symphony_bot.cli.COMMANDS."""

@@ -1,0 +1,1 @@
+"""A local GitHub-compatible server (REST + GraphQL), a git smart-HTTP remote and a scripted model server."""

@@ -1,0 +1,77 @@
+"""Suite-wide guards: no test may open a network connection outside the loopback range."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NPM_MODULES = REPO_ROOT / "tests" / "npm" / "node_modules"
+SHARED = REPO_ROOT.parent / "shared"
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach a host outside 127.0.0.0/8 and ::1."""
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    if not _is_loopback(address):
+        raise NetworkBlocked(f"tests may not reach {address!r}: only loopback is allowed")
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    if not _is_loopback(address):
+        raise NetworkBlocked(f"tests may not reach {address!r}: only loopback is allowed")
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_network() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    # Child processes (git, agent CLIs) get no proxy that could lead them out.
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        os.environ.pop(variable, None)
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def npm_modules() -> Path:
+    """The pinned npm packages (`make setup` installs them). Missing is a setup error, never a skip."""
+    if not (NPM_MODULES / ".installed").exists() and not NPM_MODULES.is_dir():
+        raise RuntimeError(f"{NPM_MODULES} is missing: run `make setup` (npm ci --prefix tests/npm)")
+    return NPM_MODULES
+
+
+@pytest.fixture(scope="session")
+def registry_history() -> Path:
+    """The real Maestro registry at each commit that changed it (../shared/data)."""
+    path = SHARED / "data" / "maestro-registry-history"
+    if not path.is_dir():
+        raise RuntimeError(f"{path} is missing: the shared/ folder must sit beside the checkout")
+    return path
