@@ -148,9 +148,7 @@ class CliAgent(ABC):
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         """Read the CLI's machine-readable output."""
 
-    def run(
-        self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None
-    ) -> AgentResult:
+    def run(self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None) -> AgentResult:
         from symphony_bot.agents.process import run_agent_process
 
         return run_agent_process(self, request, stop, on_output)

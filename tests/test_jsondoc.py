@@ -1,0 +1,104 @@
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from symphony_bot.jsondoc import (
+    CODE_BOM,
+    CODE_DUPLICATE_KEY,
+    CODE_INVALID_JSON,
+    CODE_NOT_UTF8,
+    CODE_TOO_LARGE,
+    Position,
+    find_duplicate_keys,
+    locate,
+    parse_json_bytes,
+    read_json_file,
+)
+
+TEXT = (
+    '{\n  "a": 1,\n  "list": [\n    {"k": "v"},\n    {"k": "w", "deep": {"x": [10, 20]}}\n  ],\n'
+    '  "s": "br{ace]\\"q"\n}\n'
+)
+
+
+def test_locate_points_members_at_their_key_and_elements_at_their_value() -> None:
+    found = locate(TEXT, [("a",), ("list", 1), ("list", 1, "deep", "x", 1), ("s",), ()])
+    assert found[("a",)] == Position(2, 3)
+    assert found[("list", 1)] == Position(5, 5)
+    assert found[("list", 1, "deep", "x", 1)] == Position(5, 35)
+    assert found[("s",)] == Position(7, 3)
+    assert found[()] == Position(1, 1)
+
+
+def test_locate_is_not_fooled_by_punctuation_inside_strings() -> None:
+    text = '{"a": "x, y: [z]", "b": 2}'
+    assert locate(text, [("b",)])[("b",)] == Position(1, 20)
+
+
+def test_duplicate_keys_are_reported_with_their_line() -> None:
+    document = parse_json_bytes(b'{"a": 1,\n "b": {"c": 2,\n "c": 3},\n "a": [1]}')
+    duplicates = [f for f in document.findings if f.code == CODE_DUPLICATE_KEY]
+    assert [(f.json_path, f.line) for f in duplicates] == [("$.b.c", 3), ("$.a", 4)]
+    assert find_duplicate_keys('{"a": {"a": 1}}') == []  # the same name at two levels is fine
+
+
+def test_invalid_json_names_line_and_column() -> None:
+    document = parse_json_bytes(b'{\n  "a": 1\n  "b": 2\n}')
+    assert document.data is None
+    [finding] = document.findings
+    assert (finding.code, finding.line, finding.column) == (CODE_INVALID_JSON, 3, 3)
+
+
+def test_bom_is_accepted_with_a_warning() -> None:
+    document = parse_json_bytes(b'\xef\xbb\xbf{"a": 1}')
+    assert document.data == {"a": 1}
+    assert [f.code for f in document.findings] == [CODE_BOM]
+
+
+def test_non_utf8_bytes_are_located() -> None:
+    document = parse_json_bytes(b'{"a":\n "caf\xe9"}')
+    assert document.data is None
+    [finding] = document.findings
+    assert (finding.code, finding.line, finding.column) == (CODE_NOT_UTF8, 2, 6)
+
+
+def test_deep_nesting_is_a_finding_not_a_crash() -> None:
+    document = parse_json_bytes(b"[" * 100_000 + b"]" * 100_000)
+    assert document.data is None
+    assert document.findings[0].code == CODE_INVALID_JSON
+
+
+def test_huge_files_are_refused_unread(tmp_path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:  # sparse: 50 MB on paper, nothing read
+        handle.truncate(50 * 1024 * 1024)
+    document = read_json_file(big)
+    assert document.data is None
+    assert document.findings[0].code == CODE_TOO_LARGE
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _paths(child, (*prefix, index))
+
+
+@given(json_values, st.booleans())
+def test_every_path_of_any_document_is_located(value, pretty) -> None:
+    text = json.dumps(value, indent=2 if pretty else None)
+    paths = list(_paths(value))
+    found = locate(text, paths)
+    assert set(found) == set(paths)
+    assert all(position.line >= 1 and position.column >= 1 for position in found.values())

@@ -1,0 +1,277 @@
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symphony_bot import registry
+from symphony_bot.findings import Severity
+from symphony_bot.registry import diff_registries, validate_bytes, validate_file
+
+NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+ENTRY = {
+    "slug": "octo/hello",
+    "name": "Hello",
+    "description": "A small project.",
+    "url": "https://github.com/octo/hello",
+    "category": "developer-tools",
+    "tags": ["python", "cli"],
+    "maintainer": {"name": "Octo Cat", "url": "https://github.com/octo"},
+    "isActive": True,
+    "featured": False,
+    "addedAt": "2026-01-02",
+}
+
+
+def registry_with(*entries, last_updated="2026-05-09T00:00:00Z"):
+    return {"schemaVersion": "1.0", "lastUpdated": last_updated, "repositories": list(entries)}
+
+
+def entry(**changes):
+    value = copy.deepcopy(ENTRY)
+    for key, new in changes.items():
+        if new is None:
+            value.pop(key, None)
+        else:
+            value[key] = new
+    return value
+
+
+def check(data, now=NOW):
+    return validate_bytes(json.dumps(data, indent=2).encode(), now=now)
+
+
+def codes(report):
+    return [(f.severity.value, f.code) for f in report.findings]
+
+
+def test_a_correct_registry_has_no_findings() -> None:
+    report = check(registry_with(entry(), entry(slug="octo/other", url="https://github.com/octo/other")))
+    assert report.valid
+    assert report.findings == []
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"slug": "not a slug"}, "schema-pattern"),
+        ({"description": "x" * 201}, "schema-max-length"),
+        ({"addedAt": "2025-13-45"}, "schema-format"),
+        ({"url": "https:// no"}, "schema-format"),
+        ({"isActive": "yes"}, "schema-type"),
+        ({"name": None}, "schema-required"),
+        ({"stars": 5}, "schema-additional-properties"),
+    ],
+)
+def test_schema_errors_carry_a_code_and_a_line(change, code) -> None:
+    report = check(registry_with(entry(**change)))
+    assert not report.valid
+    assert code in [f.code for f in report.findings]
+    assert all(f.line > 1 for f in report.findings)
+
+
+def test_last_updated_must_be_a_date_time() -> None:
+    report = check(registry_with(entry(), last_updated="yesterday"))
+    [finding] = report.findings
+    assert (finding.code, finding.json_path, finding.line) == ("schema-format", "$.lastUpdated", 3)
+
+
+def test_unknown_field_points_at_the_field() -> None:
+    report = check(registry_with(entry(stars=5)))
+    [finding] = report.findings
+    assert finding.json_path == "$.repositories[0].stars"
+    assert finding.message == 'unknown field "stars"'
+
+
+def test_duplicate_slug_is_case_insensitive() -> None:
+    report = check(registry_with(entry(), entry(slug="Octo/Hello", url="https://github.com/Octo/Hello")))
+    assert ("error", "duplicate-slug") in codes(report)
+    assert check(registry_with(entry(), entry(slug="octo/hello2", url="https://github.com/octo/hello2"))).valid
+
+
+def test_url_must_point_at_the_slug() -> None:
+    assert ("error", "url-mismatch") in codes(check(registry_with(entry(url="https://github.com/someone/else"))))
+    case_only = check(registry_with(entry(url="https://github.com/Octo/Hello")))
+    assert codes(case_only) == [("warning", "url-case-mismatch")]
+    assert case_only.valid
+    assert check(registry_with(entry(url="https://github.com/octo/hello/"))).findings == []
+
+
+def test_unknown_category_suggests_the_known_one() -> None:
+    report = check(registry_with(entry(category="Desktop")))
+    [finding] = report.findings
+    assert (finding.code, finding.hint) == ("unknown-category", "desktop")
+    assert "did you mean" in finding.message
+    [typo] = check(registry_with(entry(category="developer-tool"))).findings
+    assert typo.hint == "developer-tools"
+    [nonsense] = check(registry_with(entry(category="zzzzzz"))).findings
+    assert nonsense.hint is not None and nonsense.hint.startswith("one of: ai-ml")
+    assert check(registry_with(entry(category="desktop"))).valid
+
+
+def test_added_dates_are_checked_against_last_updated_and_today() -> None:
+    after = check(registry_with(entry(addedAt="2026-06-01")))
+    assert codes(after) == [("warning", "added-after-last-updated")]
+    future = check(registry_with(entry(addedAt="2027-01-01"), last_updated="2027-02-01T00:00:00Z"))
+    assert codes(future) == [("warning", "added-in-future")]
+    assert check(registry_with(entry(addedAt="2026-05-09"))).findings == []
+
+
+def test_tags_must_be_distinct_and_not_blank() -> None:
+    assert codes(check(registry_with(entry(tags=["cli", "CLI"])))) == [("warning", "duplicate-tag")]
+    assert codes(check(registry_with(entry(tags=["cli", "  "])))) == [("error", "blank-tag")]
+
+
+def test_maintainer_url_must_be_https() -> None:
+    report = check(registry_with(entry(maintainer={"name": "x", "url": "http://example.com"})))
+    assert codes(report) == [("error", "maintainer-url-not-https")]
+    assert check(registry_with(entry(maintainer={"name": "x"}))).valid
+
+
+def test_wrong_top_level_type_is_a_clear_error() -> None:
+    report = validate_bytes(b"[1, 2]")
+    assert codes(report) == [("error", "not-an-object")]
+    assert "not an array" in report.findings[0].message
+
+
+def test_every_file_of_the_real_registry_history(registry_history) -> None:
+    files = sorted(registry_history.glob("*.json"))
+    assert len(files) >= 10
+    for path in files:
+        report = validate_file(path, now=NOW)
+        if path.name == "2026-05-09-d741f471b.json":
+            assert not report.valid
+            errors = [f for f in report.findings if f.severity is Severity.ERROR]
+            assert [(f.code, f.hint, f.line, f.json_path) for f in errors] == [
+                ("unknown-category", "desktop", 115, "$.repositories[7].category")
+            ]
+            assert '"category": "Desktop"' in path.read_text().splitlines()[114]
+        else:
+            assert report.valid, (path.name, report.findings)
+        for finding in report.findings:
+            if finding.code == "url-case-mismatch":  # volvoxllc/volvox-bot vs VolvoxLLC: a warning only
+                assert finding.severity is Severity.WARNING
+                assert "volvox-bot" in finding.message
+
+
+def test_the_projects_own_registry_is_valid() -> None:
+    report = validate_file(REPO_ROOT / "symphony-registry.json", now=NOW)
+    assert report.valid
+    assert report.findings == []
+
+
+def test_start_up_fails_loudly_when_a_format_is_not_checked(monkeypatch) -> None:
+    class Lenient:
+        def __init__(self, schema, validate_formats):
+            pass
+
+        def is_valid(self, value):
+            return True
+
+    class FakeModule:
+        Draft202012Validator = Lenient
+
+    with pytest.raises(registry.FormatCheckerMissing, match='format "date"'):
+        registry._assert_format_checkers(FakeModule)
+
+
+def test_formats_are_really_checked() -> None:
+    for field, bad in (("addedAt", "2026-02-30"), ("url", "not a url")):
+        assert "schema-format" in [f.code for f in check(registry_with(entry(**{field: bad}))).findings]
+
+
+# --------------------------------------------------------------------------------------------- diff
+
+
+def test_diff_lists_added_removed_and_changed_fields() -> None:
+    other = entry(slug="octo/other", url="https://github.com/octo/other", name="Other")
+    third = entry(slug="octo/third", url="https://github.com/octo/third", name="Third")
+    base = registry_with(entry(), other)
+    head = registry_with(entry(description="Now bigger.", tags=["python"]), third, last_updated="2026-06-01T00:00:00Z")
+    result = diff_registries(base, head)
+    assert [e["slug"] for e in result.added] == ["octo/third"]
+    assert [e["slug"] for e in result.removed] == ["octo/other"]
+    [(slug, changes)] = result.changed
+    assert slug == "octo/hello"
+    assert [(c.field, c.before, c.after) for c in changes] == [
+        ("description", "A small project.", "Now bigger."),
+        ("tags", ["python", "cli"], ["python"]),
+    ]
+    assert [f.code for f in result.findings] == ["project-removed"]
+
+
+def test_diff_refuses_a_changed_slug() -> None:
+    base = registry_with(entry())
+    head = registry_with(
+        entry(slug="octo/renamed", url="https://github.com/octo/hello"), last_updated="2026-06-01T00:00:00Z"
+    )
+    text = json.dumps(head, indent=2)
+    result = diff_registries(base, head, text)
+    [finding] = [f for f in result.findings if f.severity is Severity.ERROR]
+    assert finding.code == "slug-changed"
+    assert "keep your slug" in (finding.hint or "")
+    assert finding.line == text.splitlines().index('      "slug": "octo/renamed",') + 1
+
+
+def test_diff_tells_removal_from_deactivation() -> None:
+    base = registry_with(entry())
+    inactive = diff_registries(base, registry_with(entry(isActive=False), last_updated="2026-06-01T00:00:00Z"))
+    assert [f.code for f in inactive.findings] == ["project-deactivated"]
+    removed = diff_registries(base, registry_with(last_updated="2026-06-01T00:00:00Z"))
+    assert [f.code for f in removed.findings] == ["project-removed"]
+    assert removed.findings[0].severity is Severity.NOTICE
+
+
+def test_diff_warns_when_last_updated_is_not_bumped() -> None:
+    base = registry_with(entry())
+    result = diff_registries(base, registry_with(entry(name="Renamed")))
+    assert [(f.severity.value, f.code) for f in result.findings] == [("warning", "last-updated-not-bumped")]
+    assert diff_registries(base, registry_with(entry())).findings == []  # nothing changed: nothing to bump
+
+
+# ----------------------------------------------------------------------------------- property tests
+
+mutations = st.sampled_from(
+    [
+        lambda e, v: e.update(slug=v),
+        lambda e, v: e.update(url=v),
+        lambda e, v: e.update(category=v),
+        lambda e, v: e.update(addedAt=v),
+        lambda e, v: e.update(tags=[v, v]),
+        lambda e, v: e.update(maintainer=v),
+        lambda e, v: e.update(isActive=v),
+        lambda e, v: e.pop("name", None),
+        lambda e, v: e.update({str(v): v}),
+    ]
+)
+values = st.one_of(st.text(max_size=30), st.integers(), st.none(), st.booleans(), st.lists(st.integers(), max_size=3))
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), mutations, values), max_size=6), st.booleans())
+def test_no_mutated_registry_crashes_and_every_finding_has_a_line(edits, top_level_garbage) -> None:
+    data = registry_with(
+        entry(),
+        entry(slug="a/b", url="https://github.com/a/b"),
+        entry(slug="c/d", url="https://github.com/c/d"),
+    )
+    for index, mutate, value in edits:
+        mutate(data["repositories"][index], value)
+    if top_level_garbage:
+        data["lastUpdated"] = edits[0][2] if edits else None
+    report = check(data)
+    for finding in report.findings:
+        assert finding.line >= 1 and finding.column >= 1
+        assert finding.code and finding.message
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_no_byte_string_crashes_the_validator(raw) -> None:
+    report = validate_bytes(b'{"repositories": [' + raw)
+    assert all(f.line >= 1 for f in report.findings)
