@@ -1,0 +1,416 @@
+"""The Auto Run engine: documents top to bottom, one fresh agent process per task, verified by re-reading.
+
+The agent ticks the box; the engine never does. After every run the engine re-reads the document and counts:
+progress is a newly checked box. Three runs in a row without progress stall the document and the engine moves
+on. A halt marker written by the agent stops everything; one already present refuses to start. Budgets, the
+per-task and inactivity timeouts, and stop requests end the run cleanly, always with a `complete` event.
+
+The engine knows no GitHub and no git: `contribution.py` subscribes to its events to commit and report.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest, Usage
+from symphony_bot.autorun import events
+from symphony_bot.autorun.document import Counts, DocumentState, count, parse
+from symphony_bot.autorun.prompt import task_prompt
+
+MAX_RUNS_WITHOUT_PROGRESS = 3
+SUMMARY_CHARS = 200
+RUNS_FOLDER = "runs"
+
+# Exit codes of `symphony-bot autorun` (documented in the README).
+EXIT_DONE = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_HALTED = 3
+EXIT_TASKS_LEFT = 4
+EXIT_BUDGET = 5
+
+
+class StopReason(StrEnum):
+    COMPLETED = "completed"  # no unchecked task left
+    NO_TASKS = "no_tasks"  # nothing to do from the start
+    HALTED = "halted"  # the agent wrote a halt marker
+    HALT_MARKER_PRESENT = "halt_marker_present"  # a marker was there before we started
+    TASKS_LEFT = "tasks_left"  # documents stalled, or the loop ended with open tasks
+    MAX_TASKS = "max_tasks"
+    MAX_COST = "max_cost"
+    MAX_MINUTES = "max_minutes"
+    TIMEOUT = "timeout"  # tasks left, and the stalls came from timeouts
+    CANCELLED = "cancelled"  # stop requested (signal)
+    AGENT_FAILED = "agent_failed"  # the agent cannot run at all (not installed, rate limited)
+    DOCUMENT_UNREADABLE = "document_unreadable"
+
+
+_EXIT_CODES = {
+    StopReason.COMPLETED: EXIT_DONE,
+    StopReason.NO_TASKS: EXIT_DONE,
+    StopReason.HALTED: EXIT_HALTED,
+    StopReason.HALT_MARKER_PRESENT: EXIT_HALTED,
+    StopReason.TASKS_LEFT: EXIT_TASKS_LEFT,
+    StopReason.CANCELLED: EXIT_TASKS_LEFT,
+    StopReason.MAX_TASKS: EXIT_BUDGET,
+    StopReason.MAX_COST: EXIT_BUDGET,
+    StopReason.MAX_MINUTES: EXIT_BUDGET,
+    StopReason.TIMEOUT: EXIT_BUDGET,
+    StopReason.AGENT_FAILED: EXIT_FAILURE,
+    StopReason.DOCUMENT_UNREADABLE: EXIT_FAILURE,
+}
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_tasks: int | None = None
+    max_cost_usd: float | None = None
+    max_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    repo_dir: Path
+    documents: tuple[Path, ...]  # in the order given; absolute paths inside repo_dir
+    scratch_dir: Path  # private, outside the repository: prompt files and the agents' HOME
+    model: str | None = None
+    task_timeout_s: float | None = None
+    inactivity_timeout_s: float | None = None
+    budget: Budget = Budget()
+    loop: bool = False
+    max_loops: int | None = None
+    reset_on_completion: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class RunSummary:
+    stop_reason: StopReason = StopReason.COMPLETED
+    tasks_completed: int = 0
+    tasks_remaining: int = 0
+    usage: Usage = field(default_factory=Usage)
+    elapsed_s: float = 0.0
+    halt_reason: str | None = None
+    stalled_documents: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT_CODES[self.stop_reason]
+
+    @property
+    def success(self) -> bool:
+        return self.exit_code == EXIT_DONE
+
+
+class _Stop(Exception):
+    def __init__(self, reason: StopReason) -> None:
+        self.reason = reason
+
+
+class Engine:
+    def __init__(
+        self,
+        agent: Agent,
+        options: RunOptions,
+        listeners: Iterable[events.Listener] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.agent = agent
+        self.options = options
+        self.listeners = list(listeners)
+        self.clock = clock
+        self._abort = threading.Event()  # kill the running agent now
+        self._stop_after_task = threading.Event()  # let the running task finish, then stop
+        self._summary = RunSummary()
+        self._started = 0.0
+        self._task_runs = 0
+        self._timeouts_stalled = False  # the stalls came from timeouts: exit as a timeout, not as a stall
+
+    # ------------------------------------------------------------------------------------------- control
+
+    def subscribe(self, listener: events.Listener) -> None:
+        self.listeners.append(listener)
+
+    def request_stop(self, abort: bool = True) -> None:
+        """Stop the run: `abort` kills the running agent; otherwise the current task finishes first."""
+        self._stop_after_task.set()
+        if abort:
+            self._abort.set()
+
+    def _emit(self, kind: str, **fields: Any) -> None:
+        event = events.make_event(kind, **fields)
+        for listener in self.listeners:
+            listener(event)
+
+    def _name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.options.repo_dir))
+        except ValueError:
+            return str(path)
+
+    # ----------------------------------------------------------------------------------------------- run
+
+    def run(self) -> RunSummary:
+        self._started = self.clock()
+        self._emit(
+            events.START,
+            documents=[self._name(d) for d in self.options.documents],
+            agent=getattr(self.agent, "name", "agent"),
+            repoDir=str(self.options.repo_dir),
+            dryRun=self.options.dry_run,
+        )
+        try:
+            states = self._prescan()
+            if self.options.dry_run:
+                self._preview(states)
+                return self._finish(StopReason.COMPLETED, dry_run=True, would_process=sum(s.unchecked for s in states))
+            self._run_passes()
+            return self._finish(self._final_reason())
+        except _Stop as stop:
+            return self._finish(stop.reason)
+
+    def _read(self, path: Path) -> Counts:
+        try:
+            return count(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError as error:
+            self._summary.error = f"cannot read {self._name(path)}: {error.strerror or error}"
+            self._emit(events.ERROR, code=events.DOCUMENT_UNREADABLE, message=self._summary.error)
+            raise _Stop(StopReason.DOCUMENT_UNREADABLE) from error
+
+    def _prescan(self) -> list[Counts]:
+        states = [self._read(path) for path in self.options.documents]
+        halted = next(((p, s.halt) for p, s in zip(self.options.documents, states, strict=True) if s.halt), None)
+        if sum(s.unchecked for s in states) == 0:
+            raise _Stop(StopReason.NO_TASKS)
+        if halted is not None:
+            path, halt = halted
+            assert halt is not None
+            self._summary.error = (
+                f"{self._name(path)} line {halt.line} already holds a halt marker ({halt.reason}); "
+                "remove the marker once the blocker is resolved, then run again"
+            )
+            self._summary.halt_reason = halt.reason
+            self._emit(events.ERROR, code=events.HALT_MARKER_PRESENT, message=self._summary.error)
+            raise _Stop(StopReason.HALT_MARKER_PRESENT)
+        return states
+
+    def _preview(self, states: list[Counts]) -> None:
+        for index, (path, counts) in enumerate(zip(self.options.documents, states, strict=True)):
+            if not counts.unchecked:
+                continue
+            state: DocumentState = parse(path.read_text(encoding="utf-8", errors="replace"))
+            name = self._name(path)
+            self._emit(events.DOCUMENT_START, document=name, index=index, taskCount=state.unchecked, dryRun=True)
+            for task_index, task in enumerate(state.open_tasks):
+                self._emit(events.TASK_PREVIEW, document=name, taskIndex=task_index, taskLine=task.line, task=task.text)
+            self._emit(events.DOCUMENT_COMPLETE, document=name, tasksCompleted=state.unchecked, dryRun=True)
+
+    def _run_passes(self) -> None:
+        iteration = 0
+        while True:
+            pass_started = self.clock()
+            completed_before = self._summary.tasks_completed
+            usage_before = self._summary.usage
+            for index, original in enumerate(self.options.documents):
+                path = self._working_copy(original, iteration) if self.options.reset_on_completion else original
+                self._run_document(index, path)
+            completed_this_pass = self._summary.tasks_completed - completed_before
+            if not self.options.loop or self._stop_after_task.is_set() or completed_this_pass == 0:
+                return
+            if self.options.max_loops is not None and iteration + 1 >= self.options.max_loops:
+                return
+            if not self.options.reset_on_completion and self._remaining() == 0:
+                return
+            self._emit(
+                events.LOOP_COMPLETE,
+                iteration=iteration + 1,
+                tasksCompleted=completed_this_pass,
+                elapsedMs=int((self.clock() - pass_started) * 1000),
+                usageStats=_usage_delta(self._summary.usage, usage_before).to_event(),
+            )
+            iteration += 1
+
+    def _working_copy(self, original: Path, iteration: int) -> Path:
+        """Reset-on-completion runs a fresh copy each pass (runs/<name>-<ms>-loop-<N>.md) and keeps the copies
+        as an audit trail; the original document is never modified."""
+        runs = original.parent / RUNS_FOLDER
+        runs.mkdir(exist_ok=True)
+        copy = runs / f"{original.stem}-{int(time.time() * 1000)}-loop-{iteration + 1}.md"
+        shutil.copyfile(original, copy)
+        return copy
+
+    def _remaining(self) -> int:
+        return sum(self._read(path).unchecked for path in self.options.documents)
+
+    def _run_document(self, index: int, path: Path) -> None:
+        state = self._read(path)
+        if not state.unchecked:
+            return
+        name = self._name(path)
+        self._emit(events.DOCUMENT_START, document=name, index=index, taskCount=state.unchecked)
+        completed_here = 0
+        runs_without_progress = 0
+        stalled_by_timeouts = True
+        task_index = 0
+        while (task := state.first_unchecked) is not None:
+            self._check_budget()
+            if self._stop_after_task.is_set():
+                raise _Stop(StopReason.CANCELLED)
+            self._emit(events.TASK_START, document=name, taskIndex=task_index, taskLine=task.line, task=task.text)
+            request = self._request(path, task)
+            try:
+                result = self.agent.run(request, self._abort)
+            finally:
+                # The agent's HOME, config and prompt file: nothing in it is needed once the run is over.
+                shutil.rmtree(request.scratch_dir, ignore_errors=True)
+            after = self._read(path)
+            newly_checked = max(0, after.checked - state.checked)
+            completed_here += newly_checked
+            self._summary.tasks_completed += newly_checked
+            self._summary.usage = self._summary.usage + result.usage
+            self._task_runs += 1
+            self._emit_task_complete(name, task_index, task.line, result, newly_checked)
+            task_index += 1
+            state = after
+            if after.halt is not None:
+                self._summary.halt_reason = after.halt.reason
+                self._emit(events.HALT, document=name, taskIndex=task_index - 1, reason=after.halt.reason)
+                raise _Stop(StopReason.HALTED)
+            if result.outcome is Outcome.CANCELLED:
+                raise _Stop(StopReason.CANCELLED)
+            if result.outcome in (Outcome.NOT_FOUND, Outcome.RATE_LIMITED):
+                self._summary.error = result.error
+                code = events.AGENT_NOT_FOUND if result.outcome is Outcome.NOT_FOUND else events.AGENT_RATE_LIMITED
+                self._emit(events.ERROR, code=code, message=result.error or str(result.outcome))
+                raise _Stop(StopReason.AGENT_FAILED)
+            if newly_checked:
+                runs_without_progress = 0
+                stalled_by_timeouts = True
+            else:
+                runs_without_progress += 1
+                stalled_by_timeouts &= result.outcome in (Outcome.TIMEOUT, Outcome.INACTIVE)
+            if runs_without_progress >= MAX_RUNS_WITHOUT_PROGRESS:
+                self._summary.stalled_documents.append(name)
+                if stalled_by_timeouts:
+                    self._timeouts_stalled = True
+                self._emit(
+                    events.DOCUMENT_COMPLETE,
+                    document=name,
+                    tasksCompleted=completed_here,
+                    stalled=True,
+                    tasksRemaining=state.unchecked,
+                )
+                return
+        self._emit(events.DOCUMENT_COMPLETE, document=name, tasksCompleted=completed_here, stalled=False)
+
+    def _request(self, path: Path, task: Any) -> TaskRequest:
+        options = self.options
+        # One directory, emptied after every run: each agent starts from a clean HOME.
+        scratch = options.scratch_dir / "task"
+        scratch.mkdir(parents=True, exist_ok=True)
+        timeout = options.task_timeout_s
+        if options.budget.max_minutes is not None:
+            left = options.budget.max_minutes * 60 - (self.clock() - self._started)
+            timeout = max(0.0, left) if timeout is None else max(0.0, min(timeout, left))
+        return TaskRequest(
+            prompt=task_prompt(options.repo_dir, path, task),
+            repo_dir=options.repo_dir,
+            document_path=path,
+            task_text=task.text,
+            task_line=task.line,
+            scratch_dir=scratch,
+            model=options.model,
+            task_timeout_s=timeout,
+            inactivity_timeout_s=options.inactivity_timeout_s,
+        )
+
+    def _check_budget(self) -> None:
+        budget = self.options.budget
+        if budget.max_tasks is not None and self._summary.tasks_completed >= budget.max_tasks:
+            raise _Stop(StopReason.MAX_TASKS)
+        if budget.max_cost_usd is not None and self._summary.usage.cost_usd >= budget.max_cost_usd:
+            raise _Stop(StopReason.MAX_COST)
+        if budget.max_minutes is not None and self.clock() - self._started >= budget.max_minutes * 60:
+            raise _Stop(StopReason.MAX_MINUTES)
+
+    def _emit_task_complete(
+        self, name: str, task_index: int, line: int, result: AgentResult, newly_checked: int
+    ) -> None:
+        first_line = result.text.strip().split("\n", 1)[0].strip() if result.text.strip() else ""
+        if result.success:
+            summary = first_line or f"[{name}] Task completed"
+        else:
+            summary = f"[{name}] Task failed: {result.error or result.outcome}"
+        self._emit(
+            events.TASK_COMPLETE,
+            document=name,
+            taskIndex=task_index,
+            taskLine=line,
+            success=result.success,
+            outcome=str(result.outcome),
+            tasksCompleted=newly_checked,
+            summary=summary[:SUMMARY_CHARS],
+            fullResponse=result.text,
+            elapsedMs=int(result.elapsed_s * 1000),
+            usageStats=result.usage.to_event(),
+            agentSessionId=result.session_id,
+            error=result.error,
+        )
+
+    def _final_reason(self) -> StopReason:
+        remaining = self._remaining() if not self.options.reset_on_completion else 0
+        self._summary.tasks_remaining = remaining
+        if self.options.reset_on_completion and self._summary.stalled_documents:
+            return StopReason.TASKS_LEFT
+        if remaining == 0 and not self._summary.stalled_documents:
+            return StopReason.COMPLETED
+        return StopReason.TIMEOUT if self._timeouts_stalled else StopReason.TASKS_LEFT
+
+    def _finish(self, reason: StopReason, dry_run: bool = False, would_process: int = 0) -> RunSummary:
+        summary = self._summary
+        summary.stop_reason = reason
+        summary.elapsed_s = self.clock() - self._started
+        if reason not in (StopReason.COMPLETED, StopReason.NO_TASKS) and not summary.tasks_remaining:
+            try:
+                summary.tasks_remaining = sum(
+                    count(p.read_text(errors="replace")).unchecked for p in self.options.documents
+                )
+            except OSError:
+                summary.tasks_remaining = 0
+        fields: dict[str, Any] = {
+            "success": summary.success,
+            "stopReason": str(reason),
+            "totalTasksCompleted": summary.tasks_completed,
+            "tasksRemaining": summary.tasks_remaining,
+            "totalElapsedMs": int(summary.elapsed_s * 1000),
+            "totalCost": round(summary.usage.cost_usd, 6),
+            "usageStats": summary.usage.to_event(),
+            "halted": reason in (StopReason.HALTED, StopReason.HALT_MARKER_PRESENT),
+            "haltReason": summary.halt_reason,
+            "stalledDocuments": summary.stalled_documents,
+            "exitCode": summary.exit_code,
+        }
+        if dry_run:
+            fields.update(dryRun=True, wouldProcess=would_process, totalTasksCompleted=0)
+        self._emit(events.COMPLETE, **fields)
+        return summary
+
+
+def _usage_delta(now: Usage, before: Usage) -> Usage:
+    return Usage(
+        input_tokens=now.input_tokens - before.input_tokens,
+        output_tokens=now.output_tokens - before.output_tokens,
+        cache_read_tokens=now.cache_read_tokens - before.cache_read_tokens,
+        cache_write_tokens=now.cache_write_tokens - before.cache_write_tokens,
+        reasoning_tokens=now.reasoning_tokens - before.reasoning_tokens,
+        cost_usd=now.cost_usd - before.cost_usd,
+        cost_is_estimate=now.cost_is_estimate,
+    )

@@ -1,0 +1,40 @@
+"""Engine events, named and shaped as Maestro's (`maestro-cli --json`), plus a few fields it lacks.
+
+Every event is a dict with `type` and `timestamp` (ms since the epoch); `--json` prints one per line.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+START = "start"
+DOCUMENT_START = "document_start"
+TASK_PREVIEW = "task_preview"
+TASK_START = "task_start"
+TASK_COMPLETE = "task_complete"
+DOCUMENT_COMPLETE = "document_complete"
+LOOP_COMPLETE = "loop_complete"
+HALT = "halt"
+COMPLETE = "complete"
+ERROR = "error"
+
+# error codes
+NO_TASKS = "NO_TASKS"
+HALT_MARKER_PRESENT = "HALT_MARKER_PRESENT"
+DOCUMENT_UNREADABLE = "DOCUMENT_UNREADABLE"
+AGENT_NOT_FOUND = "AGENT_NOT_FOUND"
+AGENT_RATE_LIMITED = "AGENT_RATE_LIMITED"
+
+Event = dict[str, Any]
+Listener = Callable[[Event], None]
+
+
+def make_event(kind: str, **fields: Any) -> Event:
+    return {"type": kind, "timestamp": int(time.time() * 1000), **fields}
+
+
+def to_json_line(event: Event) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,172 @@
+"""`symphony-bot autorun`: run Auto Run documents on a local checkout, with no GitHub at all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
+
+
+@click.command()
+@click.argument("documents", nargs=-1, required=True, metavar="DOC...")
+@click.option(
+    "--repo-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The checkout the agent works in; every DOC must be inside it.",
+)
+@click.option(
+    "--agent", "agent_name", type=click.Choice(AGENT_CHOICES), required=True, help="Which agent does the tasks."
+)
+@click.option(
+    "--agent-command", metavar="CMD", help="For --agent command: the executable (and arguments) to run per task."
+)
+@click.option("--agent-executable", metavar="PATH", help="Path of the agent CLI when it is not on PATH.")
+@click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
+@click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
+@click.option("--dry-run", is_flag=True, help="List the tasks that would run, run nothing.")
+@click.option("--max-tasks", type=click.IntRange(min=1), help="Stop after this many tasks are done.")
+@click.option(
+    "--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Stop once the agents have cost this much."
+)
+@click.option("--max-minutes", type=click.FloatRange(min=0), metavar="M", help="Stop after this much wall-clock time.")
+@click.option(
+    "--task-timeout",
+    type=click.FloatRange(min=1),
+    metavar="S",
+    default=3600,
+    show_default=True,
+    help="Kill an agent run that takes longer than this.",
+)
+@click.option(
+    "--inactivity-timeout",
+    type=click.FloatRange(min=1),
+    metavar="S",
+    default=900,
+    show_default=True,
+    help="Kill an agent run that prints nothing for this long.",
+)
+@click.option("--loop", is_flag=True, help="Run the documents again after each pass while tasks get done.")
+@click.option("--max-loops", type=click.IntRange(min=1), help="At most this many passes (implies --loop).")
+@click.option(
+    "--reset-on-completion",
+    is_flag=True,
+    help="Run fresh copies under runs/ each pass, leaving the documents themselves untouched.",
+)
+def autorun(  # noqa: PLR0917 (click passes every option as an argument)
+    documents: tuple[str, ...],
+    repo_dir: Path,
+    agent_name: str,
+    agent_command: str | None,
+    agent_executable: str | None,
+    model: str | None,
+    json_lines: bool,
+    dry_run: bool,
+    max_tasks: int | None,
+    max_cost: float | None,
+    max_minutes: float | None,
+    task_timeout: float,
+    inactivity_timeout: float,
+    loop: bool,
+    max_loops: int | None,
+    reset_on_completion: bool,
+) -> None:
+    """Run the tasks of each DOC, in order, with a fresh agent process per task.
+
+    Exit status: 0 all tasks done; 1 agent or infrastructure error; 2 usage; 3 halted;
+    4 stalled or tasks left; 5 budget or timeout reached.
+    """
+    import signal
+    import tempfile
+
+    from symphony_bot.agents.registry import UnknownAgent, make_agent
+    from symphony_bot.autorun import events
+    from symphony_bot.autorun.engine import EXIT_USAGE, Budget, Engine, RunOptions
+
+    repo = repo_dir.resolve()
+    if not repo.is_dir():
+        _usage_error(f"--repo-dir {repo_dir} is not a directory")
+    resolved = []
+    for document in documents:
+        path = (Path(document) if Path(document).is_absolute() else Path.cwd() / document).resolve()
+        if not path.is_relative_to(repo):
+            _usage_error(f"{document} is outside the repository {repo}; documents must live in the checkout")
+        if not path.is_file():
+            _usage_error(f"{document} does not exist or is not a file")
+        resolved.append(path)
+    try:
+        agent = make_agent(agent_name, command=agent_command, executable=agent_executable, model=model)
+    except (UnknownAgent, ValueError) as error:
+        _usage_error(str(error))
+
+    with tempfile.TemporaryDirectory(prefix="symphony-autorun-") as scratch:
+        options = RunOptions(
+            repo_dir=repo,
+            documents=tuple(resolved),
+            scratch_dir=Path(scratch),
+            model=model,
+            task_timeout_s=task_timeout,
+            inactivity_timeout_s=inactivity_timeout,
+            budget=Budget(max_tasks=max_tasks, max_cost_usd=max_cost, max_minutes=max_minutes),
+            loop=loop or max_loops is not None,
+            max_loops=max_loops,
+            reset_on_completion=reset_on_completion,
+            dry_run=dry_run,
+        )
+        engine = Engine(agent, options)
+        if json_lines:
+            engine.subscribe(lambda event: click.echo(events.to_json_line(event)))
+        else:
+            engine.subscribe(_human_progress)
+
+        interrupts = 0
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            # SIGINT once: finish the current task, then stop. SIGTERM, or SIGINT twice: kill it now.
+            nonlocal interrupts
+            interrupts += 1
+            engine.request_stop(abort=signum == signal.SIGTERM or interrupts > 1)
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        summary = engine.run()
+    sys.exit(summary.exit_code if summary.exit_code != EXIT_USAGE else EXIT_USAGE)
+
+
+def _usage_error(message: str) -> Any:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _human_progress(event: dict[str, Any]) -> None:
+    kind = event["type"]
+    line = None
+    if kind == "document_start":
+        line = f"▶ {event['document']}: {event['taskCount']} open tasks"
+    elif kind == "task_start":
+        line = f"  • line {event['taskLine']}: {event['task']}"
+    elif kind == "task_preview":
+        line = f"  ○ line {event['taskLine']}: {event['task']}"
+    elif kind == "task_complete":
+        mark = "✓" if event["tasksCompleted"] else "✗"
+        line = f"    {mark} {event['summary']} ({event['elapsedMs'] / 1000:.1f} s)"
+    elif kind == "document_complete" and event.get("stalled"):
+        line = f"  ⚠ {event['document']} stalled: {event['tasksRemaining']} tasks left after 3 runs without progress"
+    elif kind == "halt":
+        line = f"■ halted in {event['document']}: {event['reason']}"
+    elif kind == "error":
+        line = f"error [{event['code']}]: {event['message']}"
+    elif kind == "complete":
+        cost = event["totalCost"]
+        line = (
+            f"{'done' if event['success'] else 'stopped'} ({event['stopReason']}): "
+            f"{event['totalTasksCompleted']} tasks done, {event['tasksRemaining']} left, "
+            f"{event['totalElapsedMs'] / 1000:.1f} s, ${cost:.4f}"
+        )
+    if line is not None:
+        click.echo(line, err=True)

@@ -1,0 +1,81 @@
+"""Real command agents for the engine tests: small Python scripts the `command` agent runs per task."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from symphony_bot.agents.command import CommandAgent
+from symphony_bot.autorun.engine import Engine, RunOptions
+
+TICK = """
+import os
+path, line = os.environ["SYMPHONY_DOC"], int(os.environ["SYMPHONY_TASK_LINE"])
+lines = open(path, encoding="utf-8").read().split("\\n")
+lines[line - 1] = lines[line - 1].replace("[ ]", "[x]", 1)
+open(path, "w", encoding="utf-8").write("\\n".join(lines))
+print("Ticked line", line)
+print('{"symphony_usage": {"input_tokens": 100, "output_tokens": 20, "cost_usd": 0.01}}')
+"""
+
+NOTHING = "print('I looked around and did nothing')\n"
+
+HALT = """
+import os
+with open(os.environ["SYMPHONY_DOC"], "a") as doc:
+    doc.write("\\n<!-- maestro:halt: needs a human to log in -->\\n")
+print("Cannot do this")
+"""
+
+# Starts a grandchild that would outlive it, records its pid, then hangs.
+HANG_WITH_GRANDCHILD = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+open(os.environ["SYMPHONY_REPO"] + "/grandchild.pid", "w").write(str(child.pid))
+print("working", flush=True)
+time.sleep(120)
+"""
+
+QUIET_AFTER_HELLO = """
+import time
+print("hello", flush=True)
+time.sleep(120)
+"""
+
+ENV_PROBE = """
+import json, os, sys
+open(os.environ["SYMPHONY_REPO"] + "/env.json", "w").write(json.dumps(dict(os.environ)))
+prompt = sys.stdin.read()
+open(os.environ["SYMPHONY_REPO"] + "/stdin-length", "w").write(str(len(prompt)))
+open(os.environ["SYMPHONY_REPO"] + "/file-length", "w").write(str(len(open(os.environ["SYMPHONY_PROMPT_FILE"]).read())))
+"""
+
+
+def script_agent(tmp_path: Path, name: str, source: str) -> CommandAgent:
+    script = tmp_path / f"{name}.py"
+    script.write_text(source)
+    return CommandAgent([sys.executable, str(script)])
+
+
+def make_repo(tmp_path: Path, documents: dict[str, str]) -> tuple[Path, list[Path]]:
+    repo = tmp_path / "repo"
+    repo.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in documents.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return repo, paths
+
+
+def run_engine(tmp_path: Path, agent, documents: dict[str, str], **options):
+    repo, paths = make_repo(tmp_path, documents)
+    received: list[dict] = []
+    engine = Engine(
+        agent,
+        RunOptions(repo_dir=repo, documents=tuple(paths), scratch_dir=tmp_path / "scratch", **options),
+        listeners=[received.append],
+    )
+    summary = engine.run()
+    return summary, received, repo

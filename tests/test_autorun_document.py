@@ -1,0 +1,106 @@
+import time
+
+import pytest
+
+from symphony_bot.autorun.document import DEFAULT_HALT_REASON, parse, reset
+
+
+def counts(text):
+    state = parse(text)
+    return state.unchecked, state.checked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- [ ] a\n- [ ] b\n- [ ] c\n- [x] d\n", (3, 1)),
+        ("- [x] only\n", (0, 1)),
+        ("", (0, 0)),
+        ("   \n\t\n", (0, 0)),
+        ("- [ ] a\n  - [ ] b\n    - [ ] c\n- [ ]    d\n", (4, 0)),
+        ("".join(f"{' ' * n}- [ ] t{n}\n" for n in range(5)), (5, 0)),
+        ("text - [ ] x\n", (0, 0)),
+        ("* [ ] star\n+ [ ] plus\n- [X] upper\n- [✓] tick\n* [✔] heavy\n", (2, 3)),
+        ("1. [ ] numbered is not a task\n", (0, 0)),
+        ("- [ ]\n- [ ] Task\n", (1, 0)),  # a bare box is not a task, and does not swallow the next line
+        ("- [ ]   \n", (0, 0)),
+        ("-[ ]x\n- []y\n- [  ]z\n", (3, 0)),
+        ("## Heading\n**bold** [x] in prose\n", (0, 0)),
+    ],
+)
+def test_tasks_as_maestro_documents_them(text, expected) -> None:
+    assert counts(text) == expected
+
+
+def test_fenced_code_is_not_tasks() -> None:
+    text = "- [ ] real\n```md\n- [ ] example\n```\n~~~~\n- [ ] tilde\n~~~\n- [ ] still fenced\n~~~~\n- [ ] after\n"
+    state = parse(text)
+    assert [task.text for task in state.tasks] == ["real", "after"]
+    assert parse("- [ ] a\n```\n- [ ] hidden by an unclosed fence\n").unchecked == 1
+
+
+def test_crlf_and_cr_line_endings() -> None:
+    state = parse("- [ ] one\r\n- [x] two\r- [ ] three")
+    assert [(t.line, t.text, t.checked) for t in state.tasks] == [
+        (1, "one", False),
+        (2, "two", True),
+        (3, "three", False),
+    ]
+
+
+def test_unicode_task_text_and_lines() -> None:
+    state = parse("# Ünïcødé\n\n- [ ] ajouter les tests 📝 à `émoji.md`\n")
+    assert state.first_unchecked is not None
+    assert (state.first_unchecked.line, state.first_unchecked.text) == (3, "ajouter les tests 📝 à `émoji.md`")
+
+
+def test_halt_marker_forms() -> None:
+    assert parse("<!-- maestro:halt -->").halt.reason == DEFAULT_HALT_REASON
+    assert parse("x\n<!--maestro:halt: needs a human -->").halt.line == 2
+    assert parse("<!-- MAESTRO:HALT : creds missing  -->").halt.reason == "creds missing"
+    assert parse("<!-- maestro:halt: a > b is wrong -->").halt.reason == "a > b is wrong"  # Maestro misses this
+    assert parse("<!-- just a comment -->\n<!-- maestro:haltx -->").halt is None
+    assert parse("```\n<!-- maestro:halt: shown as an example -->\n```\n").halt is None
+
+
+def test_first_unchecked_and_previews() -> None:
+    state = parse("- [x] done\n- [ ] " + "long " * 60 + "\n- [ ] later\n")
+    assert state.first_unchecked.line == 2
+    assert state.first_unchecked.preview.endswith("…")
+    assert len(state.first_unchecked.preview) == 120
+
+
+def test_reset_unchecks_outside_fences_and_keeps_bytes() -> None:
+    text = "- [x] a\r\n  * [X]Task\r\n```\n- [x] example\n```\nprose [x] stays\n- [✔] c\n"
+    assert reset(text) == "- [ ] a\r\n  * [ ]Task\r\n```\n- [x] example\n```\nprose [x] stays\n- [ ] c\n"
+    assert reset("- [ ] nothing to do\n") == "- [ ] nothing to do\n"
+
+
+def test_ten_thousand_tasks_parse_fast() -> None:
+    text = "".join(f"- [{'x' if n % 3 == 0 else ' '}] task number {n}\n" for n in range(10_000))
+    started = time.perf_counter()
+    state = parse(text)
+    assert time.perf_counter() - started < 1.0
+    assert (state.checked, state.unchecked) == (3334, 6666)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- [ ] a\n- [x] b\n* [ ] c\n<!-- maestro:halt: why -->\n",
+        "- [ ]\n- [ ] Task\r\n  + [✔] z\r\n1. [ ] no\n<!-- maestro:haltx -->\n<!-- maestro:halt -->",
+        "```\n- [ ] fenced\n<!-- maestro:halt -->\n```\n- [ ] after\n",
+        "",
+        "no tasks at all\n<!-- maestro:halt: a > b -->",
+    ],
+)
+def test_fast_count_agrees_with_the_full_parse(text) -> None:
+    from symphony_bot.autorun.document import count
+
+    state, fast = parse(text), count(text)
+    assert (fast.checked, fast.unchecked, fast.first_unchecked, fast.halt) == (
+        state.checked,
+        state.unchecked,
+        state.first_unchecked,
+        state.halt,
+    )
