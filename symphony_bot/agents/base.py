@@ -21,11 +21,11 @@ from typing import Any, Protocol
 class Usage:
     """Tokens and cost of one task (never running totals: adapters turn cumulative reports into deltas)."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: int = 0  # not counting cache reads (Anthropic's convention; OpenAI's totals are converted)
+    output_tokens: int = 0  # every billed output token, reasoning included
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
+    reasoning_tokens: int = 0  # of output_tokens, how many were reasoning
     cost_usd: float = 0.0
     # True when cost_usd comes from our price table rather than the CLI's own figure.
     cost_is_estimate: bool = False

@@ -1,0 +1,123 @@
+"""Claude Code: `claude -p --output-format stream-json --verbose`, the prompt on stdin.
+
+Headless as root: tools are granted with `--allowedTools` (`--dangerously-skip-permissions` refuses to run as
+root on a CI runner). Non-essential traffic (telemetry, update checks) is off, so with ANTHROPIC_BASE_URL set
+the CLI talks to nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.environment import agent_environment
+from symphony_bot.agents.jsonlines import as_int, is_limit_notice, is_plan_limit_result, records
+
+ALLOWED_TOOLS = "Bash,Edit,MultiEdit,Write,Read,Glob,Grep,LS,NotebookEdit,TodoWrite"
+PASSTHROUGH = (
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_SMALL_FAST_MODEL",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_MAX_RETRIES",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "CLOUD_ML_REGION",
+    "ANTHROPIC_VERTEX_PROJECT_ID",
+)
+QUIET = {
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    "DISABLE_AUTOUPDATER": "1",
+    "DISABLE_TELEMETRY": "1",
+    "DISABLE_ERROR_REPORTING": "1",
+    "CLAUDE_CODE_DISABLE_BACKGROUND_TASKS": "1",
+}
+
+
+class ClaudeAgent(CliAgent):
+    name = "claude"
+
+    def __init__(self, executable: str | None = None, model: str | None = None) -> None:
+        self.executable = executable or "claude"
+        self.model = model
+
+    def invocation(self, request: TaskRequest) -> Invocation:
+        argv = [
+            self.executable,
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--session-id",
+            str(uuid.uuid4()),
+            "--allowedTools",
+            ALLOWED_TOOLS,
+        ]
+        if request.model or self.model:
+            argv += ["--model", request.model or self.model or ""]
+        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra=QUIET)
+        return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
+        session_id: str | None = None
+        result: dict[str, object] | None = None
+        texts: list[str] = []
+        for record in records(stdout):
+            session_id = session_id or _str(record.get("session_id"))
+            if record.get("type") == "result":
+                result = record
+            elif record.get("type") == "assistant":
+                message = record.get("message")
+                if isinstance(message, dict):
+                    for block in message.get("content") or []:
+                        if isinstance(block, dict) and block.get("type") == "text":
+                            texts.append(str(block.get("text", "")))
+        if result is None:
+            detail = stderr.strip()[-1000:] or "no result line"
+            return ParsedOutput(
+                success=False,
+                session_id=session_id,
+                error=f"claude ended without a result: {detail}",
+                rate_limited=is_limit_notice(stderr),
+            )
+        text = _str(result.get("result")) or "\n".join(texts)
+        raw = result.get("usage") if isinstance(result.get("usage"), dict) else {}
+        assert isinstance(raw, dict)
+        # The result line covers the whole session, and every task is a fresh session: these are per-task figures.
+        usage = Usage(
+            input_tokens=as_int(raw.get("input_tokens")),
+            output_tokens=as_int(raw.get("output_tokens")),
+            cache_read_tokens=as_int(raw.get("cache_read_input_tokens")),
+            cache_write_tokens=as_int(raw.get("cache_creation_input_tokens")),
+            cost_usd=float(result.get("total_cost_usd") or 0.0),  # type: ignore[arg-type]
+        )
+        is_error = bool(result.get("is_error")) or result.get("subtype") not in (None, "success")
+        api_status = result.get("api_error_status")
+        if is_error:
+            rate_limited = api_status == 429 or is_limit_notice(text)
+            return ParsedOutput(
+                False,
+                text,
+                session_id,
+                usage,
+                error=f"claude reported an error: {text[:500]}",
+                rate_limited=rate_limited,
+            )
+        if is_plan_limit_result(text):
+            return ParsedOutput(False, text, session_id, usage, error=f"plan limit: {text}", rate_limited=True)
+        denials = result.get("permission_denials")
+        if exit_code != 0:
+            return ParsedOutput(False, text, session_id, usage, error=f"claude exited with code {exit_code}")
+        if isinstance(denials, list) and denials:
+            names = ", ".join(str(d.get("tool_name", "?")) for d in denials if isinstance(d, dict))
+            text = f"{text}\n\n(permission denied for: {names})".strip()
+        return ParsedOutput(True, text, session_id, usage)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,97 @@
+"""Gemini CLI: `gemini -o stream-json -m MODEL --approval-mode yolo -p ...`, the prompt on stdin.
+
+The CLI appends `-p` to what it reads on stdin, so the task travels on stdin and `-p` only says so. A model
+is always named: without `-m` the CLI first asks a router model, which costs requests and minutes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from symphony_bot.agents import pricing
+from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.environment import agent_environment
+from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
+
+DEFAULT_MODEL = "gemini-2.5-pro"
+POINTER_PROMPT = "Carry out the instructions given above."
+PASSTHROUGH = (
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GOOGLE_CLOUD_PROJECT",
+    "GOOGLE_CLOUD_LOCATION",
+    "GOOGLE_GENAI_USE_VERTEXAI",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+)
+SETTINGS = {"security": {"auth": {"selectedType": "gemini-api-key"}}}
+
+
+class GeminiAgent(CliAgent):
+    name = "gemini"
+
+    def __init__(self, executable: str | None = None, model: str | None = None) -> None:
+        self.executable = executable or "gemini"
+        self.model = model or DEFAULT_MODEL
+        self._model_used = self.model
+
+    def invocation(self, request: TaskRequest) -> Invocation:
+        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra={"NO_COLOR": "1"})
+        settings_dir = request.scratch_dir / "home" / ".gemini"
+        settings_dir.mkdir(parents=True, exist_ok=True)
+        (settings_dir / "settings.json").write_text(json.dumps(SETTINGS))
+        self._model_used = request.model or self.model
+        argv = [
+            self.executable,
+            "-o",
+            "stream-json",
+            "-m",
+            self._model_used,
+            "--skip-trust",
+            "--approval-mode",
+            "yolo",
+            "-p",
+            POINTER_PROMPT,
+        ]
+        return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
+        session_id: str | None = None
+        pieces: list[str] = []
+        result: dict[str, object] | None = None
+        failure: str | None = None
+        for record in records(stdout):
+            kind = record.get("type")
+            if kind == "init":
+                session_id = str(record.get("session_id") or "") or None
+            elif kind == "message" and record.get("role") == "assistant":
+                pieces.append(str(record.get("content", "")))
+            elif kind == "result":
+                result = record
+            elif kind == "error":
+                failure = str(record.get("message") or record.get("error") or "gemini reported an error")
+        text = "".join(pieces).strip()
+        stats = result.get("stats") if result else None
+        usage = Usage()
+        if isinstance(stats, dict):
+            cached = as_int(stats.get("cached"))
+            usage = Usage(
+                input_tokens=as_int(stats.get("input")) or max(0, as_int(stats.get("input_tokens")) - cached),
+                output_tokens=as_int(stats.get("output_tokens")),
+                cache_read_tokens=cached,
+            )
+        usage = pricing.estimate(usage, self._model_used, self.name)
+        status = result.get("status") if result else None
+        if failure is None and (result is None or status != "success"):
+            failure = (f"gemini finished with status {status}" if result else None) or stderr.strip()[-1000:]
+        if failure or exit_code != 0:
+            reason = failure or f"gemini exited with code {exit_code}"
+            return ParsedOutput(
+                False,
+                text,
+                session_id,
+                usage,
+                error=reason,
+                rate_limited=is_limit_notice(reason) or is_limit_notice(stderr[-2000:]),
+            )
+        return ParsedOutput(True, text, session_id, usage)

@@ -1,0 +1,124 @@
+"""OpenCode: `opencode run --format json`, the prompt on stdin.
+
+Permissions come from OPENCODE_CONFIG_CONTENT (everything allowed, questions denied: nobody is there to
+answer). Provider keys pass through from the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, …); with
+OPENCODE_BASE_URL set, an OpenAI-compatible provider `symphony` pointing there is configured and used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from symphony_bot.agents import pricing
+from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.environment import agent_environment
+from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
+
+BASE_URL_ENV = "OPENCODE_BASE_URL"
+KEY_ENV = "OPENCODE_API_KEY"
+PROVIDER_ID = "symphony"
+PASSTHROUGH = (
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_GENERATIVE_AI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "XAI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    KEY_ENV,
+)
+PERMISSIONS = {"*": "allow", "external_directory": "allow", "question": "deny"}
+
+
+class OpenCodeAgent(CliAgent):
+    name = "opencode"
+
+    def __init__(self, executable: str | None = None, model: str | None = None) -> None:
+        self.executable = executable or "opencode"
+        self.model = model
+        self._model_used = model
+
+    def invocation(self, request: TaskRequest) -> Invocation:
+        config: dict[str, Any] = {"autoupdate": False, "share": "disabled", "permission": PERMISSIONS}
+        model = request.model or self.model
+        base_url = os.environ.get(BASE_URL_ENV)
+        if base_url:
+            model_id = (model or "default").split("/")[-1]
+            config["provider"] = {
+                PROVIDER_ID: {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "name": PROVIDER_ID,
+                    "options": {"baseURL": base_url.rstrip("/"), "apiKey": os.environ.get(KEY_ENV, "unused")},
+                    "models": {model_id: {}},
+                }
+            }
+            model = f"{PROVIDER_ID}/{model_id}"
+        if model:
+            config["model"] = model
+        self._model_used = model
+        env = agent_environment(
+            request.scratch_dir,
+            passthrough=PASSTHROUGH,
+            extra={
+                "OPENCODE_CONFIG_CONTENT": json.dumps(config),
+                "OPENCODE_DISABLE_AUTOUPDATE": "1",
+                "OPENCODE_DISABLE_MODELS_FETCH": "1",
+            },
+        )
+        argv = [self.executable, "run", "--format", "json"]
+        return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
+        session_id: str | None = None
+        texts: list[str] = []
+        usage = Usage()
+        reported_cost = 0.0
+        failure: str | None = None
+        for record in records(stdout):
+            session_id = session_id or (str(record.get("sessionID") or "") or None)
+            part = record.get("part") if isinstance(record.get("part"), dict) else {}
+            assert isinstance(part, dict)
+            kind = record.get("type")
+            if kind == "text":
+                texts.append(str(part.get("text", "")))
+            elif kind == "step_finish":
+                tokens = part.get("tokens") if isinstance(part.get("tokens"), dict) else {}
+                assert isinstance(tokens, dict)
+                cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
+                assert isinstance(cache, dict)
+                usage = usage + Usage(
+                    input_tokens=as_int(tokens.get("input")),
+                    output_tokens=as_int(tokens.get("output")) + as_int(tokens.get("reasoning")),
+                    cache_read_tokens=as_int(cache.get("read")),
+                    cache_write_tokens=as_int(cache.get("write")),
+                    reasoning_tokens=as_int(tokens.get("reasoning")),
+                )
+                cost = part.get("cost")
+                reported_cost += float(cost) if isinstance(cost, (int, float)) else 0.0
+            elif kind == "error":
+                error = record.get("error")
+                data = error.get("data") if isinstance(error, dict) else None
+                failure = str(
+                    (data.get("message") if isinstance(data, dict) else None)
+                    or (error.get("message") if isinstance(error, dict) else error)
+                    or "opencode reported an error"
+                )
+        if reported_cost > 0:
+            usage = Usage(
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cache_read_tokens,
+                usage.cache_write_tokens,
+                usage.reasoning_tokens,
+                cost_usd=reported_cost,
+            )
+        else:  # a model opencode has no price for: estimate, and say so
+            usage = pricing.estimate(usage, self._model_used, self.name)
+        text = "\n".join(t for t in texts if t).strip()
+        if failure or exit_code != 0:
+            reason = failure or stderr.strip()[-1000:] or f"opencode exited with code {exit_code}"
+            return ParsedOutput(False, text, session_id, usage, error=reason, rate_limited=is_limit_notice(reason))
+        return ParsedOutput(True, text, session_id, usage)

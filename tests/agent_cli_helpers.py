@@ -1,0 +1,85 @@
+"""Running the real agent CLIs (pinned in tests/npm) against the scripted model server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+from symphony_bot.agents.base import AgentResult, TaskRequest
+from symphony_bot.autorun.document import parse
+from symphony_bot.autorun.prompt import task_prompt
+
+PLAN = "# Plan\n\n- [ ] Create hello.txt containing hi\n"
+# The scripted model's tool call: do the task and tick the box, as a real model would.
+DO_AND_TICK = "echo hi > hello.txt && sed -i 's/- \\[ \\]/- [x]/' plan.md"
+DUMP_ENV = "env > env.txt && sed -i 's/- \\[ \\]/- [x]/' plan.md"
+CREDENTIALS = {
+    "GITHUB_TOKEN": "ghs_secret1",
+    "GH_TOKEN": "ghp_secret2",
+    "INPUT_GITHUB-TOKEN": "ghs_secret3",
+    "ACTIONS_RUNTIME_TOKEN": "secret4",
+    "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic c2VjcmV0NQ==",
+}
+
+
+def script(tool: str, argument: str, command: str, extra: dict | None = None) -> list[dict]:
+    return [
+        {
+            "tool": {"name": tool, "input": {argument: command, **(extra or {})}},
+            "usage": {"input_tokens": 100, "output_tokens": 10},
+        },
+        {
+            "text": "Created hello.txt and ticked the box",
+            "usage": {"input_tokens": 200, "output_tokens": 20, "cache_read_tokens": 50},
+        },
+    ]
+
+
+def make_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "plan.md").write_text(PLAN)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    return repo
+
+
+def run_task(agent, tmp_path: Path) -> tuple[AgentResult, Path]:
+    repo = make_repo(tmp_path)
+    document = repo / "plan.md"
+    task = parse(PLAN).first_unchecked
+    assert task is not None
+    request = TaskRequest(
+        prompt=task_prompt(repo, document, task),
+        repo_dir=repo,
+        document_path=document,
+        task_text=task.text,
+        task_line=task.line,
+        scratch_dir=tmp_path / "scratch",
+        task_timeout_s=120,
+        inactivity_timeout_s=90,
+    )
+    return agent.run(request, threading.Event()), repo
+
+
+def assert_task_done(repo: Path) -> None:
+    assert (repo / "hello.txt").read_text().strip() == "hi"
+    assert parse((repo / "plan.md").read_text()).unchecked == 0
+
+
+def assert_no_credentials(repo: Path) -> None:
+    seen = (repo / "env.txt").read_text()
+    for name, value in CREDENTIALS.items():
+        assert value not in seen, f"{name} reached the agent"
+    # Gemini CLI sets GIT_CONFIG_VALUE_0= (empty) for its own shell: a name without a value carries nothing.
+    carried = {line.split("=", 1)[0] for line in seen.splitlines() if "=" in line and line.split("=", 1)[1]}
+    assert not carried & set(CREDENTIALS)
+
+
+def fixture(name: str) -> str:
+    return (Path(__file__).parent / "fixtures" / "agents" / name).read_text()
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
