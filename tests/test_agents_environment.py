@@ -38,3 +38,49 @@ def test_deny_rules_win_over_an_adapters_passthrough(tmp_path) -> None:
     ours = {"GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"}  # set by us to isolate git, not inherited
     assert not any(is_denied(name) for name in env if name not in ours)
     assert "GITHUB_TOKEN" not in env and "GH_TOKEN" not in env and env["OK"] == "1"
+
+
+def test_token_like_names_pass_only_when_declared_by_exact_name(tmp_path) -> None:
+    source = {"NPM_TOKEN": "n", "HF_TOKEN": "h", "MY_SECRET": "s", "DB_PASSWORD": "p", "OPENAI_API_KEY": "o"}
+    env = agent_environment(tmp_path, passthrough=("*_TOKEN", "*_SECRET", "*PASSWORD*", "OPENAI_*"), source=source)
+    assert sorted(set(source) & set(env)) == ["OPENAI_API_KEY"]  # a glob never lets a credential-looking name in
+    env = agent_environment(tmp_path, passthrough=("HF_TOKEN",), source=source)
+    assert env["HF_TOKEN"] == "h" and "NPM_TOKEN" not in env
+    assert is_denied("HF_TOKEN") and not is_denied("HF_TOKEN", {"HF_TOKEN"})
+    assert is_denied("GITHUB_TOKEN", {"GITHUB_TOKEN"})  # the hard rules win even over a declaration
+
+
+def test_the_agent_gets_a_private_home_and_an_isolated_git(tmp_path) -> None:
+    source = {"HOME": "/root", "XDG_CONFIG_HOME": "/root/.config", "GIT_CONFIG_GLOBAL": "/root/.gitconfig"}
+    extra = {"GIT_CONFIG_GLOBAL": "/elsewhere", "GIT_TERMINAL_PROMPT": "1", "GIT_CONFIG_COUNT": "1"}
+    env = agent_environment(tmp_path, passthrough=("XDG_*",), extra=extra, source=source)
+    assert env["HOME"] == str(tmp_path / "home")
+    assert all(env[name].startswith(str(tmp_path / "home")) for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"))
+    assert env["GIT_CONFIG_GLOBAL"] == str(tmp_path / "gitconfig") and (tmp_path / "gitconfig").read_text() == ""
+    assert (env["GIT_CONFIG_NOSYSTEM"], env["GIT_TERMINAL_PROMPT"]) == ("1", "0")
+    assert "GIT_CONFIG_COUNT" not in env
+    assert set(env) <= {"PATH", "HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT"} | {
+        f"XDG_{kind}_HOME" for kind in ("CONFIG", "CACHE", "DATA", "STATE")
+    }
+
+
+def test_every_runner_credential_name_is_denied() -> None:
+    for name in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GH_ENTERPRISE_TOKEN",
+        "INPUT_GITHUB_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "RUNNER_TEMP",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_KEY_3",
+        "GIT_ASKPASS",
+        "GIT_SSH_COMMAND",
+        "SSH_AUTH_SOCK",
+        "SSH_ASKPASS",
+        "github_token",
+    ):
+        assert is_denied(name), name
+    assert not is_denied("ANTHROPIC_API_KEY") and not is_denied("PATH")

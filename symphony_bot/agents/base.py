@@ -139,6 +139,8 @@ class CliAgent(ABC):
     """An agent that is an executable: build the invocation, run it under watch, parse its output."""
 
     name: str
+    # How to install the CLI, named in the error when its executable is missing (e.g. "npm install -g ...").
+    install_hint: str = ""
 
     @abstractmethod
     def invocation(self, request: TaskRequest) -> Invocation:

@@ -21,19 +21,39 @@ DENIED = (
     "GH_ENTERPRISE_TOKEN",
     "GITHUB_ENTERPRISE_TOKEN",
     "GITHUB_*",
+    "GH_*",
     "INPUT_*",
-    "ACTIONS_*",
+    "ACTIONS_*",  # ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, cache and results URLs
     "RUNNER_*",
-    "GIT_CONFIG_*",
+    "GIT_CONFIG",
+    "GIT_CONFIG_*",  # GIT_CONFIG_COUNT/KEY_n/VALUE_n and GIT_CONFIG_PARAMETERS carry the bot's git auth header
     "GIT_ASKPASS",
+    "GIT_CREDENTIAL*",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "SSH_ASKPASS",
     "SSH_AUTH_SOCK",
     "SYMPHONY_GITHUB_*",
 )
 
+# Names that look like credentials: denied unless an adapter declares the exact name (not a glob), as an
+# agent may legitimately need, say, its own API token. The hard DENIED list above wins even then.
+DENIED_UNLESS_DECLARED = ("*_TOKEN", "*_TOKEN_*", "*_SECRET", "*_SECRET_*", "*PASSWORD*", "*_PAT")
 
-def is_denied(name: str) -> bool:
+# Set by us after filtering (git isolation), so the GIT_CONFIG_* deny rule never removes them.
+GIT_ISOLATION = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT")
+HOME_DIR_NAME = "home"
+GITCONFIG_FILE_NAME = "gitconfig"
+
+
+def is_denied(name: str, declared: Iterable[str] = ()) -> bool:
+    """True when `name` must not reach an agent whose adapter declared the exact names in `declared`."""
     upper = name.upper()
-    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in DENIED)
+    if any(fnmatch.fnmatchcase(upper, pattern) for pattern in DENIED):
+        return True
+    if name in declared:
+        return False
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in DENIED_UNLESS_DECLARED)
 
 
 def _allowed(name: str, patterns: Iterable[str]) -> bool:
@@ -49,27 +69,38 @@ def agent_environment(
     """The environment for one agent process.
 
     `passthrough`: names (or glob patterns) the adapter needs from the caller's environment, such as
-    ANTHROPIC_API_KEY. `extra`: values the adapter sets itself. HOME is a private directory under
-    `scratch_dir`, and git gets an isolated configuration so the bot's own git auth cannot leak in.
+    ANTHROPIC_API_KEY. `extra`: values the adapter sets itself. HOME (and the XDG directories) is a private
+    directory under `scratch_dir`, and git gets an isolated configuration (no system or user config, no
+    prompts) so the bot's own git auth cannot leak in. The deny rules win over everything, `extra` included;
+    a credential-looking name (`*_TOKEN`, ...) passes only when declared by its exact name.
     """
     environ = os.environ if source is None else source
     patterns = (*BASE_ALLOWED, *passthrough)
-    home = scratch_dir / "home"
+    declared = {name for name in (*passthrough, *(extra or {})) if not any(c in name for c in "*?[")}
+    home = scratch_dir / HOME_DIR_NAME
     home.mkdir(parents=True, exist_ok=True)
-    git_config = scratch_dir / "gitconfig"
+    git_config = scratch_dir / GITCONFIG_FILE_NAME
     if not git_config.exists():
         git_config.write_text("")
-    env = {name: value for name, value in environ.items() if _allowed(name, patterns) and not is_denied(name)}
+    env = {name: value for name, value in environ.items() if _allowed(name, patterns) and not is_denied(name, declared)}
     env.setdefault("PATH", os.defpath)
     env.update(
         {
             "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),
+        }
+    )
+    for name, value in (extra or {}).items():
+        if not is_denied(name, declared):
+            env[name] = value
+    env.update(
+        {
             "GIT_CONFIG_GLOBAL": str(git_config),
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_TERMINAL_PROMPT": "0",
         }
     )
-    for name, value in (extra or {}).items():
-        if not is_denied(name):
-            env[name] = value
     return env

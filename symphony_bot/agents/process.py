@@ -8,6 +8,7 @@ concurrently (no pipe deadlock) and kept to a bounded tail.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import subprocess
@@ -16,12 +17,13 @@ import time
 from collections import deque
 from typing import IO, TYPE_CHECKING
 
-from symphony_bot.agents.base import AgentResult, Outcome, OutputCallback, TaskRequest
+from symphony_bot.agents.base import AgentResult, Outcome, OutputCallback, ParsedOutput, TaskRequest, Usage
 
 if TYPE_CHECKING:
     from symphony_bot.agents.base import CliAgent
 
 KEEP_OUTPUT_BYTES = 10 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
 POLL_SECONDS = 0.02
 KILL_GRACE_SECONDS = 2.0
 STDERR_TAIL_CHARS = 2000
@@ -63,6 +65,9 @@ def _pump(stream: IO[bytes], tail: _Tail, on_output: OutputCallback | None) -> N
         if on_output is not None:
             pending += chunk
             *lines, pending = pending.split(b"\n")
+            if len(pending) > MAX_LINE_BYTES:  # one endless line: hand it on in pieces, keep memory bounded
+                lines.append(pending)
+                pending = b""
             for line in lines:
                 on_output(line.decode("utf-8", errors="replace"))
     if on_output is not None and pending:
@@ -96,21 +101,79 @@ def kill_process_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def _group_alive(group: int) -> bool:
+    """True while a living member remains. Killed orphans linger as zombies until init reaps them (some
+    container inits are slow at it); they hold nothing open, so they count as gone."""
     try:
         os.killpg(group, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ")"
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and int(fields[2]) == group and fields[0] != b"Z":
+            return True
+    return False
+
+
+def _cannot_start(agent: CliAgent, argv0: str, error: OSError, started: float) -> AgentResult:
+    """Popen failed: not installed (or not executable) stops the run; anything else is this task's failure."""
+    reason = error.strerror or str(error)
+    if isinstance(error, (FileNotFoundError, PermissionError)):
+        hint = getattr(agent, "install_hint", None) or INSTALL_HINTS.get(agent.name)
+        return AgentResult(
+            outcome=Outcome.NOT_FOUND,
+            error=f"cannot start the {agent.name} agent ({argv0}): {reason}"
+            + (
+                f"; install it with `{hint}` or pass its path" if hint else "; check the path and that it is executable"
+            ),
+            elapsed_s=time.monotonic() - started,
+        )
+    if error.errno == errno.E2BIG:
+        reason = "its arguments or environment are too large (E2BIG); pass large input on stdin or in a file"
+    return AgentResult(
+        outcome=Outcome.AGENT_ERROR,
+        error=f"cannot start the {agent.name} agent ({argv0}): {reason}",
+        elapsed_s=time.monotonic() - started,
+    )
+
+
+def _wait_for_exit(process: subprocess.Popen[bytes], exited: threading.Event) -> None:
+    process.wait()
+    exited.set()
 
 
 def run_agent_process(
     agent: CliAgent, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None
 ) -> AgentResult:
+    """Run one agent process to the end, a timeout, inactivity or a stop request, and read its result."""
     started = time.monotonic()
-    request.scratch_dir.mkdir(parents=True, exist_ok=True)
-    invocation = agent.invocation(request)
+    try:
+        request.scratch_dir.mkdir(parents=True, exist_ok=True)
+        invocation = agent.invocation(request)
+    except OSError as error:
+        return AgentResult(
+            outcome=Outcome.AGENT_ERROR,
+            error=f"cannot prepare the {agent.name} agent's run: {error}",
+            elapsed_s=time.monotonic() - started,
+        )
+    if not invocation.cwd.is_dir():
+        return AgentResult(
+            outcome=Outcome.AGENT_ERROR,
+            error=f"the working directory {invocation.cwd} of the {agent.name} agent does not exist",
+            elapsed_s=time.monotonic() - started,
+        )
     try:
         process = subprocess.Popen(
             invocation.argv,
@@ -121,20 +184,17 @@ def run_agent_process(
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-    except (FileNotFoundError, PermissionError) as error:
-        hint = INSTALL_HINTS.get(agent.name)
-        return AgentResult(
-            outcome=Outcome.NOT_FOUND,
-            error=f"cannot start the {agent.name} agent ({invocation.argv[0]}): {error.strerror or error}"
-            + (f"; install it with `{hint}` or pass its path" if hint else ""),
-            elapsed_s=time.monotonic() - started,
-        )
+    except OSError as error:
+        return _cannot_start(agent, invocation.argv[0], error, started)
 
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = _Tail(), _Tail()
+    exited = threading.Event()
     threads = [
         threading.Thread(target=_pump, args=(process.stdout, stdout, on_output), daemon=True),
         threading.Thread(target=_pump, args=(process.stderr, stderr, None), daemon=True),
+        # Wakes the watch loop the moment the process ends, instead of at the next poll.
+        threading.Thread(target=_wait_for_exit, args=(process, exited), daemon=True),
     ]
     if invocation.stdin is not None and process.stdin is not None:
         threads.append(threading.Thread(target=_feed, args=(process.stdin, invocation.stdin), daemon=True))
@@ -142,7 +202,7 @@ def run_agent_process(
         thread.start()
 
     interrupted: Outcome | None = None
-    while process.poll() is None:
+    while not exited.wait(POLL_SECONDS):
         now = time.monotonic()
         if stop.is_set():
             interrupted = Outcome.CANCELLED
@@ -155,13 +215,20 @@ def run_agent_process(
             interrupted = Outcome.INACTIVE
         if interrupted is not None:
             break
-        stop.wait(POLL_SECONDS)
     # Always sweep the group: an agent may leave background children behind even when it exits by itself.
     kill_process_group(process)
     for thread in threads:
         thread.join(timeout=KILL_GRACE_SECONDS)
     elapsed = time.monotonic() - started
     out, err = stdout.text(), stderr.text()
+
+    # An adapter's parser meeting output it never saw must fail this task, not crash the run.
+    try:
+        parsed: ParsedOutput | None = agent.parse(out, err, process.returncode)
+        parse_error = None
+    except Exception as error:
+        parsed = None
+        parse_error = f"could not read the {agent.name} agent's output: {type(error).__name__}: {error}"
 
     if interrupted is not None:
         if interrupted is Outcome.CANCELLED:
@@ -170,14 +237,21 @@ def run_agent_process(
             reason = f"took longer than the task timeout of {request.task_timeout_s or 0:g} s"
         else:
             reason = f"printed nothing for {request.inactivity_timeout_s or 0:g} s"
+        # What it printed before the kill still counts: the session id and the tokens already spent.
         return AgentResult(
             outcome=interrupted,
+            text=parsed.text if parsed else "",
+            session_id=parsed.session_id if parsed else None,
+            usage=parsed.usage if parsed else Usage(),
             error=f"the agent {reason} and was killed",
             exit_code=process.returncode,
             elapsed_s=elapsed,
         )
 
-    parsed = agent.parse(out, err, process.returncode)
+    if parsed is None:
+        return AgentResult(
+            outcome=Outcome.AGENT_ERROR, error=parse_error, exit_code=process.returncode, elapsed_s=elapsed
+        )
     if parsed.rate_limited:
         outcome = Outcome.RATE_LIMITED
     elif parsed.success:

@@ -20,14 +20,22 @@ class UnknownAgent(ValueError):
 
 
 def make_agent(
-    name: str, *, command: str | None = None, executable: str | None = None, model: str | None = None
+    name: str,
+    *,
+    command: str | None = None,
+    executable: str | None = None,
+    model: str | None = None,
+    passthrough: tuple[str, ...] = (),
 ) -> Agent:
+    """The agent called `name`. `command` is the command agent's executable (and arguments); `executable`
+    overrides where a CLI adapter finds its CLI; `passthrough` names extra variables the command agent may
+    see (the credential deny rules still win)."""
     if name == "command":
         if not command:
             raise UnknownAgent("the command agent needs --agent-command (the executable to run for each task)")
         from symphony_bot.agents.command import CommandAgent
 
-        return CommandAgent(command)
+        return CommandAgent(command, passthrough=passthrough, model=model)
     target = _CLASSES.get(name)
     if target is None:
         raise UnknownAgent(f"unknown agent {name!r}; choose one of: {', '.join(AGENT_NAMES)}")

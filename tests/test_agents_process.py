@@ -1,0 +1,205 @@
+"""run_agent_process with real processes: process groups, timeouts, stop requests, output capture."""
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from symphony_bot.agents import process as agent_process
+from symphony_bot.agents.base import CliAgent, Invocation, Outcome, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.environment import agent_environment
+
+
+def alive(pid: int) -> bool:
+    """A zombie (killed, not yet reaped by init) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class ScriptAgent(CliAgent):
+    """Runs a Python snippet; parse() reports success when stdout says "ok" and reads "usage=N" lines."""
+
+    name = "script"
+    install_hint = "pip install the-script"
+
+    def __init__(self, source: str, stdin: bytes | None = None, argv: list[str] | None = None, parse_fails=False):
+        self.source, self.stdin, self.argv, self.parse_fails = source, stdin, argv, parse_fails
+
+    def invocation(self, request: TaskRequest) -> Invocation:
+        argv = self.argv or [sys.executable, "-c", self.source]
+        env = agent_environment(request.scratch_dir)
+        return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=self.stdin)
+
+    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
+        if self.parse_fails:
+            raise KeyError("result")
+        tokens = sum(int(line[6:]) for line in stdout.splitlines() if line.startswith("usage="))
+        return ParsedOutput(
+            success="ok" in stdout,
+            text=stdout.strip(),
+            session_id="s-1" if tokens else None,
+            usage=Usage(input_tokens=tokens),
+            rate_limited="quota" in stdout,
+            error="parser says no" if "explain" in stdout else None,
+        )
+
+
+def request(tmp_path: Path, **timeouts) -> TaskRequest:
+    repo = tmp_path / "repo"
+    repo.mkdir(exist_ok=True)
+    return TaskRequest(
+        prompt="p",
+        repo_dir=repo,
+        document_path=repo / "d.md",
+        task_text="t",
+        task_line=1,
+        scratch_dir=tmp_path / "scratch",
+        **timeouts,
+    )
+
+
+GRANDCHILD = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+open("grandchild.pid", "w").write(str(child.pid))
+print("usage=7", flush=True)
+time.sleep(60)
+"""
+
+
+def test_timeout_kills_the_whole_group_and_keeps_what_was_printed(tmp_path) -> None:
+    started = time.monotonic()
+    result = ScriptAgent(GRANDCHILD).run(request(tmp_path, task_timeout_s=1.0), threading.Event())
+    assert result.outcome is Outcome.TIMEOUT
+    assert "task timeout of 1 s" in (result.error or "")
+    assert time.monotonic() - started < 1.0 + agent_process.KILL_GRACE_SECONDS + 2
+    assert not alive(int((tmp_path / "repo" / "grandchild.pid").read_text()))
+    assert (result.usage.input_tokens, result.session_id) == (7, "s-1")  # tokens spent before the kill still count
+
+
+def test_inactivity_timeout(tmp_path) -> None:
+    source = "import time\nprint('hello', flush=True)\ntime.sleep(60)"
+    result = ScriptAgent(source).run(request(tmp_path, inactivity_timeout_s=0.5), threading.Event())
+    assert result.outcome is Outcome.INACTIVE
+    assert "printed nothing for 0.5 s" in (result.error or "")
+
+
+def test_steady_output_is_not_inactivity(tmp_path) -> None:
+    source = "import time\nfor _ in range(8):\n    print('tick', flush=True); time.sleep(0.1)\nprint('ok')"
+    result = ScriptAgent(source).run(request(tmp_path, inactivity_timeout_s=0.5), threading.Event())
+    assert result.outcome is Outcome.OK
+
+
+def test_stop_request_kills_at_once(tmp_path) -> None:
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    result = ScriptAgent(GRANDCHILD).run(request(tmp_path), stop)
+    assert result.outcome is Outcome.CANCELLED
+    assert time.monotonic() - started < 0.5 + agent_process.KILL_GRACE_SECONDS + 2
+    assert not alive(int((tmp_path / "repo" / "grandchild.pid").read_text()))
+
+
+def test_background_children_are_swept_after_a_normal_exit(tmp_path) -> None:
+    # The agent exits at once but leaves a child that still holds its stdout: it must not survive us.
+    source = (
+        "import subprocess, sys\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "open('grandchild.pid', 'w').write(str(child.pid))\nprint('ok')"
+    )
+    started = time.monotonic()
+    result = ScriptAgent(source).run(request(tmp_path), threading.Event())
+    assert result.outcome is Outcome.OK
+    assert time.monotonic() - started < agent_process.KILL_GRACE_SECONDS + 2
+    assert not alive(int((tmp_path / "repo" / "grandchild.pid").read_text()))
+
+
+def test_missing_executable_is_not_found_with_the_install_hint(tmp_path) -> None:
+    result = ScriptAgent("", argv=[str(tmp_path / "nope")]).run(request(tmp_path), threading.Event())
+    assert result.outcome is Outcome.NOT_FOUND
+    assert "nope" in (result.error or "") and "pip install the-script" in (result.error or "")
+
+
+def test_non_executable_file_is_not_found(tmp_path) -> None:
+    script = tmp_path / "agent.sh"
+    script.write_text("#!/bin/sh\necho ok\n")
+    result = ScriptAgent("", argv=[str(script)]).run(request(tmp_path), threading.Event())
+    assert result.outcome is Outcome.NOT_FOUND
+    assert "Permission denied" in (result.error or "")
+
+
+def test_an_argument_past_the_kernel_limit_is_a_clear_failure(tmp_path) -> None:
+    result = ScriptAgent("", argv=["echo", "x" * (200 * 1024)]).run(request(tmp_path), threading.Event())
+    assert result.outcome is Outcome.AGENT_ERROR
+    assert "E2BIG" in (result.error or "")
+
+
+def test_missing_working_directory(tmp_path) -> None:
+    req = request(tmp_path)
+    req.repo_dir.rmdir()
+    result = ScriptAgent("print('ok')").run(req, threading.Event())
+    assert result.outcome is Outcome.AGENT_ERROR and "does not exist" in (result.error or "")
+
+
+def test_parse_results_map_to_outcomes(tmp_path) -> None:
+    run = lambda source: ScriptAgent(source).run(request(tmp_path), threading.Event())  # noqa: E731
+    assert run("print('ok usage=0')").outcome is Outcome.OK
+    limited = run("print('quota reached')")
+    assert limited.outcome is Outcome.RATE_LIMITED
+    explained = run("print('explain')")
+    assert (explained.outcome, explained.error) == (Outcome.AGENT_ERROR, "parser says no")
+    stderr_tail = run("import sys\nsys.stderr.write('boom: model missing\\n')\nsys.exit(2)")
+    assert stderr_tail.error == "boom: model missing" and stderr_tail.exit_code == 2
+    silent = run("import sys\nsys.exit(9)")
+    assert silent.error == "the agent exited with code 9"
+
+
+def test_a_parser_crash_fails_the_task_instead_of_the_run(tmp_path) -> None:
+    result = ScriptAgent("print('ok')", parse_fails=True).run(request(tmp_path), threading.Event())
+    assert result.outcome is Outcome.AGENT_ERROR
+    assert "could not read the script agent's output: KeyError" in (result.error or "")
+
+
+def test_large_stdin_and_large_output_on_both_streams_do_not_deadlock(tmp_path) -> None:
+    # The child writes 3 MB to each stream before it reads a byte of its 2 MB stdin: pipes are ~64 KiB.
+    source = (
+        "import sys\n"
+        "chunk = 'y' * 1023 + '\\n'\n"
+        "for _ in range(3 * 1024):\n    sys.stdout.write(chunk); sys.stderr.write(chunk)\n"
+        "sys.stdout.flush(); sys.stderr.flush()\n"
+        "data = sys.stdin.buffer.read()\nprint('ok', len(data))"
+    )
+    prompt = b"p" * (2 * 1024 * 1024)
+    lines: list[str] = []
+    result = ScriptAgent(source, stdin=prompt).run(
+        request(tmp_path, task_timeout_s=60), threading.Event(), lines.append
+    )
+    assert result.outcome is Outcome.OK, result.error
+    assert result.text.endswith(f"ok {len(prompt)}")
+    assert len(lines) == 3 * 1024 + 1
+
+
+def test_captured_output_is_capped(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(agent_process, "KEEP_OUTPUT_BYTES", 1024 * 1024)
+    source = "import sys\nfor _ in range(4096):\n    sys.stdout.write('z' * 1023 + '\\n')\nprint('the end ok')"
+    result = ScriptAgent(source).run(request(tmp_path), threading.Event())
+    assert result.outcome is Outcome.OK
+    assert result.text.endswith("the end ok")
+    assert len(result.text) <= 1024 * 1024 + 65536  # the tail is kept, in whole chunks
+
+
+def test_an_endless_line_is_streamed_in_bounded_pieces(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(agent_process, "MAX_LINE_BYTES", 100_000)
+    source = "import sys\nsys.stdout.write('w' * 1_000_000)\nsys.stdout.flush()\nprint(' ok')"
+    pieces: list[str] = []
+    result = ScriptAgent(source).run(request(tmp_path), threading.Event(), pieces.append)
+    assert result.outcome is Outcome.OK
+    assert len(pieces) > 5 and max(len(piece) for piece in pieces) < 100_000 + 65_536
+    assert "".join(pieces) == "w" * 1_000_000 + " ok"
