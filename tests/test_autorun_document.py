@@ -1,6 +1,8 @@
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symphony_bot.autorun.document import DEFAULT_HALT_REASON, parse, reset
 
@@ -104,3 +106,86 @@ def test_fast_count_agrees_with_the_full_parse(text) -> None:
         state.first_unchecked,
         state.halt,
     )
+
+
+def reference(text):
+    """Line by line, the obvious way: the fast regex passes over fence-free spans must agree with this."""
+    from symphony_bot.autorun.document import _TASK, CHECKED_MARKS, Task, _halt_in, _lines_outside_fences
+
+    tasks, halt = [], None
+    for number, line in _lines_outside_fences(text):
+        match = _TASK.match(line)
+        if match:
+            tasks.append(Task(number, match.group("text").rstrip(), match.group("mark") in CHECKED_MARKS))
+        if halt is None:
+            halt = _halt_in(line, number)
+    return tasks, halt
+
+
+LINES = st.sampled_from(
+    [
+        "- [ ] open",
+        "- [x] done",
+        "  * [X] nested",
+        "+ [✔] heavy",
+        "- [ ]",
+        "- [ ]   ",
+        "1. [ ] numbered",
+        "text - [ ] x",
+        "```",
+        "````",
+        "```python",
+        "~~~",
+        "  ~~~~",
+        "<!-- maestro:halt -->",
+        "<!-- maestro:halt: why > not -->",
+        "- [ ] task <!-- MAESTRO:HALT: inline -->",
+        "<!-- maestro:haltx -->",
+        "",
+        "prose",
+        "\ufeffBOM?",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(LINES, max_size=30), ending=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_fast_passes_agree_with_the_line_by_line_reference(lines, ending) -> None:
+    from symphony_bot.autorun.document import count
+
+    text = ending.join(lines)
+    tasks, halt = reference(text)
+    state, fast = parse(text), count(text)
+    assert list(state.tasks) == tasks and state.halt == halt
+    assert (fast.checked, fast.unchecked, fast.halt) == (state.checked, state.unchecked, halt)
+    assert fast.first_unchecked == state.first_unchecked
+    assert parse(reset(text)).checked == 0 and parse(reset(text)).unchecked == len(tasks)
+
+
+def test_byte_order_mark_does_not_hide_the_first_task() -> None:
+    state = parse("\ufeff- [ ] first\r\n- [x] second\r\n")
+    assert [(t.line, t.text) for t in state.tasks] == [(1, "first"), (2, "second")]
+    assert reset("\ufeff- [x] first\r\n") == "\ufeff- [ ] first\r\n"
+
+
+def test_a_halt_marker_on_a_task_line_counts() -> None:
+    state = parse("- [ ] deploy <!-- maestro:halt: needs prod credentials -->\n")
+    assert state.unchecked == 1 and state.halt is not None and state.halt.reason == "needs prod credentials"
+
+
+def test_fence_rules() -> None:
+    # closes only with the same character and at least the opening length; an info string does not close
+    text = "````\n```\n- [ ] a\n~~~~~\n```` not a close\n- [ ] b\n`````\n- [ ] c\n"
+    assert [t.text for t in parse(text).tasks] == ["c"]
+    assert [t.line for t in parse("  ```\n- [ ] x\n  ```\n- [ ] y\n").tasks] == [4]  # indented fences too
+
+
+def test_ten_thousand_tasks_with_fences_count_fast() -> None:
+    from symphony_bot.autorun.document import count
+
+    text = "```sh\n- [ ] example\n```\n" + "".join(f"- [ ] task {n}\n" for n in range(10_000))
+    started = time.perf_counter()
+    for _ in range(10):
+        counts = count(text)
+    assert (time.perf_counter() - started) / 10 < 0.05
+    assert counts.unchecked == 10_000 and counts.first_unchecked.line == 4

@@ -111,10 +111,19 @@ def test_a_halt_marker_already_present_refuses_to_start(tmp_path) -> None:
     assert "b.md line 2" in received[1]["message"]
 
 
-def test_nothing_to_do_is_done(tmp_path) -> None:
+def test_documents_already_done_are_a_success(tmp_path) -> None:
     summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": "- [x] all done\n"})
-    assert (summary.stop_reason, summary.exit_code) == (StopReason.NO_TASKS, 0)
+    assert (summary.stop_reason, summary.exit_code) == (StopReason.COMPLETED, 0)
     assert types(received) == ["start", "complete"]
+    assert received[-1]["totalTasksCompleted"] == 0 and received[-1]["success"] is True
+
+
+def test_documents_without_any_task_are_an_error(tmp_path) -> None:
+    text = "# Plan\n1. [ ] numbered is not a task\n```\n- [ ] fenced example\n```\n- [ ]\n"
+    summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": text})
+    assert (summary.stop_reason, summary.exit_code) == (StopReason.NO_TASKS, 2)
+    assert types(received) == ["start", "error", "complete"]
+    assert received[1]["code"] == "NO_TASKS" and "- [ ] do something" in received[1]["message"]
 
 
 def test_budget_max_tasks_and_max_cost(tmp_path) -> None:
@@ -220,3 +229,76 @@ def test_loop_without_reset_stops_when_everything_is_done(tmp_path) -> None:
     summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": TWO_TASKS}, loop=True)
     assert types(received).count("loop_complete") == 0
     assert summary.exit_code == 0
+
+
+HALT_IN_LATER_DOC = """
+import os
+doc = os.environ["SYMPHONY_DOC"]
+lines = open(doc).read().split("\\n")
+line = int(os.environ["SYMPHONY_TASK_LINE"])
+lines[line - 1] = lines[line - 1].replace("[ ]", "[x]", 1)
+open(doc, "w").write("\\n".join(lines))
+with open(os.path.join(os.environ["SYMPHONY_REPO"], "b.md"), "a") as other:
+    other.write("<!-- maestro:halt: b.md needs a database -->\\n")
+print("done, but b.md cannot run")
+"""
+
+
+def test_a_halt_marker_written_into_a_later_document_stops_before_it(tmp_path) -> None:
+    agent = script_agent(tmp_path, "later", HALT_IN_LATER_DOC)
+    summary, received, _ = run_engine(tmp_path, agent, {"a.md": "- [ ] a\n", "b.md": "- [ ] b\n"})
+    assert (summary.stop_reason, summary.exit_code) == (StopReason.HALTED, 3)
+    assert types(received)[-2:] == ["halt", "complete"]
+    assert received[-2]["document"] == "b.md" and received[-2]["reason"] == "b.md needs a database"
+    assert types(received).count("task_start") == 1
+
+
+def test_agent_failures_count_as_runs_without_progress_unless_the_box_got_ticked(tmp_path) -> None:
+    fails_but_ticks = TICK + "\nimport sys\nsys.exit(1)\n"
+    summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "ft", fails_but_ticks), {"a.md": TWO_TASKS})
+    completes = [e for e in received if e["type"] == "task_complete"]
+    assert [(e["outcome"], e["tasksCompleted"]) for e in completes] == [("agent_error", 1)] * 2
+    assert (summary.exit_code, summary.tasks_completed) == (0, 2)
+
+    crash = "import sys\nsys.stderr.write('model overloaded')\nsys.exit(1)\n"
+    summary, received, _ = run_engine(tmp_path / "x", script_agent(tmp_path, "crash", crash), {"a.md": TWO_TASKS})
+    completes = [e for e in received if e["type"] == "task_complete"]
+    assert len(completes) == 3 and all("model overloaded" in e["error"] for e in completes)
+    assert (summary.stop_reason, summary.exit_code) == (StopReason.TASKS_LEFT, 4)
+
+
+def test_loop_skips_stalled_documents_and_ends_when_a_pass_completes_nothing(tmp_path) -> None:
+    agent = script_agent(tmp_path, "nothing", NOTHING)
+    summary, received, _ = run_engine(tmp_path, agent, {"a.md": TWO_TASKS}, loop=True)
+    assert types(received).count("task_start") == 3
+    assert summary.stalled_documents == ["a.md"] and summary.exit_code == 4
+
+
+def test_reset_on_completion_runs_a_cleared_copy_of_a_finished_document(tmp_path) -> None:
+    done = "- [x] one\n- [x] two\n"
+    summary, received, repo = run_engine(
+        tmp_path,
+        script_agent(tmp_path, "tick", TICK),
+        {"a.md": done, "empty.md": "# nothing\n"},
+        reset_on_completion=True,
+    )
+    assert (repo / "a.md").read_text() == done  # the original is never touched
+    (copy,) = (repo / "runs").glob("a-*-loop-1.md")
+    assert copy.read_text() == done and summary.tasks_completed == 2
+    assert not list((repo / "runs").glob("empty-*"))
+    assert received[1]["document"] == f"runs/{copy.name}"
+
+
+def test_events_carry_injected_timestamps(tmp_path) -> None:
+    repo, paths = make_repo(tmp_path, {"a.md": "- [ ] x\n"})
+    received: list = []
+    stamps = iter(range(1_000, 2_000))
+    engine = Engine(
+        script_agent(tmp_path, "tick", TICK),
+        RunOptions(repo, tuple(paths), tmp_path / "s"),
+        listeners=[received.append],
+        wall_clock_ms=lambda: next(stamps),
+    )
+    engine.run()
+    assert [e["timestamp"] for e in received] == list(range(1_000, 1_000 + len(received)))
+    assert received[-1]["usage"] == received[-1]["usageStats"]

@@ -64,12 +64,17 @@ class DocumentState:
 
 
 def normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """CRLF and lone CR become LF; a leading byte-order mark goes (it would hide a task on line 1)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _lines_outside_fences(text: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, line) for every line that is not fenced code. An unclosed fence hides the rest,
-    as it does when markdown is rendered."""
+    as it does when markdown is rendered. The line-by-line reference for `_visible_spans`."""
     fence_char = ""
     fence_length = 0
     for number, line in enumerate(normalise_newlines(text).split("\n"), start=1):
@@ -87,19 +92,68 @@ def _lines_outside_fences(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$", re.MULTILINE)
+
+
+def _visible_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) offsets of the normalised text outside fenced code. Only fence lines are visited in
+    Python; everything else is left to C-speed regex passes over the spans."""
+    if "```" not in text and "~~~" not in text:
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    position = 0
+    fence_char, fence_length = "", 0
+    for fence in _FENCE_LINE.finditer(text):
+        run, rest = fence.group(1), fence.group(2)
+        if not fence_char:
+            spans.append((position, fence.start()))
+            fence_char, fence_length = run[0], len(run)
+        elif run[0] == fence_char and len(run) >= fence_length and not rest.strip():
+            fence_char, fence_length = "", 0
+            position = fence.end()
+    if not fence_char:
+        spans.append((position, len(text)))
+    return spans
+
+
+_TASK_LINES = re.compile(_TASK.pattern, re.MULTILINE)
+
+
+class _LineCounter:
+    """1-based line numbers for increasing offsets, in one pass over the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def at(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+def _find_halt(text: str, spans: list[tuple[int, int]]) -> Halt | None:
+    for start, end in spans:
+        for found in _HALT_START.finditer(text, start, end):
+            line_start = text.rfind("\n", 0, found.start()) + 1
+            line_end = text.find("\n", found.start(), end)
+            line = text[line_start : line_end if line_end >= 0 else end]
+            halt = _halt_in(line, text.count("\n", 0, found.start()) + 1)
+            if halt is not None:
+                return halt
+    return None
+
+
 def parse(text: str) -> DocumentState:
-    tasks: list[Task] = []
-    halt: Halt | None = None
-    for number, line in _lines_outside_fences(text):
-        if "[" in line:
-            match = _TASK.match(line)
-            if match:
-                mark = match.group("mark")
-                tasks.append(Task(number, match.group("text").rstrip(), mark in CHECKED_MARKS))
-                continue
-        if halt is None and "<!--" in line:
-            halt = _halt_in(line, number)
-    return DocumentState(tuple(tasks), halt)
+    """Every task (line, text, checked) and the first halt marker outside fenced code."""
+    text = normalise_newlines(text)
+    spans = _visible_spans(text)
+    lines = _LineCounter(text)
+    tasks = [
+        Task(lines.at(match.start()), match.group("text").rstrip(), match.group("mark") in CHECKED_MARKS)
+        for start, end in spans
+        for match in _TASK_LINES.finditer(text, start, end)
+    ]
+    return DocumentState(tuple(tasks), _find_halt(text, spans))
 
 
 def _halt_in(line: str, number: int) -> Halt | None:
@@ -128,28 +182,22 @@ class Counts:
 
 
 def count(text: str) -> Counts:
-    """Same answer as `parse`, computed in C-speed regex passes when the document has no fenced code (the
-    common case); documents with fences take the line-by-line path."""
+    """Same answer as `parse`, in C-speed regex passes over the text outside fences, without a Task per line:
+    the engine calls this after every agent run."""
     text = normalise_newlines(text)
-    if "```" in text or "~~~" in text:
-        state = parse(text)
-        return Counts(state.checked, state.unchecked, state.first_unchecked, state.halt)
-    marks = _TASK_MARKS.findall(text)
-    unchecked = sum(1 for mark in marks if mark not in CHECKED_MARKS)
-    checked = len(marks) - unchecked
+    spans = _visible_spans(text)
+    checked = unchecked = 0
     first: Task | None = None
-    match = _FIRST_UNCHECKED.search(text)
-    if match is not None:
-        first = Task(text.count("\n", 0, match.start()) + 1, match.group("text").rstrip(), False)
-    halt = None
-    for found in _HALT_START.finditer(text):
-        line_start = text.rfind("\n", 0, found.start()) + 1
-        line_end = text.find("\n", found.start())
-        number = text.count("\n", 0, found.start()) + 1
-        halt = _halt_in(text[line_start : line_end if line_end >= 0 else len(text)], number)
-        if halt is not None:
-            break
-    return Counts(checked, unchecked, first, halt)
+    for start, end in spans:
+        marks = _TASK_MARKS.findall(text, start, end)
+        span_unchecked = sum(1 for mark in marks if mark not in CHECKED_MARKS)
+        unchecked += span_unchecked
+        checked += len(marks) - span_unchecked
+        if first is None and span_unchecked:
+            match = _FIRST_UNCHECKED.search(text, start, end)
+            if match is not None:
+                first = Task(text.count("\n", 0, match.start()) + 1, match.group("text").rstrip(), False)
+    return Counts(checked, unchecked, first, _find_halt(text, spans))
 
 
 def reset(text: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest, Usage
 from symphony_bot.autorun import events
-from symphony_bot.autorun.document import Counts, DocumentState, count, parse
+from symphony_bot.autorun.document import Counts, DocumentState, count, parse, reset
 from symphony_bot.autorun.prompt import task_prompt
 
 MAX_RUNS_WITHOUT_PROGRESS = 3
@@ -39,7 +39,7 @@ EXIT_BUDGET = 5
 
 class StopReason(StrEnum):
     COMPLETED = "completed"  # no unchecked task left
-    NO_TASKS = "no_tasks"  # nothing to do from the start
+    NO_TASKS = "no_tasks"  # the documents hold no task at all (all-checked documents are COMPLETED)
     HALTED = "halted"  # the agent wrote a halt marker
     HALT_MARKER_PRESENT = "halt_marker_present"  # a marker was there before we started
     TASKS_LEFT = "tasks_left"  # documents stalled, or the loop ended with open tasks
@@ -54,7 +54,7 @@ class StopReason(StrEnum):
 
 _EXIT_CODES = {
     StopReason.COMPLETED: EXIT_DONE,
-    StopReason.NO_TASKS: EXIT_DONE,
+    StopReason.NO_TASKS: EXIT_USAGE,
     StopReason.HALTED: EXIT_HALTED,
     StopReason.HALT_MARKER_PRESENT: EXIT_HALTED,
     StopReason.TASKS_LEFT: EXIT_TASKS_LEFT,
@@ -122,11 +122,16 @@ class Engine:
         options: RunOptions,
         listeners: Iterable[events.Listener] = (),
         clock: Callable[[], float] = time.monotonic,
+        wall_clock_ms: Callable[[], int] = events.now_ms,
     ) -> None:
+        """`clock` (seconds, monotonic) times tasks and budgets; `wall_clock_ms` stamps events and names the
+        working copies. Both are injectable so tests can run hours of budget in no time."""
         self.agent = agent
         self.options = options
         self.listeners = list(listeners)
         self.clock = clock
+        self.wall_clock_ms = wall_clock_ms
+        self._stalled: set[Path] = set()
         self._abort = threading.Event()  # kill the running agent now
         self._stop_after_task = threading.Event()  # let the running task finish, then stop
         self._summary = RunSummary()
@@ -146,7 +151,7 @@ class Engine:
             self._abort.set()
 
     def _emit(self, kind: str, **fields: Any) -> None:
-        event = events.make_event(kind, **fields)
+        event = events.make_event(kind, timestamp=self.wall_clock_ms(), **fields)
         for listener in self.listeners:
             listener(event)
 
@@ -188,7 +193,17 @@ class Engine:
     def _prescan(self) -> list[Counts]:
         states = [self._read(path) for path in self.options.documents]
         halted = next(((p, s.halt) for p, s in zip(self.options.documents, states, strict=True) if s.halt), None)
-        if sum(s.unchecked for s in states) == 0:
+        # With reset-on-completion every task runs again in a fresh copy, ticked or not.
+        runnable = sum(s.unchecked + (s.checked if self.options.reset_on_completion else 0) for s in states)
+        if runnable == 0:
+            if sum(s.checked for s in states):
+                # Every box is already ticked: a re-run of finished documents is a success, not an error.
+                raise _Stop(StopReason.COMPLETED)
+            self._summary.error = (
+                f"no tasks in {', '.join(self._name(p) for p in self.options.documents)}: a task is a line like "
+                "`- [ ] do something` (bullet -, * or +, outside code fences; numbered items are not tasks)"
+            )
+            self._emit(events.ERROR, code=events.NO_TASKS, message=self._summary.error)
             raise _Stop(StopReason.NO_TASKS)
         if halted is not None:
             path, halt = halted
@@ -220,8 +235,13 @@ class Engine:
             completed_before = self._summary.tasks_completed
             usage_before = self._summary.usage
             for index, original in enumerate(self.options.documents):
-                path = self._working_copy(original, iteration) if self.options.reset_on_completion else original
-                self._run_document(index, path)
+                if original in self._stalled:
+                    continue  # it made no progress three times in a row; another pass would not change that
+                path: Path | None = original
+                if self.options.reset_on_completion:
+                    path = self._working_copy(original, iteration)
+                if path is not None:
+                    self._run_document(index, path, original)
             completed_this_pass = self._summary.tasks_completed - completed_before
             if not self.options.loop or self._stop_after_task.is_set() or completed_this_pass == 0:
                 return
@@ -238,23 +258,38 @@ class Engine:
             )
             iteration += 1
 
-    def _working_copy(self, original: Path, iteration: int) -> Path:
+    def _working_copy(self, original: Path, iteration: int) -> Path | None:
         """Reset-on-completion runs a fresh copy each pass (runs/<name>-<ms>-loop-<N>.md) and keeps the copies
-        as an audit trail; the original document is never modified."""
+        as an audit trail; the original document is never modified. A document whose boxes are all ticked is
+        copied with its boxes cleared (Maestro clears the original in place); one without tasks is skipped."""
+        try:
+            text = original.read_bytes().decode("utf-8", errors="replace")
+        except OSError as error:
+            self._summary.error = f"cannot read {self._name(original)}: {error.strerror or error}"
+            self._emit(events.ERROR, code=events.DOCUMENT_UNREADABLE, message=self._summary.error)
+            raise _Stop(StopReason.DOCUMENT_UNREADABLE) from error
+        counts = count(text)
+        if not counts.unchecked and not counts.checked:
+            return None
         runs = original.parent / RUNS_FOLDER
         runs.mkdir(exist_ok=True)
-        copy = runs / f"{original.stem}-{int(time.time() * 1000)}-loop-{iteration + 1}.md"
-        shutil.copyfile(original, copy)
+        copy = runs / f"{original.stem}-{self.wall_clock_ms()}-loop-{iteration + 1}.md"
+        copy.write_bytes((reset(text) if not counts.unchecked else text).encode("utf-8"))
         return copy
 
     def _remaining(self) -> int:
         return sum(self._read(path).unchecked for path in self.options.documents)
 
-    def _run_document(self, index: int, path: Path) -> None:
+    def _run_document(self, index: int, path: Path, original: Path) -> None:
         state = self._read(path)
+        name = self._name(path)
+        if state.halt is not None:
+            # Written into a later document during this run (the start refuses documents that already had one).
+            self._summary.halt_reason = state.halt.reason
+            self._emit(events.HALT, document=name, taskIndex=0, reason=state.halt.reason)
+            raise _Stop(StopReason.HALTED)
         if not state.unchecked:
             return
-        name = self._name(path)
         self._emit(events.DOCUMENT_START, document=name, index=index, taskCount=state.unchecked)
         completed_here = 0
         runs_without_progress = 0
@@ -299,6 +334,7 @@ class Engine:
                 stalled_by_timeouts &= result.outcome in (Outcome.TIMEOUT, Outcome.INACTIVE)
             if runs_without_progress >= MAX_RUNS_WITHOUT_PROGRESS:
                 self._summary.stalled_documents.append(name)
+                self._stalled.add(original)
                 if stalled_by_timeouts:
                     self._timeouts_stalled = True
                 self._emit(
@@ -393,6 +429,7 @@ class Engine:
             "totalElapsedMs": int(summary.elapsed_s * 1000),
             "totalCost": round(summary.usage.cost_usd, 6),
             "usageStats": summary.usage.to_event(),
+            "usage": summary.usage.to_event(),
             "halted": reason in (StopReason.HALTED, StopReason.HALT_MARKER_PRESENT),
             "haltReason": summary.halt_reason,
             "stalledDocuments": summary.stalled_documents,

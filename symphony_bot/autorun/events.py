@@ -32,8 +32,13 @@ Event = dict[str, Any]
 Listener = Callable[[Event], None]
 
 
-def make_event(kind: str, **fields: Any) -> Event:
-    return {"type": kind, "timestamp": int(time.time() * 1000), **fields}
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def make_event(kind: str, timestamp: int | None = None, **fields: Any) -> Event:
+    """`{"type": kind, "timestamp": ms, **fields}`; `timestamp` defaults to now."""
+    return {"type": kind, "timestamp": now_ms() if timestamp is None else timestamp, **fields}
 
 
 def to_json_line(event: Event) -> str:
