@@ -24,10 +24,12 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Pinned npm packages the tests use: GitHub's OpenAPI description and GraphQL schema, recorded fixtures,
-# webhook payloads, and the real agent CLIs. `npm ci` installs exactly what package-lock.json says.
+# webhook payloads, and the real agent CLIs, at the versions package-lock.json records. (`npm ci` refuses this
+# lock: npm leaves other platforms' optional binaries of opencode out of it; `npm install --no-save` installs
+# the locked versions and leaves the lock alone.)
 setup-npm: $(NPM_DIR)/node_modules/.installed
 $(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
-	npm ci --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error
+	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --loglevel=error
 	touch $@
 
 lint: setup-python
