@@ -5,14 +5,17 @@ import sys
 import time
 from pathlib import Path
 
-from tests.autorun_helpers import HANG_WITH_GRANDCHILD, TICK
+from symphony_bot.agents.registry import AGENT_NAMES
+from symphony_bot.commands.autorun import AGENT_CHOICES
+from tests.autorun_helpers import HALT, HANG_WITH_GRANDCHILD, TICK
+from tests.test_agents_process import alive
 
 BIN = Path(sys.executable).parent / "symphony-bot"
 
 
 def setup(tmp_path, text="- [ ] one\n- [ ] two\n", script=TICK):
     repo = tmp_path / "repo"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     (repo / "plan.md").write_text(text)
     agent = tmp_path / "agent.py"
     agent.write_text(script)
@@ -76,7 +79,9 @@ def test_sigterm_stops_with_a_complete_event(tmp_path) -> None:
         rest = [json.loads(line) for line in process.stdout]
         assert process.wait(timeout=30) == 4
     assert rest[-1]["type"] == "complete" and rest[-1]["stopReason"] == "cancelled"
+    assert rest[-1]["exitCode"] == 4 and rest[-1]["tasksRemaining"] == 2
     assert rest[0]["type"] == "task_complete" and rest[0]["outcome"] == "cancelled"
+    assert not alive(int((repo / "grandchild.pid").read_text())), "the agent's grandchild outlived SIGTERM"
 
 
 def test_dry_run_lists_tasks(tmp_path) -> None:
@@ -85,3 +90,79 @@ def test_dry_run_lists_tasks(tmp_path) -> None:
     assert completed.returncode == 0
     assert "○ line 1: one" in completed.stderr and "○ line 2: two" in completed.stderr
     assert (repo / "plan.md").read_text() == "- [ ] one\n- [ ] two\n"
+
+
+SLOW_TICK = "import time\ntime.sleep(1.0)\n" + TICK
+
+
+def test_first_sigint_lets_the_running_task_finish_then_stops(tmp_path) -> None:
+    repo, command = setup(tmp_path, script=SLOW_TICK)
+    with subprocess.Popen(
+        [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", command, "--json"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if json.loads(line)["type"] == "task_start":
+                break
+        process.send_signal(signal.SIGINT)
+        rest = [json.loads(line) for line in process.stdout]
+        assert process.wait(timeout=30) == 4
+    assert [e["type"] for e in rest] == ["task_complete", "complete"]
+    assert rest[0]["outcome"] == "ok" and rest[0]["tasksCompleted"] == 1
+    assert rest[-1]["stopReason"] == "cancelled"
+    assert (repo / "plan.md").read_text() == "- [x] one\n- [ ] two\n"
+
+
+def test_exit_codes(tmp_path) -> None:
+    def code(name, text, script, *extra):
+        repo, command = setup(tmp_path / name, text=text, script=script)
+        return run(["plan.md", "--agent", "command", "--agent-command", command, *extra], repo)
+
+    assert code("ok", "- [ ] a\n", TICK).returncode == 0
+    assert code("none", "no tasks here\n", TICK).returncode == 2
+    halted = code("halt", "- [ ] a\n", HALT)
+    assert halted.returncode == 3 and "halted in plan.md: needs a human to log in" in halted.stderr
+    assert code("stale", "- [ ] a\n<!-- maestro:halt -->\n", TICK).returncode == 3
+    assert code("stall", "- [ ] a\n", "print('nothing')").returncode == 4
+    assert code("budget", "- [ ] a\n- [ ] b\n", TICK, "--max-tasks", "1").returncode == 5
+    assert code("slow", "- [ ] a\n", "import time; time.sleep(30)", "--task-timeout", "0.3").returncode == 5
+    repo, _ = setup(tmp_path / "missing")
+    missing = run(["plan.md", "--agent", "command", "--agent-command", str(tmp_path / "no-agent")], repo)
+    assert missing.returncode == 1 and "no-agent" in missing.stderr
+
+
+def test_documents_reached_through_a_symlink_out_of_the_repository_are_refused(tmp_path) -> None:
+    repo, command = setup(tmp_path)
+    secret = tmp_path / "elsewhere.md"
+    secret.write_text("- [ ] x\n")
+    (repo / "link.md").symlink_to(secret)
+    completed = run(["link.md", "--agent", "command", "--agent-command", command], repo)
+    assert completed.returncode == 2 and "outside the repository" in completed.stderr
+    assert secret.read_text() == "- [ ] x\n"
+
+
+def test_option_misuse_is_a_usage_error(tmp_path) -> None:
+    repo, command = setup(tmp_path)
+    refused = run(["plan.md", "--agent", "command", "--agent-command", command, "--pass-env", "GITHUB_TOKEN"], repo)
+    assert refused.returncode == 2 and "GITHUB_TOKEN" in refused.stderr
+    wrong = run(["plan.md", "--agent", "claude", "--agent-command", command], repo)
+    assert wrong.returncode == 2 and "--agent-executable" in wrong.stderr
+    unbalanced = run(["plan.md", "--agent", "command", "--agent-command", "python 'oops"], repo)
+    assert unbalanced.returncode == 2 and "cannot split" in unbalanced.stderr
+
+
+def test_pass_env_reaches_the_command_agent(tmp_path, monkeypatch) -> None:
+    script = "import os\nopen('seen', 'w').write(os.environ.get('MY_API_KEY', '-') + os.environ.get('OTHER', '-'))\n"
+    repo, command = setup(tmp_path, text="- [ ] a\n", script=script)
+    monkeypatch.setenv("MY_API_KEY", "k1")
+    monkeypatch.setenv("OTHER", "o")
+    run(["plan.md", "--agent", "command", "--agent-command", command, "--pass-env", "MY_API_KEY"], repo)
+    assert (repo / "seen").read_text() == "k1-"
+
+
+def test_agent_choices_match_the_registry() -> None:
+    assert AGENT_CHOICES == AGENT_NAMES

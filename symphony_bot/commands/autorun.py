@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
+# The engine re-reads the document after every task; past this size something is wrong with the input.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 @click.command()
@@ -27,6 +29,14 @@ AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
     "--agent-command", metavar="CMD", help="For --agent command: the executable (and arguments) to run per task."
 )
 @click.option("--agent-executable", metavar="PATH", help="Path of the agent CLI when it is not on PATH.")
+@click.option(
+    "--pass-env",
+    "pass_env",
+    multiple=True,
+    metavar="NAME",
+    help="For --agent command: also pass this environment variable to it (repeatable). GitHub, Actions and git "
+    "credentials are refused whatever is named.",
+)
 @click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
 @click.option("--dry-run", is_flag=True, help="List the tasks that would run, run nothing.")
@@ -37,7 +47,7 @@ AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
 @click.option("--max-minutes", type=click.FloatRange(min=0), metavar="M", help="Stop after this much wall-clock time.")
 @click.option(
     "--task-timeout",
-    type=click.FloatRange(min=1),
+    type=click.FloatRange(min=0.1),
     metavar="S",
     default=3600,
     show_default=True,
@@ -45,7 +55,7 @@ AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
 )
 @click.option(
     "--inactivity-timeout",
-    type=click.FloatRange(min=1),
+    type=click.FloatRange(min=0.1),
     metavar="S",
     default=900,
     show_default=True,
@@ -64,6 +74,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     agent_name: str,
     agent_command: str | None,
     agent_executable: str | None,
+    pass_env: tuple[str, ...],
     model: str | None,
     json_lines: bool,
     dry_run: bool,
@@ -84,9 +95,10 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     import signal
     import tempfile
 
+    from symphony_bot.agents.environment import is_denied
     from symphony_bot.agents.registry import UnknownAgent, make_agent
     from symphony_bot.autorun import events
-    from symphony_bot.autorun.engine import EXIT_USAGE, Budget, Engine, RunOptions
+    from symphony_bot.autorun.engine import Budget, Engine, RunOptions
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
@@ -98,9 +110,25 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             _usage_error(f"{document} is outside the repository {repo}; documents must live in the checkout")
         if not path.is_file():
             _usage_error(f"{document} does not exist or is not a file")
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            _usage_error(
+                f"{document} is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB; split it into smaller documents"
+            )
         resolved.append(path)
+    if agent_command and agent_name != "command":
+        _usage_error(f"--agent-command is for --agent command; the {agent_name} agent takes --agent-executable")
+    if pass_env and agent_name != "command":
+        _usage_error("--pass-env is for --agent command; each CLI adapter declares the variables it needs")
+    invalid = [name for name in pass_env if not name.isidentifier()]
+    if invalid:
+        _usage_error(f"--pass-env {', '.join(invalid)}: not an environment variable name")
+    refused = [name for name in pass_env if is_denied(name, set(pass_env))]
+    if refused:
+        _usage_error(f"--pass-env {', '.join(refused)}: credentials of GitHub, Actions and git never reach an agent")
     try:
-        agent = make_agent(agent_name, command=agent_command, executable=agent_executable, model=model)
+        agent = make_agent(
+            agent_name, command=agent_command, executable=agent_executable, model=model, passthrough=pass_env
+        )
     except (UnknownAgent, ValueError) as error:
         _usage_error(str(error))
 
@@ -135,12 +163,14 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         summary = engine.run()
-    sys.exit(summary.exit_code if summary.exit_code != EXIT_USAGE else EXIT_USAGE)
+    sys.exit(summary.exit_code)
 
 
 def _usage_error(message: str) -> Any:
+    from symphony_bot.exit_codes import USAGE
+
     click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(USAGE)
 
 
 def _human_progress(event: dict[str, Any]) -> None:
