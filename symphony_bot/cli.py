@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from symphony_bot import __version__
-
-if TYPE_CHECKING:
-    from symphony_bot.github.client import GitHubClient
 
 # name -> "module:attribute". Keep sorted; each module imports only click at top level.
 COMMANDS: dict[str, str] = {
@@ -82,13 +79,14 @@ def resolve_api_urls(github_url: str | None) -> tuple[str, str]:
     return api_url, graphql_url
 
 
-def github_client(github_url: str | None) -> GitHubClient:
-    """Build the one GitHub client of this invocation from the token in $GITHUB_TOKEN."""
-    from symphony_bot.github.client import GitHubClient
-
+def github_client(github_url: str | None) -> Any:
+    """Build the one GitHub client of this invocation (a `symphony_bot.github.client.GitHubClient`) from the
+    token in $GITHUB_TOKEN."""
+    # Imported by name: the client module arrives with the discovery commands, the first to talk to GitHub.
+    client_module = importlib.import_module("symphony_bot.github.client")
     token = os.environ.get(TOKEN_ENV, "").strip()
     api_url, graphql_url = resolve_api_urls(github_url)
-    return GitHubClient(api_url=api_url, graphql_url=graphql_url, token=token or None)
+    return client_module.GitHubClient(api_url=api_url, graphql_url=graphql_url, token=token or None)
 
 
 def main() -> None:
