@@ -9,8 +9,19 @@ class GitError(RuntimeError):
     """A git command failed; the message says which and why."""
 
 
-def read_file_at_revision(repo_dir: Path, revision: str, path: str) -> bytes:
-    """The bytes of `path` at `revision` (`git show REV:path`), e.g. the base of a pull request."""
+class FileTooLarge(GitError):
+    """The file at that revision is over the caller's size cap; it was not read."""
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of `path` at `revision` (`git show REV:path`), e.g. the base of a pull request. With
+    `max_bytes`, the size is asked first and a larger file raises FileTooLarge without being read."""
+    if revision.startswith("-"):  # would reach git as an option (e.g. --output=FILE), not a revision
+        raise GitError(f"{revision!r} is not a revision: it starts with '-'")
     import git
 
     try:
@@ -19,6 +30,10 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str) -> bytes:
         raise GitError(f"{repo_dir} is not inside a git repository, so {revision}:{path} cannot be read") from error
     with repo:
         try:
+            if max_bytes is not None:
+                size = int(repo.git.cat_file("-s", f"{revision}:{path}"))
+                if size > max_bytes:
+                    raise FileTooLarge(f"{revision}:{path} is {size:,} bytes, over the {max_bytes:,} allowed", size)
             output = repo.git.show(f"{revision}:{path}", stdout_as_string=False)
         except git.GitCommandError as error:
             detail = (error.stderr or "").strip().splitlines()

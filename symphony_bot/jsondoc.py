@@ -27,6 +27,14 @@ CODE_NOT_UTF8 = "not-utf8"
 CODE_BOM = "bom"
 CODE_INVALID_JSON = "invalid-json"
 CODE_DUPLICATE_KEY = "duplicate-key"
+CODE_NUMBER_TOO_LONG = "number-too-long"
+CODE_LONE_SURROGATE = "lone-surrogate"
+
+# Python refuses to convert longer digit strings to int (CVE-2020-10735); such a number is no registry value.
+MAX_INTEGER_DIGITS = 4300
+# A \uD800-\uDFFF escape: the only way a decoded string can hold a surrogate (the text itself is UTF-8).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PathParts = tuple[str | int, ...]
 
@@ -44,40 +52,55 @@ class JsonDocument:
     text: str
     data: Any
     findings: list[Finding] = field(default_factory=list)
-    _duplicate_keys_seen: bool = False
 
     def locate(self, paths: Iterable[PathParts]) -> dict[PathParts, Position]:
         return locate(self.text, paths)
 
 
-class _DuplicateKeySeen(dict[str, Any]):
-    """Marker type: an object in which some key appeared twice."""
+@dataclass(frozen=True)
+class _Unrepresentable:
+    """Stands in for a value Python's json module accepts but JSON (RFC 8259) or our output cannot carry."""
+
+    code: str
+    message: str
+    hint: str
 
 
 def read_json_file(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> JsonDocument:
-    """Read and parse `path`. OSError (missing, unreadable, a directory) is left to the caller: that is a
-    usage problem, not a finding about the file's content."""
+    """Read and parse `path`, never holding more than `max_bytes` + 1 bytes. OSError (missing, unreadable, a
+    directory) is left to the caller: that is a usage problem, not a finding about the file's content."""
     size = path.stat().st_size
-    if size > max_bytes:
-        return JsonDocument(
-            text="",
-            data=None,
-            findings=[
-                Finding(
-                    Severity.ERROR,
-                    CODE_TOO_LARGE,
-                    f"the file is {size:,} bytes; files over {max_bytes:,} bytes are refused unread",
-                    hint="a registry this large is almost certainly not the intended file",
-                )
-            ],
-        )
-    return parse_json_bytes(path.read_bytes())
+    if size > max_bytes:  # a regular file says its size: refuse it unread
+        return too_large_document(size, max_bytes)
+    with path.open("rb") as handle:  # a pipe or device says 0 and may never end: read at most the cap
+        raw = handle.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        return too_large_document(None, max_bytes)
+    return parse_json_bytes(raw)
+
+
+def too_large_document(size: int | None, max_bytes: int = MAX_DOCUMENT_BYTES) -> JsonDocument:
+    what = f"the file is {size:,} bytes" if size is not None else f"the input goes on past {max_bytes:,} bytes"
+    return JsonDocument(
+        text="",
+        data=None,
+        findings=[
+            Finding(
+                Severity.ERROR,
+                CODE_TOO_LARGE,
+                f"{what}; files over {max_bytes:,} bytes are refused unread",
+                hint="a registry this large is almost certainly not the intended file",
+            )
+        ],
+    )
 
 
 def parse_json_bytes(raw: bytes) -> JsonDocument:
     findings: list[Finding] = []
+    bom_length = 0
     if raw.startswith(UTF8_BOM):
-        raw = raw[len(UTF8_BOM) :]
+        bom_length = len(UTF8_BOM)
+        raw = raw[bom_length:]
         findings.append(
             Finding(
                 Severity.WARNING,
@@ -94,7 +117,7 @@ def parse_json_bytes(raw: bytes) -> JsonDocument:
             Finding(
                 Severity.ERROR,
                 CODE_NOT_UTF8,
-                f"byte 0x{raw[error.start]:02x} at offset {error.start} is not valid UTF-8",
+                f"byte 0x{raw[error.start]:02x} at offset {error.start + bom_length} is not valid UTF-8",
                 line=position.line,
                 column=position.column,
                 hint="save the file as UTF-8",
@@ -111,8 +134,28 @@ def parse_json_bytes(raw: bytes) -> JsonDocument:
             saw_duplicate = True
         return obj
 
+    saw_unrepresentable = False
+
+    def parse_constant(name: str) -> _Unrepresentable:
+        nonlocal saw_unrepresentable
+        saw_unrepresentable = True
+        return _Unrepresentable(
+            CODE_INVALID_JSON, f"invalid JSON: {name} is not a JSON number", "write a number, or a string"
+        )
+
+    def parse_int(digits: str) -> int | _Unrepresentable:
+        nonlocal saw_unrepresentable
+        if len(digits) <= MAX_INTEGER_DIGITS:
+            return int(digits)
+        saw_unrepresentable = True
+        return _Unrepresentable(
+            CODE_NUMBER_TOO_LONG,
+            f"a number with {len(digits):,} digits is longer than the {MAX_INTEGER_DIGITS:,} digits accepted",
+            "no registry field holds such a number; check what was pasted here",
+        )
+
     try:
-        data = json.loads(text, object_pairs_hook=keep_pairs)
+        data = json.loads(text, object_pairs_hook=keep_pairs, parse_constant=parse_constant, parse_int=parse_int)
     except json.JSONDecodeError as error:
         findings.append(
             Finding(
@@ -129,6 +172,26 @@ def parse_json_bytes(raw: bytes) -> JsonDocument:
         findings.append(Finding(Severity.ERROR, CODE_INVALID_JSON, "invalid JSON: nesting is too deep"))
         return JsonDocument(text=text, data=None, findings=findings)
 
+    unusable = _unrepresentable_values(data) if saw_unrepresentable or _SURROGATE_ESCAPE.search(text) else []
+    if unusable:
+        positions = locate(text, [parts for parts, _ in unusable])
+        placed = []
+        for parts, problem in unusable:
+            position = nearest_located(parts, positions)
+            placed.append(
+                Finding(
+                    Severity.ERROR,
+                    problem.code,
+                    problem.message,
+                    json_path=json_path(parts),
+                    line=position.line,
+                    column=position.column,
+                    hint=problem.hint,
+                )
+            )
+        findings += sorted(placed, key=lambda finding: (finding.line, finding.column))
+        data = None  # these values cannot be validated or printed safely
+
     document = JsonDocument(text=text, data=data, findings=findings)
     if saw_duplicate:
         for parts, position in find_duplicate_keys(text):
@@ -144,6 +207,36 @@ def parse_json_bytes(raw: bytes) -> JsonDocument:
                 )
             )
     return document
+
+
+_LONE_SURROGATE = _Unrepresentable(
+    CODE_LONE_SURROGATE,
+    "a \\u escape here encodes half of a UTF-16 surrogate pair, which is not a character",
+    "write the character itself, or both halves of the pair (e.g. \\ud83d\\ude00)",
+)
+
+
+def _unrepresentable_values(data: Any) -> list[tuple[PathParts, _Unrepresentable]]:
+    """Where `data` holds a NaN, an over-long number or a lone surrogate (in a value or a key). Iterative, so
+    nesting depth cannot exhaust the stack; only called when parsing saw such a value or an escape that may be."""
+    found: list[tuple[PathParts, _Unrepresentable]] = []
+    pending: list[tuple[PathParts, Any]] = [((), data)]
+    while pending:
+        parts, value = pending.pop()
+        if isinstance(value, _Unrepresentable):
+            found.append((parts, value))
+        elif isinstance(value, str):
+            if _SURROGATE.search(value):
+                found.append((parts, _LONE_SURROGATE))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if _SURROGATE.search(key):
+                    found.append((parts, _LONE_SURROGATE))  # the key itself cannot be printed: point at its object
+                else:
+                    pending.append(((*parts, key), child))
+        elif isinstance(value, list):
+            pending.extend(((*parts, index), child) for index, child in enumerate(value))
+    return found
 
 
 def _position_of_byte(raw: bytes, offset: int) -> Position:
@@ -227,6 +320,21 @@ def find_duplicate_keys(text: str) -> list[tuple[PathParts, Position]]:
         for event, parts, offset, duplicate in _walk(text)
         if event == "key" and duplicate
     ]
+
+
+def path_deeper_than(data: Any, depth: int) -> PathParts | None:
+    """The first path more than `depth` containers deep (iterative: any nesting depth is safe to inspect)."""
+    pending: list[tuple[PathParts, Any]] = [((), data)]
+    while pending:
+        parts, value = pending.pop()
+        if isinstance(value, dict | list) and len(parts) > depth:
+            return parts
+        # reversed: the stack then yields children in document order
+        if isinstance(value, dict):
+            pending.extend(((*parts, key), child) for key, child in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend(((*parts, index), child) for index, child in reversed(list(enumerate(value))))
+    return None
 
 
 def nearest_located(parts: PathParts, located: dict[PathParts, Position]) -> Position:

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from symphony_bot.findings import Finding, Severity, has_errors, json_path
-from symphony_bot.jsondoc import JsonDocument, PathParts, nearest_located, parse_json_bytes, read_json_file
+from symphony_bot.jsondoc import (
+    JsonDocument,
+    PathParts,
+    nearest_located,
+    parse_json_bytes,
+    path_deeper_than,
+    read_json_file,
+)
 
 SCHEMA_RESOURCE = "symphony-registry.schema.json"
 DEFAULT_REGISTRY_FILE = "symphony-registry.json"
@@ -55,6 +62,8 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
 
 # Finding codes (stable: documented in the README, used by CI annotations)
 CODE_NOT_AN_OBJECT = "not-an-object"
+CODE_NESTING_TOO_DEEP = "nesting-too-deep"
+CODE_VALIDATOR_FAILED = "validator-failed"
 CODE_DUPLICATE_SLUG = "duplicate-slug"
 CODE_URL_MISMATCH = "url-mismatch"
 CODE_URL_CASE = "url-case-mismatch"
@@ -66,9 +75,14 @@ CODE_BLANK_TAG = "blank-tag"
 CODE_MAINTAINER_URL = "maintainer-url-not-https"
 # diff-only codes
 CODE_SLUG_CHANGED = "slug-changed"
+CODE_SLUG_CASE_CHANGED = "slug-case-changed"
 CODE_PROJECT_REMOVED = "project-removed"
 CODE_PROJECT_DEACTIVATED = "project-deactivated"
 CODE_LAST_UPDATED_NOT_BUMPED = "last-updated-not-bumped"
+
+MAX_NESTING_DEPTH = 64  # where a too-deep finding points (any depth past the validator's ~255 is reported)
+# User values quoted in a message are cut to this many characters (a 5,000-character description is no help).
+MAX_QUOTED_CHARS = 80
 
 FORMATS_USED = ("date", "date-time", "uri")
 # One value each format checker must reject; checked once at start-up (see `_assert_format_checkers`).
@@ -126,6 +140,13 @@ def _assert_format_checkers(jsonschema_rs: Any) -> None:
             )
 
 
+def quote(value: Any) -> str:
+    """A user value as it would appear in JSON (control characters escaped, so hostile text stays inert), cut
+    short when long."""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, str | int | float | bool | None) else "…"
+    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 2] + '…"'
+
+
 def category_hint(category: str) -> str | None:
     lowered = category.strip().lower()
     if lowered in CATEGORY_LABELS:
@@ -170,11 +191,41 @@ def _json_type(value: Any) -> str:
 
 
 def _schema_findings(data: dict[str, Any]) -> list[tuple[PathParts, Finding]]:
+    validator = _validator()
+    try:
+        errors = list(validator.iter_errors(data))
+    except ValueError as failure:
+        # jsonschema-rs refuses data nested past ~255 levels (a registry needs 4). Only now is it worth a walk.
+        too_deep = path_deeper_than(data, MAX_NESTING_DEPTH)
+        if too_deep is not None:
+            return [
+                (
+                    too_deep,
+                    Finding(
+                        Severity.ERROR,
+                        CODE_NESTING_TOO_DEEP,
+                        f"values are nested more than {MAX_NESTING_DEPTH} levels deep here",
+                        json_path(too_deep),
+                        hint="a registry entry is at most 4 levels deep; remove the nested arrays or objects",
+                    ),
+                )
+            ]
+        return [
+            (
+                (),
+                Finding(
+                    Severity.ERROR,
+                    CODE_VALIDATOR_FAILED,
+                    f"the schema validator could not process this file: {failure}",
+                    hint="report this with the file attached",
+                ),
+            )
+        ]
     results: list[tuple[PathParts, Finding]] = []
-    for error in _validator().iter_errors(data):
+    for error in errors:
         parts: PathParts = tuple(error.instance_path)
         keyword = str(error.schema_path[-1]) if error.schema_path else "schema"
-        if parts[-1:] == ("category",) and keyword == "enum":
+        if parts[-1:] == ("category",) and keyword == "enum" and isinstance(error.instance, str):
             continue  # reported by the category rule, with a "did you mean"
         message, hint, parts = _describe_schema_error(error, keyword, parts)
         code = "schema-" + "".join("-" + c.lower() if c.isupper() else c for c in keyword)
@@ -188,15 +239,29 @@ def _describe_schema_error(error: Any, keyword: str, parts: PathParts) -> tuple[
     kind = error.kind
     if keyword == "required":
         missing = kind.property
-        return f'required field "{missing}" is missing', f'add "{missing}"', parts
+        return f"required field {quote(missing)} is missing", f"add {quote(missing)}", parts
     if keyword == "additionalProperties":
         unexpected = list(kind.unexpected)
         # point at the first unknown key itself; the message names them all
-        names = ", ".join(f'"{name}"' for name in unexpected)
+        names = ", ".join(quote(name) for name in unexpected)
         return f"unknown field {names}", "remove it, or check its spelling", (*parts, unexpected[0])
     if keyword == "format":
-        return f"{json.dumps(error.instance)} is not a valid {kind.format}", hint, parts
-    return str(error.message), hint, parts
+        return f"{quote(error.instance)} is not a valid {kind.format}", hint, parts
+    if keyword == "maxLength":
+        return f"{field_name} is {len(error.instance)} characters long; at most {kind.limit} are allowed", hint, parts
+    if keyword == "minLength":
+        return f"{field_name} must not be empty", hint, parts
+    if keyword == "maxItems":
+        return f"{field_name} has {len(error.instance)} items; at most {kind.limit} are allowed", hint, parts
+    if keyword == "type":
+        wanted = " or ".join(str(name) for name in kind.types)
+        return f"{quote(error.instance)} is not of type {wanted}", hint, parts
+    if keyword == "pattern":
+        return f"{quote(error.instance)} does not have the expected form", hint, parts
+    if keyword == "enum":
+        return f"{quote(error.instance)} is not one of the allowed values", hint, parts
+    message = str(error.message)
+    return (message if len(message) <= 4 * MAX_QUOTED_CHARS else message[: 4 * MAX_QUOTED_CHARS] + "…"), hint, parts
 
 
 def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[PathParts, Finding]]:
@@ -223,7 +288,7 @@ def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[Pat
                     (*base, "slug"),
                     Severity.ERROR,
                     CODE_DUPLICATE_SLUG,
-                    f'slug "{slug}" is already used by repositories[{first}] (slugs compare case-insensitively)',
+                    f"slug {quote(slug)} is already used by repositories[{first}] (slugs compare case-insensitively)",
                     "each project appears once; edit the existing entry instead",
                 )
             else:
@@ -238,16 +303,16 @@ def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[Pat
                             (*base, "url"),
                             Severity.WARNING,
                             CODE_URL_CASE,
-                            f'url "{url}" differs from the slug "{slug}" only in letter case',
-                            f"GitHub ignores case, but keep them identical: {expected}",
+                            f"url {quote(url)} differs from the slug {quote(slug)} only in letter case",
+                            f"GitHub ignores case, but keep them identical: {quote(expected)}",
                         )
                     else:
                         add(
                             (*base, "url"),
                             Severity.ERROR,
                             CODE_URL_MISMATCH,
-                            f'url "{url}" does not point at the slug "{slug}"',
-                            f"use {expected}",
+                            f"url {quote(url)} does not point at the slug {quote(slug)}",
+                            f"use {quote(expected)}",
                         )
         category = entry.get("category")
         if isinstance(category, str) and category not in CATEGORY_LABELS:
@@ -256,7 +321,7 @@ def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[Pat
                 (*base, "category"),
                 Severity.ERROR,
                 CODE_UNKNOWN_CATEGORY,
-                f'unknown category "{category}"; Maestro shows it as an unknown category'
+                f"unknown category {quote(category)}; Maestro shows it as an unknown category"
                 + (f' (did you mean "{suggestion}"?)' if suggestion else ""),
                 suggestion if suggestion else "one of: " + ", ".join(CATEGORY_LABELS),
             )
@@ -291,7 +356,7 @@ def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[Pat
                         (*base, "tags", tag_index),
                         Severity.WARNING,
                         CODE_DUPLICATE_TAG,
-                        f'tag "{tag}" appears twice (tags compare case-insensitively)',
+                        f"tag {quote(tag)} appears twice (tags compare case-insensitively)",
                         "remove the repeat",
                     )
                 seen.add(tag.strip().lower())
@@ -303,7 +368,7 @@ def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[Pat
                     (*base, "maintainer", "url"),
                     Severity.ERROR,
                     CODE_MAINTAINER_URL,
-                    f'maintainer url "{maintainer_url}" is not https',
+                    f"maintainer url {quote(maintainer_url)} is not https",
                     "use an https:// link, e.g. https://github.com/<login>",
                 )
     return results
@@ -393,14 +458,15 @@ def _entries(data: Any) -> list[dict[str, Any]]:
     return [entry for entry in repositories if isinstance(entry, dict) and isinstance(entry.get("slug"), str)]
 
 
-def _flatten(entry: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(entry: dict[str, Any]) -> dict[str, Any]:
+    """{"maintainer": {"name": x}} -> {"maintainer.name": x}: one level, the registry's only nested object
+    (deeper values are compared whole, so no recursion)."""
     flat: dict[str, Any] = {}
     for key, value in entry.items():
-        name = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.update(_flatten(value, name + "."))
+            flat.update((f"{key}.{inner}", inner_value) for inner, inner_value in value.items())
         else:
-            flat[name] = value
+            flat[key] = value
     return flat
 
 
@@ -417,12 +483,24 @@ def diff_registries(base: Any, head: Any, head_text: str = "") -> RegistryDiff:
     added = [head_entries[key] for key in head_entries if key not in base_entries]
 
     # A project whose slug changed looks like a removal plus an addition with the same url or name.
-    for old in list(removed):
-        match = next((new for new in added if _same_project(old, new)), None)
+    # Indexed, so two unrelated 10,000-project files still diff in linear time.
+    added_by_identity: dict[tuple[str, Any], dict[str, Any]] = {}
+    for new in reversed(added):
+        for identity in _identities(new):
+            added_by_identity[identity] = new
+    renamed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for old in removed:
+        match = next((added_by_identity[i] for i in _identities(old) if i in added_by_identity), None)
         if match is None:
             continue
-        removed.remove(old)
-        added.remove(match)
+        renamed.append((old, match))
+        for identity in _identities(match):
+            added_by_identity.pop(identity, None)
+    renamed_old = {id(old) for old, _ in renamed}
+    renamed_new = {id(new) for _, new in renamed}
+    removed = [entry for entry in removed if id(entry) not in renamed_old]
+    added = [entry for entry in added if id(entry) not in renamed_new]
+    for old, match in renamed:
         parts: PathParts = ("repositories", head_index[match["slug"].lower()], "slug")
         located.append(
             (
@@ -430,9 +508,9 @@ def diff_registries(base: Any, head: Any, head_text: str = "") -> RegistryDiff:
                 Finding(
                     Severity.ERROR,
                     CODE_SLUG_CHANGED,
-                    f'slug changed from "{old["slug"]}" to "{match["slug"]}"',
+                    f"slug changed from {quote(old['slug'])} to {quote(match['slug'])}",
                     json_path(parts),
-                    hint=f'keep your slug "{old["slug"]}": it identifies the project in contributors\' history',
+                    hint=f"keep your slug {quote(old['slug'])}: it identifies the project in contributors' history",
                 ),
             )
         )
@@ -445,7 +523,7 @@ def diff_registries(base: Any, head: Any, head_text: str = "") -> RegistryDiff:
                 Finding(
                     Severity.NOTICE,
                     CODE_PROJECT_REMOVED,
-                    f'project "{entry["slug"]}" is removed',
+                    f"project {quote(entry['slug'])} is removed",
                     "$.repositories",
                     hint='setting "isActive": false hides it but keeps contributors\' history linked',
                 ),
@@ -459,6 +537,21 @@ def diff_registries(base: Any, head: Any, head_text: str = "") -> RegistryDiff:
         if not changes:
             continue
         result.changed.append((new["slug"], changes))
+        if old_entry["slug"] != new["slug"]:  # equal ignoring case, or they would not share a key
+            parts = ("repositories", head_index[key], "slug")
+            located.append(
+                (
+                    parts,
+                    Finding(
+                        Severity.WARNING,
+                        CODE_SLUG_CASE_CHANGED,
+                        f"slug changed only in letter case, from {quote(old_entry['slug'])} to {quote(new['slug'])}",
+                        json_path(parts),
+                        hint=f"GitHub does not mind, but history is matched on the exact slug: keep "
+                        f"{quote(old_entry['slug'])}",
+                    ),
+                )
+            )
         if old_entry.get("isActive") is True and new.get("isActive") is False:
             parts = ("repositories", head_index[key], "isActive")
             located.append(
@@ -467,7 +560,7 @@ def diff_registries(base: Any, head: Any, head_text: str = "") -> RegistryDiff:
                     Finding(
                         Severity.NOTICE,
                         CODE_PROJECT_DEACTIVATED,
-                        f'project "{new["slug"]}" is set inactive: it disappears from scans and the site',
+                        f"project {quote(new['slug'])} is set inactive: it disappears from scans and the site",
                         json_path(parts),
                     ),
                 )
@@ -484,7 +577,7 @@ def diff_registries(base: Any, head: Any, head_text: str = "") -> RegistryDiff:
                     Finding(
                         Severity.WARNING,
                         CODE_LAST_UPDATED_NOT_BUMPED,
-                        f"projects changed but lastUpdated is still {head.get('lastUpdated')}",
+                        f"projects changed but lastUpdated is still {quote(head.get('lastUpdated'))}",
                         "$.lastUpdated",
                         hint="set lastUpdated to the time of this change",
                     ),
@@ -507,13 +600,15 @@ def _has_slug(entry: Any) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("slug"), str)
 
 
-def _same_project(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    def norm(value: Any) -> Any:
-        return value.rstrip("/").lower() if isinstance(value, str) else value
-
-    return (old.get("url") is not None and norm(old.get("url")) == norm(new.get("url"))) or (
-        old.get("name") is not None and old.get("name") == new.get("name")
-    )
+def _identities(entry: dict[str, Any]) -> list[tuple[str, Any]]:
+    """What still identifies a project whose slug changed: its url (normalised) or its name."""
+    identities: list[tuple[str, Any]] = []
+    url, name = entry.get("url"), entry.get("name")
+    if isinstance(url, str) and url:
+        identities.append(("url", url.rstrip("/").lower()))
+    if isinstance(name, str) and name:
+        identities.append(("name", name))
+    return identities
 
 
 def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from symphony_bot.findings import Finding, Severity
-from symphony_bot.registry import RegistryDiff, RegistryReport
+from symphony_bot.registry import MAX_QUOTED_CHARS, RegistryDiff, RegistryReport, quote
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
+# A summary is for reading: past this many rows a table says how many more there are.
+MAX_TABLE_ROWS = 200
 
 
 def _count(findings: Iterable[Finding], severity: Severity) -> int:
@@ -41,21 +43,41 @@ def validation_json(reports: list[RegistryReport]) -> str:
 
 
 def _table_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text from the file, made inert in a Markdown table cell (no cell breaks, no HTML)."""
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
+
+
+def _code(text: Any) -> str:
+    """An inline code span that a backtick in the text cannot close early."""
+    return "`` " + _table_cell(text).replace("`", "'") + " ``" if "`" in str(text) else f"`{_table_cell(text)}`"
+
+
+def _more_rows(count: int, columns: int) -> list[str]:
+    return [f"| … {count} more |" + " |" * (columns - 1)] if count > 0 else []
 
 
 def findings_table(path: str, findings: list[Finding]) -> str:
     rows = ["| | Where | Code | Problem | Fix |", "|---|---|---|---|---|"]
-    for finding in findings:
+    for finding in findings[:MAX_TABLE_ROWS]:
         rows.append(
-            f"| {_ICON[finding.severity]} | `{path}:{finding.line}:{finding.column}` `{finding.json_path}` "
-            f"| `{finding.code}` | {_table_cell(finding.message)} | {_table_cell(finding.hint or '')} |"
+            f"| {_ICON[finding.severity]} | {_code(f'{path}:{finding.line}:{finding.column}')} "
+            f"{_code(finding.json_path)} | `{finding.code}` | {_table_cell(finding.message)} "
+            f"| {_table_cell(finding.hint or '')} |"
         )
+    rows += _more_rows(len(findings) - MAX_TABLE_ROWS, 5)
     return "\n".join(rows)
 
 
-def validation_markdown(reports: list[RegistryReport]) -> str:
-    parts = ["## Registry check"]
+def validation_markdown(reports: list[RegistryReport], not_annotated: str = "") -> str:
+    parts = ["## Registry check"] + ([not_annotated] if not_annotated else [])
     for report in reports:
         errors, warnings = _count(report.findings, Severity.ERROR), _count(report.findings, Severity.WARNING)
         status = "✅ valid" if report.valid else "❌ invalid"
@@ -68,43 +90,58 @@ def validation_markdown(reports: list[RegistryReport]) -> str:
 def diff_text(path: str, diff: RegistryDiff) -> str:
     lines = []
     for entry in diff.added:
-        lines.append(f"+ added {entry.get('slug')}: {entry.get('name', '')}")
+        lines.append(f"+ added {quote(entry.get('slug'))}: {quote(entry.get('name', ''))}")
     for entry in diff.removed:
-        lines.append(f"- removed {entry.get('slug')}")
+        lines.append(f"- removed {quote(entry.get('slug'))}")
     for slug, changes in diff.changed:
-        lines.append(f"~ changed {slug}")
+        lines.append(f"~ changed {quote(slug)}")
         for change in changes:
-            lines.append(f"    {change.field}: {json.dumps(change.before)} -> {json.dumps(change.after)}")
+            lines.append(f"    {change.field}: {_short_json(change.before)} -> {_short_json(change.after)}")
     if diff.is_empty:
         lines.append("no project changed")
     lines += finding_lines(path, diff.findings)
     return "\n".join(lines) + "\n"
 
 
-def diff_markdown(path: str, diff: RegistryDiff) -> str:
+def _value(value: Any) -> str:
+    return _table_cell(quote(value)) if not isinstance(value, list | dict) else _table_cell(_short_json(value))
+
+
+def _short_json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 4 * MAX_QUOTED_CHARS else text[: 4 * MAX_QUOTED_CHARS] + "…"
+
+
+def diff_markdown(path: str, diff: RegistryDiff, not_annotated: str = "") -> str:
     parts = [
         "## Registry changes",
         f"{len(diff.added)} added · {len(diff.changed)} changed · {len(diff.removed)} removed",
-    ]
+    ] + ([not_annotated] if not_annotated else [])
     if diff.added:
         rows = ["| Project | Category | Description |", "|---|---|---|"]
-        rows += [
-            f"| [`{e.get('slug')}`]({e.get('url', '')}) | {_table_cell(e.get('category', ''))} "
-            f"| {_table_cell(e.get('description', ''))} |"
-            for e in diff.added
-        ]
+        for entry in diff.added[:MAX_TABLE_ROWS]:
+            url = entry.get("url")
+            slug = _code(entry.get("slug"))
+            linked = (
+                f"[{slug}](<{url}>)" if isinstance(url, str) and url.startswith("https://") and ">" not in url else slug
+            )
+            rows.append(
+                f"| {linked} | {_table_cell(entry.get('category', ''))} | {_table_cell(entry.get('description', ''))} |"
+            )
+        rows += _more_rows(len(diff.added) - MAX_TABLE_ROWS, 3)
         parts += ["### Added", "\n".join(rows)]
     if diff.changed:
         rows = ["| Project | Field | Before | After |", "|---|---|---|---|"]
-        for slug, changes in diff.changed:
-            for change in changes:
-                rows.append(
-                    f"| `{slug}` | `{change.field}` | {_table_cell(json.dumps(change.before, ensure_ascii=False))} "
-                    f"| {_table_cell(json.dumps(change.after, ensure_ascii=False))} |"
-                )
+        changes = [(slug, change) for slug, entry_changes in diff.changed for change in entry_changes]
+        for slug, change in changes[:MAX_TABLE_ROWS]:
+            rows.append(f"| {_code(slug)} | {_code(change.field)} | {_value(change.before)} | {_value(change.after)} |")
+        rows += _more_rows(len(changes) - MAX_TABLE_ROWS, 4)
         parts += ["### Changed", "\n".join(rows)]
     if diff.removed:
-        parts += ["### Removed", "\n".join(f"- `{e.get('slug')}`" for e in diff.removed)]
+        lines = [f"- {_code(entry.get('slug'))}" for entry in diff.removed[:MAX_TABLE_ROWS]]
+        if len(diff.removed) > MAX_TABLE_ROWS:
+            lines.append(f"- … {len(diff.removed) - MAX_TABLE_ROWS} more")
+        parts += ["### Removed", "\n".join(lines)]
     if diff.findings:
         parts += ["### Review notes", findings_table(path, diff.findings)]
     return "\n\n".join(parts) + "\n"

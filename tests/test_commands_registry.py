@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -165,3 +166,84 @@ def test_the_installed_command_validates_the_repository_registry() -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_a_50_mb_file_is_refused_quickly_without_being_read(tmp_path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:  # sparse: 50 MB on paper; reading it would take visible time and memory
+        handle.truncate(50 * 1024 * 1024)
+    good = write(tmp_path / "good.json", VALID)
+    started = time.perf_counter()
+    validated = run("validate", "--format", "json", str(big))
+    diffed = run("diff", str(good), str(big))
+    assert time.perf_counter() - started < 1
+    assert validated.exit_code == 1
+    [finding] = json.loads(validated.output)["files"][0]["findings"]
+    assert finding["code"] == "too-large"
+    assert "52,428,800 bytes" in finding["message"]
+    assert diffed.exit_code == 1
+    assert "too-large" in diffed.output
+
+
+def test_an_endless_device_is_refused(tmp_path) -> None:
+    result = run("validate", "/dev/zero")
+    assert result.exit_code == 1
+    assert "error[too-large]" in result.output
+
+
+def test_unreadable_files_are_annotated_in_github_format(tmp_path) -> None:
+    result = run("validate", "--format", "github", str(tmp_path / "nope.json"))
+    assert result.exit_code == 2
+    assert f"::error file={tmp_path}/nope.json,title=unreadable::" in result.output
+
+
+def test_a_missing_format_checker_stops_validation_with_exit_2(tmp_path, monkeypatch) -> None:
+    from symphony_bot import registry
+
+    def missing(module):
+        raise registry.FormatCheckerMissing('the JSON Schema validator does not check format "date"')
+
+    good = write(tmp_path / "good.json", VALID)
+    registry._validator.cache_clear()
+    monkeypatch.setattr(registry, "_assert_format_checkers", missing)
+    try:
+        result = run("validate", str(good))
+    finally:
+        registry._validator.cache_clear()
+    assert result.exit_code == 2
+    assert 'does not check format "date"' in result.output
+
+
+def test_findings_beyond_the_annotation_cap_are_in_the_summary(tmp_path) -> None:
+    data = json.loads(json.dumps(VALID))
+    data["repositories"] = [
+        {**VALID["repositories"][0], "slug": f"o/p{i}", "url": f"https://github.com/o/p{i}", "category": "Web"}
+        for i in range(15)
+    ]
+    bad = write(tmp_path / "bad.json", data)
+    summary = tmp_path / "summary.md"
+    result = run("validate", "--format", "github", str(bad), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.exit_code == 1
+    assert result.output.count("::error ") == 10
+    text = summary.read_text()
+    assert "5 more findings could not be shown as annotations" in text
+    assert text.count("`unknown-category`") == 15
+
+
+def test_diff_refuses_a_revision_that_looks_like_an_option(tmp_path, monkeypatch) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path / "symphony-registry.json", VALID)
+    monkeypatch.chdir(tmp_path)
+    result = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    assert result.exit_code == 2
+    assert "is not a revision" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_diff_reports_a_broken_head_with_its_line(tmp_path) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    head = tmp_path / "head.json"
+    head.write_text('{\n  "schemaVersion": "1.0",\n  "repositories": [,]\n}')
+    result = run("diff", "--format", "github", str(base), str(head))
+    assert result.exit_code == 1
+    assert f"::error file={head},line=3,col=20,title=invalid-json::" in result.output

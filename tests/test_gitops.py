@@ -2,7 +2,7 @@ import subprocess
 
 import pytest
 
-from symphony_bot.gitops import GitError, read_file_at_revision
+from symphony_bot.gitops import FileTooLarge, GitError, read_file_at_revision
 
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
@@ -44,3 +44,19 @@ def test_missing_revision_or_path_is_a_clear_error(tmp_path) -> None:
 def test_outside_a_repository_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(GitError, match="not inside a git repository"):
         read_file_at_revision(tmp_path, "HEAD", "f")
+
+
+def test_a_file_over_the_cap_is_refused_before_it_is_read(tmp_path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "big.json").write_bytes(b"x" * 5000)
+    git(tmp_path, "add", "big.json")
+    git(tmp_path, "commit", "-qm", "one")
+    with pytest.raises(FileTooLarge, match="5,000 bytes") as refused:
+        read_file_at_revision(tmp_path, "main", "big.json", max_bytes=4096)
+    assert refused.value.size == 5000
+    assert read_file_at_revision(tmp_path, "main", "big.json", max_bytes=5000) == b"x" * 5000
+
+
+def test_a_revision_that_looks_like_an_option_is_refused(tmp_path) -> None:
+    with pytest.raises(GitError, match="is not a revision"):
+        read_file_at_revision(tmp_path, "--output=/tmp/x", "f")

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -7,12 +8,16 @@ from symphony_bot.jsondoc import (
     CODE_BOM,
     CODE_DUPLICATE_KEY,
     CODE_INVALID_JSON,
+    CODE_LONE_SURROGATE,
     CODE_NOT_UTF8,
+    CODE_NUMBER_TOO_LONG,
     CODE_TOO_LARGE,
+    MAX_INTEGER_DIGITS,
     Position,
     find_duplicate_keys,
     locate,
     parse_json_bytes,
+    path_deeper_than,
     read_json_file,
 )
 
@@ -102,3 +107,53 @@ def test_every_path_of_any_document_is_located(value, pretty) -> None:
     found = locate(text, paths)
     assert set(found) == set(paths)
     assert all(position.line >= 1 and position.column >= 1 for position in found.values())
+
+
+def test_nan_and_infinity_are_not_json() -> None:
+    document = parse_json_bytes(b'{\n  "a": [1,\n    NaN],\n  "b": -Infinity\n}')
+    assert document.data is None
+    assert [(f.code, f.json_path, f.line) for f in document.findings] == [
+        (CODE_INVALID_JSON, "$.a[1]", 3),
+        (CODE_INVALID_JSON, "$.b", 4),
+    ]
+    assert "NaN is not a JSON number" in document.findings[0].message
+
+
+def test_an_over_long_number_is_a_finding_not_a_crash() -> None:
+    document = parse_json_bytes(b'{"ok": 12,\n "n": ' + b"9" * 5000 + b"}")
+    assert document.data is None
+    [finding] = document.findings
+    assert (finding.code, finding.json_path, finding.line) == (CODE_NUMBER_TOO_LONG, "$.n", 2)
+    assert parse_json_bytes(b'{"n": ' + b"9" * MAX_INTEGER_DIGITS + b"}").findings == []
+
+
+def test_lone_surrogates_are_located_and_pairs_are_fine() -> None:
+    document = parse_json_bytes(b'{"a": "ok",\n "b": "x\\ud800y",\n "c": {"k\\udc00": 1}}')
+    assert document.data is None
+    assert [(f.code, f.json_path, f.line) for f in document.findings] == [
+        (CODE_LONE_SURROGATE, "$.b", 2),
+        (CODE_LONE_SURROGATE, "$.c", 3),  # a key that cannot be printed: its object is named instead
+    ]
+    paired = parse_json_bytes(b'{"smile": "\\ud83d\\ude00", "escaped": "\\\\ud800"}')
+    assert paired.findings == []
+    assert paired.data == {"smile": "😀", "escaped": "\\ud800"}
+
+
+def test_non_utf8_offset_counts_the_bom() -> None:
+    [bom, finding] = parse_json_bytes(b'\xef\xbb\xbf{"a": "\xff"}').findings
+    assert (bom.code, finding.code) == (CODE_BOM, CODE_NOT_UTF8)
+    assert "at offset 10" in finding.message
+
+
+def test_an_endless_stream_is_read_only_up_to_the_cap() -> None:
+    document = read_json_file(Path("/dev/zero"), max_bytes=4096)
+    assert [f.code for f in document.findings] == [CODE_TOO_LARGE]
+    assert "goes on past 4,096 bytes" in document.findings[0].message
+
+
+def test_path_deeper_than_finds_the_first_deep_place_at_any_depth() -> None:
+    nested: list = []
+    for _ in range(50_000):  # deeper than any recursive walk could go
+        nested = [nested]
+    assert path_deeper_than({"a": 1, "b": [{"c": nested}]}, 3) == ("b", 0, "c", 0)
+    assert path_deeper_than({"a": [[1]]}, 3) is None

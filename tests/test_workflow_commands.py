@@ -1,11 +1,14 @@
 from symphony_bot.findings import Finding, Severity
 from symphony_bot.workflow_commands import (
     ANNOTATIONS_PER_LEVEL,
+    SUMMARY_MAX_BYTES,
     annotation,
     append_summary,
     escape_data,
     escape_property,
     finding_annotations,
+    not_annotated_note,
+    split_for_annotation,
 )
 
 
@@ -30,3 +33,27 @@ def test_summary_is_appended_only_in_actions(tmp_path) -> None:
     assert append_summary("# two", {"GITHUB_STEP_SUMMARY": str(summary)})
     assert summary.read_text() == "# one\n\n# two\n\n"
     assert not append_summary("# three", {})
+
+
+def test_summary_is_cut_at_githubs_per_step_limit(tmp_path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_bytes(b"x" * 1000 + b"\n")
+    environ = {"GITHUB_STEP_SUMMARY": str(summary)}
+    line = "| ❌ | a row of a long findings table |\n"
+    assert append_summary(line * 100_000, environ)
+    text = summary.read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= SUMMARY_MAX_BYTES
+    assert text.rstrip().endswith("complete report.")
+    assert "The summary was cut here" in text
+    body = text[text.index("\n") + 1 : text.index("\n\n**The summary")]
+    assert set(body.split("\n")) == {line.rstrip("\n")}  # cut between rows, never inside one
+    append_summary("# more", environ)  # a full summary takes nothing more
+    assert len(summary.read_bytes()) <= SUMMARY_MAX_BYTES
+
+
+def test_split_for_annotation_keeps_the_rest_for_the_summary() -> None:
+    findings = [Finding(Severity.WARNING, "w", "m") for _ in range(12)]
+    annotated, rest = split_for_annotation(findings)
+    assert (len(annotated), len(rest)) == (10, 2)
+    assert not_annotated_note(0) == ""
+    assert not_annotated_note(1).startswith("1 more finding could not")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
+if TYPE_CHECKING:
+    from symphony_bot.jsondoc import JsonDocument
+
 DEFAULT_FILE = "symphony-registry.json"
 FORMATS = ("text", "json", "github")
 DIFF_FORMATS = ("text", "json", "markdown", "github")
+UNREADABLE_TITLE = "unreadable"
 
 
 @click.group()
@@ -44,14 +48,11 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
     for name in files or (DEFAULT_FILE,):
         try:
             reports.append(validate_file(Path(name)))
-        except IsADirectoryError:
-            click.echo(f"error: {name} is a directory; give the registry file itself", err=True)
-            unreadable = True
-        except FileNotFoundError:
-            click.echo(f"error: {name} does not exist; pass the path of symphony-registry.json", err=True)
-            unreadable = True
         except OSError as error:
-            click.echo(f"error: cannot read {name}: {error.strerror or error}", err=True)
+            problem = _unreadable_reason(name, error)
+            click.echo(f"error: {problem}", err=True)
+            if output_format == "github":
+                click.echo(workflow_commands.annotation("error", problem, file=name, title=UNREADABLE_TITLE))
             unreadable = True
         except FormatCheckerMissing as error:
             click.echo(f"error: {error}", err=True)
@@ -60,11 +61,16 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
     if output_format == "json":
         click.echo(registry_render.validation_json(reports), nl=False)
     elif output_format == "github":
+        not_annotated = 0
         for report in reports:
+            _, rest = workflow_commands.split_for_annotation(report.findings)
+            not_annotated += len(rest)
             workflow_commands.print_lines(
                 workflow_commands.finding_annotations(report.path, report.findings), sys.stdout
             )
-        workflow_commands.append_summary(registry_render.validation_markdown(reports))
+        workflow_commands.append_summary(
+            registry_render.validation_markdown(reports, workflow_commands.not_annotated_note(not_annotated))
+        )
         click.echo(registry_render.validation_text(reports), nl=False)
     else:
         click.echo(registry_render.validation_text(reports), nl=False)
@@ -95,25 +101,41 @@ def diff(base: str, head: str, output_format: str) -> None:
 
     from symphony_bot import registry_render, workflow_commands
     from symphony_bot.findings import has_errors
-    from symphony_bot.jsondoc import parse_json_bytes
-    from symphony_bot.registry import diff_registries
+    from symphony_bot.jsondoc import path_deeper_than
+    from symphony_bot.registry import MAX_NESTING_DEPTH, RegistryReport, diff_registries
 
-    base_document = parse_json_bytes(_read_source(base))
-    head_document = parse_json_bytes(_read_source(head))
-    for name, document in ((base, base_document), (head, head_document)):
+    head_path = head.split(":", 1)[1] if _is_revision_reference(head) else head
+    documents = {base: _load_source(base), head: _load_source(head)}
+    for name, document in documents.items():
+        if document.data is not None and path_deeper_than(document.data, MAX_NESTING_DEPTH) is not None:
+            document.data = None  # the validator names the place; the diff only refuses
+            click.echo(
+                f"error: {name}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
+                f"run `symphony-bot registry validate` on it to see where",
+                err=True,
+            )
+            sys.exit(FINDINGS)
         if document.data is None:
-            click.echo(registry_render.validation_text([_as_report(name, document)]), nl=False, err=True)
+            report = RegistryReport(path=name, findings=document.findings)
+            if output_format == "github":
+                workflow_commands.print_lines(
+                    workflow_commands.finding_annotations(head_path if name == head else name, document.findings),
+                    sys.stdout,
+                )
+            click.echo(registry_render.validation_text([report]), nl=False, err=True)
             sys.exit(FINDINGS)
 
-    result = diff_registries(base_document.data, head_document.data, head_document.text)
-    head_path = head.split(":", 1)[1] if _is_revision_reference(head) else head
+    result = diff_registries(documents[base].data, documents[head].data, documents[head].text)
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
         click.echo(registry_render.diff_markdown(head_path, result), nl=False)
     elif output_format == "github":
+        _, rest = workflow_commands.split_for_annotation(result.findings)
         workflow_commands.print_lines(workflow_commands.finding_annotations(head_path, result.findings), sys.stdout)
-        workflow_commands.append_summary(registry_render.diff_markdown(head_path, result))
+        workflow_commands.append_summary(
+            registry_render.diff_markdown(head_path, result, workflow_commands.not_annotated_note(len(rest)))
+        )
         click.echo(registry_render.diff_text(head_path, result), nl=False)
     else:
         click.echo(registry_render.diff_text(head_path, result), nl=False)
@@ -124,25 +146,31 @@ def _is_revision_reference(source: str) -> bool:
     return ":" in source and not Path(source).exists()
 
 
-def _read_source(source: str) -> bytes:
-    """A path, or REV:PATH read through git."""
+def _unreadable_reason(name: str, error: OSError) -> str:
+    if isinstance(error, IsADirectoryError):
+        return f"{name} is a directory; give the registry file itself"
+    if isinstance(error, FileNotFoundError):
+        return f"{name} does not exist; pass the path of symphony-registry.json"
+    return f"cannot read {name}: {error.strerror or error}"
+
+
+def _load_source(source: str) -> JsonDocument:
+    """A path, or REV:PATH read through git; either way never more than the size cap is read."""
+    from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, parse_json_bytes, read_json_file, too_large_document
+
     if _is_revision_reference(source):
-        from symphony_bot.gitops import GitError, read_file_at_revision
+        from symphony_bot.gitops import FileTooLarge, GitError, read_file_at_revision
 
         revision, path = source.split(":", 1)
         try:
-            return read_file_at_revision(Path.cwd(), revision, path)
+            return parse_json_bytes(read_file_at_revision(Path.cwd(), revision, path, max_bytes=MAX_DOCUMENT_BYTES))
+        except FileTooLarge as error:
+            return too_large_document(error.size)
         except GitError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(USAGE)
     try:
-        return Path(source).read_bytes()
+        return read_json_file(Path(source))
     except OSError as error:
-        click.echo(f"error: cannot read {source}: {error.strerror or error}", err=True)
+        click.echo(f"error: {_unreadable_reason(source, error)}", err=True)
         sys.exit(USAGE)
-
-
-def _as_report(name: str, document: Any) -> Any:
-    from symphony_bot.registry import RegistryReport
-
-    return RegistryReport(path=name, findings=document.findings)
