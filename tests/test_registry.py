@@ -379,3 +379,14 @@ def test_no_mutation_crashes_the_diff(edits) -> None:
     for finding in result.findings:
         assert finding.line >= 1 and finding.column >= 1
     result.to_json()
+
+
+@pytest.mark.parametrize("slug", ["", "owner", "a/b/c", "-owner/repo", "owner-/repo", "a/..", "a/.", "o" * 40 + "/r"])
+def test_slugs_maestro_refuses_are_refused(slug) -> None:
+    report = check(registry_with(entry(slug=slug, url=f"https://github.com/{slug}")))
+    assert "schema-pattern" in [f.code for f in report.findings]
+
+
+@pytest.mark.parametrize("slug", ["a/b", "RunMaestro/Maestro", "a-b/c_d.e", "o" * 39 + "/.github"])
+def test_slugs_github_allows_are_allowed(slug) -> None:
+    assert check(registry_with(entry(slug=slug, url=f"https://github.com/{slug}"))).findings == []

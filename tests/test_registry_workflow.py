@@ -1,0 +1,89 @@
+"""The registry-check workflow: its security rules, and its review step run for real on a merge commit."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.test_gitops import GIT_ENV, git
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = REPO_ROOT / ".github" / "workflows" / "registry-check.yml"
+REGISTRY = json.loads((REPO_ROOT / "symphony-registry.json").read_text())
+
+
+def load_workflow():
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def steps():
+    return load_workflow()["jobs"]["check"]["steps"]
+
+
+def step(name):
+    return next(s for s in steps() if s.get("name") == name)
+
+
+def test_runs_on_pull_request_only_with_least_privilege() -> None:
+    workflow = load_workflow()
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
+    assert set(triggers) == {"pull_request"}
+    assert "symphony-registry.json" in triggers["pull_request"]["paths"]
+    assert workflow["permissions"] == {}
+    job = workflow["jobs"]["check"]
+    assert job["permissions"] == {"contents": "read"}
+    assert job["timeout-minutes"] <= 15
+
+
+def test_actions_are_pinned_by_commit_and_keep_no_credential() -> None:
+    text = WORKFLOW.read_text()
+    for uses in re.findall(r"uses:\s*(\S+)", text):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses), uses
+    for entry in steps():
+        if entry.get("uses", "").startswith("actions/checkout@"):
+            assert entry["with"]["persist-credentials"] is False
+        assert "${{" not in entry.get("run", ""), entry.get("name")
+
+
+def _commit_registry(repo: Path, data, message) -> None:
+    (repo / "symphony-registry.json").write_text(json.dumps(data, indent=2))
+    git(repo, "add", "symphony-registry.json")
+    git(repo, "commit", "-qm", message)
+
+
+def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    _commit_registry(repo, REGISTRY, "base")
+    git(repo, "checkout", "-q", "-b", "contributor")
+    head = json.loads(json.dumps(REGISTRY))
+    head["repositories"][0]["category"] = "Desktop"  # the real 2026-05-09 mistake, without bumping lastUpdated
+    _commit_registry(repo, head, "change")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge", "contributor")  # what refs/pull/N/merge holds
+
+    summary = tmp_path / "summary.md"
+    environment = {
+        **GIT_ENV,
+        **step("Review the changes against the base").get("env", {}),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    completed = subprocess.run(
+        ["bash", "-e", "-c", step("Review the changes against the base")["run"]],
+        cwd=repo,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "::warning file=symphony-registry.json,line=3,col=3,title=last-updated-not-bumped::" in completed.stdout
+    text = summary.read_text()
+    assert "## Registry changes" in text
+    assert '| `category` | "ai-ml" | "Desktop" |' in text
