@@ -1,0 +1,1 @@
+"""Conformance: the sandbox checked against GitHub's own published descriptions (OpenAPI, GraphQL, fixtures)."""
