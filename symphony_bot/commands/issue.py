@@ -1,0 +1,108 @@
+"""`symphony-bot issue parse|show`: one issue's documents, problems and status."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from symphony_bot.cli import github_client, github_options
+from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+
+if TYPE_CHECKING:
+    from symphony_bot.issues import ParsedBody
+
+FORMATS = ("text", "json")
+STDIN = "-"
+# Bodies are read as bytes and capped: a few bytes more than the parser reads is enough to know it was cut.
+MAX_INPUT_BYTES = 4 * 1024 * 1024 + 4
+
+
+@click.group()
+def issue() -> None:
+    """Look at one issue: the Auto Run documents it lists, and whether it can be worked on."""
+
+
+@issue.command()
+@click.argument("source", default=STDIN, metavar="[FILE|-]")
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output."
+)
+def parse(source: str, output_format: str) -> None:
+    """List the documents and problems of an issue body (a file, or - for stdin), offline.
+
+    Run it before labelling an issue. Exit status: 0 usable, 1 the issue would be invalid (no document, or
+    an unsafe reference), 2 the input could not be read.
+    """
+    from symphony_bot.issues import parse_body
+
+    try:
+        if source == STDIN:
+            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES)
+        else:
+            with open(source, "rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES)
+    except IsADirectoryError:
+        _fail(f"{source} is a directory; give the file that holds the issue body")
+    except FileNotFoundError:
+        _fail(f"{source} does not exist; give the file that holds the issue body, or - for stdin")
+    except OSError as error:
+        _fail(f"cannot read {source}: {error.strerror or error}")
+    try:
+        body = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        _fail(f"{source}: byte {error.start} is not valid UTF-8; GitHub issue bodies are UTF-8 text")
+
+    parsed = parse_body(body)
+    if output_format == "json":
+        click.echo(json.dumps(parsed.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_parsed_text(parsed), nl=False)
+    sys.exit(OK if parsed.valid else FINDINGS)
+
+
+def render_parsed_text(parsed: ParsedBody) -> str:
+    lines: list[str] = []
+    if parsed.documents:
+        lines.append(f"{len(parsed.documents)} document{'s' if len(parsed.documents) != 1 else ''}, in run order:")
+        for index, document in enumerate(parsed.documents, start=1):
+            where = document.url if document.external else document.path
+            kind = "attachment" if document.external else "repository"
+            lines.append(f"  {index}. {document.name}  ({kind}: {where}; line {document.line})")
+    for problem in parsed.problems:
+        lines.append(f"line {problem.line}: {problem.severity}: {problem.message} [{problem.code}]")
+    lines.append("valid: documents found, nothing unsafe" if parsed.valid else "invalid: fix the errors above")
+    return "\n".join(lines) + "\n"
+
+
+@issue.command()
+@click.argument("reference", metavar="OWNER/REPO#N")
+@github_options
+def show(reference: str, github_url: str | None) -> None:
+    """Show one issue: status, claiming PR, and each document with its task counts on the default branch.
+
+    Exit status: 0 shown, 1 GitHub could not answer (missing repository or issue, rate limit), 2 bad usage.
+    """
+    from symphony_bot.github.client import GitHubError
+    from symphony_bot.github.issue_view import fetch_issue_view, render_issue_view
+    from symphony_bot.github.scan import parse_slug
+
+    slug_text, _, number_text = reference.partition("#")
+    slug = parse_slug(slug_text)
+    if slug is None or not number_text.isdigit() or int(number_text) <= 0:
+        _fail(f"{reference!r} is not OWNER/REPO#N (for example RunMaestro/Maestro#12)")
+    client = github_client(github_url)
+    try:
+        view = fetch_issue_view(client, slug, int(number_text))
+    except GitHubError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(FINDINGS)
+    click.echo(render_issue_view(view), nl=False)
+    sys.exit(OK)
+
+
+def _fail(message: str) -> Any:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(USAGE)

@@ -1,0 +1,344 @@
+"""The one way this package talks to GitHub: PyGithub for REST, and a GraphQL call that keeps partial data.
+
+One `GitHubClient` is built per command invocation (`symphony_bot.cli.github_client`) and passed down; it is
+never global. REST goes through PyGithub (`client.github`), created on first use with our retry policy: a
+bounded number of retries, and a maximum rate-limit wait after which it raises instead of sleeping for an hour.
+
+GraphQL is posted with `requests` rather than PyGithub's requester, because PyGithub raises on any `errors`
+entry and drops the partial `data` that comes with it (an aliased scan of 20 repositories where one is missing
+answers HTTP 200 with 19 repositories and one NOT_FOUND error), and spaces every POST a second apart as if it
+were a write. Here a query is a read; only mutations are spaced as writes. Rate limits are honoured as GitHub
+documents them (github-semantics §1.2): `Retry-After` first, then `x-ratelimit-reset` when the budget is spent,
+else a secondary-limit wait; bounded retries with exponential back-off for 5xx and connection errors; and any
+wait longer than `max_rate_limit_wait` fails at once with the time to retry.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from symphony_bot import __version__
+
+if TYPE_CHECKING:
+    import requests
+    from github import Github
+
+USER_AGENT = f"symphony-bot/{__version__}"
+DEFAULT_TIMEOUT_SECONDS = 30
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60
+# GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one minute."
+DEFAULT_SECONDARY_RATE_WAIT_SECONDS = 60.0
+DEFAULT_SECONDS_BETWEEN_REQUESTS = 0.25  # PyGithub's default spacing
+DEFAULT_SECONDS_BETWEEN_WRITES = 1.0  # GitHub: at least one second between writes
+MAX_BACKOFF_SECONDS = 30.0
+RATE_LIMITED_ERROR_TYPE = "RATE_LIMITED"
+NOT_FOUND_ERROR_TYPE = "NOT_FOUND"
+_MUTATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*mutation\b")
+
+
+class GitHubError(Exception):
+    """GitHub could not answer. The message names the cause and what to do."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimitError(GitHubError):
+    """A rate limit that would take longer than allowed to clear (or kept coming back)."""
+
+    def __init__(self, message: str, retry_after_seconds: float | None) -> None:
+        super().__init__(message, status=429)
+        self.retry_after_seconds = retry_after_seconds
+
+
+@dataclass(frozen=True)
+class RateLimitStatus:
+    """GraphQL `rateLimit { cost remaining resetAt limit }` of the last answer."""
+
+    cost: int
+    remaining: int
+    limit: int
+    reset_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cost": self.cost, "remaining": self.remaining, "limit": self.limit, "resetAt": self.reset_at}
+
+
+@dataclass(frozen=True)
+class GraphQLResponse:
+    data: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    rate_limit: RateLimitStatus | None = None
+
+    def errors_for(self, alias: str) -> list[dict[str, Any]]:
+        """The errors whose path starts at `alias` (a top-level field of the query)."""
+        return [error for error in self.errors if (error.get("path") or [None])[0] == alias]
+
+    def unplaced_errors(self) -> list[dict[str, Any]]:
+        """Errors that belong to no field: the whole query failed (syntax, permissions, limits)."""
+        return [error for error in self.errors if not error.get("path")]
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        api_url: str,
+        graphql_url: str,
+        token: str | None,
+        *,
+        seconds_between_requests: float = DEFAULT_SECONDS_BETWEEN_REQUESTS,
+        seconds_between_writes: float = DEFAULT_SECONDS_BETWEEN_WRITES,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+        secondary_rate_wait: float = DEFAULT_SECONDARY_RATE_WAIT_SECONDS,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.graphql_url = graphql_url
+        self._token = token
+        self.seconds_between_requests = seconds_between_requests
+        self.seconds_between_writes = seconds_between_writes
+        self.max_retries = max_retries
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.secondary_rate_wait = secondary_rate_wait
+        self.timeout = timeout
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self._github: Github | None = None
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+        self._last_request = float("-inf")
+        self._last_write = float("-inf")
+        self.last_rate_limit: RateLimitStatus | None = None
+        self.graphql_requests = 0  # HTTP requests actually sent, retries included
+        self.graphql_points = 0  # sum of rateLimit.cost over the answers
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self._token)
+
+    @property
+    def github(self) -> Github:
+        """PyGithub's client for REST, created on first use."""
+        if self._github is None:
+            from github import Auth, Github
+            from github.GithubRetry import GithubRetry
+
+            retry = GithubRetry(
+                total=self.max_retries,
+                backoff_factor=1,
+                secondary_rate_wait=self.secondary_rate_wait,
+                max_rate_limit_wait=self.max_rate_limit_wait,
+            )
+            self._github = Github(
+                base_url=self.api_url,
+                auth=Auth.Token(self._token) if self._token else None,
+                per_page=100,
+                retry=retry,
+                timeout=int(self.timeout),
+                user_agent=USER_AGENT,
+                seconds_between_requests=self.seconds_between_requests or None,
+                seconds_between_writes=self.seconds_between_writes or None,
+            )
+        return self._github
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResponse:
+        """Run one GraphQL document. Field errors come back in `errors` beside the partial `data`; a
+        request that cannot be answered at all raises GitHubError (RateLimitError for limits)."""
+        payload: dict[str, Any] = {"query": query}
+        if variables:
+            payload["variables"] = variables
+        is_write = bool(_MUTATION.match(query))
+        attempt = 0
+        while True:
+            self._wait_for_budget()
+            self._space(is_write)
+            try:
+                response = self._requests().post(
+                    self.graphql_url, json=payload, headers=self._headers(), timeout=self.timeout
+                )
+            except Exception as error:  # requests' exceptions, imported lazily
+                if not _is_requests_error(error):
+                    raise
+                if attempt < self.max_retries:
+                    self._sleep(_backoff(attempt))
+                    attempt += 1
+                    continue
+                raise GitHubError(f"cannot reach {self.graphql_url}: {error}; check the URL and the network") from None
+            finally:
+                self.graphql_requests += 1
+
+            body = _json_or_none(response)
+            wait = self._rate_limit_wait(response.status_code, response.headers, body)
+            if wait is not None:
+                self._check_wait(wait, attempt)
+                self._sleep(wait)
+                attempt += 1
+                continue
+            if response.status_code >= 500 and attempt < self.max_retries:
+                self._sleep(_backoff(attempt))
+                attempt += 1
+                continue
+            if response.status_code == 401:
+                raise GitHubError(
+                    "GitHub refused the token (401 Bad credentials); set GITHUB_TOKEN to a valid token", 401
+                )
+            if response.status_code != 200 or not isinstance(body, dict):
+                detail = body.get("message") if isinstance(body, dict) else response.text[:200]
+                raise GitHubError(
+                    f"GitHub GraphQL ({self.graphql_url}) answered HTTP {response.status_code}: {detail}",
+                    response.status_code,
+                )
+            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+            errors = [error for error in body.get("errors") or [] if isinstance(error, dict)]
+            rate_limit = _rate_limit_from(data.get("rateLimit") if data else None)
+            if rate_limit is not None:
+                self.last_rate_limit = rate_limit
+                self.graphql_points += rate_limit.cost
+            return GraphQLResponse(data=data or {}, errors=errors, rate_limit=rate_limit)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self._github is not None:
+            self._github.close()
+            self._github = None
+
+    # --- internals ---
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"bearer {self._token}"
+        return headers
+
+    def _requests(self) -> requests.Session:
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.trust_env = False  # no proxy or .netrc credentials picked up behind our back
+        return self._session
+
+    def _space(self, is_write: bool) -> None:
+        with self._lock:
+            now = self._monotonic()
+            due = self._last_request + self.seconds_between_requests
+            if is_write:
+                due = max(due, self._last_write + self.seconds_between_writes)
+            if now < due:
+                self._sleep(due - now)
+                now = due
+            self._last_request = now
+            if is_write:
+                self._last_write = now
+
+    def _wait_for_budget(self) -> None:
+        """Do not send a query that the last answer says cannot be paid for; wait for the reset instead."""
+        status = self.last_rate_limit
+        if status is None or status.remaining > 0:
+            return
+        reset = _parse_iso_timestamp(status.reset_at)
+        if reset is None:
+            return
+        wait = max(0.0, reset - self._wall_clock()) + 1
+        self._check_wait(wait, 0, what="the GraphQL points budget is spent")
+        self._sleep(wait)
+        self.last_rate_limit = None
+
+    def _rate_limit_wait(self, status: int, headers: Any, body: Any) -> float | None:
+        """Seconds to wait before retrying, or None when the answer is not a rate limit."""
+        rate_limited_body = isinstance(body, dict) and any(
+            isinstance(error, dict) and error.get("type") == RATE_LIMITED_ERROR_TYPE
+            for error in body.get("errors") or []
+        )
+        message = str(body.get("message", "")) if isinstance(body, dict) else ""
+        if status not in (403, 429) and not rate_limited_body:
+            return None
+        retry_after = _retry_after_seconds(headers.get("retry-after"), self._wall_clock())
+        if retry_after is not None:
+            return retry_after
+        if headers.get("x-ratelimit-remaining") == "0" and str(headers.get("x-ratelimit-reset", "")).isdigit():
+            return max(0.0, int(headers["x-ratelimit-reset"]) - self._wall_clock()) + 1
+        if status == 429 or rate_limited_body or "rate limit" in message.lower():
+            return self.secondary_rate_wait
+        return None  # a 403 that is not a limit: no access
+
+    def _check_wait(self, wait: float, attempt: int, what: str = "GitHub's rate limit") -> None:
+        if wait > self.max_rate_limit_wait:
+            raise RateLimitError(
+                f"{what}: GitHub asks to wait {wait:.0f} s, more than the {self.max_rate_limit_wait:.0f} s allowed; "
+                "retry later or use a token with a larger budget",
+                wait,
+            )
+        if attempt >= self.max_retries:
+            raise RateLimitError(
+                f"{what}: still limited after {attempt} retries; retry in {wait:.0f} s",
+                wait,
+            )
+
+
+def _is_requests_error(error: Exception) -> bool:
+    import requests
+
+    return isinstance(error, requests.RequestException)
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(MAX_BACKOFF_SECONDS, 2**attempt))
+
+
+def _retry_after_seconds(value: Any, now: float) -> float | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.isdigit():
+        return float(int(text))
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - now)
+
+
+def _rate_limit_from(raw: Any) -> RateLimitStatus | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return RateLimitStatus(
+            cost=int(raw.get("cost") or 0),
+            remaining=int(raw["remaining"]),
+            limit=int(raw.get("limit") or 0),
+            reset_at=str(raw.get("resetAt") or ""),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _parse_iso_timestamp(text: str) -> float | None:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

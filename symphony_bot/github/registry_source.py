@@ -1,0 +1,117 @@
+"""The repositories to scan, from one or more registries (a file path or an http(s) URL).
+
+Merged as Maestro merges them (maestro-internals §6.1): in the order given, the first entry for a slug wins
+(slugs compared without case, as GitHub compares them), inactive entries are skipped, and a source that fails
+or has no `repositories` array is reported and skipped. URLs are cached for Maestro's registry TTL (2 h).
+This is a reader, not a validator: `symphony-bot registry validate` checks a registry file properly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from symphony_bot.cache import REGISTRY_TTL_SECONDS, Cache
+
+DEFAULT_REGISTRY_URL = "https://raw.githubusercontent.com/RunMaestro/Maestro/main/symphony-registry.json"
+MAX_REGISTRY_BYTES = 20 * 1024 * 1024
+FETCH_TIMEOUT_SECONDS = 30
+CACHE_NAMESPACE = "registry"
+
+
+class RegistryUnreadableError(Exception):
+    """A local registry file that cannot be read: a usage error (exit 2), not a finding."""
+
+
+@dataclass
+class RegistrySelection:
+    slugs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line each: source + cause + fix
+    failed_sources: int = 0
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("https://", "http://"))
+
+
+def load_registries(sources: list[str], cache: Cache | None, refresh: bool = False) -> RegistrySelection:
+    selection = RegistrySelection()
+    seen: set[str] = set()
+    for source in sources:
+        try:
+            data = _fetch(source, cache, refresh) if is_url(source) else _read_file(source)
+        except _SourceError as error:
+            selection.problems.append(f"{source}: {error}")
+            selection.failed_sources += 1
+            continue
+        entries = data.get("repositories") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            selection.problems.append(f'{source}: no "repositories" array; is this a symphony-registry.json?')
+            selection.failed_sources += 1
+            continue
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("slug"), str):
+                selection.problems.append(f"{source}: repositories[{index}] has no slug; skipped")
+                continue
+            if not entry.get("isActive"):
+                continue
+            slug = entry["slug"].strip()
+            if slug.casefold() in seen:
+                continue
+            seen.add(slug.casefold())
+            selection.slugs.append(slug)
+    return selection
+
+
+class _SourceError(Exception):
+    pass
+
+
+def _read_file(source: str) -> Any:
+    path = Path(source)
+    try:
+        if path.stat().st_size > MAX_REGISTRY_BYTES:
+            raise _SourceError(f"larger than {MAX_REGISTRY_BYTES:,} bytes; not a registry")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryUnreadableError(f"{source} does not exist; give a registry file or URL") from None
+    except IsADirectoryError:
+        raise RegistryUnreadableError(f"{source} is a directory; give the registry file itself") from None
+    except OSError as error:
+        raise RegistryUnreadableError(f"cannot read {source}: {error.strerror or error}") from None
+    return _decode(raw)
+
+
+def _fetch(url: str, cache: Cache | None, refresh: bool) -> Any:
+    if cache is not None and not refresh:
+        cached = cache.get(CACHE_NAMESPACE, url, REGISTRY_TTL_SECONDS)
+        if cached is not None:
+            return cached
+    import requests
+
+    try:
+        with requests.get(url, timeout=FETCH_TIMEOUT_SECONDS, stream=True, allow_redirects=True) as response:
+            if response.status_code != 200:
+                raise _SourceError(f"HTTP {response.status_code}; check the URL")
+            raw = bytearray()
+            for chunk in response.iter_content(chunk_size=65536):
+                raw += chunk
+                if len(raw) > MAX_REGISTRY_BYTES:
+                    raise _SourceError(f"larger than {MAX_REGISTRY_BYTES:,} bytes; not a registry")
+    except requests.RequestException as error:
+        raise _SourceError(f"cannot be fetched ({error.__class__.__name__}); check the URL and the network") from None
+    data = _decode(bytes(raw))
+    if cache is not None:
+        cache.put(CACHE_NAMESPACE, url, data)
+    return data
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise _SourceError("not UTF-8 text") from None
+    except (ValueError, RecursionError) as error:
+        raise _SourceError(f"not valid JSON ({error}); run `symphony-bot registry validate` on it") from None

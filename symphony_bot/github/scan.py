@@ -1,0 +1,549 @@
+"""Scan repositories for `runmaestro.ai` issues and decide each one's status, in a handful of requests.
+
+One aliased GraphQL query covers up to BATCH_SIZE repositories: for each, the labelled issues (open, and closed
+ones when `completed` is wanted) with labels, body, author and `closedByPullRequestsReferences(includeClosedPrs:
+true)` — GitHub's own linkage, the truth about which PR closes which issue (github-semantics §2, §9). R
+repositories cost ceil(R / BATCH_SIZE) requests, plus one request per batch of repositories that have another
+page of 100 issues, plus one per batch of issues with more than LINKED_PULL_REQUESTS_PAGE linked PRs. Nothing
+is capped silently: every connection is followed to its last page.
+
+A repository that is missing (or private to the token), renamed, archived or private is reported on its own
+result and never stops the others; an answer with field errors still yields the repositories it did return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
+from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError, RateLimitStatus
+from symphony_bot.issues import (
+    SYMPHONY_LABEL,
+    Classification,
+    IssueStatus,
+    LinkedPullRequest,
+    ParsedBody,
+    PullRequestState,
+    classify,
+    parse_body,
+)
+
+BATCH_SIZE = 20  # repositories per query: ~40 points and well under GitHub's node limit
+ISSUES_PAGE = 100
+LABELS_PAGE = 100
+LINKED_PULL_REQUESTS_PAGE = 10  # the first page, inline; issues with more are followed up
+LINKED_FOLLOW_UP_PAGE = 100
+CACHE_NAMESPACE = "issues"
+
+_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+class RepositoryProblemCode(StrEnum):
+    NOT_FOUND = "not-found"
+    RENAMED = "renamed"
+    ARCHIVED = "archived"
+    PRIVATE = "private"
+    QUERY_FAILED = "query-failed"
+    TOO_MANY_LABELS = "labels-truncated"
+
+
+# Problems that mean the repository's issues could not be listed (exit 1), as opposed to notes about it.
+FAILURES = frozenset({RepositoryProblemCode.NOT_FOUND, RepositoryProblemCode.QUERY_FAILED})
+
+
+@dataclass(frozen=True)
+class RepositoryProblem:
+    code: RepositoryProblemCode
+    message: str
+
+    @property
+    def fatal(self) -> bool:
+        return self.code in FAILURES
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, "failure": self.fatal}
+
+
+@dataclass(frozen=True)
+class ScannedIssue:
+    repo: str
+    number: int
+    title: str
+    url: str
+    author: str | None
+    state: str  # OPEN / CLOSED
+    state_reason: str | None
+    created_at: str
+    updated_at: str
+    labels: tuple[tuple[str, str], ...]  # (name, color), the Symphony label left out as Maestro does
+    parsed: ParsedBody
+    linked_pull_requests: tuple[LinkedPullRequest, ...]
+    classification: Classification
+
+    @property
+    def status(self) -> IssueStatus:
+        return self.classification.status
+
+    def to_json(self) -> dict[str, Any]:
+        claim = self.classification.claim
+        return {
+            "repo": self.repo,
+            "number": self.number,
+            "title": self.title,
+            "url": self.url,
+            "author": self.author,
+            "state": self.state,
+            "stateReason": self.state_reason,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "status": str(self.status),
+            "labels": [{"name": name, "color": color} for name, color in self.labels],
+            "documents": [document.to_json() for document in self.parsed.documents],
+            "problems": [problem.to_json() for problem in self.parsed.problems],
+            "invalidReasons": [reason.to_json() for reason in self.classification.reasons],
+            "claim": claim.to_json() if claim is not None else None,
+            "linkedPullRequests": [pull.to_json() for pull in self.linked_pull_requests],
+        }
+
+
+@dataclass
+class RepositoryResult:
+    slug: str  # as requested
+    name_with_owner: str | None = None  # as GitHub answers (differs after a rename)
+    url: str | None = None
+    default_branch: str | None = None
+    archived: bool = False
+    private: bool = False
+    issues: list[ScannedIssue] = field(default_factory=list)
+    problems: list[RepositoryProblem] = field(default_factory=list)
+    from_cache: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(problem.fatal for problem in self.problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repo": self.slug,
+            "nameWithOwner": self.name_with_owner,
+            "url": self.url,
+            "defaultBranch": self.default_branch,
+            "archived": self.archived,
+            "private": self.private,
+            "failed": self.failed,
+            "fromCache": self.from_cache,
+            "issueCount": len(self.issues),
+            "problems": [problem.to_json() for problem in self.problems],
+        }
+
+
+@dataclass
+class ScanResult:
+    repositories: list[RepositoryResult]
+    requests: int = 0
+    points: int = 0
+    rate_limit: RateLimitStatus | None = None
+
+    @property
+    def issues(self) -> list[ScannedIssue]:
+        return [issue for repository in self.repositories for issue in repository.issues]
+
+    @property
+    def failed(self) -> bool:
+        return any(repository.failed for repository in self.repositories)
+
+
+def parse_slug(text: str) -> tuple[str, str] | None:
+    """("owner", "name") for a valid `owner/name`, else None."""
+    owner, slash, name = text.strip().partition("/")
+    if not slash or not _OWNER.fullmatch(owner) or not _NAME.fullmatch(name) or name in (".", ".."):
+        return None
+    return owner, name
+
+
+# --- GraphQL documents ---------------------------------------------------------------------------------------
+
+LINKED_PULL_REQUEST_FIELDS = """
+fragment LinkedPullRequestFields on PullRequest {
+  number
+  url
+  state
+  isDraft
+  merged
+  headRefName
+  baseRefName
+  author { login }
+  repository { nameWithOwner }
+  headRepository { nameWithOwner }
+  isCrossRepository
+  createdAt
+}
+"""
+
+ISSUE_PAGE_FIELDS = (
+    """
+fragment IssuePageFields on IssueConnection {
+  totalCount
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    id
+    number
+    title
+    body
+    url
+    state
+    stateReason
+    createdAt
+    updatedAt
+    author { login }
+    labels(first: LABELS_PAGE) { totalCount nodes { name color } }
+    closedByPullRequestsReferences(first: LINKED_PAGE, includeClosedPrs: true) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { ...LinkedPullRequestFields }
+    }
+  }
+}
+""".replace("LABELS_PAGE", str(LABELS_PAGE)).replace("LINKED_PAGE", str(LINKED_PULL_REQUESTS_PAGE))
+    + LINKED_PULL_REQUEST_FIELDS
+)
+
+
+def build_scan_query(count: int) -> str:
+    """The query for `count` repositories: variables $o{i}, $n{i} (owner, name) and $c{i} (issues cursor)."""
+    declarations = ["$labels: [String!]", "$states: [IssueState!]"]
+    fields = []
+    for index in range(count):
+        declarations += [f"$o{index}: String!", f"$n{index}: String!", f"$c{index}: String"]
+        fields.append(
+            f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{\n"
+            "    nameWithOwner url isArchived isPrivate defaultBranchRef { name }\n"
+            f"    issues(first: {ISSUES_PAGE}, after: $c{index}, labels: $labels, states: $states,"
+            " orderBy: {field: CREATED_AT, direction: ASC}) { ...IssuePageFields }\n"
+            "  }"
+        )
+    return (
+        f"query SymphonyScan({', '.join(declarations)}) {{\n"
+        "  rateLimit { cost remaining resetAt limit }\n" + "\n".join(fields) + "\n}\n" + ISSUE_PAGE_FIELDS
+    )
+
+
+def build_linked_query(count: int) -> str:
+    """Follow-up pages of linked PRs for `count` issues: $o{i}, $n{i}, $m{i} (issue number), $c{i} (cursor)."""
+    declarations = []
+    fields = []
+    for index in range(count):
+        declarations += [f"$o{index}: String!", f"$n{index}: String!", f"$m{index}: Int!", f"$c{index}: String"]
+        fields.append(
+            f"  i{index}: repository(owner: $o{index}, name: $n{index}) {{ issue(number: $m{index}) {{\n"
+            f"    closedByPullRequestsReferences(first: {LINKED_FOLLOW_UP_PAGE}, after: $c{index},"
+            " includeClosedPrs: true) {\n"
+            "      totalCount pageInfo { hasNextPage endCursor } nodes { ...LinkedPullRequestFields }\n"
+            "    }\n  } }"
+        )
+    return (
+        f"query SymphonyLinkedPullRequests({', '.join(declarations)}) {{\n"
+        "  rateLimit { cost remaining resetAt limit }\n" + "\n".join(fields) + "\n}\n" + LINKED_PULL_REQUEST_FIELDS
+    )
+
+
+def issue_query() -> str:
+    """One issue (for `issue show`): $owner, $name, $number."""
+    return (
+        "query SymphonyIssue($owner: String!, $name: String!, $number: Int!) {\n"
+        "  rateLimit { cost remaining resetAt limit }\n"
+        "  repository(owner: $owner, name: $name) {\n"
+        "    nameWithOwner url isArchived isPrivate defaultBranchRef { name }\n"
+        "    issue(number: $number) {\n"
+        "      number title body url state stateReason createdAt updatedAt author { login }\n"
+        f"      labels(first: {LABELS_PAGE}) {{ totalCount nodes {{ name color }} }}\n"
+        f"      closedByPullRequestsReferences(first: {LINKED_FOLLOW_UP_PAGE}, includeClosedPrs: true) {{\n"
+        "        totalCount pageInfo { hasNextPage endCursor } nodes { ...LinkedPullRequestFields }\n"
+        "      }\n"
+        "    }\n"
+        "  }\n"
+        "}\n" + LINKED_PULL_REQUEST_FIELDS
+    )
+
+
+# --- the scan ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    result: RepositoryResult
+    owner: str
+    name: str
+    cursor: str | None = None
+    repository_data: dict[str, Any] | None = None
+    issue_nodes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def scan(
+    client: GitHubClient,
+    slugs: Iterable[str],
+    *,
+    include_closed: bool = True,
+    cache: Cache | None = None,
+    refresh: bool = False,
+) -> ScanResult:
+    """Scan each repository (`owner/name`, validated by the caller with `parse_slug`)."""
+    requests_before, points_before = client.graphql_requests, client.graphql_points
+    states = ["OPEN", "CLOSED"] if include_closed else ["OPEN"]
+    results: list[RepositoryResult] = []
+    pending: list[_Pending] = []
+    seen: set[str] = set()
+    for slug in slugs:
+        if slug.casefold() in seen:
+            continue
+        seen.add(slug.casefold())
+        result = RepositoryResult(slug=slug)
+        results.append(result)
+        parts = parse_slug(slug)
+        if parts is None:
+            result.problems.append(
+                RepositoryProblem(RepositoryProblemCode.NOT_FOUND, f"{slug!r} is not an owner/name slug")
+            )
+            continue
+        cached = (
+            None
+            if cache is None or refresh
+            else cache.get(CACHE_NAMESPACE, _cache_key(client, slug, states), ISSUES_TTL_SECONDS)
+        )
+        if isinstance(cached, dict):
+            _finish(result, cached.get("repository") or {}, cached.get("issues") or [])
+            result.from_cache = True
+            continue
+        pending.append(_Pending(result, *parts))
+
+    _fetch_issue_pages(client, pending, states)
+    _fetch_linked_pages(client, [item for item in pending if item.repository_data is not None])
+    for item in pending:
+        if item.repository_data is None:
+            continue
+        _finish(item.result, item.repository_data, item.issue_nodes)
+        if cache is not None:
+            cache.put(
+                CACHE_NAMESPACE,
+                _cache_key(client, item.result.slug, states),
+                {"repository": item.repository_data, "issues": item.issue_nodes},
+            )
+    return ScanResult(
+        repositories=results,
+        requests=client.graphql_requests - requests_before,
+        points=client.graphql_points - points_before,
+        rate_limit=client.last_rate_limit,
+    )
+
+
+def _cache_key(client: GitHubClient, slug: str, states: list[str]) -> str:
+    # Different tokens see different repositories: the key carries a fingerprint of the token, never the token.
+    token = getattr(client, "_token", None) or ""
+    fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16] if token else "anonymous"
+    return f"{client.graphql_url}|{fingerprint}|{slug.casefold()}|{','.join(states)}"
+
+
+def _fetch_issue_pages(client: GitHubClient, pending: list[_Pending], states: list[str]) -> None:
+    waiting = list(pending)
+    while waiting:
+        next_round: list[_Pending] = []
+        for start in range(0, len(waiting), BATCH_SIZE):
+            batch = waiting[start : start + BATCH_SIZE]
+            variables: dict[str, Any] = {"labels": [SYMPHONY_LABEL], "states": states}
+            for index, item in enumerate(batch):
+                variables.update({f"o{index}": item.owner, f"n{index}": item.name, f"c{index}": item.cursor})
+            try:
+                response = client.graphql(build_scan_query(len(batch)), variables)
+            except GitHubError as error:
+                for item in batch:
+                    _fail(item, f"the scan query failed: {error}")
+                continue
+            whole_query_errors = response.unplaced_errors()
+            for index, item in enumerate(batch):
+                alias = f"r{index}"
+                repository = response.data.get(alias)
+                errors = response.errors_for(alias)
+                if not isinstance(repository, dict):
+                    _record_missing(item, errors or whole_query_errors)
+                    continue
+                if errors:  # a partial repository: do not trust a half-read issue list
+                    _fail(item, "GitHub answered with errors: " + _messages(errors))
+                    continue
+                connection = repository.get("issues") or {}
+                item.repository_data = {key: value for key, value in repository.items() if key != "issues"}
+                item.issue_nodes.extend(node for node in connection.get("nodes") or [] if isinstance(node, dict))
+                page_info = connection.get("pageInfo") or {}
+                if page_info.get("hasNextPage") and page_info.get("endCursor"):
+                    item.cursor = page_info["endCursor"]
+                    next_round.append(item)
+        waiting = next_round
+
+
+def _fetch_linked_pages(client: GitHubClient, done: list[_Pending]) -> None:
+    """Follow every issue whose linked PRs did not fit on the first page."""
+    waiting: list[tuple[_Pending, dict[str, Any], str]] = []
+    for item in done:
+        for node in item.issue_nodes:
+            linked = node.get("closedByPullRequestsReferences") or {}
+            page_info = linked.get("pageInfo") or {}
+            if page_info.get("hasNextPage") and page_info.get("endCursor"):
+                waiting.append((item, node, page_info["endCursor"]))
+    while waiting:
+        next_round: list[tuple[_Pending, dict[str, Any], str]] = []
+        for start in range(0, len(waiting), BATCH_SIZE):
+            batch = waiting[start : start + BATCH_SIZE]
+            variables: dict[str, Any] = {}
+            for index, (item, node, cursor) in enumerate(batch):
+                variables.update({f"o{index}": item.owner, f"n{index}": item.name, f"m{index}": node["number"]})
+                variables[f"c{index}"] = cursor
+            try:
+                response = client.graphql(build_linked_query(len(batch)), variables)
+            except GitHubError as error:
+                for item, _, _ in batch:
+                    _fail(item, f"reading linked pull requests failed: {error}")
+                continue
+            for index, (item, node, _) in enumerate(batch):
+                issue = (response.data.get(f"i{index}") or {}).get("issue") or {}
+                page = issue.get("closedByPullRequestsReferences")
+                if not isinstance(page, dict):
+                    _fail(
+                        item,
+                        f"linked pull requests of #{node['number']}: " + _messages(response.errors_for(f"i{index}")),
+                    )
+                    continue
+                linked = node["closedByPullRequestsReferences"]
+                linked["nodes"] = list(linked.get("nodes") or []) + list(page.get("nodes") or [])
+                page_info = page.get("pageInfo") or {}
+                linked["pageInfo"] = page_info
+                if page_info.get("hasNextPage") and page_info.get("endCursor"):
+                    next_round.append((item, node, page_info["endCursor"]))
+        waiting = next_round
+
+
+def _record_missing(item: _Pending, errors: list[dict[str, Any]]) -> None:
+    if not errors or any(error.get("type") == NOT_FOUND_ERROR_TYPE for error in errors):
+        item.result.problems.append(
+            RepositoryProblem(
+                RepositoryProblemCode.NOT_FOUND,
+                f"{item.result.slug} was not found, or is private and the token cannot see it; "
+                "check the slug in the registry (or give a token with access)",
+            )
+        )
+    else:
+        _fail(item, _messages(errors))
+
+
+def _fail(item: _Pending, message: str) -> None:
+    item.repository_data = None
+    item.issue_nodes = []
+    item.result.problems.append(RepositoryProblem(RepositoryProblemCode.QUERY_FAILED, message))
+
+
+def _messages(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(str(error.get("message", "unknown error")) for error in errors) or "no data returned"
+
+
+def _finish(result: RepositoryResult, repository: dict[str, Any], nodes: list[dict[str, Any]]) -> None:
+    result.name_with_owner = repository.get("nameWithOwner")
+    result.url = repository.get("url")
+    result.default_branch = (repository.get("defaultBranchRef") or {}).get("name")
+    result.archived = bool(repository.get("isArchived"))
+    result.private = bool(repository.get("isPrivate"))
+    if result.name_with_owner and result.name_with_owner.casefold() != result.slug.casefold():
+        result.problems.append(
+            RepositoryProblem(
+                RepositoryProblemCode.RENAMED,
+                f"{result.slug} is now {result.name_with_owner}; update the registry entry",
+            )
+        )
+    if result.private:
+        result.problems.append(
+            RepositoryProblem(
+                RepositoryProblemCode.PRIVATE,
+                f"{result.slug} is private: only people with access can contribute; Symphony projects are public",
+            )
+        )
+    if result.archived:
+        result.problems.append(
+            RepositoryProblem(
+                RepositoryProblemCode.ARCHIVED,
+                f"{result.slug} is archived (read-only): no PR can be opened, so its issues are not listed; "
+                "deactivate it in the registry",
+            )
+        )
+        return
+    repo_name = result.name_with_owner or result.slug
+    issues = [issue_from_node(repo_name, node) for node in nodes]
+    truncated = [issue.number for issue, node in zip(issues, nodes, strict=True) if _labels_truncated(node)]
+    if truncated:
+        result.problems.append(
+            RepositoryProblem(
+                RepositoryProblemCode.TOO_MANY_LABELS,
+                f"issues {truncated} have more than {LABELS_PAGE} labels; only the first {LABELS_PAGE} were read",
+            )
+        )
+    result.issues = sorted(issues, key=lambda issue: issue.number)
+
+
+def _labels_truncated(node: dict[str, Any]) -> bool:
+    labels = node.get("labels") or {}
+    return int(labels.get("totalCount") or 0) > len(labels.get("nodes") or [])
+
+
+def issue_from_node(repo: str, node: dict[str, Any]) -> ScannedIssue:
+    """A ScannedIssue from the GraphQL Issue object (fields of IssuePageFields)."""
+    label_nodes = [label for label in (node.get("labels") or {}).get("nodes") or [] if isinstance(label, dict)]
+    label_names = [str(label.get("name", "")) for label in label_nodes]
+    linked = tuple(
+        linked_pull_request_from_node(pull)
+        for pull in (node.get("closedByPullRequestsReferences") or {}).get("nodes") or []
+        if isinstance(pull, dict)
+    )
+    parsed = parse_body(node.get("body") or "")
+    state = str(node.get("state") or "OPEN")
+    classification = classify(closed=state == "CLOSED", labels=label_names, linked_pull_requests=linked, parsed=parsed)
+    return ScannedIssue(
+        repo=repo,
+        number=int(node["number"]),
+        title=str(node.get("title") or ""),
+        url=str(node.get("url") or ""),
+        author=((node.get("author") or {}).get("login")),
+        state=state,
+        state_reason=node.get("stateReason"),
+        created_at=str(node.get("createdAt") or ""),
+        updated_at=str(node.get("updatedAt") or ""),
+        labels=tuple(
+            (str(label.get("name", "")), str(label.get("color", "")))
+            for label in label_nodes
+            if str(label.get("name", "")).casefold() != SYMPHONY_LABEL
+        ),
+        parsed=parsed,
+        linked_pull_requests=linked,
+        classification=classification,
+    )
+
+
+def linked_pull_request_from_node(node: dict[str, Any]) -> LinkedPullRequest:
+    state_text = str(node.get("state") or "OPEN")
+    if node.get("merged"):
+        state_text = PullRequestState.MERGED
+    try:
+        state = PullRequestState(state_text)
+    except ValueError:
+        state = PullRequestState.CLOSED
+    return LinkedPullRequest(
+        number=int(node["number"]),
+        url=str(node.get("url") or ""),
+        state=state,
+        is_draft=bool(node.get("isDraft")),
+        author=(node.get("author") or {}).get("login"),
+        head_branch=str(node.get("headRefName") or ""),
+        repository=str((node.get("repository") or {}).get("nameWithOwner") or ""),
+        head_repository=(node.get("headRepository") or {}).get("nameWithOwner"),
+    )
