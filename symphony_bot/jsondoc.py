@@ -8,7 +8,6 @@ so a clean file pays nothing for it.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Iterable
@@ -245,30 +244,41 @@ def _position_of_byte(raw: bytes, offset: int) -> Position:
     return Position(raw.count(b"\n", 0, offset) + 1, column)
 
 
-# Strings (with escapes), punctuation, and bare words (numbers, true/false/null). Each alternative is a
-# single character class repetition: no nested quantifiers, so matching is linear.
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
+# Strings (with escapes, as an unrolled loop), punctuation, and bare words (numbers, true/false/null). No
+# nested quantifiers over the same characters, so matching is linear.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
+# Skips a subtree no wanted path goes into, at C speed. The values are thrown away: `len` stands in for int()
+# so a 5,000-digit number (refused elsewhere) cannot trip Python's int conversion limit here.
+_SKIPPER = json.JSONDecoder(parse_int=len)
 
 
-class _Lines:
-    def __init__(self, text: str) -> None:
-        self._starts = [0] + [match.end() for match in re.finditer("\n", text)]
+def _positions(text: str, offsets: Iterable[int]) -> dict[int, Position]:
+    """Line and column of each offset, counting newlines between sorted offsets (one pass, in C)."""
+    positions: dict[int, Position] = {}
+    line, line_start, previous = 1, 0, 0
+    for offset in sorted(set(offsets)):
+        newlines = text.count("\n", previous, offset)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", previous, offset) + 1
+        positions[offset] = Position(line, offset - line_start + 1)
+        previous = offset
+    return positions
 
-    def position(self, offset: int) -> Position:
-        index = bisect.bisect_right(self._starts, offset) - 1
-        return Position(index + 1, offset - self._starts[index] + 1)
 
-
-def _walk(text: str) -> Iterable[tuple[str, PathParts, int, bool]]:
-    """Yield (event, path, offset, duplicate) for every key ("key") and value start ("value")."""
+def _walk(text: str, descend_into: set[PathParts] | None = None) -> Iterable[tuple[str, PathParts, int, bool]]:
+    """Yield (event, path, offset, duplicate) for every key ("key") and value start ("value"). With
+    `descend_into`, an object or array whose path is not in it is skipped whole."""
     # Each frame: [is_object, key_or_index, expecting_key, keys_seen]
     stack: list[list[Any]] = []
 
     def path() -> PathParts:
         return tuple(frame[1] for frame in stack)
 
-    for match in _TOKEN.finditer(text):
+    position = 0
+    while (match := _TOKEN.search(text, position)) is not None:
         lexeme = match.group()
+        position = match.end()
         top = stack[-1] if stack else None
         if lexeme in ",:":
             if lexeme == "," and top is not None:
@@ -289,7 +299,14 @@ def _walk(text: str) -> Iterable[tuple[str, PathParts, int, bool]]:
             top[2] = False
             yield "key", path(), match.start(), duplicate
             continue
-        yield "value", path(), match.start(), False
+        parts = path()
+        yield "value", parts, match.start(), False
+        if lexeme in "{[" and descend_into is not None and parts not in descend_into:
+            try:
+                position = _SKIPPER.raw_decode(text, match.start())[1]
+                continue
+            except (ValueError, RecursionError):
+                pass  # not skippable after all (text the parser rejected): walk through it token by token
         if lexeme == "{":
             stack.append([True, None, True, set()])
         elif lexeme == "[":
@@ -297,29 +314,28 @@ def _walk(text: str) -> Iterable[tuple[str, PathParts, int, bool]]:
 
 
 def locate(text: str, paths: Iterable[PathParts]) -> dict[PathParts, Position]:
-    """Line and column of each wanted path: the key for object members, else the value."""
+    """Line and column of each wanted path: the key for object members, else the value. Only the objects and
+    arrays on the way to a wanted path are walked; everything else is skipped by the C parser."""
     wanted = set(paths)
-    found: dict[PathParts, Position] = {}
     if not wanted:
-        return found
-    lines = _Lines(text)
-    for event, parts, offset, _ in _walk(text):
+        return {}
+    on_the_way = {parts[:length] for parts in wanted for length in range(len(parts))}
+    offsets: dict[PathParts, int] = {}
+    for event, parts, offset, _ in _walk(text, on_the_way):
         # A member is best pointed at by its key; an array element or the root by its value.
         pointable = event == "key" or not parts or isinstance(parts[-1], int)
-        if pointable and parts in wanted and parts not in found:
-            found[parts] = lines.position(offset)
-            if len(found) == len(wanted):
+        if pointable and parts in wanted and parts not in offsets:
+            offsets[parts] = offset
+            if len(offsets) == len(wanted):
                 break
-    return found
+    positions = _positions(text, offsets.values())
+    return {parts: positions[offset] for parts, offset in offsets.items()}
 
 
 def find_duplicate_keys(text: str) -> list[tuple[PathParts, Position]]:
-    lines = _Lines(text)
-    return [
-        (parts, lines.position(offset))
-        for event, parts, offset, duplicate in _walk(text)
-        if event == "key" and duplicate
-    ]
+    duplicates = [(parts, offset) for event, parts, offset, duplicate in _walk(text) if event == "key" and duplicate]
+    positions = _positions(text, (offset for _, offset in duplicates))
+    return [(parts, positions[offset]) for parts, offset in duplicates]
 
 
 def path_deeper_than(data: Any, depth: int) -> PathParts | None:

@@ -157,3 +157,17 @@ def test_path_deeper_than_finds_the_first_deep_place_at_any_depth() -> None:
         nested = [nested]
     assert path_deeper_than({"a": 1, "b": [{"c": nested}]}, 3) == ("b", 0, "c", 0)
     assert path_deeper_than({"a": [[1]]}, 3) is None
+
+
+@given(json_values, st.booleans(), st.data())
+def test_locating_a_few_paths_skips_the_rest_and_agrees_with_locating_all(value, pretty, data) -> None:
+    text = json.dumps(value, indent=2 if pretty else None)
+    paths = list(_paths(value))
+    everything = locate(text, paths)
+    few = data.draw(st.lists(st.sampled_from(paths), max_size=3))
+    assert locate(text, few) == {parts: everything[parts] for parts in few}
+
+
+def test_locating_survives_numbers_too_long_for_int_in_skipped_parts() -> None:
+    text = '{"skip": [' + "9" * 5000 + '], "want": 1}'
+    assert locate(text, [("want",)]) == {("want",): Position(1, 5014)}
