@@ -43,6 +43,7 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 
 from symphony_bot.sandbox import graphql_cost
+from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
     MESSAGE_ARCHIVED,
     Issue,
@@ -173,13 +174,17 @@ class Context:
     viewer: User
     cost: graphql_cost.QueryCost
     budget: PointBudget
+    urls: Urls | None = None
 
 
 Info = GraphQLResolveInfo[Context]
 
 
-def handle(state: SandboxState, viewer: User, body: bytes) -> HandleResult:
-    """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation)."""
+def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = None) -> HandleResult:
+    """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation).
+
+    Pass the server's `Urls` so `url` fields match REST's `html_url`; without it they point at github.com.
+    """
     try:
         request = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -231,7 +236,7 @@ def handle(state: SandboxState, viewer: User, body: bytes) -> HandleResult:
                 message = MESSAGE_RATE_LIMITED.format(user_id=viewer.id)
                 return 200, {"errors": [{"type": RATE_LIMITED, "message": message}]}, 0, operation_name
             budget.charge(cost.points)
-        context = Context(state=state, viewer=viewer, cost=cost, budget=budget)
+        context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls)
         result = execute(
             schema,
             document,
@@ -405,8 +410,14 @@ def _actor(state: SandboxState, login: str | None) -> User | None:
     return state.user(login) if login else None
 
 
-def _repo_url(repo: Repository) -> str:
-    return f"{HTML_BASE}/{repo.full_name}"
+def _html(info: Info, path: str) -> str:
+    """A web URL; the same as REST's `html_url` for the same object when the server passes its `Urls`."""
+    urls = _context(info).urls
+    return urls.html(path) if urls is not None else f"{HTML_BASE}{path}"
+
+
+def _repo_url(repo: Repository, info: Info) -> str:
+    return _html(info, f"/{repo.full_name}")
 
 
 def _order(items: list[Issue], order_by: dict[str, Any] | None, state: SandboxState) -> list[Issue]:
@@ -608,7 +619,7 @@ def _repository_owner(repo: Repository, info: Info) -> User:
 def _issue_url(issue: Issue, info: Info) -> str:
     repo = _repo_of(_context(info).state, issue)
     kind = "pull" if issue.pull is not None else "issues"
-    return f"{_repo_url(repo)}/{kind}/{issue.number}"
+    return f"{_repo_url(repo, info)}/{kind}/{issue.number}"
 
 
 def _issue_state(issue: Issue, info: Info) -> str:
@@ -697,14 +708,14 @@ def _comment_url(comment: IssueComment, info: Info) -> str:
     repo = _repo_of(state, comment)
     parent = repo.issues.get(comment.issue_number)
     kind = "pull" if parent is not None and parent.pull is not None else "issues"
-    return f"{_repo_url(repo)}/{kind}/{comment.issue_number}#issuecomment-{comment.id}"
+    return f"{_repo_url(repo, info)}/{kind}/{comment.issue_number}#issuecomment-{comment.id}"
 
 
 def _label_url(label: Label, info: Info) -> str:
     state = _context(info).state
     with state.lock:
         repo = next(repo for repo in state.repos.values() if repo.labels.get(label.name.lower()) is label)
-    return f"{_repo_url(repo)}/labels/{quote(label.name)}"
+    return f"{_repo_url(repo, info)}/labels/{quote(label.name)}"
 
 
 def _comment_issue(comment: IssueComment, info: Info) -> Issue:
@@ -734,8 +745,8 @@ def _actor_login(user: User, info: Info) -> str:
 
 def _actor_url(user: User, info: Info) -> str:
     if user.type == "Bot":
-        return f"{HTML_BASE}/apps/{user.login.removesuffix(BOT_SUFFIX)}"
-    return f"{HTML_BASE}/{user.login}"
+        return _html(info, f"/apps/{user.login.removesuffix(BOT_SUFFIX)}")
+    return _html(info, f"/{user.login}")
 
 
 # ---- mutations ----------------------------------------------------------------------------------------------
@@ -831,7 +842,7 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Repository", "id"): _attribute(lambda repo: repo.node_id),
     ("Repository", "name"): _attribute(lambda repo: repo.name),
     ("Repository", "nameWithOwner"): _attribute(lambda repo: repo.full_name),
-    ("Repository", "url"): _attribute(_repo_url),
+    ("Repository", "url"): _repo_url,
     ("Repository", "isArchived"): _attribute(lambda repo: repo.archived),
     ("Repository", "isPrivate"): _attribute(lambda repo: repo.private),
     ("Repository", "isFork"): _attribute(lambda repo: repo.parent_id is not None),
