@@ -42,10 +42,15 @@ def validation_json(reports: list[RegistryReport]) -> str:
     return json.dumps({"files": [report.to_json() for report in reports]}, indent=2, ensure_ascii=False) + "\n"
 
 
+def _inert(text: str) -> str:
+    """Control characters escaped the JSON way (a key from the file may hold an ANSI sequence or a newline)."""
+    return text if text.isprintable() else json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 def _table_cell(text: Any) -> str:
     """Text from the file, made inert in a Markdown table cell (no cell breaks, no HTML)."""
     return (
-        str(text)
+        _inert(str(text))
         .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
@@ -96,7 +101,7 @@ def diff_text(path: str, diff: RegistryDiff) -> str:
     for slug, changes in diff.changed:
         lines.append(f"~ changed {quote(slug)}")
         for change in changes:
-            lines.append(f"    {change.field}: {_short_json(change.before)} -> {_short_json(change.after)}")
+            lines.append(f"    {_inert(change.field)}: {_short_json(change.before)} -> {_short_json(change.after)}")
     if diff.is_empty:
         lines.append("no project changed")
     lines += finding_lines(path, diff.findings)

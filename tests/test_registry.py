@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symphony_bot import registry
+from symphony_bot import registry, registry_render
 from symphony_bot.findings import Severity
 from symphony_bot.registry import diff_registries, quote, validate_bytes, validate_file
 
@@ -257,7 +257,25 @@ mutations = st.sampled_from(
         lambda e, v: e.update({str(v): v}),
     ]
 )
-values = st.one_of(st.text(max_size=30), st.integers(), st.none(), st.booleans(), st.lists(st.integers(), max_size=3))
+hostile = st.sampled_from(
+    [
+        "\ud800",  # written as a lone surrogate escape
+        "\x1b[31m\n::error::injected",
+        float("nan"),
+        float("inf"),
+        "x" * 5000,
+        json.loads("[" * 300 + "]" * 300),  # deeper than the schema validator takes
+        {"name": {"nested": [1]}},
+    ]
+)
+values = st.one_of(
+    st.text(max_size=30),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=3),
+    hostile,
+)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -276,6 +294,13 @@ def test_no_mutated_registry_crashes_and_every_finding_has_a_line(edits, top_lev
     for finding in report.findings:
         assert finding.line >= 1 and finding.column >= 1
         assert finding.code and finding.message
+    for rendered in (
+        registry_render.validation_text([report]),
+        registry_render.validation_markdown([report]),
+        registry_render.validation_json([report]),
+    ):
+        rendered.encode("utf-8")  # printable: no lone surrogate reaches the output
+        assert "\x1b" not in rendered  # control characters from the file stay escaped
 
 
 @settings(max_examples=100, deadline=None)
@@ -378,7 +403,12 @@ def test_no_mutation_crashes_the_diff(edits) -> None:
     result = diff_registries(base, head, text)
     for finding in result.findings:
         assert finding.line >= 1 and finding.column >= 1
-    result.to_json()
+    for rendered in (
+        registry_render.diff_text("r.json", result),
+        registry_render.diff_markdown("r.json", result),
+        json.dumps(result.to_json()),
+    ):
+        assert "\x1b" not in rendered
 
 
 @pytest.mark.parametrize("slug", ["", "owner", "a/b/c", "-owner/repo", "owner-/repo", "a/..", "a/.", "o" * 40 + "/r"])
