@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -24,9 +24,16 @@ class Finding:
     hint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["severity"] = str(self.severity)
-        return record
+        """The documented JSON shape, keys in the documented order."""
+        return {
+            "severity": str(self.severity),
+            "code": self.code,
+            "json_path": self.json_path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+        }
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -75,6 +75,7 @@ def test_validate_json_format(tmp_path) -> None:
     assert file_report["path"] == str(bad)
     assert file_report["valid"] is False
     [finding] = file_report["findings"]
+    assert list(finding) == ["severity", "code", "json_path", "line", "column", "message", "hint"]
     assert finding == {
         "severity": "error",
         "code": "unknown-category",
