@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from symphony_bot.sandbox.faults import RateLimits
 from symphony_bot.sandbox.linking import IssueReference, closing_references, mentions
 
 PERMISSION_LEVELS = ("none", "read", "triage", "write", "maintain", "admin")
@@ -280,6 +281,10 @@ class SandboxState:
         self._nodes: dict[str, Any] = {}
         self._next_id = 1000
         self.version = 0  # bumped on every mutation; ETags include it
+        # Primary budgets per (login, resource): "core", "search", "graphql". The server charges each request
+        # (GraphQL: the points graphql_api.handle returns); `rate_limits.status(login, "graphql")` gives
+        # limit/used/reset_at for GraphQL's `rateLimit { remaining resetAt }`.
+        self.rate_limits = RateLimits()
 
     # ---- ids and lookup -------------------------------------------------------------------------------------
 

@@ -1,0 +1,429 @@
+"""The sandbox's HTTP server: REST, `POST /graphql` and git smart HTTP on one 127.0.0.1 port.
+
+Every request goes through the same pipeline: authenticate the token (401 `Bad credentials`), look up the
+operation (REST operation id or GraphQL operation name), apply injected faults, check the primary budget
+(403 / GraphQL 200+errors with `x-ratelimit-remaining: 0`), run the handler, answer conditional GETs with 304
+(free), charge the budget, add `x-ratelimit-*` headers and record the request in the log. HTTP/1.1 keep-alive;
+one write per response with TCP_NODELAY so sequential clients are not held up by delayed ACKs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from symphony_bot.sandbox import rest
+from symphony_bot.sandbox.faults import (
+    MESSAGE_PRIMARY_LIMIT,
+    MESSAGE_SECONDARY_LIMIT,
+    MESSAGE_SERVER_ERROR,
+    Fault,
+    Faults,
+    LoggedRequest,
+    RequestLog,
+)
+from symphony_bot.sandbox.git_remote import GIT_PATH_PREFIX, BareRepositories, read_request_body, serve_git
+from symphony_bot.sandbox.rest_render import Urls
+from symphony_bot.sandbox.state import SandboxError, SandboxState
+
+DOCUMENTATION_URL = "https://docs.github.com/rest"
+SECONDARY_LIMIT_DOCUMENTATION_URL = (
+    "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+MESSAGE_BAD_CREDENTIALS = "Bad credentials"
+MESSAGE_GRAPHQL_AUTH = "This endpoint requires you to be authenticated."
+GRAPHQL_PATH = "/graphql"
+GRAPHQL_MODULE = "symphony_bot.sandbox.graphql_api"
+REPOSITORY_ID_PATH = re.compile(r"/repositories/(\d+)(/.*)?")
+GRAPHQL_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([A-Za-z_]\w*)")
+FREE_PATHS = ("/rate_limit",)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]]
+    points: int = 0
+    charge: int = 0
+
+
+def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"message": message, "documentation_url": DOCUMENTATION_URL, "status": str(status)}
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token from `token X`, `Bearer X` (any case), or Basic with the token as password/user."""
+    if not authorization:
+        return None
+    scheme, _, credential = authorization.strip().partition(" ")
+    if scheme.lower() in ("token", "bearer"):
+        return credential.strip()
+    if scheme.lower() == "basic":
+        from symphony_bot.sandbox.git_remote import token_from_basic
+
+        candidates = token_from_basic(authorization)
+        return candidates[0] if candidates else ""
+    return ""
+
+
+def _graphql_operation_name(body: bytes) -> str | None:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    name = payload.get("operationName")
+    if isinstance(name, str) and name:
+        return name
+    query = payload.get("query")
+    found = GRAPHQL_OPERATION.search(query) if isinstance(query, str) else None
+    return found.group(1) if found else None
+
+
+class SandboxServer:
+    """`ThreadingHTTPServer` on 127.0.0.1 serving one `SandboxState`."""
+
+    def __init__(
+        self,
+        state: SandboxState,
+        repositories: BareRepositories | None,
+        *,
+        faults: Faults | None = None,
+        log: RequestLog | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.state = state
+        self.repositories = repositories
+        self.faults = faults if faults is not None else Faults()
+        self.log = log if log is not None else RequestLog()
+        self._graphql_handle: Any = None
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False
+        self._thread: threading.Thread | None = None
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.base_url = f"http://{bound_host!s}:{bound_port}"
+        self.urls = Urls(self.base_url)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def graphql_handler(self) -> Any:
+        """graphql_api.handle(state, user, body) -> (status, payload, points, operation name), or None."""
+        if self._graphql_handle is None:
+            try:
+                module = importlib.import_module(GRAPHQL_MODULE)
+            except ModuleNotFoundError as error:
+                if error.name != GRAPHQL_MODULE:
+                    raise
+                return None
+            self._graphql_handle = module.handle
+        return self._graphql_handle
+
+    # ---- the pipeline ---------------------------------------------------------------------------------------
+
+    def answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[Answer | None, LoggedRequest]:
+        """Run one non-git request; None as the answer means "reset the connection"."""
+        started = time.monotonic()
+        split = urllib.parse.urlsplit(raw_path)
+        path = split.path
+        query_string = split.query
+        by_id = REPOSITORY_ID_PATH.fullmatch(path)
+        if by_id:
+            repo = self.state.repos.get(int(by_id.group(1)))
+            if repo is not None:
+                path = f"/repos/{repo.full_name}{by_id.group(2) or ''}"
+        is_graphql = path.rstrip("/") == GRAPHQL_PATH
+        lookup_method = "GET" if method == "HEAD" else method
+        found = None if is_graphql else rest.match(lookup_method, path)
+        operation = "graphql" if is_graphql else (found[0].operation if found else None)
+        graphql_operation = _graphql_operation_name(body) if is_graphql else None
+        resource = "graphql" if is_graphql else ("search" if path.startswith("/search/") else "core")
+
+        token = bearer_token(headers.get("Authorization"))
+        login: str | None = None
+
+        def logged(status: int, points: int = 0, fault: Fault | None = None) -> LoggedRequest:
+            return LoggedRequest(
+                method=method,
+                path=path,
+                query=query_string,
+                operation=operation,
+                graphql_operation=graphql_operation,
+                status=status,
+                points=points,
+                login=login,
+                token=token,
+                fault=fault.kind if fault else None,
+                duration=time.monotonic() - started,
+            )
+
+        if token is not None:
+            user = self.state.user_for_token(token)
+            if user is None:
+                answer = self._json(401, error_body(401, MESSAGE_BAD_CREDENTIALS))
+                return answer, logged(401)
+            login = user.login
+
+        fault = self.faults.pick(method, path, operation, graphql_operation)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay)
+        elif fault is not None:
+            if fault.kind == "reset":
+                return None, logged(0, fault=fault)
+            answer = self._fault_answer(fault, login, resource)
+            return answer, logged(answer.status, fault=fault)
+
+        free = path in FREE_PATHS
+        limits = self.state.rate_limits
+        if not free and limits.exhausted(login, resource):
+            budget = limits.status(login, resource)
+            user_id = self.state.users[login.lower()].id if login else 0
+            message = MESSAGE_PRIMARY_LIMIT.format(user_id=user_id)
+            if is_graphql:
+                payload: dict[str, Any] = {"errors": [{"type": "RATE_LIMITED", "message": message}]}
+                answer = self._json(200, payload)
+            else:
+                answer = self._json(403, error_body(403, message))
+            answer.headers += limits.headers(budget, resource)
+            return answer, logged(answer.status)
+
+        if is_graphql:
+            answer, name = self._graphql(method, login, body)
+            graphql_operation = name or graphql_operation
+        elif found is None:
+            status = 405 if rest.paths_for(path) else 404
+            answer = self._json(status, error_body(status, "Not Found" if status == 404 else "Method Not Allowed"))
+            answer.charge = 1
+        else:
+            answer = self._rest(
+                found[0], params=found[1], method=method, path=path, query_string=query_string, body=body, login=login
+            )
+
+        if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
+            digest = hashlib.sha256((login or "").encode() + b"\0" + answer.body).hexdigest()[:40]
+            etag = f'W/"{digest}"'
+            answer.headers.append(("ETag", etag))
+            wanted = headers.get("If-None-Match")
+            if wanted and etag in [candidate.strip() for candidate in wanted.split(",")]:
+                answer = Answer(304, b"", [("ETag", etag)], points=answer.points, charge=0)
+        budget = limits.status(login, "core") if free else limits.charge(login, resource, answer.charge)
+        answer.headers += limits.headers(budget, resource if not free else "core")
+        if fault is not None:
+            return answer, logged(answer.status, answer.points, fault)
+        return answer, logged(answer.status, answer.points)
+
+    def _json(self, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Answer:
+        body = _json_bytes(payload)
+        extra = list(headers or [])
+        if body:
+            extra.append(("Content-Type", "application/json; charset=utf-8"))
+        return Answer(status, body, extra)
+
+    def _fault_answer(self, fault: Fault, login: str | None, resource: str) -> Answer:
+        if fault.kind == "secondary_rate_limit":
+            payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
+            answer = self._json(403, payload, [("Retry-After", str(fault.retry_after))])
+            budget = self.state.rate_limits.status(login, resource)
+            answer.headers += self.state.rate_limits.headers(budget, resource)
+            return answer
+        if fault.kind == "rate_limit":
+            user_id = self.state.users[login.lower()].id if login else 0
+            message = MESSAGE_PRIMARY_LIMIT.format(user_id=user_id)
+            answer = self._json(429, error_body(429, message))
+            budget = self.state.rate_limits.status(login, resource)
+            budget.used = budget.limit
+            answer.headers += self.state.rate_limits.headers(budget, resource)
+            return answer
+        message = MESSAGE_SERVER_ERROR.get(fault.status, "Server Error")
+        return self._json(fault.status, error_body(fault.status, message))
+
+    def _graphql(self, method: str, login: str | None, body: bytes) -> tuple[Answer, str | None]:
+        handle = self.graphql_handler()
+        if handle is None or method != "POST":
+            answer = self._json(404, error_body(404, "Not Found"))
+            return answer, None
+        if login is None:
+            return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
+        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body)
+        answer = self._json(status, payload)
+        answer.points = points
+        answer.charge = points
+        return answer, name
+
+    def _rest(
+        self,
+        found: rest.Route,
+        *,
+        params: dict[str, str],
+        method: str,
+        path: str,
+        query_string: str,
+        body: bytes,
+        login: str | None,
+    ) -> Answer:
+        context = rest.Context(
+            state=self.state,
+            urls=self.urls,
+            repositories=self.repositories,
+            method="GET" if method == "HEAD" else method,
+            path=path,
+            query=urllib.parse.parse_qs(query_string, keep_blank_values=True),
+            raw_body=body,
+            login=login,
+            params=params,
+        )
+        points = 1 if method in ("GET", "HEAD", "OPTIONS") else 5
+        try:
+            reply = found.handler(context)
+            answer = self._json(reply.status, reply.body, reply.headers)
+        except rest.Moved as moved:
+            payload = {"message": rest.MESSAGE_MOVED, "url": moved.location, "documentation_url": DOCUMENTATION_URL}
+            answer = self._json(moved.status, payload, [("Location", moved.location)])
+        except SandboxError as error:
+            answer = self._json(error.status, error_body(error.status, error.message, error.errors))
+        answer.points = points
+        answer.charge = 1
+        return answer
+
+
+def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "GitHub.com"
+        sys_version = ""
+
+        def log_message(self, format: str, *args: Any) -> None:
+            del format, args  # the request log is the sandbox's own
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def _reset(self) -> None:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+        def _send(self, answer: Answer, *, head_only: bool = False) -> None:
+            self.send_response(answer.status)
+            self.send_header("X-GitHub-Request-Id", uuid.uuid4().hex[:20].upper())
+            self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
+            for key, value in answer.headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers_and_body(b"" if head_only else answer.body)
+
+        def end_headers_and_body(self, body: bytes) -> None:
+            # One write for headers and body: a separate small body write would wait on the client's delayed ACK.
+            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+            self._headers_buffer.append(body)  # type: ignore[attr-defined]
+            self.flush_headers()
+
+        def _handle(self) -> None:
+            body = read_request_body(self.headers, self.rfile)
+            if self.path.startswith(GIT_PATH_PREFIX):
+                self._git(body)
+                return
+            answer, entry = server.answer(self.command, self.path, self.headers, body)
+            server.log.record(entry)
+            if answer is None:
+                self._reset()
+                return
+            self._send(answer, head_only=self.command == "HEAD")
+
+        def _git(self, body: bytes) -> None:
+            started = time.monotonic()
+            path, _, query = self.path.partition("?")
+            if server.repositories is None:
+                reply = Answer(404, b"", [])
+                self._send(reply)
+                return
+            pushing = "git-receive-pack" in path or "service=git-receive-pack" in query
+            operation = "git/receive-pack" if pushing else "git/upload-pack"
+            token = bearer_token(self.headers.get("Authorization"))
+            fault = server.faults.pick(self.command, path, operation, None)
+            login: str | None = None
+            if fault is not None and fault.kind == "reset":
+                self._reset()
+                status = 0
+            elif fault is not None and fault.kind != "delay":
+                status = fault.status if fault.kind == "status" else (429 if fault.kind == "rate_limit" else 403)
+                self._send(Answer(status, b"", [("Content-Type", "text/plain")]))
+            else:
+                if fault is not None:
+                    time.sleep(fault.delay)
+                response = serve_git(
+                    server.state,
+                    server.repositories,
+                    method=self.command,
+                    path=path,
+                    query=query,
+                    headers=self.headers,
+                    body=body,
+                )
+                status, login = response.status, response.login
+                self.send_response(status)
+                for key, value in response.headers:
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers_and_body(response.body)
+            server.log.record(
+                LoggedRequest(
+                    method=self.command,
+                    path=path,
+                    query=query,
+                    operation=operation,
+                    graphql_operation=None,
+                    status=status,
+                    points=0,
+                    login=login,
+                    token=token,
+                    fault=fault.kind if fault else None,
+                    duration=time.monotonic() - started,
+                )
+            )
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _handle
+
+    return Handler
