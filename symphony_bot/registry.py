@@ -94,6 +94,7 @@ _SCHEMA_HINTS = {
     "url": "use https://github.com/<owner>/<repo>",
     "addedAt": "use YYYY-MM-DD",
     "lastUpdated": "use an RFC 3339 date-time such as 2026-05-09T00:00:00Z",
+    "schemaVersion": 'use "1.0"',
 }
 
 
@@ -227,14 +228,25 @@ def _schema_findings(data: dict[str, Any]) -> list[tuple[PathParts, Finding]]:
         keyword = str(error.schema_path[-1]) if error.schema_path else "schema"
         if parts[-1:] == ("category",) and keyword == "enum" and isinstance(error.instance, str):
             continue  # reported by the category rule, with a "did you mean"
-        message, hint, parts = _describe_schema_error(error, keyword, parts)
+        try:
+            message, hint, parts = _describe_schema_error(error, keyword, parts)
+        except (AttributeError, TypeError, IndexError):  # an error kind shaped differently: its own words
+            message, hint = _shortened(str(error.message)), _SCHEMA_HINTS.get(_field_name(parts))
         code = "schema-" + "".join("-" + c.lower() if c.isupper() else c for c in keyword)
         results.append((parts, Finding(Severity.ERROR, code, message, json_path(parts), hint=hint)))
     return results
 
 
+def _field_name(parts: PathParts) -> str:
+    return next((part for part in reversed(parts) if isinstance(part, str)), "")
+
+
+def _shortened(message: str) -> str:
+    return message if len(message) <= 4 * MAX_QUOTED_CHARS else message[: 4 * MAX_QUOTED_CHARS] + "…"
+
+
 def _describe_schema_error(error: Any, keyword: str, parts: PathParts) -> tuple[str, str | None, PathParts]:
-    field_name = next((p for p in reversed(parts) if isinstance(p, str)), "")
+    field_name = _field_name(parts)
     hint = _SCHEMA_HINTS.get(field_name)
     kind = error.kind
     if keyword == "required":
@@ -260,8 +272,7 @@ def _describe_schema_error(error: Any, keyword: str, parts: PathParts) -> tuple[
         return f"{quote(error.instance)} does not have the expected form", hint, parts
     if keyword == "enum":
         return f"{quote(error.instance)} is not one of the allowed values", hint, parts
-    message = str(error.message)
-    return (message if len(message) <= 4 * MAX_QUOTED_CHARS else message[: 4 * MAX_QUOTED_CHARS] + "…"), hint, parts
+    return _shortened(str(error.message)), hint, parts
 
 
 def _semantic_findings(data: dict[str, Any], now: dt.datetime) -> list[tuple[PathParts, Finding]]:

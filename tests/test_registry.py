@@ -420,3 +420,13 @@ def test_slugs_maestro_refuses_are_refused(slug) -> None:
 @pytest.mark.parametrize("slug", ["a/b", "RunMaestro/Maestro", "a-b/c_d.e", "o" * 39 + "/.github"])
 def test_slugs_github_allows_are_allowed(slug) -> None:
     assert check(registry_with(entry(slug=slug, url=f"https://github.com/{slug}"))).findings == []
+
+
+def test_an_error_kind_of_another_shape_falls_back_to_the_validators_words(monkeypatch) -> None:
+    def other_shape(error, keyword, parts):
+        raise AttributeError("'ValidationErrorKind_Type' object has no attribute 'types'")
+
+    monkeypatch.setattr(registry, "_describe_schema_error", other_shape)
+    [finding] = check(registry_with(entry(isActive="yes"))).findings
+    assert (finding.code, finding.json_path) == ("schema-type", "$.repositories[0].isActive")
+    assert "boolean" in finding.message
