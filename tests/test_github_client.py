@@ -1,0 +1,182 @@
+"""GitHubClient against the sandbox: partial data with errors on HTTP 200, rate limits, retries, failures."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError
+from symphony_bot.sandbox import Sandbox
+from tests.conformance.github_graphql import assert_valid_github_query
+
+QUERY = """query Probe($owner: String!, $name: String!) {
+  rateLimit { cost remaining resetAt limit }
+  a: repository(owner: $owner, name: $name) { nameWithOwner }
+  b: repository(owner: $owner, name: "missing") { nameWithOwner }
+}"""
+VARIABLES = {"owner": "owner", "name": "proj"}
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox() as sandbox:
+        sandbox.add_user("owner", token="t-owner")
+        sandbox.create_repo("owner", "proj", files={"README.md": "hi\n"})
+        yield sandbox
+
+
+def make_client(sb: Sandbox, token: str | None = "t-owner", **options: Any) -> tuple[GitHubClient, Sleeps]:
+    sleeps = Sleeps()
+    options.setdefault("seconds_between_requests", 0)
+    client = GitHubClient(sb.api_url, sb.graphql_url, token, sleep=sleeps, **options)
+    return client, sleeps
+
+
+def probes(sb: Sandbox) -> list[int]:
+    return [entry.status for entry in sb.server.log if entry.graphql_operation == "Probe"]
+
+
+def test_the_probe_is_a_valid_github_query() -> None:
+    assert_valid_github_query(QUERY)
+
+
+def test_errors_on_http_200_come_back_with_the_partial_data(sb: Sandbox) -> None:
+    client, _ = make_client(sb)
+    response = client.graphql(QUERY, VARIABLES)
+    assert response.data["a"] == {"nameWithOwner": "owner/proj"}
+    assert response.data["b"] is None
+    (error,) = response.errors_for("b")
+    assert error["type"] == "NOT_FOUND"
+    assert response.errors_for("a") == [] and response.unplaced_errors() == []
+    assert response.rate_limit is not None and response.rate_limit.cost >= 1
+    assert client.last_rate_limit == response.rate_limit
+    assert (client.graphql_requests, client.graphql_points) == (1, response.rate_limit.cost)
+
+
+def test_rest_client_is_created_only_when_used(sb: Sandbox) -> None:
+    client, _ = make_client(sb)
+    client.graphql(QUERY, VARIABLES)
+    assert client._github is None
+    assert client.github.get_repo("owner/proj").default_branch == "main"
+    assert client.github is client.github
+
+
+def test_secondary_limit_with_retry_after_is_honoured(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "secondary_rate_limit", retry_after=1, times=1)
+    client, sleeps = make_client(sb)
+    response = client.graphql(QUERY, VARIABLES)
+    assert response.data["a"] == {"nameWithOwner": "owner/proj"}
+    assert sleeps == [1.0]
+    assert probes(sb) == [403, 200]
+
+
+def test_primary_limit_429_waits_until_the_reset(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "rate_limit", times=1)  # 429 with x-ratelimit-remaining: 0 (budget spent)
+    client, sleeps = make_client(sb, max_rate_limit_wait=2 * 3600, max_retries=1)
+    response = client.graphql(QUERY, VARIABLES)
+    assert response.data["a"] == {"nameWithOwner": "owner/proj"}
+    assert probes(sb) == [429, 200]
+    assert len(sleeps) == 1 and 3500 < sleeps[0] <= 3601  # until x-ratelimit-reset, plus a second
+
+
+def test_a_wait_longer_than_allowed_fails_at_once_with_the_time(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "secondary_rate_limit", retry_after=3600, times=1)
+    client, sleeps = make_client(sb, max_rate_limit_wait=60)
+    with pytest.raises(RateLimitError) as caught:
+        client.graphql(QUERY, VARIABLES)
+    assert caught.value.retry_after_seconds == 3600
+    assert "3600 s" in str(caught.value)
+    assert sleeps == []
+
+
+def test_a_limit_that_keeps_coming_back_fails_after_bounded_retries(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "secondary_rate_limit", retry_after=1)
+    client, sleeps = make_client(sb, max_retries=2)
+    with pytest.raises(RateLimitError, match="after 2 retries"):
+        client.graphql(QUERY, VARIABLES)
+    assert sleeps == [1.0, 1.0]
+    assert probes(sb) == [403, 403, 403]
+
+
+def test_server_errors_are_retried_with_backoff(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "status", status=502, times=2)
+    client, sleeps = make_client(sb)
+    client.graphql(QUERY, VARIABLES)
+    assert sleeps == [1.0, 2.0]
+    assert probes(sb) == [502, 502, 200]
+
+
+def test_server_errors_that_persist_raise(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "status", status=503)
+    client, _ = make_client(sb, max_retries=1)
+    with pytest.raises(GitHubError, match="HTTP 503"):
+        client.graphql(QUERY, VARIABLES)
+
+
+def test_spent_primary_budget_waits_for_the_reset_or_fails_clearly(sb: Sandbox) -> None:
+    sb.set_rate_limit("owner", 1, "graphql")
+    client, sleeps = make_client(sb, max_rate_limit_wait=60)
+    client.graphql(QUERY, VARIABLES)
+    with pytest.raises(RateLimitError, match="wait"):
+        client.graphql(QUERY, VARIABLES)
+    assert sleeps == []  # the reset is an hour away: no silent hour-long sleep
+
+
+def test_bad_token_is_a_clear_error(sb: Sandbox) -> None:
+    client, _ = make_client(sb, token="not-a-token")
+    with pytest.raises(GitHubError, match="GITHUB_TOKEN") as caught:
+        client.graphql(QUERY, VARIABLES)
+    assert caught.value.status == 401
+
+
+def test_unreachable_server_fails_after_retries() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = Sleeps()
+    client = GitHubClient(
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{port}/graphql",
+        None,
+        sleep=sleeps,
+        max_retries=2,
+        timeout=2,
+        seconds_between_requests=0,
+    )
+    with pytest.raises(GitHubError, match="cannot reach"):
+        client.graphql(QUERY, VARIABLES)
+    assert sleeps == [1.0, 2.0]
+
+
+def test_mutations_are_spaced_as_writes_and_queries_are_not() -> None:
+    now = [100.0]
+    sleeps = Sleeps()
+    client = GitHubClient(
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9/graphql",
+        None,
+        seconds_between_requests=0,
+        seconds_between_writes=1.0,
+        sleep=sleeps,
+        monotonic=lambda: now[0],
+    )
+    client._space(is_write=True)
+    client._space(is_write=False)
+    client._space(is_write=True)
+    assert sleeps == [1.0]
+
+
+def test_token_never_appears_in_errors(sb: Sandbox) -> None:
+    sb.faults.inject("Probe", "status", status=500)
+    client, _ = make_client(sb, token="t-owner", max_retries=0)
+    with pytest.raises(GitHubError) as caught:
+        client.graphql(QUERY, VARIABLES)
+    assert "t-owner" not in str(caught.value)
