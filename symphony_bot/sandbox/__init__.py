@@ -47,7 +47,8 @@ class Sandbox:
         self.repositories = BareRepositories(self.root / REPOSITORIES_DIR)
         self.repositories.root.mkdir(parents=True, exist_ok=True)
         self.state = SandboxState(git=self.repositories)
-        if (self.root / STATE_FILE).exists():
+        self.loaded = (self.root / STATE_FILE).exists()
+        if self.loaded:
             from symphony_bot.sandbox.persistence import load_state
 
             load_state(self.state, self.root / STATE_FILE)
@@ -63,6 +64,10 @@ class Sandbox:
             self.server.start()
             self._started = True
         return self
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
+        self.server.wait()
 
     def close(self) -> None:
         if self._started:

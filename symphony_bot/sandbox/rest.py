@@ -349,7 +349,10 @@ def get_branch(context: Context) -> Reply:
             "commit": render.commit_json(context.urls, context.state, repo, sha, info),
             "_links": {"self": api, "html": context.urls.html(f"/{repo.full_name}/tree/{name}")},
             "protected": False,
-            "protection": {"enabled": False, "required_status_checks": {"enforcement_level": "off", "contexts": []}},
+            "protection": {
+                "enabled": False,
+                "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+            },
             "protection_url": f"{api}/protection",
         },
     )

@@ -497,8 +497,8 @@ def commit_json(urls: Urls, state: SandboxState, repo: Repository, sha: str, inf
             "comment_count": 0,
             "tree": {"sha": info["tree"], "url": urls.api(f"/repos/{repo.full_name}/git/trees/{info['tree']}")},
         },
-        "author": login_json(urls, state, info["author_name"]),
-        "committer": login_json(urls, state, info["committer_name"]),
+        "author": login_json(urls, state, info["author_name"]) or {},
+        "committer": login_json(urls, state, info["committer_name"]) or {},
         "parents": [
             {
                 "sha": parent,
