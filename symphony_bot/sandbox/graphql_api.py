@@ -7,7 +7,7 @@ The server routes `POST /graphql` here after authentication and fault injection:
 What GitHub does and this does too: HTTP 200 with `errors` for syntax, validation, pagination-limit, node-limit
 and budget failures (no `data`); partial `data` plus typed errors (`NOT_FOUND`, `FORBIDDEN`, ...) when a field
 cannot be resolved; every connection needs `first` or `last` (0..100); cost in points from GitHub's formula
-(graphql_cost.py), charged against a per-user hourly budget that `rateLimit` reports; PRs are not issues;
+(graphql_cost.py), charged against the user's hourly "graphql" budget that `rateLimit` reports; PRs are not issues;
 renamed repositories are followed unless `followRenames: false`; private repositories the viewer cannot see do
 not exist; bots' logins carry no `[bot]` suffix.
 """
@@ -18,10 +18,8 @@ import base64
 import binascii
 import functools
 import json
-import time
-import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -43,6 +41,7 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 
 from symphony_bot.sandbox import graphql_cost
+from symphony_bot.sandbox.faults import Budget
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
     MESSAGE_ARCHIVED,
@@ -108,46 +107,7 @@ class GitHubGraphQLError(Exception):
 
 # ---- budgets ------------------------------------------------------------------------------------------------
 
-
-@dataclass
-class PointBudget:
-    """One user's GraphQL points for the current hour (GitHub counts per user, not per token)."""
-
-    limit: int = DEFAULT_POINTS_PER_HOUR
-    used: int = 0
-    window_start: float = field(default_factory=time.time)
-
-    def _roll(self, now: float) -> None:
-        if now >= self.window_start + BUDGET_WINDOW_SECONDS:
-            self.window_start, self.used = now, 0
-
-    def remaining(self, now: float | None = None) -> int:
-        self._roll(time.time() if now is None else now)
-        return max(0, self.limit - self.used)
-
-    @property
-    def reset_epoch(self) -> int:
-        return int(self.window_start + BUDGET_WINDOW_SECONDS)
-
-    def charge(self, points: int) -> None:
-        self._roll(time.time())
-        self.used += points
-
-
-# Budgets belong to one sandbox's state; keyed weakly so a finished sandbox takes its budgets with it.
-_BUDGETS: weakref.WeakKeyDictionary[SandboxState, dict[str, PointBudget]] = weakref.WeakKeyDictionary()
-
-
-def budget_for(state: SandboxState, login: str) -> PointBudget:
-    """The user's GraphQL budget (created on first use). The server reads it for `x-ratelimit-*` headers."""
-    with state.lock:
-        budgets = _BUDGETS.setdefault(state, {})
-        return budgets.setdefault(login.lower(), PointBudget())
-
-
-def set_points_per_hour(state: SandboxState, login: str, limit: int) -> None:
-    """Give a user another hourly budget (GITHUB_TOKEN: 1,000; apps: up to 12,500)."""
-    budget_for(state, login).limit = limit
+GRAPHQL_RESOURCE = "graphql"
 
 
 # ---- schema -------------------------------------------------------------------------------------------------
@@ -173,7 +133,7 @@ class Context:
     state: SandboxState
     viewer: User
     cost: graphql_cost.QueryCost
-    budget: PointBudget
+    budget: Budget
     urls: Urls | None = None
 
 
@@ -183,7 +143,10 @@ Info = GraphQLResolveInfo[Context]
 def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = None) -> HandleResult:
     """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation).
 
-    Pass the server's `Urls` so `url` fields match REST's `html_url`; without it they point at github.com.
+    The budget is the viewer's "graphql" budget in `state.rate_limits` (the one the `x-ratelimit-*` headers
+    show): a query costing more than what is left is refused, `rateLimit` reports the budget after this query,
+    and the CALLER charges the returned points. Pass the server's `Urls` so `url` fields match REST's
+    `html_url`; without it they point at github.com.
     """
     try:
         request = json.loads(body or b"null")
@@ -228,14 +191,14 @@ def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = N
             for problem in cost.problems
         ]
         return 200, {"errors": errors}, 0, operation_name
-    budget = budget_for(state, viewer.login)
     dry_run = _is_dry_run(query, variables)
+    charged = 0 if dry_run else cost.points
+    budget = state.rate_limits.status(viewer.login, GRAPHQL_RESOURCE)
+    if charged > budget.limit - budget.used:
+        message = MESSAGE_RATE_LIMITED.format(user_id=viewer.id)
+        return 200, {"errors": [{"type": RATE_LIMITED, "message": message}]}, 0, operation_name
+    budget = Budget(budget.limit, budget.used + charged, budget.reset_at)  # as `rateLimit` reports it
     with state.lock:
-        if not dry_run:
-            if cost.points > budget.remaining():
-                message = MESSAGE_RATE_LIMITED.format(user_id=viewer.id)
-                return 200, {"errors": [{"type": RATE_LIMITED, "message": message}]}, 0, operation_name
-            budget.charge(cost.points)
         context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls)
         result = execute(
             schema,
@@ -247,7 +210,7 @@ def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = N
         )
     if not isinstance(result, ExecutionResult):  # pragma: no cover - every resolver is synchronous
         raise TypeError("the sandbox's resolvers must be synchronous")
-    return 200, _payload(result), 0 if dry_run else cost.points, operation_name
+    return 200, _payload(result), charged, operation_name
 
 
 def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -504,9 +467,9 @@ def _query_rate_limit(_root: Any, info: Info, dryRun: bool = False) -> dict[str,
         "cost": context.cost.points,
         "limit": budget.limit,
         "nodeCount": context.cost.node_count,
-        "remaining": budget.remaining(),
+        "remaining": max(budget.limit - budget.used, 0),
         "used": budget.used,
-        "resetAt": datetime.fromtimestamp(budget.reset_epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "resetAt": datetime.fromtimestamp(budget.reset_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -738,9 +701,10 @@ def _reaction(value: Reaction | _ReactionOn) -> Reaction:
     return value.reaction if isinstance(value, _ReactionOn) else value
 
 
-def _actor_login(user: User, info: Info) -> str:
-    # REST says "github-actions[bot]"; GraphQL's Bot.login is "github-actions".
-    return user.login.removesuffix(BOT_SUFFIX) if user.type == "Bot" else user.login
+def _bot_login(user: User, info: Info) -> str:
+    # REST says "github-actions[bot]"; GraphQL's Bot.login is "github-actions". `viewer` (a User) keeps the
+    # suffix, as an installation token's viewer does on GitHub.
+    return user.login.removesuffix(BOT_SUFFIX)
 
 
 def _actor_url(user: User, info: Info) -> str:
@@ -894,7 +858,9 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
         lambda value, state: value.subject if isinstance(value, _ReactionOn) else _reaction_subject(state, value)
     ),
     **{(kind, "id"): _attribute(lambda user: user.node_id) for kind in ("User", "Bot", "Organization")},
-    **{(kind, "login"): _actor_login for kind in ("User", "Bot", "Organization")},
+    ("User", "login"): _attribute(lambda user: user.login),
+    ("Organization", "login"): _attribute(lambda user: user.login),
+    ("Bot", "login"): _bot_login,
     **{(kind, "url"): _actor_url for kind in ("User", "Bot", "Organization")},
     ("User", "name"): _attribute(lambda user: user.name),
     ("Organization", "name"): _attribute(lambda user: user.name),
