@@ -75,25 +75,31 @@ def _document_view(client: GitHubClient, repo: str, branch: str | None, referenc
         return DocumentView(reference, note=NOTE_ATTACHMENT)
     if branch is None:
         return DocumentView(reference, note="the repository has no default branch (it is empty)")
+    import base64
+    from urllib.parse import quote
+
     from github import GithubException, UnknownObjectException
 
     from symphony_bot.autorun.document import count
 
+    url = f"/repos/{repo}/contents/{quote(reference.path)}"
     try:
-        content = client.github.get_repo(repo, lazy=True).get_contents(reference.path, ref=branch)
+        _, content = client.github.requester.requestJsonAndCheck("GET", url, parameters={"ref": branch})
     except UnknownObjectException:
         return DocumentView(reference, note=f"not found on {branch}; commit it or fix the path")
     except GithubException as error:
         return DocumentView(reference, note=f"cannot be read (HTTP {error.status}); {_message(error)}")
     if isinstance(content, list):
         return DocumentView(reference, note="is a directory, not a document")
-    if content.type != "file":
-        return DocumentView(reference, note=f"is a {content.type}, not a regular file")
-    if content.size > MAX_DOCUMENT_BYTES:
-        return DocumentView(reference, note=f"is {content.size:,} bytes; documents over 1 MB are not read")
+    if not isinstance(content, dict) or content.get("type") != "file":
+        kind = content.get("type") if isinstance(content, dict) else "unknown"
+        return DocumentView(reference, note=f"is a {kind}, not a regular file")
+    size = int(content.get("size") or 0)
+    if size > MAX_DOCUMENT_BYTES or content.get("encoding") != "base64":
+        return DocumentView(reference, note=f"is {size:,} bytes; documents over 1 MB are not read")
     try:
-        text = content.decoded_content.decode("utf-8-sig")
-    except (UnicodeDecodeError, AssertionError, ValueError):
+        text = base64.b64decode(str(content.get("content") or "")).decode("utf-8-sig")
+    except (UnicodeDecodeError, ValueError):
         return DocumentView(reference, note="is not UTF-8 text")
     counts = count(text)
     return DocumentView(reference, checked=counts.checked, unchecked=counts.unchecked)
