@@ -302,3 +302,12 @@ def test_save_and_load_round_trip(sb, tmp_path):
         assert state.node(issue.node_id) is issue
         assert loaded.file(OWNER, "moved", "f", ref="fix") == "1"
         assert github(loaded, "maintainer").get_repo(f"{OWNER}/{REPO}").full_name == f"{OWNER}/moved"
+
+
+def test_anonymous_callers_see_public_repositories_only(sb):
+    sb.create_repo(OWNER, "secret", private=True)
+    assert requests.get(f"{sb.api_url}/repos/{OWNER}/{REPO}", timeout=5).status_code == 200
+    assert requests.get(f"{sb.api_url}/repos/{OWNER}/secret", timeout=5).status_code == 404
+    assert requests.get(f"{sb.api_url}/repos/{OWNER}/secret/issues", timeout=5).status_code == 404
+    anonymous_write = requests.post(f"{sb.api_url}/repos/{OWNER}/{REPO}/issues", json={"title": "x"}, timeout=5)
+    assert anonymous_write.status_code == 401

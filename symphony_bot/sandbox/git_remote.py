@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from symphony_bot.sandbox.state import Repository, SandboxError, SandboxState, User
+from symphony_bot.sandbox.state import ANONYMOUS, Repository, SandboxError, SandboxState, User
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -324,7 +324,7 @@ def serve_git(
             return _unauthorized()
     with state.lock:
         repo = state.find_repo(owner, name)
-        if repo is None or not state.can_see(repo, login):
+        if repo is None or not state.can_see(repo, login or ANONYMOUS):
             if login is None:
                 return _unauthorized("Authentication required.")
             response = GitResponse(404, [("Content-Type", "text/plain")], b"Repository not found.", login, operation)
@@ -332,7 +332,7 @@ def serve_git(
         if pushing:
             if login is None:
                 return _unauthorized("Authentication required.")
-            permission = state.permission(repo, login)
+            permission = state.permission(repo, login or ANONYMOUS)
             if permission not in ("write", "maintain", "admin") or repo.archived:
                 text = MESSAGE_GIT_FORBIDDEN.format(repo=repo.full_name, login=login)
                 return GitResponse(403, [("Content-Type", "text/plain")], text.encode(), login, operation)

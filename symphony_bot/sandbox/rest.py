@@ -16,6 +16,7 @@ from typing import Any
 from symphony_bot.sandbox import rest_render as render
 from symphony_bot.sandbox.git_remote import BareRepositories
 from symphony_bot.sandbox.state import (
+    ANONYMOUS,
     Issue,
     Repository,
     SandboxError,
@@ -82,6 +83,11 @@ class Context:
             raise SandboxError(400, MESSAGE_BAD_JSON)
         return payload
 
+    @property
+    def viewer(self) -> str:
+        """Who is looking, for visibility checks: the login, or ANONYMOUS (never the all-seeing operator)."""
+        return self.login or ANONYMOUS
+
     def actor(self) -> str:
         if self.login is None:
             raise SandboxError(401, MESSAGE_REQUIRES_AUTH)
@@ -92,13 +98,13 @@ class Context:
         repo = self.state.find_repo(owner, name)
         if repo is None:
             renamed = self.state.renamed_repo(owner, name)
-            if renamed is not None and self.state.can_see(renamed, self.login):
+            if renamed is not None and self.state.can_see(renamed, self.viewer):
                 prefix = f"/repos/{owner}/{name}"
                 rest = self.path[len(prefix) :] if self.path.lower().startswith(prefix.lower()) else ""
                 location = self.urls.api(f"/repositories/{renamed.id}{rest}")
                 raise Moved(301 if self.method in ("GET", "HEAD") else 307, location)
             raise not_found()
-        if not self.state.can_see(repo, self.login):
+        if not self.state.can_see(repo, self.viewer):
             raise not_found()
         return repo
 
@@ -285,7 +291,7 @@ def update_repo(context: Context) -> Reply:
 @route("GET", "/repos/{owner}/{repo}/forks", "repos/list-forks")
 def list_forks(context: Context) -> Reply:
     repo = context.repo()
-    forks = [fork for fork in context.state.forks(repo) if context.state.can_see(fork, context.login)]
+    forks = [fork for fork in context.state.forks(repo) if context.state.can_see(fork, context.viewer)]
     forks.sort(key=lambda fork: fork.created_at, reverse=True)
     return page_reply(
         context, forks, lambda fork: render.repo_json(context.urls, context.state, fork, context.login, full=False)
@@ -869,7 +875,7 @@ def search_issues(context: Context) -> Reply:
         if key == "repo" and not negated:
             owner, _, name = value.partition("/")
             repo = state.find_repo(owner, name)
-            if repo is None or not state.can_see(repo, context.login):
+            if repo is None or not state.can_see(repo, context.viewer):
                 raise SandboxError(
                     422, MESSAGE_SEARCH_INACCESSIBLE, [{"resource": "Search", "field": "q", "code": "invalid"}]
                 )
@@ -883,7 +889,7 @@ def search_issues(context: Context) -> Reply:
         candidates = (
             [(repo, issue) for repo in scope for issue in repo.issues.values()]
             if scope
-            else list(state.all_issues(context.login))
+            else list(state.all_issues(context.viewer))
         )
         for repo, issue in candidates:
             if _search_matches(

@@ -37,6 +37,9 @@ MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
 
+# The login of an unauthenticated caller: sees public repositories only. (None is the operator, who sees all.)
+ANONYMOUS = ""
+
 Permission = Literal["none", "read", "triage", "write", "maintain", "admin"]
 
 
