@@ -65,17 +65,17 @@ def seed(sb: Sandbox) -> dict[tuple[str, int], str]:
 
 
 def run_ours(sb: Sandbox, slugs: list[str]) -> tuple[dict[tuple[str, int], str], int, int, float]:
-    sb.server.log.reset()
+    sb.requests.reset()
     client = GitHubClient(sb.api_url, sb.graphql_url, TOKEN, seconds_between_requests=0)
     started = time.perf_counter()
     result = scan(client, slugs)
     elapsed = time.perf_counter() - started
     statuses = {(issue.repo, issue.number): str(issue.status) for issue in result.issues}
-    return statuses, len(sb.server.log), result.points, elapsed
+    return statuses, len(sb.requests), result.points, elapsed
 
 
 def run_baseline(sb: Sandbox, slugs: list[str]) -> tuple[dict[tuple[str, int], str], int, int, float]:
-    sb.server.log.reset()
+    sb.requests.reset()
     session = requests.Session()
     session.headers.update(
         {
@@ -100,7 +100,7 @@ def run_baseline(sb: Sandbox, slugs: list[str]) -> tuple[dict[tuple[str, int], s
                     statuses[(slug, number)] = "in_progress"
                     break
     elapsed = time.perf_counter() - started
-    return statuses, len(sb.server.log), 0, elapsed
+    return statuses, len(sb.requests), 0, elapsed
 
 
 def misclassified(statuses: dict[tuple[str, int], str], truth: dict[tuple[str, int], str]) -> int:

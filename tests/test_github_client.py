@@ -41,7 +41,7 @@ def make_client(sb: Sandbox, token: str | None = "t-owner", **options: Any) -> t
 
 
 def probes(sb: Sandbox) -> list[int]:
-    return [entry.status for entry in sb.server.log if entry.graphql_operation == "Probe"]
+    return [entry.status for entry in sb.requests if entry.graphql_operation == "Probe"]
 
 
 def test_the_probe_is_a_valid_github_query() -> None:

@@ -32,7 +32,7 @@ SCAN_OPERATION = "SymphonyScan"
 
 
 def request_log(sb: Sandbox) -> Any:
-    return sb.server.log  # the list every request is recorded in (sb.requests)
+    return sb.requests
 
 
 def graphql_calls(sb: Sandbox, operation: str = SCAN_OPERATION) -> int:
