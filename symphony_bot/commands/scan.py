@@ -21,7 +21,7 @@ STATUSES = ("completed", "in_progress", "blocked", "invalid", "available")
 MATRIX_DEFAULT_STATUSES = ("available",)
 MATRIX_MAX_ENTRIES = 256  # GitHub Actions: a matrix may generate at most 256 jobs per workflow run
 JSON_SCHEMA_VERSION = 1
-JSON_SCHEMA_ID = "https://github.com/RunMaestro/symphony-bot/schemas/scan.schema.json"
+JSON_SCHEMA_ID = "https://runmaestro.ai/schemas/scan.schema.json"
 TITLE_WIDTH = 60
 
 
