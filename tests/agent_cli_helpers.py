@@ -5,36 +5,37 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 from symphony_bot.agents.base import AgentResult, TaskRequest
 from symphony_bot.autorun.document import parse
 from symphony_bot.autorun.prompt import task_prompt
+from symphony_bot.sandbox.model_server import Turn, TurnUsage, shell, text
 
 PLAN = "# Plan\n\n- [ ] Create hello.txt containing hi\n"
+FINAL_TEXT = "Created hello.txt and ticked the box"
 # The scripted model's tool call: do the task and tick the box, as a real model would.
 DO_AND_TICK = "echo hi > hello.txt && sed -i 's/- \\[ \\]/- [x]/' plan.md"
 DUMP_ENV = "env > env.txt && sed -i 's/- \\[ \\]/- [x]/' plan.md"
+TOOL_TURN_USAGE = TurnUsage(input_tokens=100, output_tokens=10)
+FINAL_TURN_USAGE = TurnUsage(input_tokens=200, output_tokens=20, cache_read_tokens=50, reasoning_tokens=5)
 CREDENTIALS = {
     "GITHUB_TOKEN": "ghs_secret1",
     "GH_TOKEN": "ghp_secret2",
     "INPUT_GITHUB-TOKEN": "ghs_secret3",
     "ACTIONS_RUNTIME_TOKEN": "secret4",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "secret5",
     "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic c2VjcmV0NQ==",
 }
+RATE_LIMIT_MESSAGE = "Rate limit reached: you exceeded your current quota, please check your plan and billing details"
+# Every per-CLI test must stay well inside this (gemini without -m would take ~2 minutes).
+MAX_RUN_SECONDS = 30
 
 
-def script(tool: str, argument: str, command: str, extra: dict | None = None) -> list[dict]:
-    return [
-        {
-            "tool": {"name": tool, "input": {argument: command, **(extra or {})}},
-            "usage": {"input_tokens": 100, "output_tokens": 10},
-        },
-        {
-            "text": "Created hello.txt and ticked the box",
-            "usage": {"input_tokens": 200, "output_tokens": 20, "cache_read_tokens": 50},
-        },
-    ]
+def task_script(command: str = DO_AND_TICK) -> list[Turn]:
+    """The model calls the CLI's own shell tool with `command`, then answers."""
+    return [shell(command, TOOL_TURN_USAGE), text(FINAL_TEXT, FINAL_TURN_USAGE)]
 
 
 def make_repo(tmp_path: Path) -> Path:
@@ -45,8 +46,10 @@ def make_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_task(agent, tmp_path: Path) -> tuple[AgentResult, Path]:
+def run_task(agent, tmp_path: Path, setup=None) -> tuple[AgentResult, Path]:
     repo = make_repo(tmp_path)
+    if setup is not None:
+        setup(repo)
     document = repo / "plan.md"
     task = parse(PLAN).first_unchecked
     assert task is not None
@@ -57,10 +60,13 @@ def run_task(agent, tmp_path: Path) -> tuple[AgentResult, Path]:
         task_text=task.text,
         task_line=task.line,
         scratch_dir=tmp_path / "scratch",
-        task_timeout_s=120,
-        inactivity_timeout_s=90,
+        task_timeout_s=90,
+        inactivity_timeout_s=60,
     )
-    return agent.run(request, threading.Event()), repo
+    started = time.monotonic()
+    result = agent.run(request, threading.Event())
+    assert time.monotonic() - started < MAX_RUN_SECONDS, f"{agent.name} took {time.monotonic() - started:.1f} s"
+    return result, repo
 
 
 def assert_task_done(repo: Path) -> None:
@@ -68,13 +74,24 @@ def assert_task_done(repo: Path) -> None:
     assert parse((repo / "plan.md").read_text()).unchecked == 0
 
 
+def assert_task_untouched(repo: Path) -> None:
+    assert not (repo / "hello.txt").exists()
+    assert parse((repo / "plan.md").read_text()).unchecked == 1
+
+
 def assert_no_credentials(repo: Path) -> None:
     seen = (repo / "env.txt").read_text()
+    assert "PATH=" in seen  # the probe really ran
     for name, value in CREDENTIALS.items():
         assert value not in seen, f"{name} reached the agent"
     # Gemini CLI sets GIT_CONFIG_VALUE_0= (empty) for its own shell: a name without a value carries nothing.
     carried = {line.split("=", 1)[0] for line in seen.splitlines() if "=" in line and line.split("=", 1)[1]}
     assert not carried & set(CREDENTIALS)
+
+
+def assert_only_loopback_home(scratch: Path) -> None:
+    """No npm cache appeared in the agent's private HOME: nothing was fetched from a registry at run time."""
+    assert not (scratch / "home" / ".npm").exists()
 
 
 def fixture(name: str) -> str:

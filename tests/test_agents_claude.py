@@ -1,18 +1,24 @@
 import pytest
 
-from symphony_bot.agents.base import Outcome
+from symphony_bot.agents import claude as claude_module
+from symphony_bot.agents.base import Outcome, Usage
 from symphony_bot.agents.claude import ClaudeAgent
-from symphony_bot.sandbox.model_server import ModelServer
+from symphony_bot.agents.pricing import estimate_cost
+from symphony_bot.sandbox.model_server import ANTHROPIC, ModelServer, api_error
 from tests.agent_cli_helpers import (
     CREDENTIALS,
-    DO_AND_TICK,
     DUMP_ENV,
+    FINAL_TEXT,
+    RATE_LIMIT_MESSAGE,
     assert_no_credentials,
     assert_task_done,
+    assert_task_untouched,
     fixture,
     run_task,
-    script,
+    task_script,
 )
+
+MODEL = "claude-sonnet-4-5"
 
 
 @pytest.fixture
@@ -20,56 +26,104 @@ def claude(npm_modules, monkeypatch):
     def make(server: ModelServer) -> ClaudeAgent:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-        monkeypatch.setenv("CLAUDE_CODE_MAX_RETRIES", "0")
-        return ClaudeAgent(executable=str(npm_modules / ".bin" / "claude"), model="claude-sonnet-4-5")
+        return ClaudeAgent(executable=str(npm_modules / ".bin" / "claude"), model=MODEL)
 
     return make
 
 
-def test_real_claude_edits_the_file_ticks_the_box_and_reports_usage(claude, tmp_path) -> None:
-    with ModelServer(script("Bash", "command", DO_AND_TICK, {"description": "do the task"})) as server:
+def test_real_claude_edits_the_file_ticks_the_box_and_reports_usage_and_its_own_cost(claude, tmp_path) -> None:
+    with ModelServer(task_script()) as server:
         result, repo = run_task(claude(server), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_task_done(repo)
-    assert result.text == "Created hello.txt and ticked the box"
-    assert result.session_id
+    assert result.text == FINAL_TEXT and result.session_id
+    reported = server.reported_usage()
     usage = result.usage
-    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (300, 30, 50)
-    # the CLI's own figure at Sonnet prices: (300 * 3 + 30 * 15 + 50 * 0.3) / 1e6
-    assert usage.cost_usd == pytest.approx(0.001365)
+    assert (usage.input_tokens, usage.output_tokens) == (reported.input_tokens, reported.output_total) == (300, 35)
+    assert (usage.cache_read_tokens, usage.cache_write_tokens) == (50, 0)
+    # The CLI's own total_cost_usd (not an estimate), which agrees with our price table for the same model.
     assert usage.cost_is_estimate is False
-    assert [r.api for r in server.requests] == ["anthropic", "anthropic"]
+    assert usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), MODEL)) == pytest.approx(0.00144)
+    assert [(r.api, r.reply) for r in server.conversation()] == [(ANTHROPIC, "tool:Bash"), (ANTHROPIC, "text")]
+    assert all(r.model == MODEL for r in server.conversation())
 
 
-def test_real_claude_rate_limit_is_a_failure(claude, tmp_path) -> None:
-    with ModelServer([{"error": {"status": 429, "message": "Rate limited: too many requests"}}]) as server:
+def test_real_claude_rate_limit_is_reported_as_rate_limited(claude, tmp_path) -> None:
+    with ModelServer([api_error(429, RATE_LIMIT_MESSAGE)]) as server:
         result, repo = run_task(claude(server), tmp_path)
     assert result.outcome is Outcome.RATE_LIMITED, (result.outcome, result.error)
-    assert "hello.txt" not in {p.name for p in repo.iterdir()}
+    assert "429" in (result.error or "") or "limit" in (result.error or "").lower()
+    assert_task_untouched(repo)
+
+
+def test_real_claude_server_error_is_a_failure(claude, tmp_path) -> None:
+    with ModelServer([api_error(500, "internal failure in the scripted model")]) as server:
+        result, repo = run_task(claude(server), tmp_path)
+    assert result.outcome is Outcome.AGENT_ERROR, (result.outcome, result.error)
+    assert_task_untouched(repo)
+
+
+def test_real_claude_permission_denial_is_a_failure_that_names_the_call(claude, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(claude_module, "ALLOWED_TOOLS", "Read")
+    with ModelServer(task_script()) as server:
+        result, repo = run_task(claude(server), tmp_path)
+    assert result.outcome is Outcome.AGENT_ERROR
+    assert "refused 1 tool call" in (result.error or "") and "Bash(" in (result.error or "")
+    assert_task_untouched(repo)
 
 
 def test_real_claude_gets_no_credentials(claude, tmp_path, monkeypatch) -> None:
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
-    with ModelServer(script("Bash", "command", DUMP_ENV, {"description": "env"})) as server:
+    with ModelServer(task_script(DUMP_ENV)) as server:
         result, repo = run_task(claude(server), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_no_credentials(repo)
 
 
-def test_parser_on_captured_output() -> None:
+def test_parser_on_captured_success() -> None:
+    parsed = ClaudeAgent().parse(fixture("claude-success.jsonl"), "", 0)
+    assert parsed.success and parsed.session_id and parsed.text == FINAL_TEXT
+    assert (parsed.usage.input_tokens, parsed.usage.output_tokens, parsed.usage.cache_read_tokens) == (300, 35, 50)
+    assert parsed.usage.cost_usd == pytest.approx(0.00144) and not parsed.usage.cost_is_estimate
+
+
+def test_parser_on_captured_failures() -> None:
     agent = ClaudeAgent()
-    parsed = agent.parse(fixture("claude-success.jsonl"), "", 0)
-    assert parsed.success and parsed.session_id and parsed.text == "Created hello.txt and ticked the box"
-    assert parsed.usage.cost_usd == pytest.approx(0.001365)
+    limited = agent.parse(fixture("claude-rate-limit.jsonl"), "", 1)
+    assert not limited.success and limited.rate_limited
     failed = agent.parse(fixture("claude-api-error.jsonl"), "", 1)
-    assert not failed.success and failed.error
-    quota = agent.parse(
-        fixture("claude-success.jsonl").replace(
-            "Created hello.txt and ticked the box", "You've hit your usage limit · resets 5pm"
-        ),
-        "",
-        0,
-    )
-    assert not quota.success and quota.rate_limited
-    assert not agent.parse("", "boom", 1).success
+    assert not failed.success and not failed.rate_limited and failed.error
+    denied = agent.parse(fixture("claude-permission-denied.jsonl"), "", 0)
+    assert not denied.success and "Bash(" in (denied.error or "")
+
+
+@pytest.mark.parametrize(
+    "notice", ["You've hit your usage limit · resets 5pm", "Claude AI usage limit reached|1767225600"]
+)
+def test_plan_limit_notice_in_a_successful_result_is_rate_limited(notice) -> None:
+    output = fixture("claude-success.jsonl").replace(FINAL_TEXT, notice)
+    parsed = ClaudeAgent().parse(output, "", 0)
+    assert not parsed.success and parsed.rate_limited
+
+
+def test_a_result_that_merely_mentions_rate_limits_is_a_success() -> None:
+    output = fixture("claude-success.jsonl").replace(FINAL_TEXT, "Added a rate limit to the API client (429 retry)")
+    assert ClaudeAgent().parse(output, "", 0).success
+
+
+def test_no_result_line_is_a_failure() -> None:
+    parsed = ClaudeAgent().parse('{"type":"system","subtype":"init","session_id":"s"}\nnot json\n', "boom", 1)
+    assert not parsed.success and parsed.session_id == "s" and "boom" in (parsed.error or "")
+
+
+def test_invocation_passes_the_prompt_on_stdin_and_grants_tools_without_skipping_permissions(tmp_path) -> None:
+    from symphony_bot.agents.base import TaskRequest
+
+    request = TaskRequest("x" * 300_000, tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
+    request.scratch_dir.mkdir()
+    invocation = ClaudeAgent().invocation(request)
+    assert invocation.stdin == b"x" * 300_000 and all(len(arg) < 1000 for arg in invocation.argv)
+    assert "--allowedTools" in invocation.argv and "--dangerously-skip-permissions" not in invocation.argv
+    assert invocation.env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == "1"
+    assert invocation.env["HOME"].startswith(str(tmp_path / "scratch"))

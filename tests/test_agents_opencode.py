@@ -1,18 +1,28 @@
+import json
+
 import pytest
 
-from symphony_bot.agents.base import Outcome
+from symphony_bot.agents.base import Outcome, TaskRequest, Usage
 from symphony_bot.agents.opencode import OpenCodeAgent
-from symphony_bot.sandbox.model_server import ModelServer
+from symphony_bot.agents.pricing import estimate_cost
+from symphony_bot.sandbox.model_server import CHAT, ModelServer, api_error
 from tests.agent_cli_helpers import (
     CREDENTIALS,
-    DO_AND_TICK,
     DUMP_ENV,
+    FINAL_TEXT,
+    RATE_LIMIT_MESSAGE,
     assert_no_credentials,
+    assert_only_loopback_home,
     assert_task_done,
+    assert_task_untouched,
     fixture,
     run_task,
-    script,
+    task_script,
 )
+
+MODEL = "scripted"
+# USD per million tokens, as opencode's config spells a model's price.
+PROJECT_PRICES = {"input": 2.0, "output": 8.0, "cache_read": 0.5, "cache_write": 2.5}
 
 
 @pytest.fixture
@@ -20,40 +30,79 @@ def opencode(npm_modules, monkeypatch):
     def make(server: ModelServer) -> OpenCodeAgent:
         monkeypatch.setenv("OPENCODE_BASE_URL", server.url + "/v1")
         monkeypatch.setenv("OPENCODE_API_KEY", "test-key")
-        return OpenCodeAgent(executable=str(npm_modules / ".bin" / "opencode"), model="scripted")
+        return OpenCodeAgent(executable=str(npm_modules / ".bin" / "opencode"), model=MODEL)
 
     return make
 
 
-def test_real_opencode_edits_the_file_ticks_the_box_and_reports_usage(opencode, tmp_path) -> None:
-    with ModelServer(script("bash", "command", DO_AND_TICK, {"description": "do the task"})) as server:
+def price_the_model(repo) -> None:
+    """A project opencode.json giving the scripted model a price, so opencode computes a cost itself."""
+    config = {"provider": {"symphony": {"models": {MODEL: {"cost": PROJECT_PRICES}}}}}
+    (repo / "opencode.json").write_text(json.dumps(config))
+
+
+def test_real_opencode_edits_the_file_ticks_the_box_and_reports_usage_and_its_own_cost(opencode, tmp_path) -> None:
+    with ModelServer(task_script()) as server:
+        result, repo = run_task(opencode(server), tmp_path, setup=price_the_model)
+    assert result.outcome is Outcome.OK, result.error
+    assert_task_done(repo)
+    assert result.text == FINAL_TEXT and result.session_id
+    reported = server.reported_usage()
+    usage = result.usage
+    assert (usage.input_tokens, usage.cache_read_tokens) == (reported.input_tokens, reported.cache_read_tokens)
+    assert (usage.output_tokens, usage.reasoning_tokens) == (reported.output_total, reported.reasoning_tokens)
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (300, 35, 50)
+    # opencode's own figure from the project's price list (not an estimate of ours)
+    assert usage.cost_is_estimate is False
+    assert usage.cost_usd == pytest.approx((300 * 2.0 + 35 * 8.0 + 50 * 0.5) / 1e6)
+    assert [(r.api, r.reply) for r in server.conversation()] == [(CHAT, "tool:bash"), (CHAT, "text")]
+    # opencode's side request (the session title) offers no tools and is answered outside the script
+    assert {r.reply for r in server.requests} - {"tool:bash", "text"} <= {"side"}
+    assert_only_loopback_home(tmp_path / "scratch")
+
+
+def test_real_opencode_without_a_price_gets_an_estimate(opencode, tmp_path) -> None:
+    with ModelServer(task_script()) as server:
         result, repo = run_task(opencode(server), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_task_done(repo)
-    assert "Created hello.txt" in result.text and result.session_id
-    usage = result.usage
-    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (300, 30, 50)
-    # opencode reports cost 0 for a model it has no price for: we estimate and say so
-    assert usage.cost_is_estimate and usage.cost_usd == pytest.approx((300 * 3 + 30 * 15 + 50 * 0.3) / 1e6)
+    assert result.usage.cost_is_estimate
+    assert result.usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), MODEL))
+
+
+def test_real_opencode_rate_limit_is_reported_as_rate_limited(opencode, tmp_path) -> None:
+    with ModelServer([api_error(429, RATE_LIMIT_MESSAGE)]) as server:
+        result, repo = run_task(opencode(server), tmp_path)
+    assert result.outcome is Outcome.RATE_LIMITED, (result.outcome, result.error)
+    assert_task_untouched(repo)
 
 
 def test_real_opencode_gets_no_credentials(opencode, tmp_path, monkeypatch) -> None:
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
-    with ModelServer(script("bash", "command", DUMP_ENV, {"description": "env"})) as server:
+    with ModelServer(task_script(DUMP_ENV)) as server:
         result, repo = run_task(opencode(server), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_no_credentials(repo)
 
 
 def test_parser_on_captured_output() -> None:
-    parsed = OpenCodeAgent(model="scripted").parse(fixture("opencode-success.jsonl"), "", 0)
-    assert parsed.success and parsed.session_id and "Created hello.txt" in parsed.text
-    assert (parsed.usage.input_tokens, parsed.usage.output_tokens) == (300, 30)
+    parsed = OpenCodeAgent(model=MODEL).parse(fixture("opencode-success.jsonl"), "", 0)
+    assert parsed.success and parsed.session_id and parsed.text == FINAL_TEXT
+    assert (parsed.usage.input_tokens, parsed.usage.output_tokens, parsed.usage.reasoning_tokens) == (300, 35, 5)
     with_cost = fixture("opencode-success.jsonl").replace('"cost":0', '"cost":0.02')
     priced = OpenCodeAgent().parse(with_cost, "", 0)
     assert priced.usage.cost_usd == pytest.approx(0.04) and not priced.usage.cost_is_estimate
-    failed = OpenCodeAgent().parse(
-        '{"type":"error","error":{"name":"APIError","data":{"message":"Rate limit exceeded"}}}', "", 1
-    )
-    assert not failed.success and failed.rate_limited
+    limited = OpenCodeAgent().parse(fixture("opencode-rate-limit.jsonl"), "", 1)
+    assert not limited.success and limited.rate_limited and "Rate limit" in (limited.error or "")
+
+
+def test_invocation_keeps_opencode_offline_and_allows_tools(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENCODE_BASE_URL", "http://127.0.0.1:9/v1")
+    request = TaskRequest("p" * 200_000, tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
+    request.scratch_dir.mkdir()
+    invocation = OpenCodeAgent(model=MODEL).invocation(request)
+    assert invocation.argv[1:] == ["run", "--format", "json"] and invocation.stdin == b"p" * 200_000
+    config = json.loads(invocation.env["OPENCODE_CONFIG_CONTENT"])
+    assert config["permission"]["*"] == "allow" and config["model"] == "symphony/scripted"
+    assert invocation.env["npm_config_offline"] == "true"

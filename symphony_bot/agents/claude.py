@@ -7,13 +7,15 @@ the CLI talks to nothing else.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, is_plan_limit_result, records
 
-ALLOWED_TOOLS = "Bash,Edit,MultiEdit,Write,Read,Glob,Grep,LS,NotebookEdit,TodoWrite"
+MAX_DENIAL_CHARS = 200
+ALLOWED_TOOLS = "Bash,Edit,MultiEdit,Write,Read,Glob,Grep,LS,NotebookEdit,TodoWrite,Task,WebFetch,WebSearch"
 PASSTHROUGH = (
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_AUTH_TOKEN",
@@ -110,13 +112,31 @@ class ClaudeAgent(CliAgent):
             )
         if is_plan_limit_result(text):
             return ParsedOutput(False, text, session_id, usage, error=f"plan limit: {text}", rate_limited=True)
-        denials = result.get("permission_denials")
         if exit_code != 0:
             return ParsedOutput(False, text, session_id, usage, error=f"claude exited with code {exit_code}")
-        if isinstance(denials, list) and denials:
-            names = ", ".join(str(d.get("tool_name", "?")) for d in denials if isinstance(d, dict))
-            text = f"{text}\n\n(permission denied for: {names})".strip()
+        denied = _denials(result.get("permission_denials"))
+        if denied:
+            # The refused call did not happen (a file left unwritten): never a silent success.
+            return ParsedOutput(
+                False,
+                text,
+                session_id,
+                usage,
+                error=f"claude was refused {len(denied)} tool call(s): {'; '.join(denied)}",
+            )
         return ParsedOutput(True, text, session_id, usage)
+
+
+def _denials(raw: object) -> list[str]:
+    """`permission_denials` entries as `Tool(input)`, each cut short."""
+    if not isinstance(raw, list):
+        return []
+    described = []
+    for denial in raw:
+        if isinstance(denial, dict):
+            tool_input = json.dumps(denial.get("tool_input"), ensure_ascii=False)
+            described.append(f"{denial.get('tool_name', '?')}({tool_input[:MAX_DENIAL_CHARS]})")
+    return described
 
 
 def _str(value: object) -> str | None:

@@ -1,14 +1,23 @@
-"""Codex: `codex exec --json -s workspace-write -`, the prompt on stdin, stdin otherwise closed.
+"""Codex: `codex exec --json -s workspace-write -`, the prompt on stdin.
 
-Codex ignores OPENAI_BASE_URL; when it is set, the adapter writes a private CODEX_HOME/config.toml with a
-provider that points there, so a proxy or the test model server is honoured. `-s workspace-write` lets the
-agent edit the checkout (the default read-only sandbox silently skips commands).
+Codex reads its configuration from a private CODEX_HOME that we write per task:
+- Codex 0.169 ignores OPENAI_BASE_URL (it goes to api.openai.com and retries forever); when the variable is
+  set, a provider pointing there is configured instead, so a proxy or the test model server is honoured.
+- Update checks, the curated-plugin sync (github.com) and analytics (ab.chatgpt.com) are switched off: with a
+  base URL set, the CLI talks to nothing else (checked with strace on 0.169.0).
+`-s workspace-write` lets the agent edit the checkout; in the default read-only sandbox commands are silently
+not run.
+
+Usage: `turn.completed.usage` holds the THREAD's running totals (a resumed thread reports the earlier turns
+again), so the task's usage is the last total minus what the thread had already used before this run.
+Codex prints no price: the cost is estimated from `pricing` and flagged as an estimate.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 
 from symphony_bot.agents import pricing
 from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
@@ -19,6 +28,29 @@ BASE_URL_ENV = "OPENAI_BASE_URL"
 KEY_ENV = "OPENAI_API_KEY"
 PASSTHROUGH = (KEY_ENV, "CODEX_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
 PROVIDER_ID = "symphony"
+CODEX_HOME_DIR = "codex-home"
+CONFIG_FILE_NAME = "config.toml"
+MAX_ERROR_CHARS = 1000
+
+
+def codex_config(model: str | None, base_url: str | None) -> str:
+    """config.toml for one run: quiet, and pointed at `base_url` when one is given."""
+    lines = ["check_for_update_on_startup = false"]
+    if model:
+        lines.append(f"model = {json.dumps(model)}")
+    if base_url:
+        lines.append(f"model_provider = {json.dumps(PROVIDER_ID)}")
+    lines += ["", "[features]", "plugins = false", "", "[analytics]", "enabled = false"]
+    if base_url:
+        lines += [
+            "",
+            f"[model_providers.{PROVIDER_ID}]",
+            f"name = {json.dumps(PROVIDER_ID)}",
+            f"base_url = {json.dumps(base_url.rstrip('/'))}",
+            f"env_key = {json.dumps(KEY_ENV)}",
+            'wire_api = "responses"',
+        ]
+    return "\n".join(lines) + "\n"
 
 
 class CodexAgent(CliAgent):
@@ -28,76 +60,70 @@ class CodexAgent(CliAgent):
         self.executable = executable or "codex"
         self.model = model
         self._model_used: str | None = model
+        # Running totals last seen per thread: what a resumed thread had used before the current run.
+        self._thread_totals: dict[str, Usage] = {}
+        self._lock = threading.Lock()
 
     def invocation(self, request: TaskRequest) -> Invocation:
-        codex_home = request.scratch_dir / "codex-home"
+        codex_home = request.scratch_dir / CODEX_HOME_DIR
         codex_home.mkdir(parents=True, exist_ok=True)
         model = request.model or self.model
         self._model_used = model
-        lines = []
-        if model:
-            lines.append(f"model = {json.dumps(model)}")
-        base_url = os.environ.get(BASE_URL_ENV)
-        if base_url:
-            lines += [
-                f'model_provider = "{PROVIDER_ID}"',
-                f"[model_providers.{PROVIDER_ID}]",
-                f'name = "{PROVIDER_ID}"',
-                f"base_url = {json.dumps(base_url.rstrip('/'))}",
-                f'env_key = "{KEY_ENV}"',
-                'wire_api = "responses"',
-            ]
-        (codex_home / "config.toml").write_text("\n".join(lines) + "\n")
+        (codex_home / CONFIG_FILE_NAME).write_text(codex_config(model, os.environ.get(BASE_URL_ENV)))
         env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra={"CODEX_HOME": str(codex_home)})
-        argv = [
-            self.executable,
-            "exec",
-            "--json",
-            "--skip-git-repo-check",
-            "-s",
-            "workspace-write",
-            "-C",
-            str(request.repo_dir),
-        ]
+        argv = [self.executable, "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write"]
+        argv += ["-C", str(request.repo_dir)]
         if model:
             argv += ["-m", model]
-        argv.append("-")  # read the prompt from stdin
+        argv.append("-")  # the prompt is on stdin
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         session_id: str | None = None
         text = ""
-        per_turn = Usage()
-        cumulative: Usage | None = None
+        totals: Usage | None = None
         failure: str | None = None
         for record in records(stdout):
             kind = record.get("type")
             if kind == "thread.started":
                 session_id = str(record.get("thread_id") or "") or None
             elif kind == "item.completed":
+                # `error` items ("Model metadata for X not found") are warnings: the turn goes on.
                 item = record.get("item")
                 if isinstance(item, dict) and item.get("type") == "agent_message":
                     text = str(item.get("text", ""))
             elif kind == "turn.completed":
-                per_turn = per_turn + _usage(record.get("usage"))
+                totals = _usage(record.get("usage"))
             elif kind == "turn.failed":
                 error = record.get("error")
                 failure = str(error.get("message") if isinstance(error, dict) else error)
             elif kind == "error":
-                failure = str(record.get("message", "codex reported an error"))
-            elif kind == "event_msg":  # older format: running totals for the whole session
+                failure = str(record.get("message") or "codex reported an error")
+            elif kind == "event_msg":  # the session-file format: running totals too
                 payload = record.get("payload")
                 info = payload.get("info") if isinstance(payload, dict) else None
                 if isinstance(info, dict) and isinstance(info.get("total_token_usage"), dict):
-                    cumulative = _usage(info["total_token_usage"])
-        usage = pricing.estimate(cumulative or per_turn, self._model_used, self.name)
+                    totals = _usage(info["total_token_usage"])
+        usage = self._task_usage(session_id, totals)
+        usage = pricing.with_estimated_cost(usage, self._model_used)
         if failure is not None or exit_code != 0:
-            reason = failure or stderr.strip()[-1000:] or f"codex exited with code {exit_code}"
+            reason = failure or stderr.strip()[-MAX_ERROR_CHARS:] or f"codex exited with code {exit_code}"
             return ParsedOutput(False, text, session_id, usage, error=reason, rate_limited=is_limit_notice(reason))
         return ParsedOutput(True, text, session_id, usage)
 
+    def _task_usage(self, thread_id: str | None, totals: Usage | None) -> Usage:
+        if totals is None:
+            return Usage()
+        if thread_id is None:
+            return totals
+        with self._lock:
+            before = self._thread_totals.get(thread_id, Usage())
+            self._thread_totals[thread_id] = totals
+        return _minus(totals, before)
+
 
 def _usage(raw: object) -> Usage:
+    """Codex's counts: `input_tokens` includes the cached part; `output_tokens` includes reasoning."""
     if not isinstance(raw, dict):
         return Usage()
     cached = as_int(raw.get("cached_input_tokens"))
@@ -107,4 +133,14 @@ def _usage(raw: object) -> Usage:
         cache_read_tokens=cached,
         cache_write_tokens=as_int(raw.get("cache_write_input_tokens")),
         reasoning_tokens=as_int(raw.get("reasoning_output_tokens")),
+    )
+
+
+def _minus(after: Usage, before: Usage) -> Usage:
+    return Usage(
+        input_tokens=max(0, after.input_tokens - before.input_tokens),
+        output_tokens=max(0, after.output_tokens - before.output_tokens),
+        cache_read_tokens=max(0, after.cache_read_tokens - before.cache_read_tokens),
+        cache_write_tokens=max(0, after.cache_write_tokens - before.cache_write_tokens),
+        reasoning_tokens=max(0, after.reasoning_tokens - before.reasoning_tokens),
     )

@@ -24,7 +24,14 @@ PASSTHROUGH = (
     "GOOGLE_GENAI_USE_VERTEXAI",
     "GOOGLE_APPLICATION_CREDENTIALS",
 )
-SETTINGS = {"security": {"auth": {"selectedType": "gemini-api-key"}}}
+# API-key auth, and no usage statistics or update checks: with GOOGLE_GEMINI_BASE_URL set, the CLI then talks
+# to nothing else (checked with strace on 0.61.0; without these it resolves Google and npm hosts).
+SETTINGS = {
+    "security": {"auth": {"selectedType": "gemini-api-key"}},
+    "privacy": {"usageStatisticsEnabled": False},
+    "telemetry": {"enabled": False},
+    "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
+}
 
 
 class GeminiAgent(CliAgent):
@@ -68,6 +75,9 @@ class GeminiAgent(CliAgent):
                 pieces.append(str(record.get("content", "")))
             elif kind == "result":
                 result = record
+                error = record.get("error")
+                if isinstance(error, dict) and error.get("message"):
+                    failure = str(error["message"])
             elif kind == "error":
                 failure = str(record.get("message") or record.get("error") or "gemini reported an error")
         text = "".join(pieces).strip()
@@ -75,12 +85,16 @@ class GeminiAgent(CliAgent):
         usage = Usage()
         if isinstance(stats, dict):
             cached = as_int(stats.get("cached"))
+            prompt, visible = as_int(stats.get("input_tokens")), as_int(stats.get("output_tokens"))
+            # Thinking tokens are billed as output but left out of output_tokens; they are what the total adds.
+            thoughts = max(0, as_int(stats.get("total_tokens")) - prompt - visible)
             usage = Usage(
-                input_tokens=as_int(stats.get("input")) or max(0, as_int(stats.get("input_tokens")) - cached),
-                output_tokens=as_int(stats.get("output_tokens")),
+                input_tokens=as_int(stats.get("input")) or max(0, prompt - cached),
+                output_tokens=visible + thoughts,
                 cache_read_tokens=cached,
+                reasoning_tokens=thoughts,
             )
-        usage = pricing.estimate(usage, self._model_used, self.name)
+        usage = pricing.with_estimated_cost(usage, self._model_used)
         status = result.get("status") if result else None
         if failure is None and (result is None or status != "success"):
             failure = (f"gemini finished with status {status}" if result else None) or stderr.strip()[-1000:]

@@ -10,7 +10,7 @@ from typing import Any
 # A quota refusal must never count as a finished task (Maestro's CLI treats it as success).
 _LIMIT_NOTICE = re.compile(
     r"you\s*(?:'|’)?\s*ve\s+hit\s+your\s+(?:session|weekly|5[\s-]?hour|opus|usage)\s+limit"
-    r"|usage\s+limit\s+reached|rate[\s_-]?limit(?:ed|\s+exceeded)?|quota\s+exceeded|resource[\s_]?exhausted"
+    r"|usage\s+limit\s+reached|rate[\s_-]?limit(?:ed|\s+exceeded)?|\bquota\b|resource[\s_]?exhausted"
     r"|insufficient[\s_]quota|too\s+many\s+requests|\b429\b",
     re.IGNORECASE,
 )

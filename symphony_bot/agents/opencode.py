@@ -2,7 +2,17 @@
 
 Permissions come from OPENCODE_CONFIG_CONTENT (everything allowed, questions denied: nobody is there to
 answer). Provider keys pass through from the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY, …); with
-OPENCODE_BASE_URL set, an OpenAI-compatible provider `symphony` pointing there is configured and used.
+OPENCODE_BASE_URL set, an OpenAI-compatible provider `symphony` pointing there is configured and used (the
+`@ai-sdk/openai-compatible` provider is bundled in the binary: nothing is installed for it).
+
+Offline: opencode 1.18 fetches npm metadata in the background (`@opencode-ai/plugin` and its TUI
+dependencies, for config-directory plugins) on every start, and the models list from models.dev. The run
+does not need either: `npm_config_offline=true` keeps its embedded npm on the local cache, and the models
+fetch, auto-update and LSP downloads are switched off, so nothing unpinned is fetched at run time (checked
+with strace on 1.18.33: no connection but to the model endpoint).
+
+Usage: `step_finish` parts carry each step's tokens and the USD cost opencode computed from its model price
+list; they are summed. A model opencode has no price for reports 0: then the cost is estimated.
 """
 
 from __future__ import annotations
@@ -30,6 +40,12 @@ PASSTHROUGH = (
     "DEEPSEEK_API_KEY",
     KEY_ENV,
 )
+OFFLINE = {
+    "OPENCODE_DISABLE_AUTOUPDATE": "1",
+    "OPENCODE_DISABLE_MODELS_FETCH": "1",
+    "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
+    "npm_config_offline": "true",
+}
 PERMISSIONS = {"*": "allow", "external_directory": "allow", "question": "deny"}
 
 
@@ -64,8 +80,7 @@ class OpenCodeAgent(CliAgent):
             passthrough=PASSTHROUGH,
             extra={
                 "OPENCODE_CONFIG_CONTENT": json.dumps(config),
-                "OPENCODE_DISABLE_AUTOUPDATE": "1",
-                "OPENCODE_DISABLE_MODELS_FETCH": "1",
+                **OFFLINE,
             },
         )
         argv = [self.executable, "run", "--format", "json"]
@@ -116,7 +131,7 @@ class OpenCodeAgent(CliAgent):
                 cost_usd=reported_cost,
             )
         else:  # a model opencode has no price for: estimate, and say so
-            usage = pricing.estimate(usage, self._model_used, self.name)
+            usage = pricing.with_estimated_cost(usage, self._model_used)
         text = "\n".join(t for t in texts if t).strip()
         if failure or exit_code != 0:
             reason = failure or stderr.strip()[-1000:] or f"opencode exited with code {exit_code}"
