@@ -248,3 +248,12 @@ def test_scan_unreadable_registry_content_is_reported(world: tuple[Sandbox, dict
     result = CliRunner().invoke(cli, scan_args(sb, tmp_path, "--registry", str(broken)), env=env)
     assert result.exit_code == 1
     assert "not valid JSON" in result.stderr
+
+
+def test_issue_show_counts_tasks_on_the_default_branch(world: tuple[Sandbox, dict[str, str]]) -> None:
+    sb, env = world
+    result = run("issue", "show", "alice/proj#1", "--github-url", sb.api_url, env=env)
+    assert result.exit_code == 0, result.output
+    assert "status: available" in result.output
+    assert "1. docs/task.md — 2 of 3 tasks open" in result.output
+    assert "2. docs/missing.md — not found on main" in result.output

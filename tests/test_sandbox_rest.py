@@ -311,3 +311,19 @@ def test_anonymous_callers_see_public_repositories_only(sb):
     assert requests.get(f"{sb.api_url}/repos/{OWNER}/secret/issues", timeout=5).status_code == 404
     anonymous_write = requests.post(f"{sb.api_url}/repos/{OWNER}/{REPO}/issues", json={"title": "x"}, timeout=5)
     assert anonymous_write.status_code == 401
+
+
+def test_contents_serve_files_and_directories_as_pygithub_reads_them(sb):
+    repo = github(sb, "contributor").get_repo(f"{OWNER}/{REPO}")
+    document = repo.get_contents("docs/tasks.md")
+    assert document.decoded_content == b"- [ ] one\n"
+    assert document.path == "docs/tasks.md" and document.encoding == "base64"
+    # the sha is the blob id git gives these bytes
+    assert document.sha == "2b15462bf8b23b9c4dbecafdf37287a4101ed4d7"
+    listing = repo.get_contents("docs")
+    assert [(entry.type, entry.path) for entry in listing] == [("file", "docs/tasks.md")]
+    sb.push_branch(OWNER, REPO, "feature", {"docs/tasks.md": "- [x] one\n"})
+    assert repo.get_contents("docs/tasks.md", ref="feature").decoded_content == b"- [x] one\n"
+    with pytest.raises(GithubException) as missing:
+        repo.get_contents("docs/missing.md")
+    assert missing.value.status == 404

@@ -185,6 +185,26 @@ class BareRepositories:
         )
         return result.stdout if result.returncode == 0 else None
 
+    def list_tree(self, repo: Repository, ref: str, path: str) -> list[tuple[str, str, str, int]] | None:
+        """(kind "file"/"dir", name, object sha, size) of each entry of a directory at `ref`, or None."""
+        spec = f"{ref}:{path}" if path else f"{ref}:"
+        result = subprocess.run(
+            ["git", f"--git-dir={self.path(repo)}", "ls-tree", "-l", "-z", spec],
+            capture_output=True,
+            env=git_environment(),
+            check=False,
+        )
+        if result.returncode != 0:
+            return None
+        entries = []
+        for record in result.stdout.decode(errors="replace").split("\x00"):
+            if not record:
+                continue
+            meta, name = record.split("\t", 1)
+            _mode, kind, sha, size = meta.split()
+            entries.append(("dir" if kind == "tree" else "file", name, sha, int(size) if size.isdigit() else 0))
+        return entries
+
     def commit_info(self, repo: Repository, sha: str) -> dict[str, Any] | None:
         """Tree, parents, author/committer and message of a commit (None when it does not exist)."""
         result = subprocess.run(

@@ -288,6 +288,23 @@ def update_repo(context: Context) -> Reply:
     return Reply(200, render.repo_json(context.urls, context.state, repo, context.login))
 
 
+@route("GET", "/repos/{owner}/{repo}/contents/{path:path}", "repos/get-content")
+def get_content(context: Context) -> Reply:
+    """A file (base64, as GitHub serves files up to 1 MB) or a directory listing, on `ref` or the default branch."""
+    repo = context.repo()
+    if context.repositories is None:
+        raise not_found()
+    ref = context.arg("ref") or repo.default_branch
+    path = context.params["path"].strip("/")
+    content = context.repositories.read_file(repo, ref, path)
+    if content is not None:
+        return Reply(200, render.content_file_json(context.urls, repo, ref, path, content))
+    entries = context.repositories.list_tree(repo, ref, path)
+    if entries is None:
+        raise not_found()
+    return Reply(200, [render.content_entry_json(context.urls, repo, ref, path, entry) for entry in entries])
+
+
 @route("GET", "/repos/{owner}/{repo}/forks", "repos/list-forks")
 def list_forks(context: Context) -> Reply:
     repo = context.repo()

@@ -7,6 +7,9 @@ timeline events...), with URLs under the sandbox's base URL so clients can follo
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -520,4 +523,46 @@ def git_ref_json(urls: Urls, repo: Repository, name: str, sha: str) -> JSON:
             "sha": sha,
             "url": urls.api(f"/repos/{repo.full_name}/git/commits/{sha}"),
         },
+    }
+
+
+def _content_links(urls: Urls, repo: Repository, ref: str, path: str, *, kind: str, sha: str) -> JSON:
+    quoted = urllib.parse.quote(path)
+    self_url = urls.api(f"/repos/{repo.full_name}/contents/{quoted}?ref={urllib.parse.quote(ref)}")
+    git_url = urls.api(f"/repos/{repo.full_name}/git/{'trees' if kind == 'dir' else 'blobs'}/{sha}")
+    html_url = urls.html(f"/{repo.full_name}/{'tree' if kind == 'dir' else 'blob'}/{ref}/{quoted}")
+    return {
+        "url": self_url,
+        "git_url": git_url,
+        "html_url": html_url,
+        "download_url": urls.api(f"/raw/{repo.full_name}/{ref}/{quoted}") if kind == "file" else None,
+        "_links": {"self": self_url, "git": git_url, "html": html_url},
+    }
+
+
+def content_entry_json(urls: Urls, repo: Repository, ref: str, parent: str, entry: tuple[str, str, str, int]) -> JSON:
+    kind, name, sha, size = entry
+    path = f"{parent}/{name}" if parent else name
+    return {
+        "type": kind,
+        "size": size,
+        "name": name,
+        "path": path,
+        "sha": sha,
+        **_content_links(urls, repo, ref, path, kind=kind, sha=sha),
+    }
+
+
+def content_file_json(urls: Urls, repo: Repository, ref: str, path: str, content: bytes) -> JSON:
+    # The blob id git itself would give these bytes.
+    sha = hashlib.sha1(b"blob %d\x00" % len(content) + content, usedforsecurity=False).hexdigest()
+    return {
+        "type": "file",
+        "encoding": "base64",
+        "size": len(content),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": base64.encodebytes(content).decode(),
+        "sha": sha,
+        **_content_links(urls, repo, ref, path, kind="file", sha=sha),
     }
