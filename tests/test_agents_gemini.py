@@ -85,7 +85,9 @@ def test_parser_on_captured_output() -> None:
     assert not crashed.success and not crashed.rate_limited and "boom" in (crashed.error or "")
 
 
-def test_invocation_always_names_a_model_and_writes_quiet_settings(tmp_path) -> None:
+def test_invocation_always_names_a_model_and_writes_quiet_settings(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("GOOGLE_GEMINI_BASE_URL", raising=False)
+    monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
     request = TaskRequest("p" * 200_000, tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
     request.scratch_dir.mkdir()
     invocation = GeminiAgent().invocation(request)
@@ -94,3 +96,6 @@ def test_invocation_always_names_a_model_and_writes_quiet_settings(tmp_path) -> 
     settings = json.loads((tmp_path / "scratch" / "home" / ".gemini" / "settings.json").read_text())
     assert settings["security"]["auth"]["selectedType"] == "gemini-api-key"
     assert settings["privacy"]["usageStatisticsEnabled"] is False
+    # a workspace .env can neither be read nor redirect the key: the endpoint is always set
+    assert settings["advanced"]["ignoreLocalEnv"] is True
+    assert invocation.env["GOOGLE_GEMINI_BASE_URL"] == "https://generativelanguage.googleapis.com"

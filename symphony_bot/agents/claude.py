@@ -59,6 +59,12 @@ class ClaudeAgent(CliAgent):
             str(uuid.uuid4()),
             "--allowedTools",
             ALLOWED_TOOLS,
+            # The repository is untrusted: its .claude/settings.json could set `env` (ANTHROPIC_BASE_URL: the
+            # API key would go to a host of its choosing), hooks or permissions. Only our private HOME's
+            # settings load; the repository's CLAUDE.md guidance still does.
+            "--setting-sources",
+            "user",
+            "--strict-mcp-config",
         ]
         if request.model or self.model:
             argv += ["--model", request.model or self.model or ""]

@@ -7,6 +7,7 @@ is always named: without `-m` the CLI first asks a router model, which costs req
 from __future__ import annotations
 
 import json
+import os
 
 from symphony_bot.agents import pricing
 from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
@@ -31,7 +32,12 @@ SETTINGS = {
     "privacy": {"usageStatisticsEnabled": False},
     "telemetry": {"enabled": False},
     "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
+    # The repository is untrusted: a .env in it could set variables for the CLI.
+    "advanced": {"ignoreLocalEnv": True},
 }
+BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
+OFFICIAL_BASE_URL = "https://generativelanguage.googleapis.com"
+VERTEX_ENV = "GOOGLE_GENAI_USE_VERTEXAI"
 
 
 class GeminiAgent(CliAgent):
@@ -43,7 +49,12 @@ class GeminiAgent(CliAgent):
         self._model_used = self.model
 
     def invocation(self, request: TaskRequest) -> Invocation:
-        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra={"NO_COLOR": "1"})
+        extra = {"NO_COLOR": "1"}
+        if not os.environ.get(BASE_URL_ENV) and not os.environ.get(VERTEX_ENV):
+            # Set, so that nothing the CLI reads later (a workspace .env never overrides a set variable) can
+            # send the API key to another host.
+            extra[BASE_URL_ENV] = OFFICIAL_BASE_URL
+        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra=extra)
         settings_dir = request.scratch_dir / "home" / ".gemini"
         settings_dir.mkdir(parents=True, exist_ok=True)
         (settings_dir / "settings.json").write_text(json.dumps(SETTINGS))

@@ -39,8 +39,12 @@ PASSTHROUGH = (
     "XAI_API_KEY",
     "DEEPSEEK_API_KEY",
     KEY_ENV,
+    "OPENCODE_CONFIG",  # the donor's own config file (trusted, unlike the repository's opencode.json)
 )
-OFFLINE = {
+HEADLESS_ENV = {
+    # The repository is untrusted: its opencode.json could point a provider (and the donor's key) at a host
+    # of its choosing. The donor's own config (OPENCODE_CONFIG) and ours (OPENCODE_CONFIG_CONTENT) still load.
+    "OPENCODE_DISABLE_PROJECT_CONFIG": "1",
     "OPENCODE_DISABLE_AUTOUPDATE": "1",
     "OPENCODE_DISABLE_MODELS_FETCH": "1",
     "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
@@ -80,7 +84,7 @@ class OpenCodeAgent(CliAgent):
             passthrough=PASSTHROUGH,
             extra={
                 "OPENCODE_CONFIG_CONTENT": json.dumps(config),
-                **OFFLINE,
+                **HEADLESS_ENV,
             },
         )
         argv = [self.executable, "run", "--format", "json"]
