@@ -145,3 +145,21 @@ def test_invocation_passes_the_prompt_on_stdin_and_grants_tools_without_skipping
     assert "--allowedTools" in invocation.argv and "--dangerously-skip-permissions" not in invocation.argv
     assert invocation.env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == "1"
     assert invocation.env["HOME"].startswith(str(tmp_path / "scratch"))
+
+
+def test_real_claude_under_the_engine_does_a_whole_document(claude, tmp_path) -> None:
+    """Each task is a fresh claude process and a fresh conversation, so the same script plays once per task."""
+    from symphony_bot.sandbox.model_server import shell
+    from tests.agent_cli_helpers import FINAL_TURN_USAGE, TOOL_TURN_USAGE
+    from tests.autorun_helpers import run_engine
+
+    tick_first_box = "sed -i '0,/- \\[ \\]/s//- [x]/' plan.md"
+    with ModelServer([shell(tick_first_box, TOOL_TURN_USAGE), text(FINAL_TEXT, FINAL_TURN_USAGE)]) as server:
+        summary, events, repo = run_engine(tmp_path, claude(server), {"plan.md": "- [ ] first\n- [ ] second\n"})
+    assert summary.success and summary.tasks_completed == 2, summary
+    assert (repo / "plan.md").read_text() == "- [x] first\n- [x] second\n"
+    completed = [e for e in events if e["type"] == "task_complete"]
+    assert [e["success"] for e in completed] == [True, True]
+    assert len({e["agentSessionId"] for e in completed}) == 2  # a fresh session per task
+    assert summary.usage.input_tokens == 2 * 300 and summary.usage.cost_usd == pytest.approx(2 * 0.00144)
+    assert len(server.conversation()) == 4
