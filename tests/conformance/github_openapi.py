@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 SPEC_PATH = Path("@octokit") / "openapi" / "generated" / "api.github.com.json"
 _HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
@@ -39,11 +39,27 @@ def _template_regex(template: str) -> str:
     )
 
 
+def _allow_null_in_nullable_enums(node: Any) -> None:
+    """`nullable: true` beside an `enum` without null: GitHub means "or null" (open issues really send
+    `state_reason: null`), but a strict OAS 3.0.3 reading would reject null. Say what GitHub means, in place."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            enum = current.get("enum")
+            if current.get("nullable") is True and isinstance(enum, list) and None not in enum:
+                enum.append(None)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
 class GitHubOpenAPI:
     """The spec, its operations by id, and a router from concrete (method, path) to an operation."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
+        _allow_null_in_nullable_enums(spec)
         self.components: dict[str, Any] = spec["components"]
         self.operations: dict[str, Operation] = {}
         routes: list[tuple[int, int, re.Pattern[str], Operation]] = []
@@ -96,10 +112,25 @@ class GitHubOpenAPI:
         if schema is None:
             documented = sorted(self.documented_statuses(operation_id))
             return [f"{operation_id}: status {status} is not documented (documented: {documented})"]
+        if not schema and status >= 400:
+            # Documented without content (e.g. check-if-merged's 404), yet GitHub's error bodies are
+            # always `basic-error` JSON; an empty body is fine too.
+            return [] if body in (None, "", b"") else self.basic_error_problems(body, f"{operation_id} {status}")
         if not schema:
             return [] if body in (None, "", b"") else [f"{operation_id} {status}: GitHub documents no body"]
-        validator = OAS30Validator({**schema, "components": self.components})
+        validator = OAS30Validator({**schema, "components": self.components}, format_checker=oas30_format_checker)
         return [
             f"{operation_id} {status} {error.json_path}: {error.message[:300]}"
             for error in sorted(validator.iter_errors(body), key=lambda error: error.json_path)
         ]
+
+    def basic_error_problems(self, body: Any, where: str) -> list[str]:
+        """GitHub's generic error body: `basic-error`, and a `message` in it."""
+        validator = OAS30Validator(
+            {"$ref": "#/components/schemas/basic-error", "components": self.components},
+            format_checker=oas30_format_checker,
+        )
+        problems = [f"{where} {error.json_path}: {error.message[:300]}" for error in validator.iter_errors(body)]
+        if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+            problems.append(f"{where}: no `message` in {body!r:.200}")
+        return problems
