@@ -308,6 +308,10 @@ def test_node_viewer_and_bot_logins(world: World) -> None:
         "number": world.open_draft.number,
         "isDraft": True,
     }
+    query = "query Many($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    payload = run(world.sb, query, {"ids": [world.target.node_id, "I_kwDOmissing"]}, user="symphony-bot[bot]")
+    assert payload["data"] == {"nodes": [{"id": world.target.node_id}, None]}
+    assert [(error["type"], error["path"]) for error in payload["errors"]] == [("NOT_FOUND", ["nodes", 1])]
     comment = world.sb.comment(OWNER, REPO, world.plain_issue.number, "hi", author="symphony-bot[bot]")
     query = "query C($id: ID!) { node(id: $id) { ... on IssueComment { author { __typename login } body } } }"
     node = run(world.sb, query, {"id": comment.node_id})["data"]["node"]

@@ -455,8 +455,8 @@ def _query_nodes(_root: Any, info: Info, ids: list[str]) -> list[Any]:
     for node_id in ids:
         try:
             found.append(_lookup_node(info, node_id))
-        except GitHubGraphQLError:
-            found.append(None)
+        except GitHubGraphQLError as error:
+            found.append(error)  # graphql-core raises it for this item: null there, an error at ["nodes", i]
     return found
 
 
