@@ -39,9 +39,15 @@ def _template_regex(template: str) -> str:
     )
 
 
-def _allow_null_in_nullable_enums(node: Any) -> None:
-    """`nullable: true` beside an `enum` without null: GitHub means "or null" (open issues really send
-    `state_reason: null`), but a strict OAS 3.0.3 reading would reject null. Say what GitHub means, in place."""
+def _say_what_github_means(node: Any) -> None:
+    """Two spots where a strict reading of GitHub's description rejects what GitHub itself sends; fixed in place.
+
+    * `nullable: true` beside an `enum` without null: GitHub means "or null" (open issues really send
+      `state_reason: null`), while OAS 3.0.3 would want null in the enum.
+    * a `discriminator` on a `oneOf` whose alternatives include an array (repos/get-content: a directory is a
+      list): discriminators only work on objects, so the validator refuses every directory listing. Without
+      it, `oneOf` still demands exactly one matching alternative.
+    """
     stack = [node]
     while stack:
         current = stack.pop()
@@ -49,6 +55,8 @@ def _allow_null_in_nullable_enums(node: Any) -> None:
             enum = current.get("enum")
             if current.get("nullable") is True and isinstance(enum, list) and None not in enum:
                 enum.append(None)
+            if isinstance(current.get("discriminator"), dict) and "propertyName" in current["discriminator"]:
+                del current["discriminator"]
             stack.extend(current.values())
         elif isinstance(current, list):
             stack.extend(current)
@@ -59,7 +67,7 @@ class GitHubOpenAPI:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
-        _allow_null_in_nullable_enums(spec)
+        _say_what_github_means(spec)
         self.components: dict[str, Any] = spec["components"]
         self.operations: dict[str, Operation] = {}
         routes: list[tuple[int, int, re.Pattern[str], Operation]] = []
