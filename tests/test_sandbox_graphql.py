@@ -426,6 +426,13 @@ def test_invalid_documents_get_errors_and_no_data(world: World) -> None:
     assert "data" not in broken and broken["errors"][0]["message"] == "Syntax Error: Expected Name, found <EOF>."
     bad_argument = post(world.sb, '{ repository(owner: "maint", name: "proj") { issue(number: "x") { id } } }').json()
     assert "data" not in bad_argument and "Int cannot represent" in bad_argument["errors"][0]["message"]
+    wrong_variable = post(
+        world.sb,
+        'query V($n: Int!) { repository(owner: "maint", name: "proj") { issue(number: $n) { id } } }',
+        {"n": "seven"},
+    ).json()
+    assert "data" not in wrong_variable and "Variable '$n' has invalid value" in wrong_variable["errors"][0]["message"]
+    assert world.sb.requests[-1].points == 0
     no_query = requests.post(
         world.sb.graphql_url, json={"variables": {}}, headers={"Authorization": "bearer maint-token"}, timeout=5
     )

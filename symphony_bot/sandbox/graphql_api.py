@@ -210,6 +210,8 @@ def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = N
         )
     if not isinstance(result, ExecutionResult):  # pragma: no cover - every resolver is synchronous
         raise TypeError("the sandbox's resolvers must be synchronous")
+    if result.data is None:  # refused before anything ran (e.g. a variable of the wrong type): nothing to charge
+        charged = 0
     return 200, _payload(result), charged, operation_name
 
 
