@@ -234,7 +234,7 @@ def label_json(urls: Urls, repo: Repository, label: Label) -> JSON:
     return {
         "id": label.id,
         "node_id": label.node_id,
-        "url": urls.api(f"/repos/{repo.full_name}/labels/{label.name}"),
+        "url": urls.api(f"/repos/{repo.full_name}/labels/{urllib.parse.quote(label.name)}"),
         "name": label.name,
         "color": label.color,
         "default": label.default,

@@ -150,7 +150,7 @@ class SandboxServer:
         self._httpd.server_close()
 
     def graphql_handler(self) -> Any:
-        """graphql_api.handle(state, user, body) -> (status, payload, points, operation name), or None."""
+        """graphql_api.handle(state, user, body, urls) -> (status, payload, points, operation name), or None."""
         if self._graphql_handle is None:
             try:
                 module = importlib.import_module(GRAPHQL_MODULE)
@@ -286,7 +286,7 @@ class SandboxServer:
             return answer, None
         if login is None:
             return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
-        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body)
+        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls)
         answer = self._json(status, payload)
         answer.points = points
         answer.charge = points
