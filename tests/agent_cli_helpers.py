@@ -8,10 +8,10 @@ import threading
 import time
 from pathlib import Path
 
-from symphony_bot.agents.base import AgentResult, TaskRequest
+from symphony_bot.agents.base import AgentResult, Outcome, TaskRequest
 from symphony_bot.autorun.document import parse
 from symphony_bot.autorun.prompt import task_prompt
-from symphony_bot.sandbox.model_server import Turn, TurnUsage, shell, text
+from symphony_bot.sandbox.model_server import ModelServer, Turn, TurnUsage, shell, text
 
 PLAN = "# Plan\n\n- [ ] Create hello.txt containing hi\n"
 FINAL_TEXT = "Created hello.txt and ticked the box"
@@ -87,6 +87,17 @@ def assert_no_credentials(repo: Path) -> None:
     # Gemini CLI sets GIT_CONFIG_VALUE_0= (empty) for its own shell: a name without a value carries nothing.
     carried = {line.split("=", 1)[0] for line in seen.splitlines() if "=" in line and line.split("=", 1)[1]}
     assert not carried & set(CREDENTIALS)
+
+
+def probe_credentials(make_agent, tmp_path: Path, monkeypatch) -> None:
+    """The real CLI runs `env` through its shell tool with GitHub and Actions credentials set in the parent:
+    none of them may reach it. `make_agent(server)` builds the adapter pointed at the scripted server."""
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with ModelServer(task_script(DUMP_ENV)) as server:
+        result, repo = run_task(make_agent(server), tmp_path)
+    assert result.outcome is Outcome.OK, result.error
+    assert_no_credentials(repo)
 
 
 def assert_only_loopback_home(scratch: Path) -> None:

@@ -8,14 +8,12 @@ from symphony_bot.agents.claude import ClaudeAgent
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import ANTHROPIC, ModelServer, api_error, text
 from tests.agent_cli_helpers import (
-    CREDENTIALS,
-    DUMP_ENV,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
-    assert_no_credentials,
     assert_task_done,
     assert_task_untouched,
     fixture,
+    probe_credentials,
     run_task,
     task_script,
 )
@@ -91,12 +89,7 @@ def test_real_claude_ignores_repository_settings_that_redirect_the_api(claude, t
 
 
 def test_real_claude_gets_no_credentials(claude, tmp_path, monkeypatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    with ModelServer(task_script(DUMP_ENV)) as server:
-        result, repo = run_task(claude(server), tmp_path)
-    assert result.outcome is Outcome.OK, result.error
-    assert_no_credentials(repo)
+    probe_credentials(claude, tmp_path, monkeypatch)
 
 
 def test_parser_on_captured_success() -> None:

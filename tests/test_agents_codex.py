@@ -5,14 +5,12 @@ from symphony_bot.agents.codex import CodexAgent, codex_config
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import RESPONSES, ModelServer, api_error, text
 from tests.agent_cli_helpers import (
-    CREDENTIALS,
-    DUMP_ENV,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
-    assert_no_credentials,
     assert_task_done,
     assert_task_untouched,
     fixture,
+    probe_credentials,
     run_task,
     task_script,
 )
@@ -83,12 +81,7 @@ def test_real_codex_ignores_a_repository_config_that_redirects_the_api(codex, tm
 
 
 def test_real_codex_gets_no_credentials(codex, tmp_path, monkeypatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    with ModelServer(task_script(DUMP_ENV)) as server:
-        result, repo = run_task(codex(server), tmp_path)
-    assert result.outcome is Outcome.OK, result.error
-    assert_no_credentials(repo)
+    probe_credentials(codex, tmp_path, monkeypatch)
 
 
 def test_parser_on_captured_success() -> None:

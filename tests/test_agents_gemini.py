@@ -7,14 +7,12 @@ from symphony_bot.agents.gemini import GeminiAgent
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import GEMINI, ModelServer, api_error
 from tests.agent_cli_helpers import (
-    CREDENTIALS,
-    DUMP_ENV,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
-    assert_no_credentials,
     assert_task_done,
     assert_task_untouched,
     fixture,
+    probe_credentials,
     run_task,
     task_script,
 )
@@ -60,12 +58,7 @@ def test_real_gemini_quota_is_reported_as_rate_limited(gemini, tmp_path) -> None
 
 
 def test_real_gemini_gets_no_credentials(gemini, tmp_path, monkeypatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    with ModelServer(task_script(DUMP_ENV)) as server:
-        result, repo = run_task(gemini(server), tmp_path)
-    assert result.outcome is Outcome.OK, result.error
-    assert_no_credentials(repo)
+    probe_credentials(gemini, tmp_path, monkeypatch)
 
 
 def test_parser_on_captured_output() -> None:

@@ -7,15 +7,13 @@ from symphony_bot.agents.opencode import OpenCodeAgent
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import CHAT, ModelServer, api_error, text
 from tests.agent_cli_helpers import (
-    CREDENTIALS,
-    DUMP_ENV,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
-    assert_no_credentials,
     assert_only_loopback_home,
     assert_task_done,
     assert_task_untouched,
     fixture,
+    probe_credentials,
     run_task,
     task_script,
 )
@@ -101,12 +99,7 @@ def test_real_opencode_rate_limit_is_reported_as_rate_limited(opencode, tmp_path
 
 
 def test_real_opencode_gets_no_credentials(opencode, tmp_path, monkeypatch) -> None:
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    with ModelServer(task_script(DUMP_ENV)) as server:
-        result, repo = run_task(opencode(server), tmp_path)
-    assert result.outcome is Outcome.OK, result.error
-    assert_no_credentials(repo)
+    probe_credentials(opencode, tmp_path, monkeypatch)
 
 
 def test_parser_on_captured_output() -> None:
