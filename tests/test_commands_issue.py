@@ -247,7 +247,22 @@ def test_scan_unreadable_registry_content_is_reported(world: tuple[Sandbox, dict
     broken.write_text("{not json")
     result = CliRunner().invoke(cli, scan_args(sb, tmp_path, "--registry", str(broken)), env=env)
     assert result.exit_code == 1
-    assert "not valid JSON" in result.stderr
+    assert "line 1, column 2: invalid JSON" in result.stderr
+    # the same reader as `registry validate`: values Python's json would accept, a registry must not have
+    hostile = tmp_path / "nan.json"
+    hostile.write_text('{"repositories": [{"slug": "alice/proj", "isActive": NaN}]}')
+    refused = CliRunner().invoke(cli, scan_args(sb, tmp_path, "--registry", str(hostile)), env=env)
+    assert refused.exit_code == 1 and "NaN" in refused.stderr
+
+
+def test_scan_reads_a_registry_with_a_duplicate_key(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
+    sb, env = world
+    registry = tmp_path / "dup.json"
+    # a problem for `registry validate` to report, not a reason for the scan to skip the whole registry
+    registry.write_text('{"repositories": [{"slug": "alice/proj", "isActive": true, "isActive": true}]}')
+    result = run(*scan_args(sb, tmp_path, "--registry", str(registry), "--format", "json"), env=env)
+    assert result.exit_code == 0, result.output
+    assert [repository["repo"] for repository in json.loads(result.stdout)["repositories"]] == ["alice/proj"]
 
 
 def test_issue_show_counts_tasks_on_the_default_branch(world: tuple[Sandbox, dict[str, str]]) -> None:

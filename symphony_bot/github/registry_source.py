@@ -8,15 +8,15 @@ This is a reader, not a validator: `symphony-bot registry validate` checks a reg
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from symphony_bot.cache import REGISTRY_TTL_SECONDS, Cache
+from symphony_bot.findings import Severity
+from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, JsonDocument, parse_json_bytes, read_json_file
 
 DEFAULT_REGISTRY_URL = "https://raw.githubusercontent.com/RunMaestro/Maestro/main/symphony-registry.json"
-MAX_REGISTRY_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 30
 CACHE_NAMESPACE = "registry"
 
@@ -70,18 +70,15 @@ class _SourceError(Exception):
 
 
 def _read_file(source: str) -> Any:
-    path = Path(source)
     try:
-        if path.stat().st_size > MAX_REGISTRY_BYTES:
-            raise _SourceError(f"larger than {MAX_REGISTRY_BYTES:,} bytes; not a registry")
-        raw = path.read_bytes()
+        document = read_json_file(Path(source))
     except FileNotFoundError:
         raise RegistryUnreadableError(f"{source} does not exist; give a registry file or URL") from None
     except IsADirectoryError:
         raise RegistryUnreadableError(f"{source} is a directory; give the registry file itself") from None
     except OSError as error:
         raise RegistryUnreadableError(f"cannot read {source}: {error.strerror or error}") from None
-    return _decode(raw)
+    return _data(document)
 
 
 def _fetch(url: str, cache: Cache | None, refresh: bool) -> Any:
@@ -98,20 +95,22 @@ def _fetch(url: str, cache: Cache | None, refresh: bool) -> Any:
             raw = bytearray()
             for chunk in response.iter_content(chunk_size=65536):
                 raw += chunk
-                if len(raw) > MAX_REGISTRY_BYTES:
-                    raise _SourceError(f"larger than {MAX_REGISTRY_BYTES:,} bytes; not a registry")
+                if len(raw) > MAX_DOCUMENT_BYTES:
+                    raise _SourceError(f"larger than {MAX_DOCUMENT_BYTES:,} bytes; not a registry")
     except requests.RequestException as error:
         raise _SourceError(f"cannot be fetched ({error.__class__.__name__}); check the URL and the network") from None
-    data = _decode(bytes(raw))
+    data = _data(parse_json_bytes(bytes(raw)))
     if cache is not None:
         cache.put(CACHE_NAMESPACE, url, data)
     return data
 
 
-def _decode(raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise _SourceError("not UTF-8 text") from None
-    except (ValueError, RecursionError) as error:
-        raise _SourceError(f"not valid JSON ({error}); run `symphony-bot registry validate` on it") from None
+def _data(document: JsonDocument) -> Any:
+    """The parsed registry, or why it could not be parsed (with its line). Findings about a parsed file, such as
+    duplicate keys, are the validator's business, not the scan's."""
+    if document.data is None:
+        error = next((f for f in document.findings if f.severity is Severity.ERROR), None)
+        where = f"line {error.line}, column {error.column}: " if error is not None else ""
+        cause = error.message if error is not None else "not a JSON document"
+        raise _SourceError(f"{where}{cause}; run `symphony-bot registry validate` on it")
+    return document.data
