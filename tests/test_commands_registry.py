@@ -199,7 +199,7 @@ def test_unreadable_files_are_annotated_in_github_format(tmp_path) -> None:
 
 
 def test_a_missing_format_checker_stops_validation_with_exit_2(tmp_path, monkeypatch) -> None:
-    from symphony_bot import registry
+    from symphony_bot.registry import validate as registry
 
     def missing(module):
         raise registry.FormatCheckerMissing('the JSON Schema validator does not check format "date"')

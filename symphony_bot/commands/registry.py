@@ -39,9 +39,11 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
 
     Exit status: 0 valid (warnings allowed), 1 errors found, 2 a file could not be read.
     """
-    from symphony_bot import registry_render, workflow_commands
+    from symphony_bot import workflow_commands
     from symphony_bot.findings import has_errors
-    from symphony_bot.registry import FormatCheckerMissing, validate_file
+    from symphony_bot.registry import render as registry_render
+    from symphony_bot.registry.sources import unreadable_reason
+    from symphony_bot.registry.validate import FormatCheckerMissing, validate_file
 
     reports = []
     unreadable = False
@@ -49,7 +51,7 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
         try:
             reports.append(validate_file(Path(name)))
         except OSError as error:
-            problem = _unreadable_reason(name, error)
+            problem = unreadable_reason(name, error)
             click.echo(f"error: {problem}", err=True)
             if output_format == "github":
                 click.echo(workflow_commands.annotation("error", problem, file=name, title=UNREADABLE_TITLE))
@@ -99,12 +101,15 @@ def diff(base: str, head: str, output_format: str) -> None:
     """
     import json
 
-    from symphony_bot import registry_render, workflow_commands
+    from symphony_bot import workflow_commands
     from symphony_bot.findings import has_errors
     from symphony_bot.jsondoc import path_deeper_than
-    from symphony_bot.registry import MAX_NESTING_DEPTH, RegistryReport, diff_registries
+    from symphony_bot.registry import render as registry_render
+    from symphony_bot.registry.diff import diff_registries
+    from symphony_bot.registry.sources import display_path
+    from symphony_bot.registry.validate import MAX_NESTING_DEPTH, RegistryReport
 
-    head_path = head.split(":", 1)[1] if _is_revision_reference(head) else head
+    head_path = display_path(head)
     documents = {base: _load_source(base), head: _load_source(head)}
     for name, document in documents.items():
         if document.data is not None and path_deeper_than(document.data, MAX_NESTING_DEPTH) is not None:
@@ -142,35 +147,11 @@ def diff(base: str, head: str, output_format: str) -> None:
     sys.exit(FINDINGS if has_errors(result.findings) else OK)
 
 
-def _is_revision_reference(source: str) -> bool:
-    return ":" in source and not Path(source).exists()
-
-
-def _unreadable_reason(name: str, error: OSError) -> str:
-    if isinstance(error, IsADirectoryError):
-        return f"{name} is a directory; give the registry file itself"
-    if isinstance(error, FileNotFoundError):
-        return f"{name} does not exist; pass the path of symphony-registry.json"
-    return f"cannot read {name}: {error.strerror or error}"
-
-
 def _load_source(source: str) -> JsonDocument:
-    """A path, or REV:PATH read through git; either way never more than the size cap is read."""
-    from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, parse_json_bytes, read_json_file, too_large_document
+    from symphony_bot.registry.sources import SourceUnreadable, load_source
 
-    if _is_revision_reference(source):
-        from symphony_bot.gitops import FileTooLarge, GitError, read_file_at_revision
-
-        revision, path = source.split(":", 1)
-        try:
-            return parse_json_bytes(read_file_at_revision(Path.cwd(), revision, path, max_bytes=MAX_DOCUMENT_BYTES))
-        except FileTooLarge as error:
-            return too_large_document(error.size)
-        except GitError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(USAGE)
     try:
-        return read_json_file(Path(source))
-    except OSError as error:
-        click.echo(f"error: {_unreadable_reason(source, error)}", err=True)
+        return load_source(source)
+    except SourceUnreadable as error:
+        click.echo(f"error: {error}", err=True)
         sys.exit(USAGE)

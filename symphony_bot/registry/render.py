@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from symphony_bot.findings import Finding, Severity
-from symphony_bot.registry import MAX_QUOTED_CHARS, RegistryDiff, RegistryReport, quote
+from symphony_bot.registry.diff import RegistryDiff
+from symphony_bot.registry.validate import RegistryReport
+from symphony_bot.registry.values import MAX_QUOTED_CHARS, quote
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 # A summary is for reading: past this many rows a table says how many more there are.
