@@ -4,6 +4,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from symphony_bot.cli import cli
@@ -248,3 +249,54 @@ def test_diff_reports_a_broken_head_with_its_line(tmp_path) -> None:
     result = run("diff", "--format", "github", str(base), str(head))
     assert result.exit_code == 1
     assert f"::error file={head},line=3,col=20,title=invalid-json::" in result.output
+
+
+# ------------------------------------------------------------------------- issue 9, item 5: crashes found by fuzzing
+
+
+def _no_traceback(result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result.output.encode("utf-8")  # nothing unprintable reached the output
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_a_duplicated_lone_surrogate_key_is_a_finding_in_every_format(tmp_path, output_format) -> None:
+    hostile = tmp_path / "surrogate.json"
+    hostile.write_text('{"\\ud800":1,"\\ud800":2}')
+    summary = tmp_path / "summary.md"
+    result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "duplicate-key" in result.output and "lone-surrogate" in result.output
+    assert "\\ud800" in result.output  # shown as an escape, never as the raw half character
+    if output_format == "github":
+        summary.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json", "github"])
+def test_a_duplicated_lone_surrogate_key_is_a_finding_in_the_diff(tmp_path, output_format) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    hostile = tmp_path / "surrogate.json"
+    hostile.write_text('{"\\ud800":1,"\\ud800":2}')
+    result = run("diff", "--format", output_format, str(base), str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "duplicate-key" in result.output
+
+
+HEADER = '{"schemaVersion": "1.0", "lastUpdated": "2026-05-09T00:00:00Z", "repositories": '
+
+
+@pytest.mark.parametrize("repositories", ["null", "5", "true", '"x"', "{}"])
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_repositories_of_the_wrong_type_is_a_finding_not_a_traceback(tmp_path, repositories, output_format) -> None:
+    hostile = tmp_path / "registry.json"
+    hostile.write_text(HEADER + repositories + "}")
+    result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "schema-type" in result.output
+    diff_format = "markdown" if output_format == "github" else output_format
+    diff = run("diff", "--format", diff_format, str(hostile), str(hostile))
+    _no_traceback(diff)
+    assert diff.exit_code == 0

@@ -34,10 +34,16 @@ def validation_text(reports: list[RegistryReport]) -> str:
     for report in reports:
         lines += finding_lines(report.path, report.findings)
         errors, warnings = _count(report.findings, Severity.ERROR), _count(report.findings, Severity.WARNING)
-        projects = len(report.data.get("repositories", [])) if isinstance(report.data, dict) else 0
+        projects = _project_count(report.data)
         verdict = "valid" if report.valid else "INVALID"
         lines.append(f"{report.path}: {verdict} — {projects} projects, {errors} errors, {warnings} warnings")
     return "\n".join(lines) + "\n"
+
+
+def _project_count(data: Any) -> int:
+    """How many projects a report is about; 0 when "repositories" is not an array (a schema finding says so)."""
+    repositories = data.get("repositories") if isinstance(data, dict) else None
+    return len(repositories) if isinstance(repositories, list) else 0
 
 
 def validation_json(reports: list[RegistryReport]) -> str:
