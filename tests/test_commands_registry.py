@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from symphony_bot.cli import cli
+from tests.actions_runner import command_lines, forged_commands
 from tests.test_gitops import git
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -300,3 +301,52 @@ def test_repositories_of_the_wrong_type_is_a_finding_not_a_traceback(tmp_path, r
     diff = run("diff", "--format", diff_format, str(hostile), str(hostile))
     _no_traceback(diff)
     assert diff.exit_code == 0
+
+
+# ------------------------------------------------------------------ issue 9, item 3: no forged workflow commands
+
+
+def _changed(**fields):
+    data = json.loads(json.dumps(VALID))
+    data["repositories"][0].update(fields)
+    return data
+
+
+FORGED_HEADS = {
+    "a changed key after leading spaces": _changed(**{"::error file=x,line=1::forged": 1}),
+    "a changed key after U+2028": _changed(**{"x\u2028::error::forged": 1}),
+    "a changed key after U+0085": _changed(**{"x\u0085::error::forged": 1}),
+    "a changed value with a line feed": _changed(name="n\n::error::forged"),
+    "the legacy form in schema-valid data": _changed(
+        name="##[error]forged", description="##[add-mask]forged", tags=["##[warning]x"]
+    ),
+}
+
+
+@pytest.mark.parametrize("head_data", FORGED_HEADS.values(), ids=FORGED_HEADS.keys())
+@pytest.mark.parametrize("output_format", ["text", "github", "markdown", "json"])
+def test_no_value_from_the_file_becomes_a_workflow_command_in_the_diff(tmp_path, head_data, output_format) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    head = write(tmp_path / "head.json", head_data)
+    result = run("diff", "--format", output_format, str(base), str(head), env={"GITHUB_STEP_SUMMARY": ""})
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "forged" in result.output or "\\u" in result.output  # the value is shown, inert
+    assert forged_commands(result.output) == []
+
+
+def test_no_value_from_the_file_becomes_a_workflow_command_in_validation(tmp_path) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(
+        '{"schemaVersion": "1.0", "lastUpdated": "2026-05-09T00:00:00Z", "repositories": [],\n'
+        ' "a\\n::error::forged": 1, "a\\n::error::forged": 2, "    ::error::x": 3, "##[add-mask]y": 4,\n'
+        ' "z\\u2028::warning::w": 5}'
+    )
+    for output_format in ("text", "github", "json"):
+        result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+        assert result.exit_code == 1
+        assert "duplicate-key" in result.output
+        assert forged_commands(result.output) == []
+        if output_format == "github":
+            assert command_lines(result.output)  # the real annotations are still there
+    as_json = run("validate", "--format", "json", str(hostile))
+    assert json.loads(as_json.output)["files"][0]["valid"] is False  # neutralized JSON is still JSON

@@ -52,16 +52,16 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
             reports.append(validate_file(Path(name)))
         except OSError as error:
             problem = unreadable_reason(name, error)
-            click.echo(f"error: {problem}", err=True)
+            _say(f"error: {problem}", err=True)
             if output_format == "github":
                 click.echo(workflow_commands.annotation("error", problem, file=name, title=UNREADABLE_TITLE))
             unreadable = True
         except FormatCheckerMissing as error:
-            click.echo(f"error: {error}", err=True)
+            _say(f"error: {error}", err=True)
             sys.exit(USAGE)
 
     if output_format == "json":
-        click.echo(registry_render.validation_json(reports), nl=False)
+        _say(registry_render.validation_json(reports), nl=False)
     elif output_format == "github":
         not_annotated = 0
         for report in reports:
@@ -73,9 +73,9 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
         workflow_commands.append_summary(
             registry_render.validation_markdown(reports, workflow_commands.not_annotated_note(not_annotated))
         )
-        click.echo(registry_render.validation_text(reports), nl=False)
+        _say(registry_render.validation_text(reports), nl=False)
     else:
-        click.echo(registry_render.validation_text(reports), nl=False)
+        _say(registry_render.validation_text(reports), nl=False)
 
     if unreadable:
         sys.exit(USAGE)
@@ -114,7 +114,7 @@ def diff(base: str, head: str, output_format: str) -> None:
     for name, document in documents.items():
         if document.data is not None and path_deeper_than(document.data, MAX_NESTING_DEPTH) is not None:
             document.data = None  # the validator names the place; the diff only refuses
-            click.echo(
+            _say(
                 f"error: {name}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
                 f"run `symphony-bot registry validate` on it to see where",
                 err=True,
@@ -127,24 +127,32 @@ def diff(base: str, head: str, output_format: str) -> None:
                     workflow_commands.finding_annotations(head_path if name == head else name, document.findings),
                     sys.stdout,
                 )
-            click.echo(registry_render.validation_text([report]), nl=False, err=True)
+            _say(registry_render.validation_text([report]), nl=False, err=True)
             sys.exit(FINDINGS)
 
     result = diff_registries(documents[base].data, documents[head].data, documents[head].text)
     if output_format == "json":
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        _say(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        click.echo(registry_render.diff_markdown(head_path, result), nl=False)
+        _say(registry_render.diff_markdown(head_path, result), nl=False)
     elif output_format == "github":
         _, rest = workflow_commands.split_for_annotation(result.findings)
         workflow_commands.print_lines(workflow_commands.finding_annotations(head_path, result.findings), sys.stdout)
         workflow_commands.append_summary(
             registry_render.diff_markdown(head_path, result, workflow_commands.not_annotated_note(len(rest)))
         )
-        click.echo(registry_render.diff_text(head_path, result), nl=False)
+        _say(registry_render.diff_text(head_path, result), nl=False)
     else:
-        click.echo(registry_render.diff_text(head_path, result), nl=False)
+        _say(registry_render.diff_text(head_path, result), nl=False)
     sys.exit(FINDINGS if has_errors(result.findings) else OK)
+
+
+def _say(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print anything but this command's own annotations: neutralized, so no value from a registry can become a
+    workflow command in an Actions log (see `symphony_bot.workflow_commands.neutralize`)."""
+    from symphony_bot.workflow_commands import neutralize
+
+    click.echo(neutralize(text), err=err, nl=nl)
 
 
 def _load_source(source: str) -> JsonDocument:
@@ -153,5 +161,5 @@ def _load_source(source: str) -> JsonDocument:
     try:
         return load_source(source)
     except SourceUnreadable as error:
-        click.echo(f"error: {error}", err=True)
+        _say(f"error: {error}", err=True)
         sys.exit(USAGE)
