@@ -147,14 +147,15 @@ def test_diff_reads_a_revision_from_git(tmp_path, monkeypatch) -> None:
         "diff",
         "--format",
         "github",
-        "main:symphony-registry.json",
+        "--base-rev",
+        "main",
         "symphony-registry.json",
         env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.exit_code == 0, result.output
     assert "::warning file=symphony-registry.json,line=3,col=3,title=last-updated-not-bumped::" in result.output
     assert "### Added" in summary.read_text()
-    bad_revision = run("diff", "nope:symphony-registry.json", "symphony-registry.json")
+    bad_revision = run("diff", "--base-rev", "nope", "symphony-registry.json")
     assert bad_revision.exit_code == 2
     assert "cannot read nope:symphony-registry.json" in bad_revision.output
 
@@ -237,9 +238,13 @@ def test_diff_refuses_a_revision_that_looks_like_an_option(tmp_path, monkeypatch
     git(tmp_path, "init", "-q", "-b", "main")
     write(tmp_path / "symphony-registry.json", VALID)
     monkeypatch.chdir(tmp_path)
-    result = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    result = run("diff", "--base-rev=--output=x", "symphony-registry.json")
     assert result.exit_code == 2
     assert "is not a revision" in result.output
+    assert not (tmp_path / "x").exists()
+    as_path = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    assert as_path.exit_code == 2  # a path, and no such file: git never sees it
+    assert "does not exist in the work tree" in as_path.output and "--base-rev" in as_path.output
     assert not (tmp_path / "x").exists()
 
 
@@ -350,3 +355,39 @@ def test_no_value_from_the_file_becomes_a_workflow_command_in_validation(tmp_pat
             assert command_lines(result.output)  # the real annotations are still there
     as_json = run("validate", "--format", "json", str(hostile))
     assert json.loads(as_json.output)["files"][0]["valid"] is False  # neutralized JSON is still JSON
+
+
+# ------------------------------------------------------------------ issue 9, item 2: a path is never a revision
+
+
+def test_a_decoy_file_cannot_stand_in_for_the_base_revision(tmp_path, monkeypatch) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path / "symphony-registry.json", VALID)
+    git(tmp_path, "add", "symphony-registry.json")
+    git(tmp_path, "commit", "-qm", "base")
+    head = json.loads(json.dumps(VALID))
+    head["repositories"][0]["slug"] = "someone/hello"
+    write(tmp_path / "symphony-registry.json", head)
+    write(tmp_path / "main:symphony-registry.json", head)  # the decoy: the head itself, named like the base
+    monkeypatch.chdir(tmp_path)
+    honest = run("diff", "--base-rev", "main", "symphony-registry.json")
+    assert honest.exit_code == 1, honest.output
+    assert "error[slug-changed]" in honest.output
+    from_a_subfolder = tmp_path / "sub"
+    from_a_subfolder.mkdir()
+    monkeypatch.chdir(from_a_subfolder)
+    assert "error[slug-changed]" in run("diff", "--base-rev", "main", "../symphony-registry.json").output
+
+
+def test_base_rev_takes_a_revision_only_and_head_only(tmp_path, monkeypatch) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path / "symphony-registry.json", VALID)
+    monkeypatch.chdir(tmp_path)
+    for revision in ("main:other.json", "a b", "x\ny", ""):
+        result = run("diff", "--base-rev", revision, "symphony-registry.json")
+        assert result.exit_code == 2, revision
+        assert "is not a revision" in result.output
+    assert run("diff", "--base-rev", "main", "a.json", "b.json").exit_code == 2
+    assert run("diff", "symphony-registry.json").exit_code == 2
+    outside = run("diff", "--base-rev", "main", str(tmp_path.parent / "x.json"))
+    assert outside.exit_code == 2 and "outside the repository" in outside.output
