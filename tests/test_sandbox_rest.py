@@ -7,14 +7,7 @@ import requests
 from github import GithubException
 
 from symphony_bot.sandbox import Sandbox
-from tests.sandbox_helpers import OWNER, REPO, TOKENS, github, populate
-
-
-@pytest.fixture
-def sb():
-    with Sandbox() as box:
-        populate(box)
-        yield box
+from tests.sandbox_helpers import OWNER, REPO, TOKENS, github
 
 
 def test_users_and_repository(sb):
