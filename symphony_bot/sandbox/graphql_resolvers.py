@@ -31,6 +31,7 @@ from symphony_bot.sandbox.state import (
     Repository,
     SandboxState,
     User,
+    updated_since,
 )
 
 
@@ -180,7 +181,7 @@ def repository_issues(
         if filterBy.get("createdBy"):
             found = [issue for issue in found if issue.user.lower() == filterBy["createdBy"].lower()]
         if filterBy.get("since"):
-            found = [issue for issue in found if issue.updated_at >= filterBy["since"]]
+            found = [issue for issue in found if updated_since(issue.updated_at, filterBy["since"])]
     return connection(order(found, orderBy, state), lambda issue: issue.id, page)
 
 

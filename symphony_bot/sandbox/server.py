@@ -9,6 +9,7 @@ one write per response with TCP_NODELAY so sequential clients are not held up by
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import importlib
 import json
@@ -16,6 +17,7 @@ import re
 import threading
 import time
 import urllib.parse
+from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -40,7 +42,7 @@ from symphony_bot.sandbox.server_http import (
     handler_for,
     json_bytes,
 )
-from symphony_bot.sandbox.state import SandboxError, SandboxState
+from symphony_bot.sandbox.state import SandboxError, SandboxState, parse_time
 
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
@@ -78,6 +80,19 @@ def _graphql_operation_name(body: bytes) -> str | None:
     query = payload.get("query")
     found = GRAPHQL_OPERATION.search(query) if isinstance(query, str) else None
     return found.group(1) if found else None
+
+
+def not_modified_since(modified: datetime, header: str | None) -> bool:
+    """`If-Modified-Since` (an HTTP date) at or after the object's last change: answer 304."""
+    if not header:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return modified <= since
 
 
 class SandboxServer:
@@ -224,8 +239,13 @@ class SandboxServer:
             digest = hashlib.sha256((login or "").encode() + b"\0" + answer.body).hexdigest()[:40]
             etag = f'W/"{digest}"'
             answer.headers.append(("ETag", etag))
+            modified = answer.last_modified
+            if modified is not None:
+                answer.headers.append(("Last-Modified", email.utils.format_datetime(modified, usegmt=True)))
             wanted = headers.get("If-None-Match")
-            if wanted and etag in [candidate.strip() for candidate in wanted.split(",")]:
+            if (wanted and etag in [candidate.strip() for candidate in wanted.split(",")]) or (
+                not wanted and modified is not None and not_modified_since(modified, headers.get("If-Modified-Since"))
+            ):
                 answer = Answer(304, b"", [("ETag", etag)], points=answer.points, charge=0)
         budget = limits.status(login, "core") if free else limits.charge(login, resource, answer.charge)
         answer.headers += limits.headers(budget, resource if not free else "core")
@@ -297,6 +317,8 @@ class SandboxServer:
         try:
             reply = found.handler(context)
             answer = self._json(reply.status, reply.body, reply.headers)
+            if reply.last_modified is not None and context.method == "GET" and reply.status == 200:
+                answer.last_modified = parse_time(reply.last_modified)
         except rest.Moved as moved:
             payload = {"message": rest.MESSAGE_MOVED, "url": moved.location, "documentation_url": DOCUMENTATION_URL}
             answer = self._json(moved.status, payload, [("Location", moved.location)])

@@ -11,6 +11,7 @@ import struct
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ class Answer:
     headers: list[tuple[str, str]]
     points: int = 0
     charge: int = 0
+    last_modified: datetime | None = None
 
 
 def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:

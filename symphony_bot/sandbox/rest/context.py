@@ -38,6 +38,8 @@ class Reply:
     status: int
     body: Any
     headers: list[tuple[str, str]] = field(default_factory=list)
+    last_modified: str | None = None  # the object's ISO time: the server sends `Last-Modified` and honours
+    # `If-Modified-Since` with a free 304, as GitHub does for single objects (its lists mostly send no such header)
 
 
 class Moved(Exception):

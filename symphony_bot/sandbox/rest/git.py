@@ -9,9 +9,14 @@ from symphony_bot.sandbox.rest.context import (
     text_field,
 )
 from symphony_bot.sandbox.state import (
+    SandboxError,
+    is_valid_ref_name,
     not_found,
     validation_failed,
 )
+
+MESSAGE_INVALID_REF = "{ref} is not a valid ref name."
+MESSAGE_REF_UPDATE_FAILED = "Reference update failed"
 
 
 def get_ref(context: Context) -> Reply:
@@ -39,11 +44,15 @@ def create_ref(context: Context) -> Reply:
     context.state.require_writable(repo)
     if not ref.startswith("refs/heads/"):
         raise validation_failed("Reference", "Reference name must start with 'refs/heads/'", "custom", "ref")
+    if not is_valid_ref_name(ref):
+        raise SandboxError(422, MESSAGE_INVALID_REF.format(ref=ref))
     name = ref.removeprefix("refs/heads/")
     if name in repo.branches:
         raise validation_failed("Reference", "Reference already exists")
     if context.repositories is None or context.repositories.commit_info(repo, sha) is None:
         raise validation_failed("Reference", "Object does not exist")
+    if any(other.startswith(f"{name}/") or name.startswith(f"{other}/") for other in repo.branches):
+        raise SandboxError(422, MESSAGE_REF_UPDATE_FAILED)  # git cannot hold both `a` and `a/b`
     context.repositories.set_branch(repo, name, sha)
     context.state.refresh_branches(repo)
     return Reply(201, render_git.git_ref_json(context.urls, repo, name, sha))

@@ -18,12 +18,16 @@ from symphony_bot.sandbox.state import (
     Issue,
     Repository,
     not_found,
+    updated_since,
     validation_failed,
 )
 
+COMMENT_SORTS = ("created", "updated")
+
 
 def _issue_reply(context: Context, repo: Repository, issue: Issue, status: int = 200) -> Reply:
-    return Reply(status, render_issues.issue_json(context.urls, context.state, repo, issue))
+    body = render_issues.issue_json(context.urls, context.state, repo, issue)
+    return Reply(status, body, last_modified=issue.updated_at)
 
 
 def list_labels(context: Context) -> Reply:
@@ -137,14 +141,26 @@ def create_issue(context: Context) -> Reply:
 
 
 def list_repo_comments(context: Context) -> Reply:
+    """Oldest first by default; `sort` (created / updated) orders by that time, `direction` (default desc) applies
+    only with `sort`, as GitHub documents it."""
     repo = context.repo()
     since = context.arg("since")
     comments = [
         comment
         for comment in context.state.comments.values()
-        if comment.repo_id == repo.id and (not since or comment.updated_at >= since)
+        if comment.repo_id == repo.id and updated_since(comment.updated_at, since)
     ]
-    comments.sort(key=lambda comment: comment.id)
+    sort = context.arg("sort")
+    if sort is not None and sort not in COMMENT_SORTS:
+        raise validation_failed("IssueComment", "", "invalid", "sort")
+    direction = context.arg("direction") or "desc"
+    if direction not in ("asc", "desc"):
+        raise validation_failed("IssueComment", "", "invalid", "direction")
+    if sort is None:
+        comments.sort(key=lambda comment: comment.id)
+    else:
+        attribute = "updated_at" if sort == "updated" else "created_at"
+        comments.sort(key=lambda comment: (getattr(comment, attribute), comment.id), reverse=direction == "desc")
     return page_reply(
         context, comments, lambda comment: render_issues.comment_json(context.urls, context.state, repo, comment)
     )
@@ -153,7 +169,8 @@ def list_repo_comments(context: Context) -> Reply:
 def get_comment(context: Context) -> Reply:
     repo = context.repo()
     comment = context.state.comment(repo, context.number("comment_id"))
-    return Reply(200, render_issues.comment_json(context.urls, context.state, repo, comment))
+    body = render_issues.comment_json(context.urls, context.state, repo, comment)
+    return Reply(200, body, last_modified=comment.updated_at)
 
 
 def update_comment(context: Context) -> Reply:

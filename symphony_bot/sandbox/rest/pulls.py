@@ -58,7 +58,8 @@ def create_pull(context: Context) -> Reply:
 def get_pull(context: Context) -> Reply:
     repo = context.repo()
     issue = context.state.pull(repo, context.number("pull_number"))
-    return Reply(200, render_issues.pull_json(context.urls, context.state, repo, issue))
+    body = render_issues.pull_json(context.urls, context.state, repo, issue)
+    return Reply(200, body, last_modified=issue.updated_at)
 
 
 def update_pull(context: Context) -> Reply:

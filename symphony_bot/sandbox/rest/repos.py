@@ -19,7 +19,8 @@ from symphony_bot.sandbox.state import (
 
 def get_repo(context: Context) -> Reply:
     repo = context.repo()
-    return Reply(200, render.repo_json(context.urls, context.state, repo, context.login))
+    body = render.repo_json(context.urls, context.state, repo, context.login)
+    return Reply(200, body, last_modified=max(repo.updated_at, repo.pushed_at or repo.updated_at))
 
 
 def update_repo(context: Context) -> Reply:
@@ -75,7 +76,7 @@ def get_collaborator_permission(context: Context) -> Reply:
     repo = context.repo()
     context.actor()
     user = context.state.require_user(context.params["username"])
-    permission = context.state.permission(repo, user.login)
+    permission = context.state.granted_role(repo, user.login)
     if permission == "none":
         classic, role = "none", "none"
     else:

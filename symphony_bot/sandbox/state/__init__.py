@@ -44,11 +44,14 @@ from symphony_bot.sandbox.state.model import (
     Repository,
     SandboxError,
     User,
+    is_valid_ref_name,
     iso_now,
     make_node_id,
     not_found,
     now_epoch,
+    parse_time,
     rank,
+    updated_since,
     validation_failed,
 )
 from symphony_bot.sandbox.state.pulls import PullStore
@@ -79,11 +82,14 @@ __all__ = [
     "SandboxError",
     "SandboxState",
     "User",
+    "is_valid_ref_name",
     "iso_now",
     "make_node_id",
     "not_found",
     "now_epoch",
+    "parse_time",
     "rank",
+    "updated_since",
     "validation_failed",
 ]
 

@@ -19,6 +19,7 @@ from symphony_bot.sandbox.state.model import (
     iso_now,
     not_found,
     rank,
+    updated_since,
     validation_failed,
 )
 from symphony_bot.sandbox.state.repositories import RepositoryStore
@@ -265,7 +266,7 @@ class IssueStore(RepositoryStore):
                     continue
                 if wanted and not wanted <= {name.lower() for name in issue.labels}:
                     continue
-                if since and issue.updated_at < since:
+                if not updated_since(issue.updated_at, since):
                     continue
                 if creator and issue.user.lower() != creator.lower():
                     continue
@@ -314,7 +315,7 @@ class IssueStore(RepositoryStore):
     def issue_comments(self, repo: Repository, issue: Issue, since: str | None = None) -> list[IssueComment]:
         with self.lock:
             found = [self.comments[cid] for cid in issue.comment_ids if cid in self.comments]
-            return [comment for comment in found if not since or comment.updated_at >= since]
+            return [comment for comment in found if updated_since(comment.updated_at, since)]
 
     def update_comment(self, repo: Repository, comment: IssueComment, body: str, actor: str | None) -> IssueComment:
         with self.lock:

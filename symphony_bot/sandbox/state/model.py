@@ -56,6 +56,37 @@ def iso_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+REF_FORBIDDEN_CHARACTERS = frozenset(" ~^:?*[\\\x7f")
+
+
+def is_valid_ref_name(ref: str) -> bool:
+    """`git check-ref-format` for a full ref name (`refs/heads/...`), which GitHub applies before writing it."""
+    if not ref or ref.endswith(("/", ".")) or ref == "@" or "@{" in ref or ".." in ref or "//" in ref:
+        return False
+    if any(ord(character) < 32 or character in REF_FORBIDDEN_CHARACTERS for character in ref):
+        return False
+    return all(part and not part.startswith(".") and not part.endswith(".lock") for part in ref.split("/"))
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time as GitHub accepts it (`Z`, `+02:00`, fractions, a bare date), in UTC; None if unreadable."""
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def updated_since(updated_at: str, since: str | None) -> bool:
+    """GitHub's `since` filter: updated at or after `since`, compared as times (an unreadable `since` filters
+    nothing). Text comparison would find nothing for `...+02:00` and everything for a bare date."""
+    wanted = parse_time(since)
+    stamp = parse_time(updated_at)
+    return wanted is None or stamp is None or stamp >= wanted
+
+
 def now_epoch() -> int:
     return int(time.time())
 

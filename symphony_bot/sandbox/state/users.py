@@ -106,6 +106,14 @@ class UserStore:
             return granted
         return "none" if repo.private else "read"
 
+    def granted_role(self, repo: Repository, login: str) -> str:
+        """The role GitHub *grants* `login` on `repo` (owner: admin; a collaborator: their role; else none).
+        Unlike `permission`, reading a public repository is not a grant: the collaborator-permission endpoint
+        answers `none` for a non-collaborator or a bot there, as measured on GitHub."""
+        if repo.owner.lower() == login.lower():
+            return "admin"
+        return repo.collaborators.get(login.lower(), "none")
+
     def can_see(self, repo: Repository, login: str | None) -> bool:
         return self.permission(repo, login) != "none"
 
