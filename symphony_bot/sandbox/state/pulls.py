@@ -5,6 +5,7 @@ from __future__ import annotations
 from symphony_bot.sandbox.linking import IssueReference, closing_references, mentions
 from symphony_bot.sandbox.state.issues import IssueStore
 from symphony_bot.sandbox.state.model import (
+    GitBackend,
     Issue,
     PullRequest,
     Repository,
@@ -16,7 +17,37 @@ from symphony_bot.sandbox.state.model import (
 
 
 class PullStore(IssueStore):
-    """Pull requests: opening (GitHub's 422s), editing, draft state, merging, and closing-keyword links."""
+    """Pull requests: opening (GitHub's 422s), editing, draft state, merging, and closing-keyword links.
+
+    Closing links are indexed both ways: a PR's `closing_refs` (what it closes) and `_closers` (for each issue, the
+    PRs that close it), so `closedByPullRequestsReferences` costs the same per issue however many repositories
+    and pull requests the sandbox holds."""
+
+    def __init__(self, git: GitBackend | None = None) -> None:
+        super().__init__(git)
+        self._closers: dict[tuple[int, int], dict[int, Issue]] = {}  # (repo id, issue number) -> PR id -> PR
+
+    def _set_closing_refs(self, issue: Issue, links: list[tuple[int, int]]) -> None:
+        pull = self._pull_of(issue)
+        for key in pull.closing_refs:
+            closers = self._closers.get(key)
+            if closers is not None:
+                closers.pop(issue.id, None)
+                if not closers:
+                    del self._closers[key]
+        pull.closing_refs = links
+        for key in links:
+            self._closers.setdefault(key, {})[issue.id] = issue
+
+    def reindex_links(self) -> None:
+        """Rebuild the closing-link index from every PR's `closing_refs` (after loading a saved state)."""
+        with self.lock:
+            self._closers = {}
+            for repo in self.repos.values():
+                for issue in repo.issues.values():
+                    if issue.pull is not None:
+                        for key in issue.pull.closing_refs:
+                            self._closers.setdefault(key, {})[issue.id] = issue
 
     def pull(self, repo: Repository, number: int) -> Issue:
         found = repo.issues.get(number)
@@ -258,7 +289,7 @@ class PullStore(IssueStore):
                     continue  # a PR cannot close another PR
                 if (target_repo.id, reference.number) not in links:
                     links.append((target_repo.id, reference.number))
-        pull.closing_refs = links
+        self._set_closing_refs(issue, links)
         # Any mention (keyword or not) leaves a cross-reference on the mentioned issue's timeline, once.
         for reference in mentions(issue.body, repo.owner, repo.name):
             target_repo = self._resolve_reference(reference)
@@ -323,13 +354,10 @@ class PullStore(IssueStore):
         (GitHub's observed behaviour). Ordered by PR creation."""
         with self.lock:
             found = []
-            for other in self.repos.values():
-                for candidate in other.issues.values():
-                    pull = candidate.pull
-                    if pull is None or (repo.id, issue.number) not in pull.closing_refs:
-                        continue
-                    if not include_closed and candidate.state == "closed" and not pull.merged:
-                        continue
-                    found.append((other, candidate))
+            for candidate in self._closers.get((repo.id, issue.number), {}).values():
+                pull = self._pull_of(candidate)
+                if not include_closed and candidate.state == "closed" and not pull.merged:
+                    continue
+                found.append((self.repos[candidate.repo_id], candidate))
             found.sort(key=lambda pair: pair[1].id)
             return found
