@@ -22,7 +22,7 @@ from symphony_bot.github.scan import (
     parse_slug,
     scan,
 )
-from symphony_bot.issues import IssueStatus, PullRequestState
+from symphony_bot.issue_status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 from tests.conformance.github_graphql import assert_valid_github_query
 

@@ -99,6 +99,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.agents.registry import UnknownAgent, make_agent
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
+    from symphony_bot.workflow_commands import neutralize
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
@@ -148,7 +149,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         )
         engine = Engine(agent, options)
         if json_lines:
-            engine.subscribe(lambda event: click.echo(events.to_json_line(event)))
+            engine.subscribe(lambda event: click.echo(neutralize(events.to_json_line(event))))
         else:
             engine.subscribe(_human_progress)
 
@@ -168,8 +169,9 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
 def _usage_error(message: str) -> Any:
     from symphony_bot.exit_codes import USAGE
+    from symphony_bot.workflow_commands import neutralize
 
-    click.echo(f"error: {message}", err=True)
+    click.echo(neutralize(f"error: {message}"), err=True)
     sys.exit(USAGE)
 
 
@@ -199,4 +201,6 @@ def _human_progress(event: dict[str, Any]) -> None:
             f"{event['totalElapsedMs'] / 1000:.1f} s, ${cost:.4f}"
         )
     if line is not None:
-        click.echo(line, err=True)
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)

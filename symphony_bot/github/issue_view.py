@@ -12,7 +12,7 @@ from symphony_bot.github.scan import (
     issue_from_node,
     issue_query,
 )
-from symphony_bot.issues import DocumentReference
+from symphony_bot.issue_body import DocumentReference
 
 MAX_DOCUMENT_BYTES = 1024 * 1024  # the contents API serves files up to 1 MB inline
 NOTE_ATTACHMENT = "attachment: downloaded when a run starts"

@@ -22,15 +22,14 @@ from typing import Any
 
 from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError, RateLimitStatus
-from symphony_bot.issues import (
+from symphony_bot.issue_body import ParsedBody, parse_body
+from symphony_bot.issue_status import (
     SYMPHONY_LABEL,
     Classification,
     IssueStatus,
     LinkedPullRequest,
-    ParsedBody,
     PullRequestState,
     classify,
-    parse_body,
 )
 
 BATCH_SIZE = 20  # repositories per query: ~40 points and well under GitHub's node limit
