@@ -5,8 +5,9 @@ import sys
 import time
 from pathlib import Path
 
-from symphony_bot.agents.registry import AGENT_NAMES
-from symphony_bot.commands.autorun import AGENT_CHOICES
+from symphony_bot.agents.catalogue import AGENT_NAMES
+from symphony_bot.autorun.summary import StopReason
+from symphony_bot.commands.autorun import AGENT_CHOICES, exit_code_for
 from tests.autorun_helpers import HALT, HANG_WITH_GRANDCHILD, TICK
 from tests.test_agents_process import alive
 
@@ -164,5 +165,13 @@ def test_pass_env_reaches_the_command_agent(tmp_path, monkeypatch) -> None:
     assert (repo / "seen").read_text() == "k1-"
 
 
-def test_agent_choices_match_the_registry() -> None:
+def test_agent_choices_match_the_catalogue() -> None:
     assert AGENT_CHOICES == AGENT_NAMES
+
+
+def test_every_stop_reason_has_its_documented_exit_code() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for reason in StopReason:
+        code = exit_code_for(reason)
+        assert 0 <= code <= 5
+        assert f"| {code} |" in readme

@@ -14,100 +14,20 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest, Usage
+from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest
 from symphony_bot.autorun import events
 from symphony_bot.autorun.document import Counts, DocumentState, count, parse, reset
 from symphony_bot.autorun.prompt import task_prompt
+from symphony_bot.autorun.summary import Budget, RunOptions, RunSummary, StopReason, usage_delta
 
 MAX_RUNS_WITHOUT_PROGRESS = 3
 SUMMARY_CHARS = 200
 RUNS_FOLDER = "runs"
 
-# Exit codes of `symphony-bot autorun` (documented in the README).
-EXIT_DONE = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_HALTED = 3
-EXIT_TASKS_LEFT = 4
-EXIT_BUDGET = 5
-
-
-class StopReason(StrEnum):
-    COMPLETED = "completed"  # no unchecked task left
-    NO_TASKS = "no_tasks"  # the documents hold no task at all (all-checked documents are COMPLETED)
-    HALTED = "halted"  # the agent wrote a halt marker
-    HALT_MARKER_PRESENT = "halt_marker_present"  # a marker was there before we started
-    TASKS_LEFT = "tasks_left"  # documents stalled, or the loop ended with open tasks
-    MAX_TASKS = "max_tasks"
-    MAX_COST = "max_cost"
-    MAX_MINUTES = "max_minutes"
-    TIMEOUT = "timeout"  # tasks left, and the stalls came from timeouts
-    CANCELLED = "cancelled"  # stop requested (signal)
-    AGENT_FAILED = "agent_failed"  # the agent cannot run at all (not installed, rate limited)
-    DOCUMENT_UNREADABLE = "document_unreadable"
-
-
-_EXIT_CODES = {
-    StopReason.COMPLETED: EXIT_DONE,
-    StopReason.NO_TASKS: EXIT_USAGE,
-    StopReason.HALTED: EXIT_HALTED,
-    StopReason.HALT_MARKER_PRESENT: EXIT_HALTED,
-    StopReason.TASKS_LEFT: EXIT_TASKS_LEFT,
-    StopReason.CANCELLED: EXIT_TASKS_LEFT,
-    StopReason.MAX_TASKS: EXIT_BUDGET,
-    StopReason.MAX_COST: EXIT_BUDGET,
-    StopReason.MAX_MINUTES: EXIT_BUDGET,
-    StopReason.TIMEOUT: EXIT_BUDGET,
-    StopReason.AGENT_FAILED: EXIT_FAILURE,
-    StopReason.DOCUMENT_UNREADABLE: EXIT_FAILURE,
-}
-
-
-@dataclass(frozen=True)
-class Budget:
-    max_tasks: int | None = None
-    max_cost_usd: float | None = None
-    max_minutes: float | None = None
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    repo_dir: Path
-    documents: tuple[Path, ...]  # in the order given; absolute paths inside repo_dir
-    scratch_dir: Path  # private, outside the repository: prompt files and the agents' HOME
-    model: str | None = None
-    task_timeout_s: float | None = None
-    inactivity_timeout_s: float | None = None
-    budget: Budget = Budget()
-    loop: bool = False
-    max_loops: int | None = None
-    reset_on_completion: bool = False
-    dry_run: bool = False
-
-
-@dataclass
-class RunSummary:
-    stop_reason: StopReason = StopReason.COMPLETED
-    tasks_completed: int = 0
-    tasks_remaining: int = 0
-    usage: Usage = field(default_factory=Usage)
-    elapsed_s: float = 0.0
-    halt_reason: str | None = None
-    stalled_documents: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return _EXIT_CODES[self.stop_reason]
-
-    @property
-    def success(self) -> bool:
-        return self.exit_code == EXIT_DONE
+__all__ = ["Budget", "Engine", "RunOptions", "RunSummary", "StopReason"]
 
 
 class _Stop(Exception):
@@ -121,11 +41,16 @@ class Engine:
         agent: Agent,
         options: RunOptions,
         listeners: Iterable[events.Listener] = (),
+        *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock_ms: Callable[[], int] = events.now_ms,
+        exit_code_for: Callable[[StopReason], int] | None = None,
     ) -> None:
         """`clock` (seconds, monotonic) times tasks and budgets; `wall_clock_ms` stamps events and names the
-        working copies. Both are injectable so tests can run hours of budget in no time."""
+        working copies. Both are injectable so tests can run hours of budget in no time. `exit_code_for` is the
+        command's mapping of stop reasons to exit codes, echoed in the `complete` event as `exitCode` (the
+        engine decides no exit code itself)."""
+        self.exit_code_for = exit_code_for
         self.agent = agent
         self.options = options
         self.listeners = list(listeners)
@@ -254,7 +179,7 @@ class Engine:
                 iteration=iteration + 1,
                 tasksCompleted=completed_this_pass,
                 elapsedMs=int((self.clock() - pass_started) * 1000),
-                usageStats=_usage_delta(self._summary.usage, usage_before).to_event(),
+                usageStats=usage_delta(self._summary.usage, usage_before).to_event(),
             )
             iteration += 1
 
@@ -433,21 +358,10 @@ class Engine:
             "halted": reason in (StopReason.HALTED, StopReason.HALT_MARKER_PRESENT),
             "haltReason": summary.halt_reason,
             "stalledDocuments": summary.stalled_documents,
-            "exitCode": summary.exit_code,
         }
+        if self.exit_code_for is not None:
+            fields["exitCode"] = self.exit_code_for(reason)
         if dry_run:
             fields.update(dryRun=True, wouldProcess=would_process, totalTasksCompleted=0)
         self._emit(events.COMPLETE, **fields)
         return summary
-
-
-def _usage_delta(now: Usage, before: Usage) -> Usage:
-    return Usage(
-        input_tokens=now.input_tokens - before.input_tokens,
-        output_tokens=now.output_tokens - before.output_tokens,
-        cache_read_tokens=now.cache_read_tokens - before.cache_read_tokens,
-        cache_write_tokens=now.cache_write_tokens - before.cache_write_tokens,
-        reasoning_tokens=now.reasoning_tokens - before.reasoning_tokens,
-        cost_usd=now.cost_usd - before.cost_usd,
-        cost_is_estimate=now.cost_is_estimate,
-    )

@@ -8,7 +8,26 @@ from typing import Any
 
 import click
 
-AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
+from symphony_bot import exit_codes
+from symphony_bot.agents.catalogue import AGENT_NAMES
+from symphony_bot.autorun.summary import StopReason
+
+AGENT_CHOICES = AGENT_NAMES
+# How each way a run can end becomes the process's exit status (documented in the README and in --help).
+EXIT_CODES: dict[StopReason, int] = {
+    StopReason.COMPLETED: exit_codes.OK,
+    StopReason.NO_TASKS: exit_codes.USAGE,
+    StopReason.HALTED: exit_codes.HALTED,
+    StopReason.HALT_MARKER_PRESENT: exit_codes.HALTED,
+    StopReason.TASKS_LEFT: exit_codes.TASKS_LEFT,
+    StopReason.CANCELLED: exit_codes.TASKS_LEFT,
+    StopReason.MAX_TASKS: exit_codes.BUDGET,
+    StopReason.MAX_COST: exit_codes.BUDGET,
+    StopReason.MAX_MINUTES: exit_codes.BUDGET,
+    StopReason.TIMEOUT: exit_codes.BUDGET,
+    StopReason.AGENT_FAILED: exit_codes.FINDINGS,
+    StopReason.DOCUMENT_UNREADABLE: exit_codes.FINDINGS,
+}
 # The engine re-reads the document after every task; past this size something is wrong with the input.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
@@ -95,8 +114,8 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     import signal
     import tempfile
 
+    from symphony_bot.agents.catalogue import UnknownAgent, make_agent
     from symphony_bot.agents.environment import is_denied
-    from symphony_bot.agents.registry import UnknownAgent, make_agent
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
 
@@ -146,7 +165,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             reset_on_completion=reset_on_completion,
             dry_run=dry_run,
         )
-        engine = Engine(agent, options)
+        engine = Engine(agent, options, exit_code_for=exit_code_for)
         if json_lines:
             engine.subscribe(lambda event: click.echo(events.to_json_line(event)))
         else:
@@ -163,14 +182,16 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         summary = engine.run()
-    sys.exit(summary.exit_code)
+    sys.exit(exit_code_for(summary.stop_reason))
+
+
+def exit_code_for(reason: StopReason) -> int:
+    return EXIT_CODES[reason]
 
 
 def _usage_error(message: str) -> Any:
-    from symphony_bot.exit_codes import USAGE
-
     click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE)
+    sys.exit(exit_codes.USAGE)
 
 
 def _human_progress(event: dict[str, Any]) -> None:
