@@ -59,6 +59,7 @@ class RunSummary:
     elapsed_s: float = 0.0
     halt_reason: str | None = None
     stalled_documents: list[str] = field(default_factory=list)
+    refused_documents: list[str] = field(default_factory=list)  # failed the checks during the run
     error: str | None = None
 
     @property

@@ -10,6 +10,7 @@ import click
 
 from symphony_bot import exit_codes
 from symphony_bot.agents.catalogue import AGENT_NAMES
+from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
 
 AGENT_CHOICES = AGENT_NAMES
@@ -28,8 +29,6 @@ EXIT_CODES: dict[StopReason, int] = {
     StopReason.AGENT_FAILED: exit_codes.FINDINGS,
     StopReason.DOCUMENT_UNREADABLE: exit_codes.FINDINGS,
 }
-# The engine re-reads the document after every task; past this size something is wrong with the input.
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 @click.command()
