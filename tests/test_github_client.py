@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError
+from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError, resolve_api_urls
 from symphony_bot.sandbox import Sandbox
 from tests.conformance.github_graphql import assert_valid_github_query
 
@@ -180,3 +180,31 @@ def test_token_never_appears_in_errors(sb: Sandbox) -> None:
     with pytest.raises(GitHubError) as caught:
         client.graphql(QUERY, VARIABLES)
     assert "t-owner" not in str(caught.value)
+
+
+def test_api_urls_follow_the_actions_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", "https://ghe.example/api/v3")
+    monkeypatch.delenv("GITHUB_GRAPHQL_URL", raising=False)
+    assert resolve_api_urls(None) == ("https://ghe.example/api/v3", "https://ghe.example/api/graphql")
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", "https://ghe.example/api/graphql2")
+    assert resolve_api_urls(None)[1] == "https://ghe.example/api/graphql2"
+    # an explicit --github-url wins over the environment, and GraphQL follows it
+    assert resolve_api_urls("http://127.0.0.1:9/") == ("http://127.0.0.1:9", "http://127.0.0.1:9/graphql")
+
+
+def test_from_env_prefers_the_bots_own_token_and_closes_its_sessions(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb.add_user("donor", token="t-donor")
+    monkeypatch.setenv("GITHUB_TOKEN", "t-owner")
+    monkeypatch.setenv("SYMPHONY_GITHUB_TOKEN", "t-donor")
+    with GitHubClient.from_env(sb.api_url, seconds_between_requests=0) as client:
+        assert client.github.get_user().login == "donor"
+        assert client.graphql("query { viewer { login } }").data == {"viewer": {"login": "donor"}}
+    assert client._session is None and client._github is None
+    monkeypatch.setenv("SYMPHONY_GITHUB_TOKEN", "  ")
+    with GitHubClient.from_env(sb.api_url, seconds_between_requests=0) as client:
+        assert client.github.get_user().login == "owner"
+    monkeypatch.delenv("SYMPHONY_GITHUB_TOKEN")
+    monkeypatch.delenv("GITHUB_TOKEN")
+    assert not GitHubClient.from_env(sb.api_url).authenticated

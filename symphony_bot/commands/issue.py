@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from symphony_bot.cli import github_client, github_options
+from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def show(reference: str, github_url: str | None) -> None:
 
     Exit status: 0 shown, 1 GitHub could not answer (missing repository or issue, rate limit), 2 bad usage.
     """
-    from symphony_bot.github.client import GitHubError
+    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.issue_view import fetch_issue_view, render_issue_view
     from symphony_bot.github.scan import parse_slug
 
@@ -93,9 +93,9 @@ def show(reference: str, github_url: str | None) -> None:
     slug = parse_slug(slug_text)
     if slug is None or not number_text.isdigit() or int(number_text) <= 0:
         _fail(f"{reference!r} is not OWNER/REPO#N (for example RunMaestro/Maestro#12)")
-    client = github_client(github_url)
     try:
-        view = fetch_issue_view(client, slug, int(number_text))
+        with GitHubClient.from_env(github_url) as client:
+            view = fetch_issue_view(client, slug, int(number_text))
     except GitHubError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from symphony_bot.cli import TOKEN_ENV, github_client, github_options
+from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
 if TYPE_CHECKING:
@@ -67,10 +67,8 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     Exit status: 0 every repository scanned, 1 some repository (or registry) failed — the rest is still
     printed, 2 bad usage.
     """
-    import os
-
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubError
+    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError, token_from_env
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import parse_slug
     from symphony_bot.github.scan import scan as run_scan
@@ -93,16 +91,15 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
         sys.exit(FINDINGS)
 
     slugs = list(selection.slugs) + list(repos)
-    if not os.environ.get(TOKEN_ENV, "").strip():
-        click.echo(f"warning: {TOKEN_ENV} is not set; GitHub's GraphQL API refuses requests without a token", err=True)
-    client = github_client(github_url)
+    if token_from_env() is None:
+        names = " or ".join(TOKEN_ENV_VARIABLES)
+        click.echo(f"warning: {names} is not set; GitHub's GraphQL API refuses requests without a token", err=True)
     try:
-        result = run_scan(client, slugs, include_closed="completed" in statuses, cache=cache, refresh=refresh)
+        with GitHubClient.from_env(github_url) as client:
+            result = run_scan(client, slugs, include_closed="completed" in statuses, cache=cache, refresh=refresh)
     except GitHubError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)
-    finally:
-        client.close()
 
     listed = [issue for issue in result.issues if str(issue.status) in statuses]
     truncated = limit is not None and len(listed) > limit

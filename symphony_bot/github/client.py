@@ -1,7 +1,7 @@
 """The one way this package talks to GitHub: PyGithub for REST, and a GraphQL call that keeps partial data.
 
-One `GitHubClient` is built per command invocation (`symphony_bot.cli.github_client`) and passed down; it is
-never global. REST goes through PyGithub (`client.github`), created on first use with our retry policy: a
+One `GitHubClient` is built per command invocation (`GitHubClient.from_env`, at the command line) and passed
+down; it is never global. REST goes through PyGithub (`client.github`), created on first use with our retry policy: a
 bounded number of retries, and a maximum rate-limit wait after which it raises instead of sleeping for an hour.
 
 GraphQL is posted with `requests` rather than PyGithub's requester, because PyGithub raises on any `errors`
@@ -16,11 +16,13 @@ wait longer than `max_rate_limit_wait` fails at once with the time to retry.
 from __future__ import annotations
 
 import email.utils
+import os
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from symphony_bot import __version__
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
     from github import Github
 
 USER_AGENT = f"symphony-bot/{__version__}"
+DEFAULT_API_URL = "https://api.github.com"
+# The bot's own variable wins over the runner's, so a donor can hand the bot a fine-grained or App token while
+# the workflow's GITHUB_TOKEN stays what Actions set.
+TOKEN_ENV_VARIABLES = ("SYMPHONY_GITHUB_TOKEN", "GITHUB_TOKEN")
 DEFAULT_TIMEOUT_SECONDS = 30
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60
@@ -124,6 +130,21 @@ class GitHubClient:
         self.last_rate_limit: RateLimitStatus | None = None
         self.graphql_requests = 0  # HTTP requests actually sent, retries included
         self.graphql_points = 0  # sum of rateLimit.cost over the answers
+
+    @classmethod
+    def from_env(cls, github_url: str | None = None, **options: Any) -> GitHubClient:
+        """The client of one command invocation: URLs from `github_url` or the runner's variables, the token from
+        $SYMPHONY_GITHUB_TOKEN or $GITHUB_TOKEN. Use it as a context manager so its HTTP sessions are closed."""
+        api_url, graphql_url = resolve_api_urls(github_url)
+        return cls(api_url=api_url, graphql_url=graphql_url, token=token_from_env(), **options)
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
 
     @property
     def authenticated(self) -> bool:
@@ -289,6 +310,25 @@ class GitHubClient:
                 f"{what}: still limited after {attempt} retries; retry in {wait:.0f} s",
                 wait,
             )
+
+
+def resolve_api_urls(github_url: str | None) -> tuple[str, str]:
+    """(REST base URL, GraphQL URL), honouring the variables Actions runners set."""
+    api_url = (github_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    graphql_url = os.environ.get("GITHUB_GRAPHQL_URL") if not github_url else None
+    if not graphql_url:
+        # github.com: https://api.github.com/graphql; GHES: https://host/api/v3 -> https://host/api/graphql
+        graphql_url = api_url[: -len("/v3")] + "/graphql" if api_url.endswith("/v3") else api_url + "/graphql"
+    return api_url, graphql_url
+
+
+def token_from_env() -> str | None:
+    """The first non-empty token of TOKEN_ENV_VARIABLES, or None (anonymous: public data only)."""
+    for name in TOKEN_ENV_VARIABLES:
+        token = os.environ.get(name, "").strip()
+        if token:
+            return token
+    return None
 
 
 def _is_requests_error(error: Exception) -> bool:
