@@ -1,11 +1,14 @@
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symphony_bot.cli import cli
 from tests.actions_runner import command_lines, forged_commands
@@ -391,3 +394,46 @@ def test_base_rev_takes_a_revision_only_and_head_only(tmp_path, monkeypatch) -> 
     assert run("diff", "symphony-registry.json").exit_code == 2
     outside = run("diff", "--base-rev", "main", str(tmp_path.parent / "x.json"))
     assert outside.exit_code == 2 and "outside the repository" in outside.output
+
+
+# ------------------------------------------------------------------ the property, end to end through the CLI
+
+cli_values = st.one_of(
+    st.lists(
+        st.sampled_from(["::", "##[", "\n", "\r", "\u2028", "\u0085", " ", "\u00ad", "\ud800", "error", "|", "<!--"])
+        | st.text(max_size=3),
+        max_size=8,
+    ).map("".join),
+    st.none(),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["slug", "name", "url", "category", "tags", "k"]), st.text(max_size=4), cli_values),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_no_registry_value_becomes_a_workflow_command_through_the_cli(edits) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        head_data = json.loads(json.dumps(VALID))
+        for field, suffix, value in edits:
+            head_data["repositories"][0][field if field != "k" else suffix or "k"] = value
+        base = write(folder / "base.json", VALID)
+        head = folder / "head.json"
+        head.write_text(json.dumps(head_data, indent=2, ensure_ascii=False), encoding="utf-8", errors="surrogatepass")
+        summary = folder / "summary.md"
+        for args in (
+            ("validate", "--format", "github", str(head)),
+            ("diff", "--format", "github", str(base), str(head)),
+        ):
+            result = run(*args, env={"GITHUB_STEP_SUMMARY": str(summary)})
+            assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+            assert result.exit_code in (0, 1)
+            assert forged_commands(result.output) == []
+        summary.read_text(encoding="utf-8")
