@@ -8,7 +8,6 @@ A check returns the problems found (an exception is a problem, with its tracebac
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import random
 import traceback
@@ -24,20 +23,8 @@ from symphony_bot.registry.diff import diff_registries
 from symphony_bot.registry.validate import validate_bytes
 from symphony_bot.workflow_commands import finding_annotations, neutralize
 from tests.actions_runner import forged_commands
+from tests.registry_helpers import ENTRY, NOW
 
-NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-ENTRY = {
-    "slug": "octo/hello",
-    "name": "Hello",
-    "description": "A small project.",
-    "url": "https://github.com/octo/hello",
-    "category": "developer-tools",
-    "tags": ["python", "cli"],
-    "maintainer": {"name": "Octo Cat", "url": "https://github.com/octo"},
-    "isActive": True,
-    "featured": False,
-    "addedAt": "2026-01-02",
-}
 BASE = {
     "schemaVersion": "1.0",
     "lastUpdated": "2026-05-09T00:00:00Z",

@@ -39,6 +39,14 @@ def write(path, data):
     return path
 
 
+def commit_valid_registry(repo) -> None:
+    """A git repository on branch main whose one commit holds VALID as symphony-registry.json."""
+    git(repo, "init", "-q", "-b", "main")
+    write(repo / "symphony-registry.json", VALID)
+    git(repo, "add", "symphony-registry.json")
+    git(repo, "commit", "-qm", "base")
+
+
 def run(*args, env=None):
     return CliRunner().invoke(cli, ["registry", *args], env=env)
 
@@ -135,10 +143,7 @@ def test_diff_between_two_files(tmp_path) -> None:
 
 
 def test_diff_reads_a_revision_from_git(tmp_path, monkeypatch) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
-    write(tmp_path / "symphony-registry.json", VALID)
-    git(tmp_path, "add", "symphony-registry.json")
-    git(tmp_path, "commit", "-qm", "base")
+    commit_valid_registry(tmp_path)
     head_data = json.loads(json.dumps(VALID))
     head_data["repositories"].append(
         {**VALID["repositories"][0], "slug": "octo/two", "url": "https://github.com/octo/two", "name": "Two"}
@@ -364,10 +369,7 @@ def test_no_value_from_the_file_becomes_a_workflow_command_in_validation(tmp_pat
 
 
 def test_a_decoy_file_cannot_stand_in_for_the_base_revision(tmp_path, monkeypatch) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
-    write(tmp_path / "symphony-registry.json", VALID)
-    git(tmp_path, "add", "symphony-registry.json")
-    git(tmp_path, "commit", "-qm", "base")
+    commit_valid_registry(tmp_path)
     head = json.loads(json.dumps(VALID))
     head["repositories"][0]["slug"] = "someone/hello"
     write(tmp_path / "symphony-registry.json", head)
