@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
+FC = TypeVar("FC", bound=Callable[..., object])
+
 DEFAULT_FILE = "symphony-registry.json"
 FORMATS = ("text", "json", "github")
 DIFF_FORMATS = ("text", "json", "markdown", "github")
 UNREADABLE_TITLE = "unreadable"
+
+
+def _format_option(choices: tuple[str, ...], help_text: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
 
 
 @click.group()
@@ -22,14 +37,7 @@ def registry() -> None:
 
 @registry.command()
 @click.argument("files", nargs=-1, metavar="[FILE ...]")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for people; json for tools; github for workflow annotations plus a job summary.",
-)
+@_format_option(FORMATS, "text for people; json for tools; github for workflow annotations plus a job summary.")
 def validate(files: tuple[str, ...], output_format: str) -> None:
     """Check each FILE (default ./symphony-registry.json) against the schema and the registry rules.
 
@@ -86,13 +94,9 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
     help="Read the base from git: HEAD's file as it is at revision REV (a commit, branch or tag), never from "
     "the work tree. Then give HEAD only.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(DIFF_FORMATS),
-    default="text",
-    show_default=True,
-    help="markdown for a pull request's job summary; github adds workflow annotations and writes the summary.",
+@_format_option(
+    DIFF_FORMATS,
+    "markdown for a pull request's job summary; github adds workflow annotations and writes the summary.",
 )
 def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> None:
     """Show which projects a change adds, removes or edits, and check the rules of a change.
