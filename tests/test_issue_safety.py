@@ -3,6 +3,7 @@ codes, and what is accepted stays inside the repository or the attachment folder
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 from symphony_bot import issue_safety
 from symphony_bot.issue_body import parse_body
+from symphony_bot.workflow_commands import neutralize
+from tests.actions_runner import command_lines
 
 ATTACHMENTS = "https://github.com/user-attachments/files/1/"
 
@@ -126,3 +129,27 @@ def test_an_accepted_attachment_stays_in_its_folder(origin, tail) -> None:
         for _ in range(5):
             decoded = unquote(decoded)
         assert not {".", ".."} & set(decoded.replace("\\", "/").split("/"))
+
+
+body_parts = st.sampled_from(
+    [
+        *("- ", "1. ", "`", "[", "](", ")", ".md", "\n", "\r", "\u2028", "::error::", "##[add-mask]", "\u00ad"),
+        *("\ud800", "https://github.com/user-attachments/files/1/", "<!--", "```", "..", "/", "~", "-", "\u200b", "．"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(body_parts, st.text(max_size=4)), max_size=30).map("".join))
+def test_nothing_from_an_issue_body_is_printed_as_a_workflow_command(body) -> None:
+    parsed = parse_body(body)
+    printed = "\n".join(
+        [f"{p.severity}[{p.code}] line {p.line}: {p.message}" for p in parsed.problems]
+        + [f"{d.name}: {d.path or d.url}" for d in parsed.documents]
+        + [json.dumps(parsed.to_json(), ensure_ascii=False, indent=2)]
+    )
+    neutral = neutralize(printed)
+    neutral.encode("utf-8")
+    assert command_lines(neutral) == []
+    for problem in parsed.problems:  # messages show what is invisible as an escape
+        assert not re.search("[\u200b\u00ad\u202e\ufeff]", problem.message)
