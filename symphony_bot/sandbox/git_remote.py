@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from symphony_bot.sandbox.state import ANONYMOUS, Repository, SandboxError, SandboxState, User
+from symphony_bot.sandbox.git_hooks import workflow_guard_environment
+from symphony_bot.sandbox.state import ANONYMOUS, InstallationToken, Repository, SandboxError, SandboxState, User
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -342,12 +343,13 @@ def serve_git(
     operation = "git/receive-pack" if pushing else "git/upload-pack"
 
     login: str | None = None
+    grant: InstallationToken | None = None
     candidates = token_from_basic(headers.get("Authorization"))
     if candidates:
         for token in candidates:
             user = state.user_for_token(token)
             if user is not None:
-                login = user.login
+                login, grant = user.login, state.grant_for(token)
                 break
         else:
             return _unauthorized()
@@ -362,9 +364,13 @@ def serve_git(
             if login is None:
                 return _unauthorized("Authentication required.")
             permission = state.permission(repo, login or ANONYMOUS)
-            if permission not in ("write", "maintain", "admin") or repo.archived:
+            may_push = grant is None or (grant.covers(repo) and grant.allows(("contents",), "write"))
+            if permission not in ("write", "maintain", "admin") or repo.archived or not may_push:
                 text = MESSAGE_GIT_FORBIDDEN.format(repo=repo.full_name, login=login)
                 return GitResponse(403, [("Content-Type", "text/plain")], text.encode(), login, operation)
+        elif grant is not None and repo.private and not grant.allows(("contents",), "read"):
+            text = MESSAGE_GIT_FORBIDDEN.format(repo=repo.full_name, login=login)
+            return GitResponse(403, [("Content-Type", "text/plain")], text.encode(), login, operation)
         git_dir = repositories.path(repo)
 
     environment = {
@@ -380,6 +386,8 @@ def serve_git(
         "GIT_PROTOCOL": headers.get("Git-Protocol", ""),
         "HTTP_CONTENT_ENCODING": headers.get("Content-Encoding", ""),
     }
+    if pushing and grant is not None and not grant.allows(("workflows",), "write"):
+        environment.update(workflow_guard_environment(repositories.root.parent))
     if login is not None:
         environment["REMOTE_USER"] = login  # http-backend enables receive-pack only for an authenticated user
     result = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=environment, check=False)

@@ -42,7 +42,7 @@ from symphony_bot.sandbox.server_http import (
     handler_for,
     json_bytes,
 )
-from symphony_bot.sandbox.state import SandboxError, SandboxState, parse_time
+from symphony_bot.sandbox.state import InstallationToken, SandboxError, SandboxState, parse_time
 
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
@@ -224,7 +224,7 @@ class SandboxServer:
             return answer, logged(answer.status)
 
         if is_graphql:
-            answer, name = self._graphql(method, login, body)
+            answer, name = self._graphql(method, login, body, self.state.grant_for(token))
             graphql_operation = name or graphql_operation
         elif found is None:
             status = 405 if rest.paths_for(path) else 404
@@ -232,7 +232,14 @@ class SandboxServer:
             answer.charge = 1
         else:
             answer = self._rest(
-                found[0], params=found[1], method=method, path=path, query_string=query_string, body=body, login=login
+                found[0],
+                params=found[1],
+                method=method,
+                path=path,
+                query_string=query_string,
+                body=body,
+                login=login,
+                grant=self.state.grant_for(token),
             )
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
@@ -278,14 +285,16 @@ class SandboxServer:
         message = MESSAGE_SERVER_ERROR.get(fault.status, "Server Error")
         return self._json(fault.status, error_body(fault.status, message))
 
-    def _graphql(self, method: str, login: str | None, body: bytes) -> tuple[Answer, str | None]:
+    def _graphql(
+        self, method: str, login: str | None, body: bytes, grant: InstallationToken | None
+    ) -> tuple[Answer, str | None]:
         handle = self.graphql_handler()
         if handle is None or method != "POST":
             answer = self._json(404, error_body(404, "Not Found"))
             return answer, None
         if login is None:
             return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
-        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls)
+        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls, grant)
         answer = self._json(status, payload)
         answer.points = points
         answer.charge = points
@@ -301,6 +310,7 @@ class SandboxServer:
         query_string: str,
         body: bytes,
         login: str | None,
+        grant: InstallationToken | None,
     ) -> Answer:
         context = rest.Context(
             state=self.state,
@@ -312,9 +322,16 @@ class SandboxServer:
             raw_body=body,
             login=login,
             params=params,
+            grant=grant,
         )
         points = 1 if method in ("GET", "HEAD", "OPTIONS") else 5
         try:
+            with self.state.lock:
+                owner, name = params.get("owner"), params.get("repo")
+                target = None
+                if owner is not None and name is not None:
+                    target = self.state.find_repo(owner, name) or self.state.renamed_repo(owner, name)
+                rest.check_app_permission(grant, found.app_permission, target)
             reply = found.handler(context)
             answer = self._json(reply.status, reply.body, reply.headers)
             if reply.last_modified is not None and context.method == "GET" and reply.status == 200:

@@ -23,6 +23,16 @@ MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
 
+# What a GitHub App installation token (or the Actions GITHUB_TOKEN) may do: one access level per scope, as
+# GitHub's installation permissions and a workflow's `permissions:` block name them; unspecified = none.
+APP_SCOPES = ("actions", "contents", "issues", "metadata", "pull_requests", "workflows")
+ACCESS_LEVELS = ("none", "read", "write")
+ACTIONS_APP = "github-actions"
+BOT_SUFFIX = "[bot]"
+INSTALLATION_TOKEN_LIFETIME_SECONDS = 3600
+MESSAGE_NOT_ACCESSIBLE = "Resource not accessible by integration"
+MESSAGE_ACTIONS_CANNOT_CREATE_PULLS = "GitHub Actions is not permitted to create or approve pull requests."
+
 # The login of an unauthenticated caller: sees public repositories only. (None is the operator, who sees all.)
 ANONYMOUS = ""
 
@@ -68,6 +78,10 @@ def is_valid_ref_name(ref: str) -> bool:
     return all(part and not part.startswith(".") and not part.endswith(".lock") for part in ref.split("/"))
 
 
+def iso_in(seconds: int) -> str:
+    return datetime.fromtimestamp(time.time() + seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_time(text: str | None) -> datetime | None:
     """An ISO 8601 time as GitHub accepts it (`Z`, `+02:00`, fractions, a bare date), in UTC; None if unreadable."""
     if not text:
@@ -108,6 +122,8 @@ NODE_PREFIX = {
     "IssueComment": "IC",
     "Reaction": "REA",
     "IssueEvent": "LE",
+    "Installation": "IN",
+    "WorkflowRun": "WFR",
 }
 
 
@@ -245,6 +261,8 @@ class Repository:
     created_at: str = field(default_factory=iso_now)
     updated_at: str = field(default_factory=iso_now)
     pushed_at: str | None = None
+    # Settings > Actions > General: "Allow GitHub Actions to create and approve pull requests" (off by default).
+    actions_can_create_pulls: bool = False
 
     @property
     def full_name(self) -> str:
@@ -288,3 +306,52 @@ class GitBackend(Protocol):
 
 def rank(permission: str) -> int:
     return PERMISSION_LEVELS.index(permission)
+
+
+def app_permissions(permissions: dict[str, str] | None) -> dict[str, str]:
+    """A permission set as GitHub stores it: `pull-requests` spelled `pull_requests`, unspecified scopes `none`,
+    `metadata` at least `read` (GitHub grants it to every installation token)."""
+    normalised = dict.fromkeys(APP_SCOPES, "none")
+    for scope, level in (permissions or {}).items():
+        key = scope.replace("-", "_")
+        if key not in APP_SCOPES:
+            raise ValueError(f"unknown permission {scope!r}: use one of {', '.join(APP_SCOPES)}")
+        if level not in ACCESS_LEVELS:
+            raise ValueError(f"permission {scope!r} must be one of {', '.join(ACCESS_LEVELS)}, not {level!r}")
+        normalised[key] = level
+    if normalised["metadata"] == "none":
+        normalised["metadata"] = "read"
+    return normalised
+
+
+@dataclass
+class InstallationToken:
+    """A GitHub App installation token, or the Actions `GITHUB_TOKEN` (`actions=True`, the `github-actions` app,
+    one repository). It acts as the bot user `{app}[bot]` and may do what `permissions` allow on the repositories
+    it covers: `repository_ids`, or every repository of `account` when that is None."""
+
+    token: str
+    app: str
+    installation_id: int
+    account: str
+    permissions: dict[str, str] = field(default_factory=dict)
+    repository_ids: list[int] | None = None
+    actions: bool = False
+    expires_at: str = ""
+
+    @property
+    def login(self) -> str:
+        return f"{self.app}{BOT_SUFFIX}"
+
+    def level(self, scope: str) -> str:
+        return self.permissions.get(scope, "none")
+
+    def allows(self, scopes: tuple[str, ...], level: str) -> bool:
+        """Whether any of `scopes` is granted at `level` or above (GitHub accepts e.g. issues OR pull_requests)."""
+        wanted = ACCESS_LEVELS.index(level)
+        return any(ACCESS_LEVELS.index(self.level(scope)) >= wanted for scope in scopes)
+
+    def covers(self, repo: Repository) -> bool:
+        if self.repository_ids is not None:
+            return repo.id in self.repository_ids
+        return repo.owner.lower() == self.account.lower()
