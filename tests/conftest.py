@@ -13,7 +13,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NPM_MODULES = REPO_ROOT / "tests" / "npm" / "node_modules"
-SHARED = REPO_ROOT.parent / "shared"
+TEST_DATA = REPO_ROOT / "tests" / "data"
 
 
 class NetworkBlocked(RuntimeError):
@@ -70,10 +70,10 @@ def npm_modules() -> Path:
 
 @pytest.fixture(scope="session")
 def registry_history() -> Path:
-    """The real Maestro registry at each commit that changed it (../shared/data)."""
-    path = SHARED / "data" / "maestro-registry-history"
+    """The real Maestro registry at each commit that changed it (copied from RunMaestro/Maestro's history)."""
+    path = TEST_DATA / "maestro-registry-history"
     if not path.is_dir():
-        raise RuntimeError(f"{path} is missing: the shared/ folder must sit beside the checkout")
+        raise RuntimeError(f"{path} is missing from the checkout")
     return path
 
 
