@@ -39,6 +39,7 @@ class Sandbox:
     def __init__(self, *, root: str | Path | None = None, port: int = 0) -> None:
         from symphony_bot.sandbox.faults import Faults, RequestLog
         from symphony_bot.sandbox.git_remote import BareRepositories
+        from symphony_bot.sandbox.secondary_limits import SecondaryLimits
         from symphony_bot.sandbox.server import SandboxServer
         from symphony_bot.sandbox.state import SandboxState
 
@@ -54,7 +55,15 @@ class Sandbox:
             load_state(self.state, self.root / STATE_FILE)
         self.faults: Faults = Faults()
         self.requests: RequestLog = RequestLog()
-        self.server = SandboxServer(self.state, self.repositories, faults=self.faults, log=self.requests, port=port)
+        self.secondary_limits = SecondaryLimits()
+        self.server = SandboxServer(
+            self.state,
+            self.repositories,
+            faults=self.faults,
+            log=self.requests,
+            secondary_limits=self.secondary_limits,
+            port=port,
+        )
         self._started = False
 
     # ---- life cycle -----------------------------------------------------------------------------------------
@@ -245,6 +254,22 @@ class Sandbox:
         with self.state.lock:
             target.actions_can_create_pulls = allowed
             self.state.touch()
+
+    def set_secondary_limits(
+        self,
+        *,
+        per_minute: int = 80,
+        per_hour: int = 500,
+        status: int = 403,
+        retry_after: int | None = 60,
+        enabled: bool = True,
+    ) -> None:
+        """Turn on GitHub's content-creation secondary limit (off by default): more than `per_minute` writes a
+        minute or `per_hour` an hour by one user are refused with `status` (403 or 429) and "You have exceeded a
+        secondary rate limit", with `Retry-After: retry_after` (None: no header). Small thresholds keep tests fast."""
+        self.secondary_limits.configure(
+            enabled=enabled, per_minute=per_minute, per_hour=per_hour, status=status, retry_after=retry_after
+        )
 
     def set_rate_limit(self, login: str | None, limit: int, resource: str = "core") -> None:
         """Primary budget per hour for a user (None: anonymous) and resource (core, search, graphql)."""

@@ -33,6 +33,7 @@ from symphony_bot.sandbox.faults import (
 )
 from symphony_bot.sandbox.git_remote import BareRepositories
 from symphony_bot.sandbox.rest_render import Urls
+from symphony_bot.sandbox.secondary_limits import SecondaryLimits
 from symphony_bot.sandbox.server_http import (
     DOCUMENTATION_URL,
     MESSAGE_BAD_CREDENTIALS,
@@ -65,6 +66,8 @@ GRAPHQL_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([A-Za-z_]\
 
 
 FREE_PATHS = ("/rate_limit",)
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+GRAPHQL_MUTATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*mutation\b")
 
 
 def _graphql_operation_name(body: bytes) -> str | None:
@@ -95,6 +98,16 @@ def not_modified_since(modified: datetime, header: str | None) -> bool:
     return modified <= since
 
 
+def _is_mutation(body: bytes) -> bool:
+    """A GraphQL request whose (first) operation is a mutation: content-creating for the secondary limit."""
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    query = payload.get("query") if isinstance(payload, dict) else None
+    return isinstance(query, str) and GRAPHQL_MUTATION.search(query) is not None
+
+
 class SandboxServer:
     """`ThreadingHTTPServer` on 127.0.0.1 serving one `SandboxState`."""
 
@@ -105,6 +118,7 @@ class SandboxServer:
         *,
         faults: Faults | None = None,
         log: RequestLog | None = None,
+        secondary_limits: SecondaryLimits | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -112,6 +126,7 @@ class SandboxServer:
         self.repositories = repositories
         self.faults = faults if faults is not None else Faults()
         self.log = log if log is not None else RequestLog()
+        self.secondary_limits = secondary_limits if secondary_limits is not None else SecondaryLimits()
         self._graphql_handle: Any = None
         self._httpd = ThreadingHTTPServer((host, port), handler_for(self))
         self._httpd.daemon_threads = True
@@ -209,6 +224,13 @@ class SandboxServer:
             answer = self._fault_answer(fault, login, resource)
             return answer, logged(answer.status, fault=fault)
 
+        creates_content = (is_graphql and _is_mutation(body)) or (not is_graphql and method in WRITE_METHODS)
+        if login is not None and creates_content and not self.secondary_limits.admit(login):
+            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+            budget = self.state.rate_limits.status(login, resource)
+            answer.headers += self.state.rate_limits.headers(budget, resource)
+            return answer, logged(answer.status)
+
         free = path in FREE_PATHS
         limits = self.state.rate_limits
         if not free and limits.exhausted(login, resource):
@@ -267,10 +289,13 @@ class SandboxServer:
             extra.append(("Content-Type", "application/json; charset=utf-8"))
         return Answer(status, body, extra)
 
+    def _secondary_limit_answer(self, status: int, retry_after: int | None) -> Answer:
+        payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
+        return self._json(status, payload, [("Retry-After", str(retry_after))] if retry_after is not None else [])
+
     def _fault_answer(self, fault: Fault, login: str | None, resource: str) -> Answer:
         if fault.kind == "secondary_rate_limit":
-            payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
-            answer = self._json(403, payload, [("Retry-After", str(fault.retry_after))])
+            answer = self._secondary_limit_answer(403, fault.retry_after)
             budget = self.state.rate_limits.status(login, resource)
             answer.headers += self.state.rate_limits.headers(budget, resource)
             return answer

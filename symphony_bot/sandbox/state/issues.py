@@ -16,6 +16,7 @@ from symphony_bot.sandbox.state.model import (
     Reaction,
     Repository,
     SandboxError,
+    check_lengths,
     iso_now,
     not_found,
     rank,
@@ -91,6 +92,7 @@ class IssueStore(RepositoryStore):
             self.require_writable(repo)
             if not title or not title.strip():
                 raise validation_failed("Issue", "", "missing_field", "title")
+            check_lengths("Issue", actor, title=title, body=body)
             user = self.require_user(author)
             issue = self._new_issue(repo, title, body, user.login)
             # Without triage, GitHub silently drops labels on create.
@@ -188,6 +190,7 @@ class IssueStore(RepositoryStore):
             is_author = actor is not None and actor.lower() == issue.user.lower()
             if not is_author:
                 self.require(repo, actor, "triage")
+            check_lengths("PullRequest" if issue.pull is not None else "Issue", actor, title=title, body=body)
             if title is not None:
                 if not title.strip():
                     raise validation_failed("Issue", "", "missing_field", "title")
@@ -292,6 +295,7 @@ class IssueStore(RepositoryStore):
                 raise SandboxError(403, "Unable to create comment because issue is locked.")
             if not body or not body.strip():
                 raise validation_failed("IssueComment", "", "missing_field", "body")
+            check_lengths("IssueComment", actor, body=body)
             user = self.require_user(author)
             comment_id, node_id = self._new_id("IssueComment")
             now = iso_now()
@@ -324,6 +328,7 @@ class IssueStore(RepositoryStore):
                 self.require(repo, actor, "write")
             if not body or not body.strip():
                 raise validation_failed("IssueComment", "", "missing_field", "body")
+            check_lengths("IssueComment", actor, body=body)
             comment.body = body
             comment.updated_at = iso_now()
             self.touch()

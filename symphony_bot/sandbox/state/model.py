@@ -22,6 +22,11 @@ MESSAGE_ARCHIVED = "Repository was archived so is read-only."
 MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
+MAX_TITLE_CHARS = 256
+MAX_BODY_CHARS = 65_536
+MESSAGE_TITLE_TOO_LONG = f"title is too long (maximum is {MAX_TITLE_CHARS} characters)"
+MESSAGE_BODY_TOO_LONG = f"body is too long (maximum is {MAX_BODY_CHARS} characters)"
+MESSAGE_COMMENT_TOO_LONG = f"Body is too long (maximum is {MAX_BODY_CHARS} characters)"
 
 # What a GitHub App installation token (or the Actions GITHUB_TOKEN) may do: one access level per scope, as
 # GitHub's installation permissions and a workflow's `permissions:` block name them; unspecified = none.
@@ -51,6 +56,21 @@ class SandboxError(Exception):
 
 def not_found() -> SandboxError:
     return SandboxError(404, MESSAGE_NOT_FOUND)
+
+
+def check_lengths(resource: str, actor: str | None, *, title: str | None = None, body: str | None = None) -> None:
+    """GitHub's 422s for a title over 256 characters or a body over 65,536 (issues, PRs, comments). GitHub's
+    measured cap is 262,144 UTF-8 bytes, but its message names 65,536 characters and that is the budget a client
+    can rely on, so the sandbox holds API callers to it. The operator (actor None: tests, seed files) is exempt, so
+    a test can still build the hostile world a client must survive."""
+    if actor is None:
+        return
+    if title is not None and len(title) > MAX_TITLE_CHARS:
+        raise validation_failed(resource, MESSAGE_TITLE_TOO_LONG, "custom", "title")
+    if body is not None and len(body) > MAX_BODY_CHARS:
+        if resource == "IssueComment":
+            raise validation_failed(resource, MESSAGE_COMMENT_TOO_LONG, "unprocessable", "data")
+        raise validation_failed(resource, MESSAGE_BODY_TOO_LONG, "custom", "body")
 
 
 def validation_failed(resource: str, message: str, code: str = "custom", field_name: str | None = None) -> SandboxError:

@@ -10,6 +10,7 @@ from symphony_bot.sandbox.state.model import (
     PullRequest,
     Repository,
     SandboxError,
+    check_lengths,
     iso_now,
     not_found,
     validation_failed,
@@ -90,6 +91,7 @@ class PullStore(IssueStore):
                 raise validation_failed("PullRequest", "", "invalid", "head")
             if not title or not title.strip():
                 raise validation_failed("PullRequest", "", "missing_field", "title")
+            check_lengths("PullRequest", actor, title=title, body=body)
             if base_ref not in repo.branches:
                 raise validation_failed("PullRequest", "", "invalid", "base")
             if head_ref not in head_repo.branches:
