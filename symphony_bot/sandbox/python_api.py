@@ -38,7 +38,7 @@ class Sandbox:
 
     def __init__(self, *, root: str | Path | None = None, port: int = 0) -> None:
         from symphony_bot.sandbox.faults import Faults, RequestLog
-        from symphony_bot.sandbox.git_remote import BareRepositories
+        from symphony_bot.sandbox.git_repositories import BareRepositories
         from symphony_bot.sandbox.secondary_limits import SecondaryLimits
         from symphony_bot.sandbox.server import SandboxServer
         from symphony_bot.sandbox.state import SandboxState

@@ -31,7 +31,7 @@ from symphony_bot.sandbox.faults import (
     LoggedRequest,
     RequestLog,
 )
-from symphony_bot.sandbox.git_remote import BareRepositories
+from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.secondary_limits import SecondaryLimits
 from symphony_bot.sandbox.server_http import (

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symphony_bot.sandbox import rest_render as render
-from symphony_bot.sandbox.git_remote import BareRepositories
+from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.state import (
     ANONYMOUS,
     InstallationToken,
