@@ -1,11 +1,11 @@
 """The sandbox's git server: `git http-backend` behind token auth, over the bare repositories of
 git_repositories.py (and the push-content checks of git_hooks.py).
 
-`serve_git` answers smart-HTTP requests under
-`/git/{owner}/{repo}.git/...` the way github.com does for the real clients: Basic auth with the token as password
-(any user name, `x-access-token` by convention) or as user name, case-insensitive scheme (actions/checkout sends
-`basic`), anonymous fetch of public repositories, 401 with `WWW-Authenticate` otherwise, push only with write
-permission (for an installation token: `contents: write`), chunked request bodies de-chunked. After a push, the state re-reads the branches so PR head SHAs and
+`serve_git` answers smart-HTTP requests under `/git/{owner}/{repo}.git/...` the way github.com does for the real
+clients: Basic auth with the token as password (any user name, `x-access-token` by convention) or as user name,
+case-insensitive scheme (actions/checkout sends `basic`), anonymous fetch of public repositories, 401 with `WWW-
+Authenticate` otherwise, push only with write permission (for an installation token: `contents: write`), chunked
+request bodies de-chunked. After a push, the state re-reads the branches so PR head SHAs and
 "commits ahead" are real.
 
 Why this module runs git although the house rule is "only `gitops.py` runs git": `gitops` is the bot's git client,
@@ -176,5 +176,5 @@ def serve_git(
         elif key:
             response_headers.append((key, value.strip()))
     if pushing and method == "POST" and status == 200:
-        state.refresh_branches(repo)
+        state.refresh_branches(repo, login)
     return GitResponse(status, response_headers, payload, login, operation)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from symphony_bot.sandbox.state import Repository, SandboxError, User
+from symphony_bot.sandbox.state import ChangedFile, Comparison, Repository, SandboxError, User
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MESSAGE_MERGE_CONFLICT = "Merge conflict"
 ZERO_SHA = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree: the "parent" of a root commit
 
 
 def git_environment(author: User | None = None) -> dict[str, str]:
@@ -68,6 +69,7 @@ class BareRepositories:
 
     root: Path
     fetched: dict[tuple[int, int], float] = field(default_factory=dict)
+    _comparisons: dict[tuple[int, int, str, str], Comparison] = field(default_factory=dict)
 
     def path(self, repo: Repository) -> Path:
         return self.root / f"{repo.id}.git"
@@ -223,6 +225,60 @@ class BareRepositories:
             "committer_date": _utc(date),
             "message": message.rstrip("\n"),
         }
+
+    def compare(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> Comparison:
+        """Commits and files of head since its merge base with base (cached: both SHAs name immutable commits)."""
+        key = (base.id, head.id, base_sha, head_sha)
+        cached = self._comparisons.get(key)
+        if cached is not None:
+            return cached
+        self._bring_objects(base, head)
+        git_dir = self.path(base)
+        try:
+            merge_base = _git("merge-base", base_sha, head_sha, git_dir=git_dir).strip()
+        except GitCommandError:
+            merge_base = EMPTY_TREE  # unrelated histories: everything on head is new
+        commits = _git("rev-list", "--reverse", head_sha, f"^{base_sha}", git_dir=git_dir).split()
+        behind = int(_git("rev-list", "--count", base_sha, f"^{head_sha}", git_dir=git_dir).strip() or 0)
+        comparison = Comparison(merge_base, commits, behind, self.diff(base, merge_base, head_sha))
+        self._comparisons[key] = comparison
+        return comparison
+
+    def diff(self, repo: Repository, old: str, new: str) -> list[ChangedFile]:
+        """The files changed from `old` (a commit, or EMPTY_TREE) to `new`, with renames detected."""
+        git_dir = self.path(repo)
+        raw = _git("diff", "--raw", "-z", "--no-abbrev", "-M", old, new, git_dir=git_dir).split("\x00")
+        counts = _git("diff", "--numstat", "-z", "-M", old, new, git_dir=git_dir).split("\x00")
+        numbers: dict[str, tuple[int, int]] = {}
+        index = 0
+        while index < len(counts) and counts[index]:
+            added, deleted, path = counts[index].split("\t", 2)
+            if not path:  # a rename: the old and the new path follow
+                path, index = counts[index + 2], index + 2
+            numbers[path] = (int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0)
+            index += 1
+        files: list[ChangedFile] = []
+        index = 0
+        while index < len(raw) and raw[index].startswith(":"):
+            _old_mode, _new_mode, old_sha, new_sha, letter = raw[index][1:].split()
+            previous = None
+            if letter[0] in "RC":
+                previous, path, index = raw[index + 1], raw[index + 2], index + 3
+            else:
+                path, index = raw[index + 1], index + 2
+            status = {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(letter[0], "modified")
+            additions, deletions = numbers.get(path, (0, 0))
+            files.append(
+                ChangedFile(path, status, additions, deletions, old_sha if status == "removed" else new_sha, previous)
+            )
+        return files
+
+    def log(self, repo: Repository, ref: str, limit: int) -> list[str] | None:
+        """Up to `limit` commits reachable from `ref`, newest first (None if `ref` names nothing)."""
+        try:
+            return _git("rev-list", f"--max-count={limit}", ref, "--", git_dir=self.path(repo)).split()
+        except GitCommandError:
+            return None
 
     def remove_all(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

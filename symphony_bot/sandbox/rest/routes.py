@@ -28,7 +28,7 @@ from symphony_bot.sandbox.app_permissions import (
     USER_ONLY,
     AppPermission,
 )
-from symphony_bot.sandbox.rest import git, issues, pulls, reactions, repos, search, users
+from symphony_bot.sandbox.rest import commits, git, issues, pulls, reactions, repos, search, users
 from symphony_bot.sandbox.rest.context import Context, Reply
 
 Handler = Callable[[Context], Reply]
@@ -66,6 +66,10 @@ ROUTES: list[Route] = [
     Route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", "repos/get-collaborator-permission-level", repos.get_collaborator_permission, METADATA),
     Route("GET", "/repos/{owner}/{repo}/branches", "repos/list-branches", repos.list_branches, METADATA),
     Route("GET", "/repos/{owner}/{repo}/branches/{branch:path}", "repos/get-branch", repos.get_branch, METADATA),
+    Route("GET", "/repos/{owner}/{repo}/collaborators", "repos/list-collaborators", repos.list_collaborators, METADATA),
+    Route("GET", "/repos/{owner}/{repo}/commits", "repos/list-commits", commits.list_commits, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/commits/{ref:path}", "repos/get-commit", commits.get_commit, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/compare/{basehead:path}", "repos/compare-commits-with-basehead", commits.compare_commits, CONTENTS_READ),
     Route("GET", "/repos/{owner}/{repo}/git/ref/{ref:path}", "git/get-ref", git.get_ref, CONTENTS_READ),
     Route("GET", "/repos/{owner}/{repo}/git/matching-refs/{ref:path}", "git/list-matching-refs", git.list_matching_refs, CONTENTS_READ),
     Route("POST", "/repos/{owner}/{repo}/git/refs", "git/create-ref", git.create_ref, CONTENTS_WRITE),
@@ -84,6 +88,7 @@ ROUTES: list[Route] = [
     Route("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/delete-comment", issues.delete_comment, ISSUES_WRITE),
     Route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "reactions/list-for-issue-comment", reactions.list_comment_reactions, ISSUES_READ),
     Route("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "reactions/create-for-issue-comment", reactions.create_comment_reaction, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}", "reactions/delete-for-issue-comment", reactions.delete_comment_reaction, ISSUES_WRITE),
     Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", "issues/get", issues.get_issue, ISSUES_READ),
     Route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", "issues/update", issues.update_issue, ISSUES_WRITE),
     Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/list-labels-on-issue", issues.list_issue_labels, ISSUES_READ),
@@ -94,6 +99,9 @@ ROUTES: list[Route] = [
     Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "issues/create-comment", issues.create_comment, ISSUES_WRITE),
     Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", "reactions/list-for-issue", reactions.list_issue_reactions, ISSUES_READ),
     Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", "reactions/create-for-issue", reactions.create_issue_reaction, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}", "reactions/delete-for-issue", reactions.delete_issue_reaction, ISSUES_WRITE),
+    Route("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/lock", "issues/lock", issues.lock_issue, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/lock", "issues/unlock", issues.unlock_issue, ISSUES_WRITE),
     Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/timeline", "issues/list-events-for-timeline", issues.list_timeline, ISSUES_READ),
     Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", "issues/list-events", issues.list_issue_events, ISSUES_READ),
     Route("GET", "/repos/{owner}/{repo}/pulls", "pulls/list", pulls.list_pulls, PULLS_READ),
@@ -101,6 +109,8 @@ ROUTES: list[Route] = [
     Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", "pulls/get", pulls.get_pull, PULLS_READ),
     Route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", "pulls/update", pulls.update_pull, PULLS_WRITE),
     Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/check-if-merged", pulls.check_merged, PULLS_READ),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", "pulls/list-commits", pulls.list_pull_commits, PULLS_READ),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", "pulls/list-files", pulls.list_pull_files, PULLS_READ),
     Route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/merge", pulls.merge_pull, CONTENTS_WRITE),
     Route("GET", "/search/issues", "search/issues-and-pull-requests", search.search_issues, PUBLIC),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from symphony_bot.sandbox.state.model import (
     DEFAULT_LABEL_COLOR,
     ISSUE_STATES,
+    LOCK_REASONS,
     REACTION_CONTENTS,
     Issue,
     IssueComment,
@@ -365,6 +366,34 @@ class IssueStore(RepositoryStore):
             self._register(node_id, reaction)
             self.touch()
             return reaction, True
+
+    def set_locked(self, repo: Repository, issue: Issue, locked: bool, actor: str | None, reason: str | None) -> None:
+        """Lock (with an optional reason: off-topic, too heated, resolved, spam) or unlock; needs write access."""
+        with self.lock:
+            self.require(repo, actor, "write")
+            self.require_writable(repo)
+            if reason is not None and reason not in LOCK_REASONS:
+                raise validation_failed("Issue", "", "invalid", "lock_reason")
+            if issue.locked != locked:
+                issue.locked, issue.lock_reason = locked, reason if locked else None
+                self._event(issue, "locked" if locked else "unlocked", actor)
+                issue.updated_at = iso_now()
+                self.touch()
+
+    def delete_reaction(self, repo: Repository, subject: Issue | IssueComment, reaction_id: int, actor: str) -> None:
+        """Delete one reaction by id: your own, or anyone's with write access (GitHub answers 204 either way
+        for an existing reaction, 404 for one that is not on this subject)."""
+        with self.lock:
+            self.require_writable(repo)
+            for reaction in subject.reactions:
+                if reaction.id == reaction_id:
+                    if reaction.user.lower() != actor.lower():
+                        self.require(repo, actor, "write")
+                    subject.reactions.remove(reaction)
+                    self._nodes.pop(reaction.node_id, None)
+                    self.touch()
+                    return
+            raise not_found()
 
     def remove_reaction(self, repo: Repository, subject: Issue | IssueComment, content: str, actor: str) -> bool:
         with self.lock:

@@ -16,6 +16,7 @@ USER_TYPES = ("User", "Bot", "Organization")
 ISSUE_STATES = ("open", "closed")
 STATE_REASONS = ("completed", "not_planned", "reopened", "duplicate")
 DEFAULT_LABEL_COLOR = "ededed"
+LOCK_REASONS = ("off-topic", "too heated", "resolved", "spam")
 
 MESSAGE_NOT_FOUND = "Not Found"
 MESSAGE_ARCHIVED = "Repository was archived so is read-only."
@@ -246,6 +247,7 @@ class Issue:
     labels: list[str] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     locked: bool = False
+    lock_reason: str | None = None
     created_at: str = field(default_factory=iso_now)
     updated_at: str = field(default_factory=iso_now)
     closed_at: str | None = None
@@ -292,6 +294,29 @@ class Repository:
         return self.labels.get(name.lower())
 
 
+@dataclass(frozen=True)
+class ChangedFile:
+    """One file of a diff, as GitHub's diff-entry names it (status added / removed / modified / renamed)."""
+
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    sha: str  # the blob on the new side (the old side for a removed file)
+    previous_filename: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`head` against `base` as GitHub compares them: the merge base, head's commits that base lacks (oldest
+    first), how far base is ahead of head, and the files changed since the merge base (three-dot diff)."""
+
+    merge_base: str
+    commits: list[str]
+    behind_by: int
+    files: list[ChangedFile]
+
+
 class GitBackend(Protocol):
     """What the state needs from git; implemented with real bare repositories in git_remote.py."""
 
@@ -322,6 +347,8 @@ class GitBackend(Protocol):
     def delete_branch(self, repo: Repository, branch: str) -> None: ...
 
     def set_branch(self, repo: Repository, branch: str, sha: str) -> None: ...
+
+    def compare(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> Comparison: ...
 
 
 def rank(permission: str) -> int:
