@@ -31,7 +31,7 @@ print("Cannot do this")
 # Starts a grandchild that would outlive it, records its pid, then hangs.
 HANG_WITH_GRANDCHILD = """
 import os, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "grandchild:" + os.getcwd()])
 open(os.environ["SYMPHONY_REPO"] + "/grandchild.pid", "w").write(str(child.pid))
 print("working", flush=True)
 time.sleep(120)

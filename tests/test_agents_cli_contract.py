@@ -8,14 +8,18 @@ from symphony_bot.agents.base import Outcome, Usage
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import ModelServer, api_error, text
 from tests.agent_cli_helpers import (
+    DO_AND_TICK,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
     assert_only_loopback_home,
     assert_task_done,
     assert_task_untouched,
+    background_sleep,
     probe_credentials,
     run_task,
+    sleeping,
     task_script,
+    unique_seconds,
 )
 from tests.agent_cli_specs import ALL_CLIS, HOSTILE, CliSpec
 
@@ -77,3 +81,26 @@ def test_real_cli_ignores_repository_config_that_redirects_the_api(
 
 def test_real_cli_gets_no_credentials(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
     probe_credentials(lambda server: cli.make(npm_modules, monkeypatch, server), tmp_path, monkeypatch)
+
+
+def test_real_cli_leaves_nothing_running_after_its_task(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
+    """claude, gemini and opencode run each tool command in a session of its own: a process-group kill alone
+    would leave this `sleep` running in the work tree after the task."""
+    seconds = unique_seconds()
+    with ModelServer(task_script(background_sleep(seconds) + DO_AND_TICK)) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path)
+    assert result.outcome is Outcome.OK, result.error
+    assert_task_done(repo)
+    assert (repo / "background.txt").read_text().strip() == "started"
+    assert sleeping(seconds) == []
+
+
+def test_real_cli_with_a_hung_tool_is_killed_with_everything_it_started(
+    cli: CliSpec, npm_modules, monkeypatch, tmp_path
+) -> None:
+    background, foreground = unique_seconds(), unique_seconds()
+    with ModelServer(task_script(background_sleep(background) + f"sleep {foreground}")) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path, task_timeout_s=8)
+    assert result.outcome is Outcome.TIMEOUT, (result.outcome, result.error)
+    assert (repo / "background.txt").read_text().strip() == "started"
+    assert sleeping(background) == [] and sleeping(foreground) == []

@@ -1,7 +1,5 @@
-import os
 import threading
 import time
-from pathlib import Path
 
 from symphony_bot.agents.base import AgentResult, Outcome, Usage
 from symphony_bot.agents.command import CommandAgent
@@ -17,6 +15,7 @@ from tests.autorun_helpers import (
     run_engine,
     script_agent,
 )
+from tests.test_agents_process import grandchild_alive
 
 TWO_TASKS = "# Plan\n\n- [ ] first\n- [ ] second\n"
 
@@ -60,17 +59,6 @@ def test_three_runs_without_progress_stall_the_document_and_the_run_moves_on(tmp
     assert received[-1]["tasksRemaining"] == 3
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purpose
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_task_timeout_kills_the_whole_process_group(tmp_path) -> None:
     agent = script_agent(tmp_path, "hang", HANG_WITH_GRANDCHILD)
     started = time.monotonic()
@@ -80,8 +68,8 @@ def test_task_timeout_kills_the_whole_process_group(tmp_path) -> None:
     assert exit_code_for(summary.stop_reason) == 5
     completes = [e for e in received if e["type"] == "task_complete"]
     assert [e["outcome"] for e in completes] == ["timeout"] * 3
-    grandchild = int((repo / "grandchild.pid").read_text())
-    assert not _alive(grandchild), "the agent's grandchild outlived the timeout"
+    assert (repo / "grandchild.pid").exists()
+    assert not grandchild_alive(repo), "the agent's grandchild outlived the timeout"
 
 
 def test_inactivity_timeout(tmp_path) -> None:
@@ -197,7 +185,7 @@ def test_stop_request_aborts_the_running_agent(tmp_path) -> None:
     assert summary.stop_reason is StopReason.CANCELLED
     assert exit_code_for(summary.stop_reason) == 4
     assert received[-1]["type"] == "complete" and received[-1]["stopReason"] == "cancelled"
-    assert not _alive(int((repo / "grandchild.pid").read_text()))
+    assert (repo / "grandchild.pid").exists() and not grandchild_alive(repo)
 
 
 def test_dry_run_previews_without_running(tmp_path) -> None:

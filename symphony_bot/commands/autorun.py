@@ -14,6 +14,7 @@ from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
 
 AGENT_CHOICES = AGENT_NAMES
+CONTAINMENT_NOTE = "note: agent containment: "
 PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
 # How each way a run can end becomes the process's exit status (documented in the README and in --help).
 EXIT_CODES: dict[StopReason, int] = {
@@ -157,6 +158,8 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     except (UnknownAgent, ValueError) as error:
         _usage_error(str(error))
 
+    if not dry_run:
+        _say_how_agents_are_contained()
     with tempfile.TemporaryDirectory(prefix="symphony-autorun-") as scratch:
         options = RunOptions(
             repo_dir=repo,
@@ -217,6 +220,15 @@ def _check_pass_env(agent_name: str, pass_env: tuple[str, ...], pass_secrets: tu
             f"send it anywhere; if the agent really needs it, pass it with {PASS_SECRET_OPTION} "
             f"{secret_looking[0]}"
         )
+
+
+def _say_how_agents_are_contained() -> None:
+    """Out loud when the machine allows no PID namespace per agent run and the weaker fallback is used."""
+    from symphony_bot.agents.containment import containment
+
+    how = containment()
+    if not how.namespace:
+        click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
 
 
 def _usage_error(message: str) -> Any:
