@@ -6,13 +6,22 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.summary import StopReason
 from symphony_bot.commands.autorun import AGENT_CHOICES, exit_code_for
-from tests.autorun_helpers import HALT, HANG_WITH_GRANDCHILD, TICK
+from tests.autorun_helpers import AGENT_PYTHON, HALT, HANG_WITH_GRANDCHILD, TICK, reachable_tmp
 from tests.test_agents_process import grandchild_alive
 
 BIN = Path(sys.executable).parent / "symphony-bot"
+
+
+@pytest.fixture(name="tmp_path")
+def reachable_tmp_path():
+    """Run as root, the command starts agents as an unprivileged user: their work trees must be reachable."""
+    with reachable_tmp() as path:
+        yield path
 
 
 def setup(tmp_path, text="- [ ] one\n- [ ] two\n", script=TICK):
@@ -21,7 +30,7 @@ def setup(tmp_path, text="- [ ] one\n- [ ] two\n", script=TICK):
     (repo / "plan.md").write_text(text)
     agent = tmp_path / "agent.py"
     agent.write_text(script)
-    return repo, f"{sys.executable} {agent}"
+    return repo, f"{AGENT_PYTHON} {agent}"
 
 
 def run(args, cwd):

@@ -73,6 +73,9 @@ class TaskRequest:
     model: str | None = None
     task_timeout_s: float | None = None
     inactivity_timeout_s: float | None = None
+    # Run the agent as this unprivileged user (created when missing), owning the work tree for the run: what a
+    # bot running as root does (`symphony_bot.agents.agent_user`). None: as the bot's own user.
+    run_as: str | None = None
 
 
 class Outcome(StrEnum):

@@ -28,12 +28,14 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 UNSHARE = "unshare"
 NAMESPACE_ARGS = ("--pid", "--fork", "--kill-child", "--mount-proc", "--")
 PROBE_TIMEOUT_S = 10.0
 PR_SET_CHILD_SUBREAPER = 36
+PR_GET_DUMPABLE = 3
 PR_SET_DUMPABLE = 4
 MARKER_ENV = "SYMPHONY_AGENT_RUN"
 SWEEP_ROUNDS = 20
@@ -109,6 +111,25 @@ def set_dumpable(dumpable: bool) -> bool:
     """While agents run the bot is not dumpable: its /proc/PID/environ, mem, maps and fds belong to root and
     no process of the agent's can ptrace it."""
     return _prctl(PR_SET_DUMPABLE, 1 if dumpable else 0)
+
+
+@contextlib.contextmanager
+def not_dumpable() -> Iterator[None]:
+    """The bot is not dumpable while the block runs (then as before)."""
+    before = _prctl_get(PR_GET_DUMPABLE)
+    set_dumpable(False)
+    try:
+        yield
+    finally:
+        if before == 1:
+            set_dumpable(True)
+
+
+def _prctl_get(option: int) -> int:
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return -1
+    return int(ctypes.CDLL(libc_name, use_errno=True).prctl(option, 0, 0, 0, 0))
 
 
 def new_marker() -> str:

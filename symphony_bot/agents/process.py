@@ -20,9 +20,10 @@ import time
 from collections import deque
 from typing import IO
 
-from symphony_bot.agents import containment
+from symphony_bot.agents import agent_user, containment
 from symphony_bot.agents.base import (
     AgentResult,
+    Invocation,
     Outcome,
     OutputCallback,
     ParsedOutput,
@@ -190,11 +191,34 @@ def run_agent_process(
             error=f"the working directory {invocation.cwd} of the {agent.name} agent does not exist",
             elapsed_s=time.monotonic() - started,
         )
+    try:
+        with agent_user.handed_over(request) as user, containment.not_dumpable():
+            return _run(agent, request, invocation, user, stop, on_output, started)
+    except agent_user.AgentUserError as error:
+        # Not this task's fault: nothing can run until the machine is fixed, so the run stops.
+        return AgentResult(
+            outcome=Outcome.NOT_FOUND,
+            error=f"cannot start the {agent.name} agent as its own user: {error}",
+            elapsed_s=time.monotonic() - started,
+        )
+
+
+def _run(  # noqa: PLR0917 (one call site, the steps of one run)
+    agent: ProcessAgent,
+    request: TaskRequest,
+    invocation: Invocation,
+    user: agent_user.AgentUser | None,
+    stop: threading.Event,
+    on_output: OutputCallback | None,
+    started: float,
+) -> AgentResult:
     marker = containment.new_marker()
     env = {**invocation.env, containment.MARKER_ENV: marker}
     contained = containment.containment()
     try:
         argv = [_executable(invocation.argv[0], env), *invocation.argv[1:]]
+        if user is not None:
+            argv = user.drop_privileges(argv)
         if not contained.namespace:
             containment.become_subreaper()
         process = subprocess.Popen(
@@ -208,6 +232,8 @@ def run_agent_process(
         )
     except OSError as error:
         return _cannot_start(agent, invocation.argv[0], error, started)
+    except agent_user.AgentUserError as error:
+        return AgentResult(outcome=Outcome.NOT_FOUND, error=str(error), elapsed_s=time.monotonic() - started)
 
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = _Tail(), _Tail()

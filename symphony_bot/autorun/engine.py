@@ -326,6 +326,7 @@ class Engine:
             model=options.model,
             task_timeout_s=timeout,
             inactivity_timeout_s=options.inactivity_timeout_s,
+            run_as=options.agent_user,
         )
 
     def _check_budget(self) -> None:

@@ -48,6 +48,7 @@ class RunOptions:
     max_loops: int | None = None
     reset_on_completion: bool = False
     dry_run: bool = False
+    agent_user: str | None = None  # run each agent as this unprivileged user (see TaskRequest.run_as)
 
 
 @dataclass
