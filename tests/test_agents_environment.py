@@ -63,7 +63,8 @@ def test_the_agent_gets_a_private_home_and_an_isolated_git(tmp_path) -> None:
     env = agent_environment(tmp_path, passthrough=("XDG_*",), extra=extra, source=source)
     assert env["HOME"] == str(tmp_path / "home")
     assert all(env[name].startswith(str(tmp_path / "home")) for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"))
-    assert env["GIT_CONFIG_GLOBAL"] == str(tmp_path / "gitconfig") and (tmp_path / "gitconfig").read_text() == GIT_SAFE_DIRECTORY
+    assert env["GIT_CONFIG_GLOBAL"] == str(tmp_path / "gitconfig")
+    assert (tmp_path / "gitconfig").read_text() == GIT_SAFE_DIRECTORY
     assert (env["GIT_CONFIG_NOSYSTEM"], env["GIT_TERMINAL_PROMPT"]) == ("1", "0")
     assert "GIT_CONFIG_COUNT" not in env
     assert set(env) <= {"PATH", "HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT"} | {
