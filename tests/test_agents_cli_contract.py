@@ -104,3 +104,27 @@ def test_real_cli_with_a_hung_tool_is_killed_with_everything_it_started(
     assert result.outcome is Outcome.TIMEOUT, (result.outcome, result.error)
     assert (repo / "background.txt").read_text().strip() == "started"
     assert sleeping(background) == [] and sleeping(foreground) == []
+
+
+def test_real_cli_works_on_its_defaults(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
+    """No --model: the CLI's own default model does the task and is priced as that model (or, where our table
+    has no price, the estimate says which model it could not price); a CLI that cannot have a default says so."""
+    with ModelServer(task_script()) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server, defaults=True), tmp_path)
+    if cli.default_model is None:
+        assert result.outcome is Outcome.NOT_FOUND and "--model" in (result.error or ""), result
+        assert server.requests == []
+        return
+    assert result.outcome is Outcome.OK, result.error
+    assert_task_done(repo)
+    assert [(r.reply, r.model) for r in server.conversation()] == [
+        (f"tool:{cli.default_shell_tool}", cli.default_model),
+        ("text", cli.default_model),
+    ]
+    usage = result.usage
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (300, 35, 50)
+    if cli.default_priced:
+        assert usage.unpriced_model is None
+        assert usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), cli.default_model))
+    else:
+        assert usage.unpriced_model == cli.default_model and usage.cost_is_estimate

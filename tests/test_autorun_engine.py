@@ -299,3 +299,26 @@ def test_events_carry_injected_timestamps(tmp_path) -> None:
     engine.run()
     assert [e["timestamp"] for e in received] == list(range(1_000, 1_000 + len(received)))
     assert received[-1]["usage"] == received[-1]["usageStats"]
+
+
+def test_a_cost_budget_with_an_unpriced_model_stops_after_the_first_task(tmp_path) -> None:
+    class Unpriced:
+        name = "unpriced"
+
+        def run(self, request, stop, on_output=None):
+            path = request.document_path
+            path.write_text(path.read_text().replace("[ ]", "[x]", 1))
+            return AgentResult(Outcome.OK, text="done", usage=Usage(cost_usd=0.01, unpriced_model="gpt-9-mystery"))
+
+    summary, received, _ = run_engine(tmp_path / "b", Unpriced(), {"a.md": TWO_TASKS}, budget=Budget(max_cost_usd=5))
+    assert (summary.stop_reason, summary.tasks_completed, exit_code_for(summary.stop_reason)) == (
+        StopReason.AGENT_FAILED,
+        1,
+        1,
+    )
+    error = next(e for e in received if e["type"] == "error")
+    assert error["code"] == "AGENT_PRICE_UNKNOWN" and "gpt-9-mystery" in error["message"]
+    assert "--model" in error["message"] and "--max-cost" in error["message"]
+    # Without a cost budget the estimate is only flagged, and the run goes on.
+    summary, _, _ = run_engine(tmp_path / "n", Unpriced(), {"a.md": TWO_TASKS})
+    assert summary.stop_reason is StopReason.COMPLETED and summary.usage.unpriced_model == "gpt-9-mystery"

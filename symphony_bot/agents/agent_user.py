@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from symphony_bot.agents.base import TaskRequest
+from symphony_bot.agents.base import AgentSetupError, TaskRequest
 
 AGENT_USER = "symphony-agent"
 GIT_FOLDER = ".git"
@@ -33,7 +33,7 @@ NO_LOGIN_SHELLS = ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false")
 USERADD_TIMEOUT_S = 30.0
 
 
-class AgentUserError(Exception):
+class AgentUserError(AgentSetupError):
     """The agent cannot be run as its own user; the message names the cause and the fix."""
 
 

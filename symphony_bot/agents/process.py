@@ -18,11 +18,13 @@ import subprocess
 import threading
 import time
 from collections import deque
+from pathlib import Path
 from typing import IO
 
 from symphony_bot.agents import agent_user, containment
 from symphony_bot.agents.base import (
     AgentResult,
+    AgentSetupError,
     Invocation,
     Outcome,
     OutputCallback,
@@ -152,11 +154,12 @@ def _cannot_start(agent: ProcessAgent, argv0: str, error: OSError, started: floa
     )
 
 
-def _executable(name: str, env: dict[str, str]) -> str:
+def _executable(name: str, env: dict[str, str], cwd: Path) -> str:
     """Where `name` is, looked up on the agent's PATH as exec would, with exec's errors: the contained start
     runs `unshare` first, which would otherwise report a missing agent as its own exit code 127."""
     if "/" in name:
-        found: str | None = name if os.path.exists(name) else None
+        path = os.path.join(cwd, name)  # a relative path is relative to the agent's working directory, as for exec
+        found: str | None = path if os.path.exists(path) else None
     else:
         found = shutil.which(name, mode=os.F_OK, path=env.get("PATH", os.defpath))
     if found is None:
@@ -179,6 +182,8 @@ def run_agent_process(
     try:
         request.scratch_dir.mkdir(parents=True, exist_ok=True)
         invocation = agent.invocation(request)
+    except AgentSetupError as error:
+        return AgentResult(outcome=Outcome.NOT_FOUND, error=str(error), elapsed_s=time.monotonic() - started)
     except OSError as error:
         return AgentResult(
             outcome=Outcome.AGENT_ERROR,
@@ -216,7 +221,7 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
     env = {**invocation.env, containment.MARKER_ENV: marker}
     contained = containment.containment()
     try:
-        argv = [_executable(invocation.argv[0], env), *invocation.argv[1:]]
+        argv = [_executable(invocation.argv[0], env, invocation.cwd), *invocation.argv[1:]]
         if user is not None:
             argv = user.drop_privileges(argv)
         if not contained.namespace:
@@ -232,7 +237,7 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
         )
     except OSError as error:
         return _cannot_start(agent, invocation.argv[0], error, started)
-    except agent_user.AgentUserError as error:
+    except AgentSetupError as error:
         return AgentResult(outcome=Outcome.NOT_FOUND, error=str(error), elapsed_s=time.monotonic() - started)
 
     assert process.stdout is not None and process.stderr is not None

@@ -77,4 +77,5 @@ def usage_delta(now: Usage, before: Usage) -> Usage:
         reasoning_tokens=now.reasoning_tokens - before.reasoning_tokens,
         cost_usd=now.cost_usd - before.cost_usd,
         cost_is_estimate=now.cost_is_estimate,
+        unpriced_model=now.unpriced_model,
     )
