@@ -1,0 +1,10 @@
+"""The metering proxy: holds the donor's model API key, meters every model request, enforces the budget.
+
+`MeteringProxy` is the entry point; `meter` reads usage out of responses, `providers` knows each API's key
+header and error shapes.
+"""
+
+from symphony_bot.agents.metering.providers import ProviderName
+from symphony_bot.agents.metering.proxy import MeteringProxy, ProxyConfigError, TaskUsage
+
+__all__ = ["MeteringProxy", "ProviderName", "ProxyConfigError", "TaskUsage"]
