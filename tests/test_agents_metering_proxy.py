@@ -291,7 +291,7 @@ def test_the_budget_stops_model_requests_once_spent_in_the_providers_shape() -> 
 
 @pytest.mark.parametrize(
     ("api", "status", "code"),
-    [("openai", 429, "insufficient_quota"), ("gemini", 429, "RESOURCE_EXHAUSTED")],
+    [("openai", 400, "billing_hard_limit_reached"), ("gemini", 400, "FAILED_PRECONDITION")],
 )
 def test_budget_refusals_of_the_other_apis(api, status, code) -> None:
     with RecordingUpstream() as upstream, MeteringProxy(api, REAL_KEY, upstream.url, max_cost_usd=0) as proxy:

@@ -4,10 +4,12 @@ Errors the proxy itself returns (a wrong credential, a spent budget, a refused r
 the provider's, so each CLI reports them in its own words and does not retry them:
 - a wrong or missing credential: Anthropic 401 `authentication_error`, OpenAI 401 `invalid_api_key`, Gemini
   400 `API_KEY_INVALID` (what Google answers for a bad key; the Gemini CLI names it "API key not valid").
-- a spent budget: Anthropic 400 `invalid_request_error` (the shape of Anthropic's own "credit balance is too
-  low"), OpenAI 429 `insufficient_quota` (codex ends the turn on it; the chat-completions SDK in opencode
-  retries a 429 unless told not to, so `x-should-retry: false` goes with every refusal), Gemini 429
-  `RESOURCE_EXHAUSTED` with a daily-quota `QuotaFailure` (the Gemini CLI stops instead of backing off).
+- a spent budget: a 400 that each CLI treats as final and reports in the proxy's own words (tried with
+  claude 2.1.197, codex 0.169.0, opencode 1.18.33, gemini-cli 0.61.0: one refusal, the CLI stops at once):
+  Anthropic `invalid_request_error` (the shape of Anthropic's own "credit balance is too low"), OpenAI
+  `invalid_request_error` / `billing_hard_limit_reached` (OpenAI's own), Gemini `FAILED_PRECONDITION`. A 429
+  was tried first and is worse: opencode retries it with backoff for a minute, codex and gemini replace the
+  message with their own "quota exceeded" words, and the adapters would call it a rate limit.
 """
 
 from __future__ import annotations
@@ -24,13 +26,11 @@ BEARER = "bearer "
 # Every place any supported CLI puts its key: the dummy may arrive in any; all are removed before forwarding.
 CREDENTIAL_HEADERS = (API_KEY_HEADER, AUTHORIZATION_HEADER, GOOG_API_KEY_HEADER)
 
+# Amounts to the cent: opencode retries any error whose text contains 429, 500, 502, ... (e.g. "1.5000").
 BUDGET_MESSAGE = (
-    "symphony-bot: the run's budget (--max-cost {limit:.2f} USD) is spent ({spent:.4f} USD); request refused"
+    "symphony-bot: the run's budget (--max-cost {limit:.2f} USD) is spent ({spent:.2f} USD); request refused"
 )
 AUTH_MESSAGE = "symphony-bot metering proxy: the API key is not this run's credential"
-GEMINI_QUOTA_FAILURE = "type.googleapis.com/google.rpc.QuotaFailure"
-GEMINI_QUOTA_METRIC = "generativelanguage.googleapis.com/generate_content_requests"
-GEMINI_DAILY_QUOTA_ID = "GenerateRequestsPerDayPerProjectPerModel"
 GEMINI_ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 
 
@@ -71,10 +71,8 @@ class Provider:
         if self.name is ProviderName.ANTHROPIC:
             return ErrorReply(400, _anthropic("invalid_request_error", message))
         if self.name is ProviderName.OPENAI:
-            return ErrorReply(429, _openai(message, "insufficient_quota", "insufficient_quota"))
-        violation = {"quotaMetric": GEMINI_QUOTA_METRIC, "quotaId": GEMINI_DAILY_QUOTA_ID}
-        details = [{"@type": GEMINI_QUOTA_FAILURE, "violations": [violation]}]
-        return ErrorReply(429, _gemini(429, message, "RESOURCE_EXHAUSTED", details))
+            return ErrorReply(400, _openai(message, "invalid_request_error", "billing_hard_limit_reached"))
+        return ErrorReply(400, _gemini(400, message, "FAILED_PRECONDITION"))
 
     def request_error(self, status: int, message: str) -> ErrorReply:
         """A request the proxy will not forward (bad target, upgrade) or could not (upstream unreachable)."""
