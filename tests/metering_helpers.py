@@ -19,6 +19,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the proxy's end of the connection the request came on
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -62,6 +63,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the proxy's end of the connection the request came on
 
 
 @dataclass
@@ -85,7 +87,8 @@ class RecordingUpstream:
                     body = _dechunk(self.rfile)
                 else:
                     body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                seen = Seen(self.command, self.path, headers, body, self.client_address[:2])
                 upstream.seen.append(seen)
                 if upstream.respond is not None:
                     upstream.respond(seen, self)

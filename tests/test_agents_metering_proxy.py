@@ -206,6 +206,23 @@ def test_hop_by_hop_headers_stay_on_their_hop() -> None:
     assert "x-upstream-private" not in reply.headers and "keep-alive" not in reply.headers
 
 
+def test_upstream_connections_are_kept_alive_unless_the_server_closes_them() -> None:
+    def closing(seen, handler) -> None:
+        handler.close_connection = True
+        data = b"{}"
+        handler.send_response(200)
+        handler.send_header("content-length", "2")
+        handler.send_header("connection", "close")
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    for respond, connections in ((None, 1), (closing, 3)):
+        with RecordingUpstream(respond) as upstream, MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+            for _ in range(3):
+                assert call(proxy.url, "POST", "/v1/messages", {}, {"x-api-key": proxy.dummy_key}).status == 200
+        assert len(upstream.seen) == 3 and len({seen.peer for seen in upstream.seen}) == connections
+
+
 def test_a_chunked_request_body_is_forwarded_whole() -> None:
     with RecordingUpstream() as upstream, MeteringProxy("openai", REAL_KEY, upstream.url) as proxy:
         parts = urlsplit(proxy.url)

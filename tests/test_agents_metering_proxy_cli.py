@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from symphony_bot.agents.base import CliAgent, Outcome, Usage
+from symphony_bot.agents.base import Agent, Outcome, Usage
 from symphony_bot.agents.claude import ClaudeAgent
 from symphony_bot.agents.codex import CodexAgent
 from symphony_bot.agents.gemini import GeminiAgent
@@ -43,7 +43,7 @@ MAX_SECONDS = 45
 @dataclass(frozen=True)
 class Cli:
     api: str
-    make: Callable[..., CliAgent]
+    make: Callable[..., Agent]
     # (variable, value) pairs that point the adapter at the proxy with the given key.
     point: Callable[[str, str], dict[str, str]]
     model: str
@@ -88,7 +88,7 @@ def cli(request, npm_modules, monkeypatch):
         for name in variables:
             monkeypatch.delenv(name, raising=False)
 
-    def make(proxy: MeteringProxy, key: str | None = None) -> CliAgent:
+    def make(proxy: MeteringProxy, key: str | None = None) -> Agent:
         for name, value in spec.point(proxy.url, proxy.dummy_key if key is None else key).items():
             monkeypatch.setenv(name, value)
         executable = str(npm_modules / ".bin" / request.param)

@@ -5,6 +5,7 @@ header and error shapes.
 """
 
 from symphony_bot.agents.metering.providers import ProviderName
-from symphony_bot.agents.metering.proxy import MeteringProxy, ProxyConfigError, TaskUsage
+from symphony_bot.agents.metering.proxy import MeteringProxy, TaskUsage
+from symphony_bot.agents.metering.upstream import ProxyConfigError
 
 __all__ = ["MeteringProxy", "ProviderName", "ProxyConfigError", "TaskUsage"]

@@ -19,7 +19,6 @@ import http.client
 import json
 import re
 import secrets
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from symphony_bot.agents.metering.providers import (
     ProviderName,
     provider,
 )
+from symphony_bot.agents.metering.upstream import ProxyConfigError, Upstream
 from symphony_bot.agents.metering.wire import PIECE_BYTES, RequestBody, end_to_end
 
 DUMMY_KEY_PREFIX = "symphony-proxy-"
@@ -53,10 +53,6 @@ NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets)
 BAD_BODY = "the request body's length is missing or malformed"
 
 
-class ProxyConfigError(ValueError):
-    """The proxy cannot be started as configured (an upstream URL it would not be safe to forward to)."""
-
-
 @dataclass(frozen=True)
 class TaskUsage:
     """What went through the proxy since the last `take_usage`."""
@@ -69,36 +65,6 @@ class TaskUsage:
         return TaskUsage(
             self.usage + other.usage, self.requests + other.requests, self.budget_refusals + other.budget_refusals
         )
-
-
-@dataclass(frozen=True)
-class Upstream:
-    scheme: str
-    host: str
-    port: int
-    base_path: str
-
-    @classmethod
-    def parse(cls, url: str) -> Upstream:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProxyConfigError(f"upstream {url!r} must be an http(s) URL with a host")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ProxyConfigError(f"upstream {url!r} must not carry credentials, a query or a fragment")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
-
-    @property
-    def host_header(self) -> str:
-        default = 443 if self.scheme == "https" else 80
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port == default else f"{host}:{self.port}"
-
-    def connect(self, timeout: float) -> http.client.HTTPConnection:
-        if self.scheme == "https":
-            context = ssl.create_default_context()
-            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=context)
-        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
 
 class MeteringProxy:
@@ -118,9 +84,8 @@ class MeteringProxy:
         if not api_key:
             raise ProxyConfigError("the metering proxy needs the model API key it is to hold")
         self.provider: Provider = provider(api)
-        self.upstream = Upstream.parse(upstream or self.provider.default_upstream)
+        self.upstream = Upstream.parse(upstream or self.provider.default_upstream, upstream_timeout_s)
         self.max_cost_usd = max_cost_usd
-        self.upstream_timeout_s = upstream_timeout_s
         self.dummy_key = DUMMY_KEY_PREFIX + secrets.token_urlsafe(32)
         self._api_key = api_key
         self._lock = threading.Lock()
@@ -152,6 +117,7 @@ class MeteringProxy:
         if self._thread.is_alive():
             self._httpd.shutdown()
         self._httpd.server_close()
+        self.upstream.close()
 
     @property
     def url(self) -> str:
@@ -279,7 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
     # --- forwarding --------------------------------------------------------------------------------------
     def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
         proxy = self.proxy
-        upstream = proxy.upstream.connect(proxy.upstream_timeout_s)
+        upstream = proxy.upstream.acquire()
+        response: http.client.HTTPResponse | None = None
         proxy._begin()
         try:
             try:
@@ -308,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
             finally:
                 settle()
         finally:
-            upstream.close()
+            proxy.upstream.release(upstream, response)
             proxy._end()
 
     def _send_upstream(
