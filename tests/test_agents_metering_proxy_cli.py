@@ -7,18 +7,12 @@ tests use; the real key lives in the proxy alone. Run one CLI at a time: they ar
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 
-from symphony_bot.agents.base import Agent, Outcome, Usage
-from symphony_bot.agents.claude import ClaudeAgent
-from symphony_bot.agents.codex import CodexAgent
-from symphony_bot.agents.gemini import GeminiAgent
+from symphony_bot.agents.base import Agent, Outcome
 from symphony_bot.agents.metering import MeteringProxy
-from symphony_bot.agents.opencode import OpenCodeAgent
-from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
+from symphony_bot.sandbox.model_server import ModelServer, shell, text
 from tests.agent_cli_helpers import (
     DO_AND_TICK,
     FINAL_TEXT,
@@ -27,57 +21,7 @@ from tests.agent_cli_helpers import (
     run_task,
     task_script,
 )
-from tests.metering_helpers import REAL_KEY
-
-# The tool call does the task and dumps what it can see of every process's environment, its parent's first.
-PROBE = (
-    "(env; echo; tr '\\0' '\\n' </proc/$PPID/environ; echo; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n')"
-    " > ../env.txt; " + DO_AND_TICK
-)
-# One turn costs more than any budget below, so the next model request is the one the proxy refuses.
-EXPENSIVE = TurnUsage(input_tokens=100_000, output_tokens=10)  # within every context window
-BUDGET_USD = 0.01
-MAX_SECONDS = 45
-
-
-@dataclass(frozen=True)
-class Cli:
-    api: str
-    make: Callable[..., Agent]
-    # (variable, value) pairs that point the adapter at the proxy with the given key.
-    point: Callable[[str, str], dict[str, str]]
-    model: str
-    # Anthropic reports cache writes apart; the OpenAI and Gemini wires fold them into the prompt total.
-    separate_cache_writes: bool = False
-
-
-CLIS = {
-    "claude": Cli(
-        "anthropic",
-        ClaudeAgent,
-        lambda url, key: {"ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": key},
-        "claude-sonnet-4-5",
-        separate_cache_writes=True,
-    ),
-    "codex": Cli(
-        "openai",
-        CodexAgent,
-        lambda url, key: {"OPENAI_BASE_URL": url + "/v1", "OPENAI_API_KEY": key},
-        "gpt-5.1-codex",
-    ),
-    "opencode": Cli(
-        "openai",
-        OpenCodeAgent,
-        lambda url, key: {"OPENCODE_BASE_URL": url + "/v1", "OPENCODE_API_KEY": key},
-        "gpt-4.1",
-    ),
-    "gemini": Cli(
-        "gemini",
-        GeminiAgent,
-        lambda url, key: {"GOOGLE_GEMINI_BASE_URL": url, "GEMINI_API_KEY": key},
-        "gemini-2.5-flash",
-    ),
-}
+from tests.metering_helpers import BUDGET_USD, CLIS, EXPENSIVE, MAX_SECONDS, PROBE, REAL_KEY, charged, counted
 
 
 @pytest.fixture(params=list(CLIS))
@@ -97,28 +41,6 @@ def cli(request, npm_modules, monkeypatch):
     make.spec = spec  # type: ignore[attr-defined]
     make.name = request.param  # type: ignore[attr-defined]
     return make
-
-
-def charged(spec: Cli, turns: TurnUsage) -> tuple[int, int, int, int, int]:
-    """What the scripted server charged, in the proxy's terms."""
-    folded = 0 if spec.separate_cache_writes else turns.cache_write_tokens
-    return (
-        turns.input_tokens + folded,
-        turns.output_total,
-        turns.cache_read_tokens,
-        turns.cache_write_tokens if spec.separate_cache_writes else 0,
-        0 if spec.separate_cache_writes else turns.reasoning_tokens,
-    )
-
-
-def counted(usage: Usage) -> tuple[int, int, int, int, int]:
-    return (
-        usage.input_tokens,
-        usage.output_tokens,
-        usage.cache_read_tokens,
-        usage.cache_write_tokens,
-        usage.reasoning_tokens,
-    )
 
 
 def test_the_task_is_done_through_the_proxy_which_counts_what_the_server_charged(cli, tmp_path) -> None:
