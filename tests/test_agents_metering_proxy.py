@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import socket
 import threading
 from urllib.parse import urlsplit
 
@@ -285,6 +286,53 @@ def test_a_large_stream_passes_through_unchanged_and_its_usage_is_still_read(chu
     assert hashlib.sha256(reply.body).digest() == hashlib.sha256(body).digest()
     assert (taken.usage.input_tokens, taken.usage.cache_read_tokens, taken.usage.output_tokens) == (800, 200, 80)
     assert taken.usage.cost_usd == pytest.approx(estimate_cost(Usage(800, 80, 200), "gpt-5-mini"))
+
+
+def test_a_client_that_leaves_mid_stream_is_still_charged_and_the_proxy_carries_on() -> None:
+    first = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-haiku-4-5",'
+        b'"usage":{"input_tokens":10,"output_tokens":1}}}\n\n'
+    )
+    filler = b"event: ping\ndata: {}\n\n" * 1000
+
+    def respond(seen, handler) -> None:
+        send_sse_chunks(handler, iter([first] + [filler] * 200))
+
+    with RecordingUpstream(respond) as upstream, MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+        parts = urlsplit(proxy.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.request("POST", "/v1/messages", body=b"{}", headers={"x-api-key": proxy.dummy_key})
+        assert connection.getresponse().read1(len(first)) == first
+        connection.close()  # gone, with most of the stream unread
+        taken = proxy.take_usage()
+        again = call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key})
+    assert taken.requests == 1 and taken.usage.input_tokens == 10
+    assert again.status == 200
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [b"Content-Length: abc\r\n", b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"Content-Length: -1\r\n"],
+    ids=["not-a-number", "both-framings", "negative"],
+)
+def test_a_request_with_bad_framing_is_refused_and_never_forwarded(framing) -> None:
+    with RecordingUpstream() as upstream, MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+        key = b"x-api-key: " + proxy.dummy_key.encode() + b"\r\n"
+        answer = raw_exchange(proxy.url, b"POST /v1/messages HTTP/1.1\r\nHost: x\r\n" + key + framing + b"\r\nhello")
+    assert answer.startswith(b"HTTP/1.1 400") and b"length is missing or malformed" in answer
+    assert upstream.seen == []
+
+
+def test_a_client_that_dies_inside_its_request_body_loses_nothing_for_others() -> None:
+    with RecordingUpstream() as upstream, MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+        parts = urlsplit(proxy.url)
+        with socket.create_connection((parts.hostname, parts.port)) as sock:
+            key = b"x-api-key: " + proxy.dummy_key.encode() + b"\r\n"
+            sock.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n" + key + b"\r\n{")
+        after = call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key})
+        taken = proxy.take_usage()
+    assert after.status == 200 and taken.requests == 1  # the broken one counted as a request with no usage
+    assert taken.usage.total_tokens == 0
 
 
 def test_the_budget_stops_model_requests_once_spent_in_the_providers_shape() -> None:

@@ -342,19 +342,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, reply: ErrorReply, retry: bool = False) -> None:
         data = json.dumps(reply.body).encode()
-        self.send_response_only(reply.status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        if not retry:
-            self.send_header("x-should-retry", "false")
-        if self.close_connection:
-            self.send_header("connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            try:
+        try:
+            self.send_response_only(reply.status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            if not retry:
+                self.send_header("x-should-retry", "false")
+            if self.close_connection:
+                self.send_header("connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
                 self.wfile.write(data)
-            except OSError:
-                self.close_connection = True
+        except OSError:  # the client is gone: nobody to tell
+            self.close_connection = True
 
 
 def _model_hint(path: str, head: bytes) -> str | None:
