@@ -1,4 +1,4 @@
-"""Suite-wide guards: no test may open a network connection outside the loopback range."""
+"""Suite-wide guards (no test may open a network connection outside the loopback range) and shared fixtures."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NPM_MODULES = REPO_ROOT / "tests" / "npm" / "node_modules"
-SHARED = REPO_ROOT.parent / "shared"
+TEST_DATA = REPO_ROOT / "tests" / "data"
 
 
 class NetworkBlocked(RuntimeError):
@@ -70,8 +70,21 @@ def npm_modules() -> Path:
 
 @pytest.fixture(scope="session")
 def registry_history() -> Path:
-    """The real Maestro registry at each commit that changed it (../shared/data)."""
-    path = SHARED / "data" / "maestro-registry-history"
+    """The real Maestro registry at each commit that changed it (copied from RunMaestro/Maestro's history)."""
+    path = TEST_DATA / "maestro-registry-history"
     if not path.is_dir():
-        raise RuntimeError(f"{path} is missing: the shared/ folder must sit beside the checkout")
+        raise RuntimeError(f"{path} is missing from the checkout")
     return path
+
+
+@pytest.fixture
+def sb() -> Iterator[Any]:
+    """A running sandbox GitHub with the standard world of `tests/sandbox_helpers.populate`: users maintainer
+    (owner), contributor (write) and stranger, repository maintainer/project and its label. Test modules that need
+    more add it with a fixture of their own on top of this one."""
+    from symphony_bot.sandbox import Sandbox
+    from tests.sandbox_helpers import populate
+
+    with Sandbox() as box:
+        populate(box)
+        yield box

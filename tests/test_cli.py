@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from symphony_bot import __version__
-from symphony_bot.cli import cli, resolve_api_urls
+from symphony_bot.cli import COMMANDS, cli
 
 
 def test_version_prints_the_package_version() -> None:
@@ -36,14 +36,27 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert result.exit_code == 2
 
 
-def test_api_urls_follow_the_actions_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GITHUB_API_URL", "https://ghe.example/api/v3")
-    monkeypatch.delenv("GITHUB_GRAPHQL_URL", raising=False)
-    assert resolve_api_urls(None) == ("https://ghe.example/api/v3", "https://ghe.example/api/graphql")
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", "https://ghe.example/api/graphql2")
-    assert resolve_api_urls(None)[1] == "https://ghe.example/api/graphql2"
-    # an explicit --github-url wins over the environment, and GraphQL follows it
-    assert resolve_api_urls("http://127.0.0.1:9/") == ("http://127.0.0.1:9", "http://127.0.0.1:9/graphql")
+def test_every_listed_command_imports_as_a_click_command() -> None:
+    for name in COMMANDS:
+        assert cli.get_command(None, name) is not None, name  # type: ignore[arg-type]
+
+
+def test_no_module_below_commands_imports_the_command_line() -> None:
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "symphony_bot"
+    offenders = []
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if relative.parts[0] in ("commands", "cli.py", "__main__.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            forbidden = [n for n in names if n.startswith(("symphony_bot.cli", "symphony_bot.commands"))]
+            offenders += [f"{relative}: {name}" for name in forbidden]
+    assert offenders == []
 
 
 def test_the_suite_cannot_reach_the_internet() -> None:

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from symphony_bot.cli import TOKEN_ENV, github_client, github_options
+from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.issue_status import IssueStatus
 
 if TYPE_CHECKING:
-    from symphony_bot.github.scan import ScannedIssue, ScanResult
+    from symphony_bot.github.issue_queries import ScannedIssue
+    from symphony_bot.github.scan import ScanResult
 
 FORMATS = ("table", "json", "matrix")
-STATUSES = ("completed", "in_progress", "blocked", "invalid", "available")
-MATRIX_DEFAULT_STATUSES = ("available",)
+STATUSES = tuple(str(status) for status in IssueStatus)
+MATRIX_DEFAULT_STATUSES = (str(IssueStatus.AVAILABLE),)
 MATRIX_MAX_ENTRIES = 256  # GitHub Actions: a matrix may generate at most 256 jobs per workflow run
 JSON_SCHEMA_VERSION = 1
 JSON_SCHEMA_ID = "https://runmaestro.ai/schemas/scan.schema.json"
@@ -67,10 +69,8 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     Exit status: 0 every repository scanned, 1 some repository (or registry) failed — the rest is still
     printed, 2 bad usage.
     """
-    import os
-
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubError
+    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import parse_slug
     from symphony_bot.github.scan import scan as run_scan
@@ -83,26 +83,27 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     cache = Cache(cache_dir, warn=lambda message: click.echo(f"warning: {message}", err=True))
     sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
     try:
-        selection = load_registries(sources, cache, refresh=refresh)
-    except RegistryUnreadableError as error:
-        _usage(str(error))
-    for registry_problem in selection.problems:
-        click.echo(f"warning: registry {registry_problem}", err=True)
-    if sources and selection.failed_sources == len(sources) and not repos:
-        click.echo("error: no registry could be read; see the warnings above", err=True)
-        sys.exit(FINDINGS)
-
-    slugs = list(selection.slugs) + list(repos)
-    if not os.environ.get(TOKEN_ENV, "").strip():
-        click.echo(f"warning: {TOKEN_ENV} is not set; GitHub's GraphQL API refuses requests without a token", err=True)
-    client = github_client(github_url)
-    try:
-        result = run_scan(client, slugs, include_closed="completed" in statuses, cache=cache, refresh=refresh)
+        with GitHubClient.from_env(github_url) as client:
+            try:
+                selection = load_registries(sources, cache, client, refresh=refresh)
+            except RegistryUnreadableError as error:
+                _usage(str(error))
+            for registry_problem in selection.problems:
+                click.echo(f"warning: registry {registry_problem}", err=True)
+            if sources and selection.failed_sources == len(sources) and not repos:
+                click.echo("error: no registry could be read; see the warnings above", err=True)
+                sys.exit(FINDINGS)
+            slugs = list(selection.slugs) + list(repos)
+            if not client.authenticated:
+                names = " or ".join(TOKEN_ENV_VARIABLES)
+                click.echo(
+                    f"warning: {names} is not set; GitHub's GraphQL API refuses requests without a token", err=True
+                )
+            include_closed = str(IssueStatus.COMPLETED) in statuses
+            result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
     except GitHubError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)
-    finally:
-        client.close()
 
     listed = [issue for issue in result.issues if str(issue.status) in statuses]
     truncated = limit is not None and len(listed) > limit
@@ -201,5 +202,5 @@ def _claim_text(issue: ScannedIssue) -> str:
     if claim is None:
         return ""
     kind = "draft PR" if claim.is_draft else "PR"
-    verb = "completed by" if str(issue.status) == "completed" else "claimed by"
+    verb = "completed by" if issue.status is IssueStatus.COMPLETED else "claimed by"
     return f"  [{verb} {kind} #{claim.number} @{claim.author or 'ghost'}]"
