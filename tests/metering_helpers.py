@@ -12,12 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from symphony_bot.agents.base import Agent, Usage
-from symphony_bot.agents.claude import ClaudeAgent
-from symphony_bot.agents.codex import CodexAgent
-from symphony_bot.agents.gemini import GeminiAgent
-from symphony_bot.agents.opencode import OpenCodeAgent
-from symphony_bot.sandbox.model_server import TurnUsage
+from symphony_bot.sandbox.model_server import ANTHROPIC, CHAT, GEMINI, RESPONSES, TurnUsage
 from tests.agent_cli_helpers import DO_AND_TICK
+from tests.agent_cli_specs import ALL_CLIS, CliSpec
 
 REAL_KEY = "sk-real-donor-key-0123456789"
 
@@ -32,44 +29,40 @@ BUDGET_USD = 0.01
 MAX_SECONDS = 45
 
 
+# The proxy's name for the API each CLI's wire protocol belongs to.
+PROXY_API = {ANTHROPIC: "anthropic", RESPONSES: "openai", CHAT: "openai", GEMINI: "gemini"}
+SPEC_KEY = "test-key"  # the key the adapter contract tests point each CLI with (tests/agent_cli_specs.py)
+
+
 @dataclass(frozen=True)
 class Cli:
-    api: str
-    make: Callable[..., Agent]
-    # (variable, value) pairs that point the adapter at the proxy with the given key.
-    point: Callable[[str, str], dict[str, str]]
-    model: str
-    # Anthropic reports cache writes apart; the OpenAI and Gemini wires fold them into the prompt total.
-    separate_cache_writes: bool = False
+    """One real CLI as the metering tests see it: the contract's spec, pointed at a proxy instead."""
+
+    spec: CliSpec
+
+    @property
+    def api(self) -> str:
+        return PROXY_API[self.spec.api]
+
+    @property
+    def model(self) -> str:
+        return self.spec.model
+
+    @property
+    def separate_cache_writes(self) -> bool:
+        # Anthropic reports cache writes apart; the OpenAI and Gemini wires fold them into the prompt total.
+        return self.spec.api == ANTHROPIC
+
+    def point(self, url: str, key: str) -> dict[str, str]:
+        """The variables that point the adapter at `url` with `key`."""
+        return {name: key if value == SPEC_KEY else value.replace("{url}", url) for name, value in self.spec.pointing}
+
+    def make(self, executable: str, model: str) -> Agent:
+        agent: Agent = self.spec.agent_class(executable=executable, model=model)  # type: ignore[call-arg]
+        return agent
 
 
-CLIS = {
-    "claude": Cli(
-        "anthropic",
-        ClaudeAgent,
-        lambda url, key: {"ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": key},
-        "claude-sonnet-4-5",
-        separate_cache_writes=True,
-    ),
-    "codex": Cli(
-        "openai",
-        CodexAgent,
-        lambda url, key: {"OPENAI_BASE_URL": url + "/v1", "OPENAI_API_KEY": key},
-        "gpt-5.1-codex",
-    ),
-    "opencode": Cli(
-        "openai",
-        OpenCodeAgent,
-        lambda url, key: {"OPENCODE_BASE_URL": url + "/v1", "OPENCODE_API_KEY": key},
-        "gpt-4.1",
-    ),
-    "gemini": Cli(
-        "gemini",
-        GeminiAgent,
-        lambda url, key: {"GOOGLE_GEMINI_BASE_URL": url, "GEMINI_API_KEY": key},
-        "gemini-2.5-flash",
-    ),
-}
+CLIS = {spec.name: Cli(spec) for spec in ALL_CLIS}
 
 
 def charged(spec: Cli, turns: TurnUsage) -> tuple[int, int, int, int, int]:
