@@ -14,6 +14,7 @@ from symphony_bot.agents.metering.meter import (
     ResponseMeter,
     SseScanner,
     WireFormat,
+    endpoint_allowed,
     to_usage,
     wire_format_for,
 )
@@ -140,3 +141,29 @@ def test_only_generation_endpoints_are_metered() -> None:
     assert wire_format_for("/v1beta/models/g:generateContent") is WireFormat.GEMINI
     for other in ("/v1/messages/count_tokens", "/v1/models", "/v1beta/models/g:countTokens"):
         assert wire_format_for(other) is None
+
+
+def test_the_endpoint_allow_list() -> None:
+    allowed = [
+        ("POST", "/v1/messages"),
+        ("POST", "/v1/messages/count_tokens"),
+        ("POST", "/responses"),
+        ("POST", "/v1/responses/compact"),
+        ("POST", "/chat/completions"),
+        ("POST", "/v1beta/models/gemini-2.5-pro:streamGenerateContent"),
+        ("POST", "/v1beta/models/gemini-2.5-pro:countTokens"),
+        ("GET", "/v1/models"),
+        ("GET", "/v1beta/models/gemini-2.5-pro"),
+    ]
+    refused = [
+        ("GET", "/v1/messages"),
+        ("POST", "/v1/models"),
+        ("POST", "/v1/messages/batches"),
+        ("POST", "/v1/images/generations"),
+        ("GET", "/v1/models/"),
+        ("PUT", "/v1/messages"),
+        ("POST", "/v1/./messages"),
+        ("POST", "/v1/messages%00"),
+    ]
+    assert all(endpoint_allowed(method, path) for method, path in allowed)
+    assert not any(endpoint_allowed(method, path) for method, path in refused)

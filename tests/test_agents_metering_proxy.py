@@ -100,12 +100,13 @@ def _with_history(name: str, body: dict) -> dict:
 )
 def test_the_dummy_credential_is_replaced_by_the_real_key_in_the_providers_header(api, header, expected) -> None:
     with RecordingUpstream() as upstream, MeteringProxy(api, REAL_KEY, upstream.url + "/base") as proxy:
-        reply = call(proxy.url, "POST", "/v1/x?alt=sse", {"a": 1}, credential("authorization", proxy.dummy_key))
+        target = "/v1/messages/count_tokens?alt=sse"
+        reply = call(proxy.url, "POST", target, {"a": 1}, credential("authorization", proxy.dummy_key))
     assert reply.status == 200
     (seen,) = upstream.seen
     assert seen.headers[header] == expected
     assert proxy.dummy_key not in json.dumps(seen.headers)
-    assert seen.path == "/base/v1/x?alt=sse" and seen.body == b'{"a": 1}'
+    assert seen.path == "/base/v1/messages/count_tokens?alt=sse" and seen.body == b'{"a": 1}'
     assert seen.headers["host"] == urlsplit(upstream.url).netloc and seen.headers["accept-encoding"] == "identity"
 
 
@@ -166,6 +167,29 @@ def test_a_scheme_relative_target_is_only_a_path_on_the_configured_upstream() ->
         answer = raw_exchange(proxy.url, request)
     assert answer.startswith(b"HTTP/1.1 200")
     assert [seen.path for seen in upstream.seen] == ["/127.0.0.2/v1/models"]
+
+
+@pytest.mark.parametrize(
+    ("method", "target"),
+    [
+        ("POST", "/v1/messages/batches"),  # Anthropic batches: spends money the meter would never see
+        ("POST", "/v1/files"),
+        ("POST", "/v1/fine_tuning/jobs"),
+        ("POST", "/v1beta/models/m:embedContent"),
+        ("GET", "/v1/organization/usage_report"),
+        ("DELETE", "/v1/models/ft-x"),
+        ("POST", "/v1/batches/../messages"),
+        ("POST", "/v1/messages%2Fbatches"),
+        ("POST", "/v1//messages"),
+    ],
+)
+def test_only_the_endpoints_the_clis_use_are_forwarded(method, target) -> None:
+    with RecordingUpstream() as upstream, MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+        key = b"x-api-key: " + proxy.dummy_key.encode()
+        request = f"{method} {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n".encode() + key + b"\r\n\r\n{}"
+        answer = raw_exchange(proxy.url, request)
+    assert answer.startswith(b"HTTP/1.1 404") and b"not_found_error" in answer, answer[:200]
+    assert upstream.seen == [] and len(proxy.refused) == 1 and target in proxy.refused[0]
 
 
 def test_a_websocket_upgrade_is_refused() -> None:
@@ -230,7 +254,7 @@ def test_a_chunked_request_body_is_forwarded_whole() -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         pieces = [b'{"model": ', b'"gpt-4.1", ', b'"x": "' + b"y" * 200_000 + b'"}']
         headers = {"authorization": f"Bearer {proxy.dummy_key}", "content-type": "application/json"}
-        connection.request("POST", "/v1/embeddings", body=iter(pieces), headers=headers, encode_chunked=True)
+        connection.request("POST", "/v1/chat/completions", body=iter(pieces), headers=headers, encode_chunked=True)
         status = connection.getresponse().status
         connection.close()
     assert status == 200

@@ -56,6 +56,7 @@ def test_the_task_is_done_through_the_proxy_which_counts_what_the_server_charged
     # every model request went through the proxy (side requests such as a session title included)
     assert taken.requests == len([r for r in server.requests if r.api is not None]) >= 2
     assert taken.usage.cost_usd > 0 and taken.budget_refusals == 0
+    assert list(proxy.refused) == []  # the endpoint allow-list let through everything the CLI asked for
     seen = (tmp_path / "env.txt").read_text()
     assert "PATH=" in seen and proxy.dummy_key in seen  # the probe ran, with the CLI's own environment
     assert REAL_KEY not in seen

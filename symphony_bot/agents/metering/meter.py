@@ -43,13 +43,31 @@ def wire_format_for(path: str) -> WireFormat | None:
     """The dialect of a generation endpoint, or None for anything else (model lists, token counts)."""
     if path.endswith("/messages"):
         return WireFormat.ANTHROPIC
-    if path.endswith("/responses"):
+    if path.endswith(("/responses", "/responses/compact")):  # codex compacts a long thread remotely
         return WireFormat.RESPONSES
     if path.endswith("/chat/completions"):
         return WireFormat.CHAT
     if path.endswith(":generateContent") or path.endswith(":streamGenerateContent"):
         return WireFormat.GEMINI
     return None
+
+
+# Free requests the CLIs make besides generation: token counts (POST) and model lists (GET).
+FREE_POST_SUFFIXES = ("/messages/count_tokens", ":countTokens")
+_MODEL_LIST = re.compile(r"/models(?:/[A-Za-z0-9._-]+)?$")
+
+
+def endpoint_allowed(method: str, path: str) -> bool:
+    """Whether the proxy forwards `method path`: only what the agent CLIs use. Anything else with the donor's
+    key (batches, files, fine-tuning, images, embeddings...) could spend money the meter never sees."""
+    segments = path.split("/")
+    if "%" in path or "" in segments[1:] or "." in segments or ".." in segments:
+        return False  # no encoded or dot segments, no empty ones: the path means what it says
+    if method == "POST":
+        return wire_format_for(path) is not None or path.endswith(FREE_POST_SUFFIXES)
+    if method in ("GET", "HEAD"):
+        return _MODEL_LIST.search(path) is not None
+    return False
 
 
 class BoundedDocument:

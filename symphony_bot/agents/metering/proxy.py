@@ -20,6 +20,7 @@ import json
 import re
 import secrets
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +28,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from symphony_bot.agents.base import Usage
-from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, wire_format_for
+from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, endpoint_allowed, wire_format_for
 from symphony_bot.agents.metering.providers import (
     BEARER,
     BUDGET_MESSAGE,
@@ -45,12 +46,17 @@ DUMMY_KEY_PREFIX = "symphony-proxy-"
 UPSTREAM_TIMEOUT_S = 600.0  # no byte from the model API for this long: the request fails
 CLIENT_TIMEOUT_S = 600.0
 SETTLE_S = 5.0
+MAX_REFUSALS_KEPT = 50
 NO_BODY_STATUSES = frozenset({204, 304})
 _GEMINI_MODEL = re.compile(r"/models/([^/:]+):")
 _REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
 BAD_BODY = "the request body's length is missing or malformed"
+ENDPOINT_REFUSED = (
+    "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
+    "lists); refused: {method} {path}"
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class MeteringProxy:
         self._api_key = api_key
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
+        self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
         self._task = TaskUsage()
         self._total = TaskUsage()
@@ -194,20 +202,23 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_CONNECT(self) -> None:
-        self._drain_and_reply(self.proxy.provider.request_error(405, ORIGIN_FORM_ONLY))
+        self._refuse(405, ORIGIN_FORM_ONLY)
 
     def _handle(self) -> None:
         target = self.path
         if not target.startswith("/") or target.startswith("//"):
-            self._drain_and_reply(self.proxy.provider.request_error(400, ORIGIN_FORM_ONLY))
+            self._refuse(400, ORIGIN_FORM_ONLY)
             return
         if self.headers.get("upgrade"):
-            self._drain_and_reply(self.proxy.provider.request_error(400, NO_UPGRADE))
+            self._refuse(400, NO_UPGRADE)
             return
         parts = urlsplit(target)
         query = parse_qsl(parts.query, keep_blank_values=True)
         if not self.proxy._authorised(self.headers, query):
             self._drain_and_reply(self.proxy.provider.auth_error())
+            return
+        if not endpoint_allowed(self.command, parts.path):
+            self._refuse(404, ENDPOINT_REFUSED.format(method=self.command, path=parts.path[:200]))
             return
         body = self._body()
         if body is None:
@@ -256,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
                     proxy._add(TaskUsage(requests=1))
                 self.close_connection = True
                 message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
-                self._reply(proxy.provider.request_error(502, message))
+                # The CLI's own retry policy applies, as if it had met the network error itself.
+                self._reply(proxy.provider.request_error(502, message), retry=True)
                 return
             meter = None
             if wire is not None:
@@ -336,6 +348,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     # --- replies of its own ------------------------------------------------------------------------------
+    def _refuse(self, status: int, message: str) -> None:
+        self.proxy.refused.append(f"{self.command} {self.path[:200]}: {message}")
+        self._drain_and_reply(self.proxy.provider.request_error(status, message))
+
     def _drain_and_reply(self, reply: ErrorReply) -> None:
         self.close_connection = True  # the request body is not read: the connection cannot be reused
         self._reply(reply)
