@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from symphony_bot.cli import cli
 from symphony_bot.commands.scan import MATRIX_DEFAULT_STATUSES, STATUSES
 from symphony_bot.github.client import USER_AGENT
-from symphony_bot.issues import IssueStatus
+from symphony_bot.issue_status import IssueStatus
 from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES
 from symphony_bot.sandbox import Sandbox
 from tests.http_helpers import closed_port, static_server

@@ -34,12 +34,10 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as sandbox:
-        sandbox.add_user("owner", token="t-owner")
-        sandbox.create_repo("owner", "proj", files={"README.md": "hi\n"})
-        yield sandbox
+@pytest.fixture(autouse=True)
+def _owner_project(sb: Sandbox) -> None:
+    sb.add_user("owner", token="t-owner")
+    sb.create_repo("owner", "proj", files={"README.md": "hi\n"})
 
 
 def make_client(sb: Sandbox, token: str | None = "t-owner", **options: Any) -> tuple[GitHubClient, Sleeps]:

@@ -17,7 +17,7 @@ from symphony_bot.github.issue_queries import (
     LINKED_PULL_REQUESTS_PAGE,
 )
 from symphony_bot.github.scan import RepositoryProblemCode, parse_slug, scan
-from symphony_bot.issues import IssueStatus, PullRequestState
+from symphony_bot.issue_status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 
 LABEL = "runmaestro.ai"

@@ -13,7 +13,7 @@ from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_view import IssueView
-    from symphony_bot.issues import ParsedBody
+    from symphony_bot.issue_body import ParsedBody
 
 FORMATS = ("text", "json")
 STDIN = "-"
@@ -37,7 +37,7 @@ def parse(source: str, output_format: str) -> None:
     Run it before labelling an issue. Exit status: 0 usable, 1 the issue would be invalid (no document, or
     an unsafe reference), 2 the input could not be read.
     """
-    from symphony_bot.issues import parse_body
+    from symphony_bot.issue_body import parse_body
 
     try:
         if source == STDIN:

@@ -12,7 +12,7 @@ import click
 
 from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
-from symphony_bot.issues import IssueStatus
+from symphony_bot.issue_status import IssueStatus
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_queries import ScannedIssue

@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from symphony_bot.github.client import GitHubError
-from symphony_bot.issues import (
+from symphony_bot.issue_body import ParsedBody, parse_body
+from symphony_bot.issue_status import (
     SYMPHONY_LABEL,
     Classification,
     IssueStatus,
     LinkedPullRequest,
-    ParsedBody,
     PullRequestState,
     classify,
-    parse_body,
 )
 
 if TYPE_CHECKING:

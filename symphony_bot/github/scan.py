@@ -34,7 +34,7 @@ from symphony_bot.github.issue_queries import (
     labels_truncated,
     next_cursor,
 )
-from symphony_bot.issues import SYMPHONY_LABEL
+from symphony_bot.issue_status import SYMPHONY_LABEL
 
 CACHE_NAMESPACE = "issues"
 
