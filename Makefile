@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NPM_DIR := tests/npm
 
-.PHONY: demo test setup setup-python setup-npm lint pytest bench clean
+.PHONY: demo test setup setup-python setup-npm lint pytest bench fuzz clean
 
 demo: setup-python
 	$(BIN)/symphony-bot registry validate symphony-registry.json
@@ -46,6 +46,13 @@ pytest: setup
 
 bench: setup
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+# The fuzz suites at scale: FUZZ_CASES generated registries and issue bodies for each of FUZZ_SEEDS seeds (the
+# test run does 2,000 of each with one seed).
+FUZZ_CASES ?= 50000
+FUZZ_SEEDS ?= 3
+fuzz: setup-python
+	$(BIN)/python bench/fuzz.py $(FUZZ_CASES) $(FUZZ_SEEDS)
 
 clean:
 	rm -rf $(VENV) $(NPM_DIR)/node_modules

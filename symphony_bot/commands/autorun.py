@@ -14,6 +14,9 @@ from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
 
 AGENT_CHOICES = AGENT_NAMES
+AGENT_USER_DEFAULT = "symphony-agent"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
+TRAVERSE_ONLY = 0o711
+CONTAINMENT_NOTE = "note: agent containment: "
 PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
 # How each way a run can end becomes the process's exit status (documented in the README and in --help).
 EXIT_CODES: dict[StopReason, int] = {
@@ -65,6 +68,12 @@ EXIT_CODES: dict[StopReason, int] = {
     help="For --agent command: pass this credential-looking variable anyway (repeatable). The agent runs the "
     "repository's code and can send it anywhere. GitHub, Actions and git credentials are refused even here.",
 )
+@click.option(
+    "--agent-user",
+    metavar="NAME",
+    help="When running as root: the unprivileged user each agent runs as, created when missing and owning the "
+    f"work tree while the agent runs (default {AGENT_USER_DEFAULT}). Ignored when not running as root.",
+)
 @click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
 @click.option("--dry-run", is_flag=True, help="List the tasks that would run, run nothing.")
@@ -104,6 +113,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     agent_executable: str | None,
     pass_env: tuple[str, ...],
     pass_secrets: tuple[str, ...],
+    agent_user: str | None,
     model: str | None,
     json_lines: bool,
     dry_run: bool,
@@ -121,6 +131,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     Exit status: 0 all tasks done; 1 agent or infrastructure error; 2 usage; 3 halted;
     4 stalled or tasks left; 5 budget or timeout reached.
     """
+    import os
     import signal
     import tempfile
 
@@ -158,7 +169,15 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     except (UnknownAgent, ValueError) as error:
         _usage_error(str(error))
 
+    if not dry_run:
+        _say_how_agents_are_contained()
+    from symphony_bot.agents.agent_user import running_as_root
+
+    run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
     with tempfile.TemporaryDirectory(prefix="symphony-autorun-") as scratch:
+        if run_as is not None:
+            # The agent's user must reach its own folder inside; it may not list what else is there.
+            os.chmod(scratch, TRAVERSE_ONLY)
         options = RunOptions(
             repo_dir=repo,
             documents=tuple(resolved),
@@ -171,6 +190,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             max_loops=max_loops,
             reset_on_completion=reset_on_completion,
             dry_run=dry_run,
+            agent_user=run_as,
         )
         engine = Engine(agent, options, exit_code_for=exit_code_for)
         if json_lines:
@@ -218,6 +238,15 @@ def _check_pass_env(agent_name: str, pass_env: tuple[str, ...], pass_secrets: tu
             f"send it anywhere; if the agent really needs it, pass it with {PASS_SECRET_OPTION} "
             f"{secret_looking[0]}"
         )
+
+
+def _say_how_agents_are_contained() -> None:
+    """Out loud when the machine allows no PID namespace per agent run and the weaker fallback is used."""
+    from symphony_bot.agents.containment import containment
+
+    how = containment()
+    if not how.namespace:
+        click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
 
 
 def _usage_error(message: str) -> Any:
