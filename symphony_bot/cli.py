@@ -16,8 +16,11 @@ from symphony_bot import __version__
 # name -> "module:attribute". Keep sorted; each module imports only click at top level.
 COMMANDS: dict[str, str] = {
     "autorun": "symphony_bot.commands.autorun:autorun",
+    "cancel": "symphony_bot.commands.cancel:cancel",
+    "demo": "symphony_bot.commands.demo:demo",
     "issue": "symphony_bot.commands.issue:issue",
     "registry": "symphony_bot.commands.registry:registry",
+    "run": "symphony_bot.commands.run:run",
     "sandbox": "symphony_bot.commands.sandbox:sandbox",
     "scan": "symphony_bot.commands.scan:scan",
 }

@@ -144,7 +144,8 @@ class WorkTree:
         self.path = path
         self.git_dir = git_dir
         self.home = home
-        self.remote = remote
+        self.remote = remote  # where the default branch is cloned from
+        self.push_remote = remote  # where branches go: the repository, or the caller's fork
         self._config: bytes = b""
         self.commands = 0  # git processes run, for the benchmark
 
@@ -173,24 +174,25 @@ class WorkTree:
         tree.run("checkout", "--quiet", "-B", branch, f"refs/remotes/origin/{branch}")
         return tree
 
-    def fetch(self, branch: str, depth: int = 1) -> str:
+    def fetch(self, branch: str, depth: int = 1, remote: Remote | None = None) -> str:
         """Fetch `branch` into refs/remotes/origin/BRANCH (shallow); return its commit."""
         _check_ref_name(branch)
+        source = remote or self.remote
         self.run(
             "fetch",
             "--quiet",
             "--no-tags",
             "--no-recurse-submodules",
             f"--depth={depth}",
-            self.remote.url,
+            source.url,
             f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
-            network=True,
+            network=source,
         )
         return self.run("rev-parse", f"refs/remotes/origin/{branch}")
 
     def checkout_remote_branch(self, branch: str) -> str:
         """Fetch the pushed `branch` and make it the current branch (resuming a claim); return its head."""
-        head = self.fetch(branch)
+        head = self.fetch(branch, remote=self.push_remote)
         self.run("checkout", "--quiet", "--force", "-B", branch, f"refs/remotes/origin/{branch}")
         return head
 
@@ -200,7 +202,9 @@ class WorkTree:
 
     def remote_branches(self, prefix: str) -> dict[str, str]:
         """Branches on the remote under `prefix` (e.g. `symphony/12-`): {name: sha}."""
-        output = self.run("ls-remote", "--heads", self.remote.url, f"refs/heads/{prefix}*", network=True)
+        output = self.run(
+            "ls-remote", "--heads", self.push_remote.url, f"refs/heads/{prefix}*", network=self.push_remote
+        )
         found = {}
         for line in output.splitlines():
             sha, _, ref = line.partition("\t")
@@ -236,11 +240,13 @@ class WorkTree:
     def push(self, branch: str) -> None:
         """Push HEAD to `branch`; never forced, so a diverged remote branch is an error, not an overwrite."""
         _check_ref_name(branch)
-        self.run("push", "--quiet", "--no-verify", self.remote.url, f"HEAD:refs/heads/{branch}", network=True)
+        target = self.push_remote
+        self.run("push", "--quiet", "--no-verify", target.url, f"HEAD:refs/heads/{branch}", network=target)
 
     def delete_remote_branch(self, branch: str) -> None:
         _check_ref_name(branch)
-        self.run("push", "--quiet", "--no-verify", self.remote.url, f":refs/heads/{branch}", network=True)
+        target = self.push_remote
+        self.run("push", "--quiet", "--no-verify", target.url, f":refs/heads/{branch}", network=target)
 
     def log_subjects(self, revision_range: str) -> list[str]:
         output = self.run("log", "--format=%s", revision_range)
@@ -251,7 +257,7 @@ class WorkTree:
     def run(
         self,
         *args: str,
-        network: bool = False,
+        network: Remote | None = None,
         extra: dict[str, str] | None = None,
     ) -> str:
         """Run one git command in this work tree, safely (see the comment above the class)."""
@@ -265,7 +271,7 @@ class WorkTree:
         args: list[str],
         *,
         cwd: Path,
-        network: bool = False,
+        network: Remote | None = None,
         extra: dict[str, str] | None = None,
         with_dirs: bool = True,
     ) -> str:
@@ -282,10 +288,11 @@ class WorkTree:
                 strip_newline_in_stdout=True,
             )
         except git.GitCommandError as error:
-            raise GitError(f"git {args[0]} failed: {_reason(error, self.remote.token)}") from None
+            tokens = (self.remote.token, self.push_remote.token)
+            raise GitError(f"git {args[0]} failed: {_reason(error, tokens)}") from None
         return str(output).strip()
 
-    def _environment(self, network: bool, with_dirs: bool) -> dict[str, str]:
+    def _environment(self, network: Remote | None, with_dirs: bool) -> dict[str, str]:
         environment = {name: os.environ[name] for name in _ENV_PASSED_THROUGH if name in os.environ}
         environment.setdefault("PATH", os.defpath)
         environment.update(
@@ -305,8 +312,8 @@ class WorkTree:
             environment["GIT_DIR"] = str(self.git_dir)
             environment["GIT_WORK_TREE"] = str(self.path)
         pairs = list(_SAFE_CONFIG)
-        if network and self.remote.token:
-            pairs.append((f"http.{self.remote.url}.extraHeader", authorization_header(self.remote.token)))
+        if network is not None and network.token:
+            pairs.append((f"http.{network.url}.extraHeader", authorization_header(network.token)))
         environment["GIT_CONFIG_COUNT"] = str(len(pairs))
         for index, (key, value) in enumerate(pairs):
             environment[f"GIT_CONFIG_KEY_{index}"] = key
@@ -319,10 +326,11 @@ def _check_ref_name(branch: str) -> None:
         raise GitError(f"{branch!r} is not a branch name git accepts")
 
 
-def _reason(error: Any, token: str | None) -> str:
+def _reason(error: Any, tokens: tuple[str | None, ...]) -> str:
     detail = [line for line in str(error.stderr or "").strip().splitlines() if line.strip()]
     text = detail[-1].strip().removeprefix("stderr: ").strip("'").removeprefix("fatal: ") if detail else ""
     text = text or f"exit code {error.status}"
-    if token:
-        text = text.replace(token, "***")
+    for token in tokens:
+        if token:
+            text = text.replace(token, "***")
     return text
