@@ -17,6 +17,7 @@ AGENT_OPTION_NAMES = (
     "agent_command",
     "agent_executable",
     "pass_env",
+    "pass_secrets",
     "model",
     "task_timeout",
     "inactivity_timeout",

@@ -17,25 +17,22 @@ def usage_error(message: str) -> int:
 
 
 def build_agent(options: dict[str, Any]) -> Any:
-    from symphony_bot.agents.environment import is_denied
-    from symphony_bot.agents.registry import make_agent
+    from symphony_bot.agents.catalogue import make_agent
+    from symphony_bot.commands.autorun import _check_pass_env
 
     name = options["agent_name"]
     pass_env = tuple(options.get("pass_env") or ())
+    pass_secrets = tuple(options.get("pass_secrets") or ())
     if options.get("agent_command") and name != "command":
         raise click.UsageError(f"--agent-command is for --agent command; the {name} agent takes --agent-executable")
-    if pass_env and name != "command":
-        raise click.UsageError("--pass-env is for --agent command; each CLI adapter declares the variables it needs")
-    refused = [item for item in pass_env if not item.isidentifier() or is_denied(item, set(pass_env))]
-    if refused:
-        raise click.UsageError(f"--pass-env {', '.join(refused)}: refused (not a name, or a credential)")
+    _check_pass_env(name, pass_env, pass_secrets)  # autorun's own rules: the same refusals, the same messages
     try:
         return make_agent(
             name,
             command=options.get("agent_command"),
             executable=options.get("agent_executable"),
             model=options.get("model"),
-            passthrough=pass_env,
+            passthrough=(*pass_env, *pass_secrets),
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from None
@@ -118,7 +115,7 @@ def pick_issue(client: Any, registries: list[str]) -> tuple[str, int] | None:
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, load_registries
     from symphony_bot.github.scan import scan
 
-    selection = load_registries(registries or [DEFAULT_REGISTRY_URL], None)
+    selection = load_registries(registries or [DEFAULT_REGISTRY_URL], None, client)
     for problem in selection.problems:
         click.echo(f"warning: {problem}", err=True)
     result = scan(client, selection.slugs, include_closed=False)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from symphony_bot.contribution.claim import OpenClaim, branch_prefix
 from symphony_bot.github.issue_view import IssueView
-from symphony_bot.issues import DocumentReference, IssueStatus
+from symphony_bot.issue_body import DocumentReference
+from symphony_bot.issue_status import IssueStatus
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 
@@ -83,7 +84,7 @@ def check_document(work_tree: Path, reference: DocumentReference) -> Path:
     size = resolved.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise PreflightError(f"{reference.path} {line} is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,} allowed")
-    return resolved
+    return Path(resolved)
 
 
 def _parents(root: Path, path: Path) -> list[Path]:
