@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,8 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
 #     a URL, never in `.git/config`, never in argv, never logged.
 
 GIT_TIMEOUT_SECONDS = 120
+NETWORK_ATTEMPTS = 3  # a fetch or push that failed (5xx, reset, limit) is tried again; both are idempotent
+NETWORK_BACKOFF_SECONDS = 1.0
 BOT_EMAIL_DOMAIN = "users.noreply.github.com"
 _SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.hooksPath", os.devnull),
@@ -261,10 +264,18 @@ class WorkTree:
         extra: dict[str, str] | None = None,
     ) -> str:
         """Run one git command in this work tree, safely (see the comment above the class)."""
-        if self._config:
-            # Undo anything written into the repository's configuration since the clone.
-            (self.git_dir / "config").write_bytes(self._config)
-        return self._git_raw(list(args), cwd=self.path, network=network, extra=extra)
+        attempts = NETWORK_ATTEMPTS if network is not None else 1
+        for attempt in range(attempts):
+            if self._config:
+                # Undo anything written into the repository's configuration since the clone.
+                (self.git_dir / "config").write_bytes(self._config)
+            try:
+                return self._git_raw(list(args), cwd=self.path, network=network, extra=extra)
+            except GitError as error:
+                if attempt + 1 >= attempts or _is_refusal(str(error)):
+                    raise
+                time.sleep(NETWORK_BACKOFF_SECONDS * 2**attempt)
+        raise AssertionError("unreachable")
 
     def _git_raw(
         self,
@@ -321,6 +332,14 @@ class WorkTree:
         return environment
 
 
+_REFUSALS = ("rejected", "non-fast-forward", "fetch first", "not found", "does not appear", "couldn't find")
+
+
+def _is_refusal(message: str) -> bool:
+    """A refusal (diverged branch, missing ref) is an answer, not an outage: retrying will not change it."""
+    return any(word in message.lower() for word in _REFUSALS)
+
+
 def _check_ref_name(branch: str) -> None:
     if not branch or branch.startswith("-") or ".." in branch or any(c in branch for c in " ~^:?*[\\\x7f"):
         raise GitError(f"{branch!r} is not a branch name git accepts")
@@ -328,6 +347,8 @@ def _check_ref_name(branch: str) -> None:
 
 def _reason(error: Any, tokens: tuple[str | None, ...]) -> str:
     detail = [line for line in str(error.stderr or "").strip().splitlines() if line.strip()]
+    rejected = [line for line in detail if "rejected" in line]
+    detail = rejected[-1:] or detail
     text = detail[-1].strip().removeprefix("stderr: ").strip("'").removeprefix("fatal: ") if detail else ""
     text = text or f"exit code {error.status}"
     for token in tokens:

@@ -72,6 +72,15 @@ def parse_issue(text: str) -> tuple[str, int]:
 @click.option("--dry-run", is_flag=True, help="Check the issue and list the tasks; write nothing anywhere.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the engine's and the runner's events as JSON Lines.")
 @click.option("--comment-id", type=int, metavar="ID", help="The `/symphony run` comment that triggered the run (👀).")
+@click.option(
+    "--comment-interval",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="S",
+    help="At most one progress edit of the status comment per S seconds (phase changes and the end are "
+    "written at once).",
+)
 @click.option("--requested-by", metavar="LOGIN", help="Who asked for the run: credited with Co-authored-by.")
 @agent_options
 @github_options

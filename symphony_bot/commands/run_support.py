@@ -90,6 +90,7 @@ def run_contribution(
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by"),
         run_url=run_url_from_env(),
+        **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
     listeners: list[Any] = []

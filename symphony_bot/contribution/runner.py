@@ -228,6 +228,9 @@ class ContributionRunner:
             self._adopt(self.pull)
         self.paths = [check_document(tree.path, reference) for reference in self._repo_documents()]
         self._load_tasks()
+        if state.resumed and self.pull is None and tree.head() != self._base_sha:
+            # An earlier run pushed and died before opening the PR: the claim is opened now.
+            self._open_pull()
 
     def _repo_documents(self) -> list[Any]:
         external = [reference for reference in self.documents if reference.external]
