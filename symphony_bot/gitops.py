@@ -199,6 +199,14 @@ class WorkTree:
         self.run("checkout", "--quiet", "--force", "-B", branch, f"refs/remotes/origin/{branch}")
         return head
 
+    def head_author_email(self, branch: str) -> str | None:
+        """The author email of the remote `branch`'s head (after fetching it); None when it is gone."""
+        try:
+            self.fetch(branch, remote=self.push_remote)
+        except GitError:
+            return None
+        return self.run("log", "-1", "--format=%ae", f"refs/remotes/origin/{branch}")
+
     def create_branch(self, branch: str) -> None:
         _check_ref_name(branch)
         self.run("checkout", "--quiet", "-b", branch)

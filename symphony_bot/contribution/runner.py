@@ -212,8 +212,10 @@ class ContributionRunner:
         self.pull = pulls.find_ours(self.client, self.config.repository, self.login, prefix)
         branch = self.pull.head_ref if self.pull is not None else None
         if branch is None:
-            existing = sorted(tree.remote_branches(prefix))
-            branch = existing[0] if existing else None
+            # A pushed claim branch with no PR yet: ours only if our identity made its last commit (in a
+            # shared repository other donors' `symphony/N-*` branches are there too).
+            mine = [b for b in sorted(tree.remote_branches(prefix)) if tree.head_author_email(b) == self.identity.email]
+            branch = mine[0] if mine else None
         if branch is not None:
             tree.checkout_remote_branch(branch)
             state.resumed = True

@@ -103,7 +103,12 @@ def _classify(error: Any) -> GitHubError:
     data = error.data if isinstance(error.data, dict) else {}
     message = str(data.get("message") or "")
     headers = {str(key).lower(): str(value) for key, value in (error.headers or {}).items()}
-    detail = f"GitHub answered {status}: {message or 'no message'}"
+    reasons = [
+        str(item.get("message") or item.get("code") or "")
+        for item in data.get("errors") or []
+        if isinstance(item, dict)
+    ]
+    detail = f"GitHub answered {status}: {message or 'no message'}" + (f" ({'; '.join(reasons)})" if reasons else "")
     if status >= 500:
         return TransientError(detail, status, 1.0)
     if status == 429 or (status == 403 and _limited(headers, message)):
