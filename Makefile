@@ -9,7 +9,7 @@ NPM_DIR := tests/npm
 .PHONY: demo test setup setup-python setup-npm lint pytest bench fuzz clean
 
 demo: setup-python
-	$(BIN)/symphony-bot registry validate symphony-registry.json
+	$(BIN)/symphony-bot demo
 
 test: setup lint pytest
 
