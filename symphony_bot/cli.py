@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "registry": "symphony_bot.commands.registry:registry",
     "sandbox": "symphony_bot.commands.sandbox:sandbox",
     "scan": "symphony_bot.commands.scan:scan",
+    "site": "symphony_bot.commands.site:site",
     "stats": "symphony_bot.commands.stats:stats",
 }
 

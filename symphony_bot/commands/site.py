@@ -1,0 +1,107 @@
+"""`symphony-bot site`: build the static projects site (GitHub Pages ready) from the registry, the scan and
+the contribution PRs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from symphony_bot.commands.options import github_options
+from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write the site into (created when missing; its projects/ folder is replaced).",
+)
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    metavar="PATH|URL",
+    help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). "
+    "Default: Maestro's registry.",
+)
+@click.option("--refresh", is_flag=True, help="Ignore the cache (issues and PRs 5 min, registry 2 h).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
+)
+@github_options
+def site(
+    out: Path,
+    registries: tuple[str, ...],
+    refresh: bool,
+    cache_dir: Path | None,
+    github_url: str | None,
+) -> None:
+    """Build the projects site: Projects (filters, search, keyboard), a page per project, Active, History, Stats.
+
+    Static and self-contained: no server, no CDN. Exit status: 0 built, 1 built but some repository (or
+    registry) could not be read — its page says so, 2 bad usage or the directory cannot be written.
+    """
+    from symphony_bot.cache import Cache
+    from symphony_bot.github.client import GitHubClient, GitHubError
+    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
+    from symphony_bot.github.scan import scan
+    from symphony_bot.site.build import SiteError, build_site
+    from symphony_bot.site.model import projects_from
+    from symphony_bot.stats.collect import collect
+    from symphony_bot.stats.maths import report
+
+    cache = Cache(cache_dir, warn=warn)
+    sources = list(registries) or [DEFAULT_REGISTRY_URL]
+    try:
+        selection = load_registries(sources, cache, refresh=refresh)
+    except RegistryUnreadableError as error:
+        _usage(str(error))
+    for problem in selection.problems:
+        warn(f"registry {problem}")
+    if selection.failed_sources == len(sources):
+        click.echo("error: no registry could be read; see the warnings above", err=True)
+        sys.exit(FINDINGS)
+
+    try:
+        with GitHubClient.from_env(github_url) as client:
+            scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
+            collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
+    except GitHubError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(FINDINGS)
+    for warning in collected.warnings:
+        warn(warning)
+    failed = [result for result in scanned.repositories if result.failed]
+    for result in failed:
+        click.echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
+    for failure in collected.failures:
+        click.echo(f"error: {failure}", err=True)
+
+    now = dt.datetime.now(dt.UTC)
+    projects = projects_from(selection.entries, {result.slug.casefold(): result for result in scanned.repositories})
+    try:
+        built = build_site(out, projects, report(collected.rows, None, now.date()), now.strftime("%Y-%m-%d %H:%M UTC"))
+    except SiteError as error:
+        _usage(str(error))
+    click.echo(
+        f"wrote {built.pages:,} pages ({built.bytes / 1024:,.0f} KiB) for {len(projects):,} projects to {out} "
+        f"in {scanned.requests + collected.requests} GitHub requests"
+    )
+    sys.exit(FINDINGS if failed or collected.failures or selection.failed_sources else OK)
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _usage(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(USAGE)

@@ -1,0 +1,69 @@
+"""Write the static site: HTML pages, the stylesheet and the script, nothing fetched from anywhere at view time.
+
+Layout of `out`:
+    index.html  active.html  history.html  stats.html  projects/<page>.html  assets/site.css  assets/site.js
+    .nojekyll   (GitHub Pages serves the files as they are)
+
+The directory is written in place: files of an earlier build that this build does not produce are left alone,
+except the `projects/` pages, which are replaced as a whole so a project removed from the registry disappears.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from symphony_bot.site.html import ASSETS_FOLDER, SCRIPT_FILE, STYLESHEET_FILE, asset_text
+from symphony_bot.site.model import Project
+from symphony_bot.site.pages import active_page, history_page, project_page, projects_page, stats_page
+from symphony_bot.stats.history import HistoryRow
+from symphony_bot.stats.maths import StatsReport
+
+ASSETS = (STYLESHEET_FILE, SCRIPT_FILE)
+PROJECTS_FOLDER = "projects"
+
+
+class SiteError(Exception):
+    """The output directory cannot be written; the message names it and the cause."""
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    directory: Path
+    pages: int
+    bytes: int
+
+
+def build_site(out: Path, projects: list[Project], report: StatsReport, generated_at: str) -> BuiltSite:
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"{out} exists and is not a directory; give --out a directory")
+    files: dict[str, str] = {
+        "index.html": projects_page(projects, generated_at),
+        "active.html": active_page(report, generated_at),
+        "history.html": history_page(report, generated_at),
+        "stats.html": stats_page(report, generated_at),
+    }
+    rows = report.rows
+    by_repository: dict[str, list[HistoryRow]] = {}
+    for row in rows:
+        by_repository.setdefault(row.repository.casefold(), []).append(row)
+    for project in projects:
+        own = by_repository.get(project.slug.casefold(), [])
+        files[f"{PROJECTS_FOLDER}/{project.page}"] = project_page(project, own, generated_at)
+    for name in ASSETS:
+        files[f"{ASSETS_FOLDER}/{name}"] = asset_text(name)
+    files[".nojekyll"] = ""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(out / PROJECTS_FOLDER, ignore_errors=True)
+        (out / PROJECTS_FOLDER).mkdir()
+        (out / ASSETS_FOLDER).mkdir(exist_ok=True)
+        total = 0
+        for relative, content in files.items():
+            data = content.encode("utf-8")
+            (out / relative).write_bytes(data)
+            total += len(data)
+    except OSError as error:
+        raise SiteError(f"cannot write the site to {out}: {error.strerror or error}") from None
+    return BuiltSite(directory=out, pages=sum(1 for name in files if name.endswith(".html")), bytes=total)
