@@ -61,17 +61,16 @@ def site(
     cache = Cache(cache_dir, warn=warn)
     sources = list(registries) or [DEFAULT_REGISTRY_URL]
     try:
-        selection = load_registries(sources, cache, refresh=refresh)
-    except RegistryUnreadableError as error:
-        _usage(str(error))
-    for problem in selection.problems:
-        warn(f"registry {problem}")
-    if selection.failed_sources == len(sources):
-        click.echo("error: no registry could be read; see the warnings above", err=True)
-        sys.exit(FINDINGS)
-
-    try:
         with GitHubClient.from_env(github_url) as client:
+            try:
+                selection = load_registries(sources, cache, client, refresh=refresh)
+            except RegistryUnreadableError as error:
+                _usage(str(error))
+            for problem in selection.problems:
+                warn(f"registry {problem}")
+            if selection.failed_sources == len(sources):
+                click.echo("error: no registry could be read; see the warnings above", err=True)
+                sys.exit(FINDINGS)
             scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
             collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
     except GitHubError as error:

@@ -69,18 +69,18 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     cache = Cache(cache_dir, warn=warn)
     sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
     try:
-        selection = load_registries(sources, cache, refresh=refresh)
-    except RegistryUnreadableError as error:
-        _usage(str(error))
-    for problem in selection.problems:
-        warn(f"registry {problem}")
-    if sources and selection.failed_sources == len(sources) and not repos:
-        click.echo("error: no registry could be read; see the warnings above", err=True)
-        sys.exit(FINDINGS)
-
-    try:
         with GitHubClient.from_env(github_url) as client:
-            collected = collect(client, selection.slugs + list(repos), selection.entries, cache=cache, refresh=refresh)
+            try:
+                selection = load_registries(sources, cache, client, refresh=refresh)
+            except RegistryUnreadableError as error:
+                _usage(str(error))
+            for problem in selection.problems:
+                warn(f"registry {problem}")
+            if sources and selection.failed_sources == len(sources) and not repos:
+                click.echo("error: no registry could be read; see the warnings above", err=True)
+                sys.exit(FINDINGS)
+            slugs = selection.slugs + list(repos)
+            collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
     except GitHubError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)

@@ -19,7 +19,8 @@ from typing import Any
 
 from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError
-from symphony_bot.github.scan import BATCH_SIZE, parse_slug
+from symphony_bot.github.issue_queries import BATCH_SIZE
+from symphony_bot.github.scan import parse_slug
 from symphony_bot.pr_metadata import BLOCK_OPENING, MetadataError, parse_block
 from symphony_bot.stats.history import ContributionPull, PullState
 

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from symphony_bot.registry import CATEGORY_LABELS
+from symphony_bot.registry.rules import CATEGORY_LABELS
 
 if TYPE_CHECKING:
-    from symphony_bot.github.scan import RepositoryResult, ScannedIssue
+    from symphony_bot.github.issue_queries import ScannedIssue
+    from symphony_bot.github.scan import RepositoryResult
 
 UNKNOWN_CATEGORY_EMOJI = "📦"
 NO_CATEGORY = "other"

@@ -16,7 +16,7 @@ from symphony_bot.stats.maths import StatsReport
 from symphony_bot.stats.render import money, streak_text
 
 if TYPE_CHECKING:
-    from symphony_bot.github.scan import ScannedIssue
+    from symphony_bot.github.issue_queries import ScannedIssue
 
 RUN_COMMENT = "/symphony run"
 KEYBOARD_HINT = "Arrow keys move between projects, Enter opens one, / goes to the search, Esc clears it."
