@@ -34,7 +34,7 @@ def test_files_of_the_site(site: tuple[Path, str, str]) -> None:
     assert names[:4] == [".nojekyll", "active.html", "assets/site.css", "assets/site.js"]
     assert "projects/maint--ai-proj.html" in names and "index.html" in names and "stats.html" in names
     assert "projects/maint--inactive.html" not in names  # inactive entries are not shown
-    assert re.match(r"wrote 10 pages \(\d+ KiB\) for 6 projects to .* in 2 GitHub requests", stdout)
+    assert re.match(r"wrote 10 pages \(\d+ KiB\) for 6 projects to .* in 2 GraphQL requests and 6 document", stdout)
 
 
 def test_featured_first_then_by_name(site: tuple[Path, str, str]) -> None:
@@ -58,6 +58,16 @@ def test_project_page_groups_issues_and_shows_how_to_start(site: tuple[Path, str
     assert re.search(r"Claimed by <a href=\"[^\"]+/pull/\d+\" [^>]*>draft PR #\d+</a> by @donor", page)
     assert 'aria-label="#2"></progress> <span>1 of 3 tasks</span>' in page  # progress from the PR metadata
     assert "blob/HEAD/docs/task.md" in page
+
+
+def test_task_previews_of_documents(site: tuple[Path, str, str]) -> None:
+    out, _, _ = site
+    page = read(out, "projects/maint--ai-proj.html")
+    assert '>docs/task.md</a> — 3 tasks, 2 open<ul class="tasks"><li>one</li><li>two</li></ul>' in page
+    web = read(out, "projects/maint--web-thing.html")
+    assert '>docs/missing.md</a> <span class="note">(not found on main)</span>' in web
+    evil = read(out, "projects/maint--evil.html")
+    assert '<ul class="tasks"><li>&lt;script&gt;window.__pwned = 1&lt;/script&gt;&quot;&gt;&lt;img' in evil
 
 
 def test_active_history_and_stats_pages(site: tuple[Path, str, str]) -> None:

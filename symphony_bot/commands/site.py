@@ -13,6 +13,9 @@ import click
 from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
+DEFAULT_MAX_DOCUMENTS = 300
+PREVIEW_STATUSES = ("available", "in_progress", "blocked")
+
 
 @click.command()
 @click.option(
@@ -29,7 +32,15 @@ from symphony_bot.exit_codes import FINDINGS, OK, USAGE
     help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). "
     "Default: Maestro's registry.",
 )
-@click.option("--refresh", is_flag=True, help="Ignore the cache (issues and PRs 5 min, registry 2 h).")
+@click.option(
+    "--max-documents",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_DOCUMENTS,
+    show_default=True,
+    help="Read at most N Auto Run documents from GitHub for task previews (one request each; cached 5 min). "
+    "Documents of available, in-progress and blocked issues are read, in registry order.",
+)
+@click.option("--refresh", is_flag=True, help="Ignore the cache (issues, PRs, documents 5 min; registry 2 h).")
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -37,9 +48,10 @@ from symphony_bot.exit_codes import FINDINGS, OK, USAGE
     help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
 )
 @github_options
-def site(
+def site(  # noqa: PLR0917 (click passes every option as an argument)
     out: Path,
     registries: tuple[str, ...],
+    max_documents: int,
     refresh: bool,
     cache_dir: Path | None,
     github_url: str | None,
@@ -51,6 +63,7 @@ def site(
     """
     from symphony_bot.cache import Cache
     from symphony_bot.github.client import GitHubClient, GitHubError
+    from symphony_bot.github.document_previews import DocumentRequest, fetch_previews
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import scan
     from symphony_bot.site.build import SiteError, build_site
@@ -73,11 +86,23 @@ def site(
                 sys.exit(FINDINGS)
             scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
             collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
+            wanted = [
+                DocumentRequest(issue.repo, result.default_branch, reference.path)
+                for result in scanned.repositories
+                if result.default_branch
+                for issue in result.issues
+                if str(issue.status) in PREVIEW_STATUSES
+                for reference in issue.parsed.documents
+                if reference.path and not reference.external
+            ]
+            previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
     except GitHubError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)
     for warning in collected.warnings:
         warn(warning)
+    if previews.skipped:
+        warn(f"{previews.skipped:,} documents were not read for task previews (--max-documents {max_documents:,})")
     failed = [result for result in scanned.repositories if result.failed]
     for result in failed:
         click.echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
@@ -87,12 +112,13 @@ def site(
     now = dt.datetime.now(dt.UTC)
     projects = projects_from(selection.entries, {result.slug.casefold(): result for result in scanned.repositories})
     try:
-        built = build_site(out, projects, report(collected.rows, None, now.date()), now.strftime("%Y-%m-%d %H:%M UTC"))
+        stats = report(collected.rows, None, now.date())
+        built = build_site(out, projects, stats, now.strftime("%Y-%m-%d %H:%M UTC"), previews.previews)
     except SiteError as error:
         _usage(str(error))
     click.echo(
         f"wrote {built.pages:,} pages ({built.bytes / 1024:,.0f} KiB) for {len(projects):,} projects to {out} "
-        f"in {scanned.requests + collected.requests} GitHub requests"
+        f"in {scanned.requests + collected.requests} GraphQL requests and {previews.read:,} document reads"
     )
     sys.exit(FINDINGS if failed or collected.failures or selection.failed_sources else OK)
 

@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from symphony_bot.github.document_previews import DocumentPreview
 from symphony_bot.site.html import ASSETS_FOLDER, SCRIPT_FILE, STYLESHEET_FILE, asset_text
 from symphony_bot.site.model import Project
 from symphony_bot.site.pages import active_page, history_page, project_page, projects_page, stats_page
@@ -35,7 +36,13 @@ class BuiltSite:
     bytes: int
 
 
-def build_site(out: Path, projects: list[Project], report: StatsReport, generated_at: str) -> BuiltSite:
+def build_site(
+    out: Path,
+    projects: list[Project],
+    report: StatsReport,
+    generated_at: str,
+    previews: dict[tuple[str, str], DocumentPreview] | None = None,
+) -> BuiltSite:
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out} exists and is not a directory; give --out a directory")
     files: dict[str, str] = {
@@ -50,7 +57,7 @@ def build_site(out: Path, projects: list[Project], report: StatsReport, generate
         by_repository.setdefault(row.repository.casefold(), []).append(row)
     for project in projects:
         own = by_repository.get(project.slug.casefold(), [])
-        files[f"{PROJECTS_FOLDER}/{project.page}"] = project_page(project, own, generated_at)
+        files[f"{PROJECTS_FOLDER}/{project.page}"] = project_page(project, own, generated_at, previews)
     for name in ASSETS:
         files[f"{ASSETS_FOLDER}/{name}"] = asset_text(name)
     files[".nojekyll"] = ""

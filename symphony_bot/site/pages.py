@@ -16,7 +16,10 @@ from symphony_bot.stats.maths import StatsReport
 from symphony_bot.stats.render import money, streak_text
 
 if TYPE_CHECKING:
+    from symphony_bot.github.document_previews import DocumentPreview
     from symphony_bot.github.issue_queries import ScannedIssue
+
+Previews = dict[tuple[str, str], "DocumentPreview"]
 
 RUN_COMMENT = "/symphony run"
 KEYBOARD_HINT = "Arrow keys move between projects, Enter opens one, / goes to the search, Esc clears it."
@@ -96,14 +99,29 @@ def _progress(done: int, total: int, label: str) -> str:
     )
 
 
-def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], HistoryRow]) -> str:
+def _preview(preview: DocumentPreview | None) -> str:
+    if preview is None:
+        return ""
+    if preview.note is not None:
+        return f' <span class="note">({text(preview.note)})</span>'
+    summary = f" — {_plural(preview.tasks_total, 'task')}, {preview.tasks_open:,} open"
+    tasks = "".join(f"<li>{text(task)}</li>" for task in preview.open_tasks)
+    more = preview.tasks_open - len(preview.open_tasks)
+    if more > 0:
+        tasks += f'<li class="note">… {more:,} more</li>'
+    return text(summary) + (f'<ul class="tasks">{tasks}</ul>' if tasks else "")
+
+
+def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], HistoryRow], previews: Previews) -> str:
     status = str(issue.status)
     documents = issue.parsed.documents
     items = []
     for document in documents:
         shown = document.path or document.name
         target = document.url or (f"{project.url.rstrip('/')}/blob/HEAD/{document.path}" if project.url else "")
-        items.append(f"<li>{link(target, shown)}</li>" if target else f"<li>{text(shown)}</li>")
+        preview = previews.get((issue.repo.casefold(), document.path)) if document.path else None
+        label = link(target, shown) if target else text(shown)
+        items.append(f"<li>{label}{_preview(preview)}</li>")
     parts = [
         f'<li class="issue status-{attr(status)}">',
         f"<h3>{link(issue.url, f'#{issue.number} {issue.title}')}</h3>",
@@ -131,7 +149,7 @@ def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], Hi
     return "".join(parts)
 
 
-def project_page(project: Project, rows: list[HistoryRow], generated_at: str) -> str:
+def project_page(project: Project, rows: list[HistoryRow], generated_at: str, previews: Previews | None = None) -> str:
     by_issue = {(row.repository.casefold(), row.issue): row for row in reversed(rows)}
     details = [f"<p>{_category_badge(project.category)}</p>", f'<p class="description">{text(project.description)}</p>']
     if project.tags:
@@ -153,9 +171,10 @@ def project_page(project: Project, rows: list[HistoryRow], generated_at: str) ->
         if not issues:
             continue
         anchor = f"group-{status}"
+        items = "".join(_issue(project, issue, by_issue, previews or {}) for issue in issues)
         sections.append(
             f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{heading} ({len(issues):,})</h2>'
-            f'<ul class="issues">{"".join(_issue(project, issue, by_issue) for issue in issues)}</ul></section>'
+            f'<ul class="issues">{items}</ul></section>'
         )
     body = (
         f'<nav aria-label="Breadcrumb" class="breadcrumb"><a href="../index.html">Projects</a> › '

@@ -49,7 +49,7 @@ def seed(sb: Sandbox) -> None:
         sb.add_user(login, token=f"t-{login}")
     docs = {"docs/task.md": "- [ ] one\n- [ ] two\n- [x] three\n", "README.md": "hi\n"}
     for name in ("ai-proj", "web-thing", "odd", "evil", "plain"):
-        sb.create_repo("maint", name, files=docs)
+        sb.create_repo("maint", name, files=docs | ({"docs/evil.md": f"- [ ] {HOSTILE}\n"} if name == "evil" else {}))
         sb.add_label("maint", name, LABEL)
 
     def pull(repo: str, branch: str, body: str, author: str, *, merge: bool = False, draft: bool = False) -> None:
@@ -68,11 +68,11 @@ def seed(sb: Sandbox) -> None:
     pull("ai-proj", "symphony/claimed", running, "donor", draft=True)
     pull("ai-proj", "symphony/done", _block("maint/ai-proj", done, "donor", 7), "donor", merge=True)
     assert available
-    issue("maint", "web-thing", "Improve the layout", "- docs/task.md", labels=[LABEL])
+    issue("maint", "web-thing", "Improve the layout", "- docs/task.md\n- docs/missing.md", labels=[LABEL])
     web_done = issue("maint", "web-thing", "Old work", "- docs/task.md", labels=[LABEL]).number
     pull("web-thing", "symphony/old", _block("maint/web-thing", web_done, "other", 20), "other", merge=True)
     issue("maint", "odd", "Odd issue", "- docs/task.md", labels=[LABEL])
-    evil = issue("maint", "evil", HOSTILE, f"- docs/task.md\n\n{HOSTILE}", labels=[LABEL]).number
+    evil = issue("maint", "evil", HOSTILE, f"- docs/evil.md\n\n{HOSTILE}", labels=[LABEL]).number
     hostile_run = _block("maint/evil", evil, "mallory", 1, agent=HOSTILE, state="running", completed_at=None)
     pull("evil", "symphony/evil", hostile_run, "mallory", draft=True)
 
