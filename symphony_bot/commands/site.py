@@ -106,8 +106,10 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     failed = [result for result in scanned.repositories if result.failed]
     for result in failed:
         click.echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
+    reported = {result.slug for result in failed}
     for failure in collected.failures:
-        click.echo(f"error: {failure}", err=True)
+        if not any(slug in failure for slug in reported):  # the scan already said why this one failed
+            click.echo(f"error: {failure}", err=True)
 
     now = dt.datetime.now(dt.UTC)
     projects = projects_from(selection.entries, {result.slug.casefold(): result for result in scanned.repositories})

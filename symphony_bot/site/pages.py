@@ -27,6 +27,10 @@ NO_MATCH = "No project matches the search and filter."
 NO_ACTIVE = "No contribution is running right now."
 NO_HISTORY = "No contribution has finished yet."
 NO_ISSUES = "No issue of this project is labelled runmaestro.ai yet."
+STATS_NOTE = (
+    "The numbers of all contributors together. Streaks count consecutive ISO weeks with a finished contribution; "
+    "symphony-bot stats --user LOGIN shows one contributor's."
+)
 
 
 def _plural(count: int, word: str) -> str:
@@ -291,7 +295,7 @@ def stats_page(report: StatsReport, generated_at: str) -> str:
     )
     body = (
         "<h1>Stats</h1>\n"
-        f'{summary}\n<p class="note">Streaks count consecutive ISO weeks with a finished contribution.</p>\n'
+        f'{summary}\n<p class="note">{text(STATS_NOTE)}</p>\n'
         f'<section aria-labelledby="achievements"><h2 id="achievements">Achievements</h2>'
         f'<ul class="achievements">{"".join(badges)}</ul></section>\n'
         f'<section aria-labelledby="leaderboard"><h2 id="leaderboard">Leaderboard</h2>{board}</section>'
