@@ -192,3 +192,33 @@ def test_batches_and_pagination() -> None:
 def test_query_is_valid_against_githubs_schema() -> None:
     for count in (1, BATCH_SIZE):
         assert_valid_github_query(build_contributions_query(count))
+
+
+def test_a_flaky_api_is_retried(world: tuple[Sandbox, dict[str, int]]) -> None:
+    sb, _ = world
+    sb.faults.inject(OPERATION, "secondary_rate_limit", retry_after=1, times=1)  # the first call
+    sb.faults.inject(OPERATION, "status", status=502, times=1)  # then the second
+    slept: list[float] = []
+    client = GitHubClient(sb.api_url, sb.graphql_url, "t-reader", seconds_between_requests=0, sleep=slept.append)
+    try:
+        result = fetch_contributions(client, ["owner/proj"])
+    finally:
+        sb.faults.clear()
+    assert result.failures == [] and len(result.pulls) == 5
+    assert result.requests == 3
+    assert 1.0 in slept  # the secondary limit's Retry-After was honoured
+
+
+def test_a_failing_api_fails_the_batch_not_the_program(world: tuple[Sandbox, dict[str, int]]) -> None:
+    sb, _ = world
+    sb.faults.inject(OPERATION, "status", status=500)
+    client = GitHubClient(
+        sb.api_url, sb.graphql_url, "t-reader", seconds_between_requests=0, max_retries=1, sleep=lambda _: None
+    )
+    try:
+        result = fetch_contributions(client, ["owner/proj", "ghost/none"])
+    finally:
+        sb.faults.clear()
+    assert result.pulls == []
+    assert [failure.split(":")[0] for failure in result.failures] == ["owner/proj", "ghost/none"]
+    assert all("the contributions query failed" in failure for failure in result.failures)

@@ -140,3 +140,12 @@ def test_missing_repository_exits_one_and_still_reports(world: tuple[Sandbox, Pa
     assert result.exit_code == 1
     assert "error: maint/gone: not found" in result.stderr
     assert json.loads(result.stdout)["totals"]["contributions"] == 4
+
+
+def test_without_a_token_says_so(world: tuple[Sandbox, Path], tmp_path: Path) -> None:
+    sb, registry = world
+    args = ["stats", "--registry", str(registry), "--github-url", sb.api_url, "--cache-dir", str(tmp_path)]
+    env = {"GITHUB_TOKEN": "", "SYMPHONY_GITHUB_TOKEN": "", "GITHUB_API_URL": "", "GITHUB_GRAPHQL_URL": ""}
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert "SYMPHONY_GITHUB_TOKEN or GITHUB_TOKEN is not set" in result.stderr
+    assert result.exit_code == 1  # the sandbox, like GitHub, refuses anonymous GraphQL

@@ -62,7 +62,7 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     registry) could not be read — its page says so, 2 bad usage or the directory cannot be written.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubClient, GitHubError
+    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
     from symphony_bot.github.document_previews import DocumentRequest, fetch_previews
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import scan
@@ -75,6 +75,9 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     sources = list(registries) or [DEFAULT_REGISTRY_URL]
     try:
         with GitHubClient.from_env(github_url) as client:
+            if not client.authenticated:
+                names = " or ".join(TOKEN_ENV_VARIABLES)
+                warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
             try:
                 selection = load_registries(sources, cache, client, refresh=refresh)
             except RegistryUnreadableError as error:

@@ -54,7 +54,7 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     could not be read — the rest is still shown, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubClient, GitHubError
+    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import parse_slug
     from symphony_bot.stats.collect import collect
@@ -70,6 +70,9 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
     try:
         with GitHubClient.from_env(github_url) as client:
+            if not client.authenticated:
+                names = " or ".join(TOKEN_ENV_VARIABLES)
+                warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
             try:
                 selection = load_registries(sources, cache, client, refresh=refresh)
             except RegistryUnreadableError as error:
