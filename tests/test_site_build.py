@@ -137,3 +137,49 @@ def test_only_http_urls_become_links() -> None:
     assert safe_url("https://github.com/a/b") == "https://github.com/a/b"
     for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", "/relative", "https://", "https://a b"):
         assert safe_url(bad) is None, bad
+
+
+def test_rebuilding_replaces_project_pages_and_keeps_other_files(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from symphony_bot.site.build import build_site
+    from symphony_bot.stats.maths import report
+
+    empty = report([], None, dt.date(2026, 1, 1))
+    out = tmp_path / "site"
+    build_site(out, projects_from([{"slug": "a/old"}, {"slug": "a/kept"}]), empty, "then")
+    (out / "CNAME").write_text("symphony.example.org\n")
+    built = build_site(out, projects_from([{"slug": "a/kept"}]), empty, "now")
+    assert sorted(path.name for path in (out / "projects").iterdir()) == ["a--kept.html"]
+    assert (out / "CNAME").read_text() == "symphony.example.org\n"
+    leftovers = [path.name for path in out.rglob(".*") if path.name != ".nojekyll"]
+    assert leftovers == []  # no staging folder or temporary file stays behind
+    assert built.pages == 5
+
+
+def test_out_must_be_a_directory(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from symphony_bot.cli import cli
+
+    registry = tmp_path / "r.json"
+    registry.write_text('{"repositories": []}')
+    target = tmp_path / "file"
+    target.write_text("x")
+    env = {"GITHUB_TOKEN": "t", "SYMPHONY_GITHUB_TOKEN": ""}
+    result = CliRunner().invoke(cli, ["site", "--out", str(target), "--registry", str(registry)], env=env)
+    assert result.exit_code == 2
+    assert "Invalid value for '--out'" in result.stderr and "is a file" in result.stderr
+    assert target.read_text() == "x"
+
+
+def test_build_site_refuses_a_file(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from symphony_bot.site.build import SiteError, build_site
+    from symphony_bot.stats.maths import report
+
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(SiteError, match="exists and is not a directory; give --out a directory"):
+        build_site(target, [], report([], None, dt.date(2026, 1, 1)), "now")

@@ -6,11 +6,15 @@ Layout of `out`:
 
 The directory is written in place: files of an earlier build that this build does not produce are left alone,
 except the `projects/` pages, which are replaced as a whole so a project removed from the registry disappears.
+Every file is written beside its target and renamed over it, so a killed build leaves the previous site, not
+half pages.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +27,36 @@ from symphony_bot.stats.maths import StatsReport
 
 ASSETS = (STYLESHEET_FILE, SCRIPT_FILE)
 PROJECTS_FOLDER = "projects"
+
+
+def _write(out: Path, files: dict[str, str]) -> int:
+    """Write every file so that a killed build never leaves half a page: the project pages go to a fresh
+    folder that replaces `projects/` in two renames, every other file is written beside its target and renamed
+    over it."""
+    staging = Path(tempfile.mkdtemp(prefix=".projects-", dir=out))
+    total = 0
+    try:
+        (out / ASSETS_FOLDER).mkdir(exist_ok=True)
+        for relative, content in files.items():
+            data = content.encode("utf-8")
+            total += len(data)
+            if relative.startswith(f"{PROJECTS_FOLDER}/"):
+                (staging / relative.removeprefix(f"{PROJECTS_FOLDER}/")).write_bytes(data)
+                continue
+            target = out / relative
+            temporary = target.with_name(f".{target.name}.tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        current = out / PROJECTS_FOLDER
+        retired = out / f".{PROJECTS_FOLDER}-old"
+        shutil.rmtree(retired, ignore_errors=True)
+        if current.exists():
+            current.rename(retired)
+        staging.rename(current)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return total
 
 
 class SiteError(Exception):
@@ -63,14 +97,7 @@ def build_site(
     files[".nojekyll"] = ""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(out / PROJECTS_FOLDER, ignore_errors=True)
-        (out / PROJECTS_FOLDER).mkdir()
-        (out / ASSETS_FOLDER).mkdir(exist_ok=True)
-        total = 0
-        for relative, content in files.items():
-            data = content.encode("utf-8")
-            (out / relative).write_bytes(data)
-            total += len(data)
+        total = _write(out, files)
     except OSError as error:
         raise SiteError(f"cannot write the site to {out}: {error.strerror or error}") from None
     return BuiltSite(directory=out, pages=sum(1 for name in files if name.endswith(".html")), bytes=total)
