@@ -184,7 +184,7 @@ class AchievementRule:
 ACHIEVEMENT_RULES: tuple[AchievementRule, ...] = (
     AchievementRule(
         "first-steps", "First Steps", "🎵", 1,
-        lambda n: f"Finish your first contribution ({n} contribution)",
+        lambda n: f"Finish {n} contribution",
         lambda t, s: t.contributions,
     ),
     AchievementRule(

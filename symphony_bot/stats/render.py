@@ -79,6 +79,7 @@ def _row_cells(row: HistoryRow) -> list[str]:
 
 
 HISTORY_HEADERS = ["date", "issue", "pull request", "docs", "tasks", "tokens", "cost"]
+LEADERBOARD_HEADERS = ["#", "contributor", "merged", "contributions", "tokens"]
 
 
 def _overview(report: StatsReport) -> list[tuple[str, str]]:
@@ -118,11 +119,12 @@ def report_table(report: StatsReport) -> str:
             lines.append(f"  … {len(rows) - MAX_HISTORY_ROWS} more (use --format json for all)")
     if report.leaderboard:
         lines += ["", "Leaderboard"]
-        for entry in report.leaderboard[:LEADERBOARD_ROWS]:
-            lines.append(
-                f"  {entry.rank:>3}. {_inert(entry.contributor):<20} {entry.merged_prs:>4} merged "
-                f"{entry.contributions:>4} contributions {entry.tokens:>12,} tokens"
-            )
+        board = [LEADERBOARD_HEADERS] + [
+            [str(e.rank), _inert(e.contributor), f"{e.merged_prs:,}", f"{e.contributions:,}", f"{e.tokens:,}"]
+            for e in report.leaderboard[:LEADERBOARD_ROWS]
+        ]
+        widths = [max(len(line[column]) for line in board) for column in range(len(LEADERBOARD_HEADERS))]
+        lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() for line in board]
     if not report.rows:
         lines += ["", "No contributions found."]
     return "\n".join(lines) + "\n"
