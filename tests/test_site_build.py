@@ -73,7 +73,8 @@ def test_task_previews_of_documents(site: tuple[Path, str, str]) -> None:
 def test_active_history_and_stats_pages(site: tuple[Path, str, str]) -> None:
     out, _, _ = site
     active = read(out, "active.html")
-    assert "maint/ai-proj#2" in active and "1 of 3 tasks" in active
+    assert re.search(r'<a href="[^"]+/maint/ai-proj/issues/2" [^>]*>maint/ai-proj#2</a>', active)
+    assert "1 of 3 tasks" in active and "/symphony cancel" in active
     history = read(out, "history.html")
     assert "maint/ai-proj#4" in history and "maint/web-thing#2" in history and "merged" in history
     stats = read(out, "stats.html")

@@ -27,6 +27,10 @@ NO_MATCH = "No project matches the search and filter."
 NO_ACTIVE = "No contribution is running right now."
 NO_HISTORY = "No contribution has finished yet."
 NO_ISSUES = "No issue of this project is labelled runmaestro.ai yet."
+ACTIVE_CONTROLS = (
+    "To follow or steer a run, comment on its issue: /symphony status, /symphony cancel or /symphony finalize "
+    "(the project's policy decides who may). Progress is read from each PR's metadata when the site is built."
+)
 STATS_NOTE = (
     "The numbers of all contributors together. Streaks count consecutive ISO weeks with a finished contribution; "
     "symphony-bot stats --user LOGIN shows one contributor's."
@@ -188,10 +192,17 @@ def project_page(project: Project, rows: list[HistoryRow], generated_at: str, pr
     return page(title=project.name, current="", body=body, depth=1, generated_at=generated_at)
 
 
+def _issue_url(row: HistoryRow) -> str:
+    """The claimed issue's URL, next to its PR's (same host and repository)."""
+    base, found, _ = row.pr_url.rpartition("/pull/")
+    return f"{base}/issues/{row.issue}" if found else ""
+
+
 def _row_cells(row: HistoryRow) -> str:
     pull = link(row.pr_url, f"PR #{row.pr_number}")
     return (
-        f'<td>{text(row.repository)}#{row.issue}</td><td>{pull} <span class="state state-{attr(row.pr_state)}">'
+        f"<td>{link(_issue_url(row), f'{row.repository}#{row.issue}')}</td>"
+        f'<td>{pull} <span class="state state-{attr(row.pr_state)}">'
         f"{text(row.pr_state)}</span></td><td>@{text(row.contributor)}</td>"
     )
 
@@ -215,7 +226,10 @@ def active_page(report: StatsReport, generated_at: str) -> str:
             '<th scope="col">Cost</th><th scope="col">Started</th></tr></thead>'
             f"<tbody>{''.join(lines)}</tbody></table></div>"
         )
-    body = f"<h1>Active</h1>\n<p>{_plural(len(rows), 'running contribution')}</p>\n{table}"
+    body = (
+        f"<h1>Active</h1>\n<p>{_plural(len(rows), 'running contribution')}</p>\n{table}\n"
+        f'<p class="note">{text(ACTIVE_CONTROLS)}</p>'
+    )
     return page(title="Active", current="active.html", body=body, generated_at=generated_at)
 
 
