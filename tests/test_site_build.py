@@ -3,6 +3,7 @@ model's defences (page names, unknown categories)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,8 @@ def test_files_of_the_site(site: tuple[Path, str, str]) -> None:
     names = sorted(str(path.relative_to(out)) for path in out.rglob("*") if path.is_file())
     assert names[:4] == [".nojekyll", "active.html", "assets/site.css", "assets/site.js"]
     assert "projects/maint--ai-proj.html" in names and "index.html" in names and "stats.html" in names
+    stats = json.loads(read(out, "stats.json"))
+    assert stats["totals"]["mergedPullRequests"] == 2 and stats["user"] is None
     assert "projects/maint--inactive.html" not in names  # inactive entries are not shown
     assert re.match(r"wrote 10 pages \(\d+ KiB\) for 6 projects to .* in 2 GraphQL requests and 6 document", stdout)
 

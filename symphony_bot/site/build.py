@@ -2,6 +2,7 @@
 
 Layout of `out`:
     index.html  active.html  history.html  stats.html  projects/<page>.html  assets/site.css  assets/site.js
+    stats.json  (the numbers of `stats --format json`)
     .nojekyll   (GitHub Pages serves the files as they are)
 
 The directory is written in place: files of an earlier build that this build does not produce are left alone,
@@ -12,6 +13,7 @@ half pages.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -24,9 +26,11 @@ from symphony_bot.site.model import Project
 from symphony_bot.site.pages import active_page, history_page, project_page, projects_page, stats_page
 from symphony_bot.stats.history import HistoryRow
 from symphony_bot.stats.maths import StatsReport
+from symphony_bot.stats.render import report_json
 
 ASSETS = (STYLESHEET_FILE, SCRIPT_FILE)
 PROJECTS_FOLDER = "projects"
+STATS_JSON = "stats.json"  # the `stats --format json` numbers of everyone, for badges and other sites
 
 
 def _write(out: Path, files: dict[str, str]) -> int:
@@ -94,6 +98,7 @@ def build_site(
         files[f"{PROJECTS_FOLDER}/{project.page}"] = project_page(project, own, generated_at, previews)
     for name in ASSETS:
         files[f"{ASSETS_FOLDER}/{name}"] = asset_text(name)
+    files[STATS_JSON] = json.dumps(report_json(report), ensure_ascii=False, separators=(",", ":"))
     files[".nojekyll"] = ""
     try:
         out.mkdir(parents=True, exist_ok=True)
