@@ -6,14 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NPM_DIR := tests/npm
 
-.PHONY: demo test setup setup-python setup-npm lint pytest bench fuzz clean
+.PHONY: demo test setup setup-python setup-npm setup-browser lint pytest bench fuzz clean
 
 demo: setup-python
 	$(BIN)/symphony-bot demo
 
 test: setup lint pytest
 
-setup: setup-python setup-npm
+setup: setup-python setup-npm setup-browser
 
 setup-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -31,6 +31,13 @@ setup-npm: $(NPM_DIR)/node_modules/.installed
 $(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
 	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --loglevel=error
 	touch $@
+
+# The site's browser tests drive Debian's chromium (browser downloads are not possible here); installed once,
+# only when missing (as root, else through sudo).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+setup-browser:
+	@if [ ! -x $(CHROMIUM) ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; fi
 
 lint: setup-python
 	$(BIN)/ruff check symphony_bot tests bench

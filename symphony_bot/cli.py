@@ -62,6 +62,18 @@ def _scan() -> click.Command:
     return scan
 
 
+def _site() -> click.Command:
+    from symphony_bot.commands.site import site
+
+    return site
+
+
+def _stats() -> click.Command:
+    from symphony_bot.commands.stats import stats
+
+    return stats
+
+
 # name -> the function that imports it. Keep sorted; a command module imports nothing heavy at top level.
 COMMANDS: dict[str, Callable[[], click.Command]] = {
     "autorun": _autorun,
@@ -72,6 +84,8 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "run": _run,
     "sandbox": _sandbox,
     "scan": _scan,
+    "site": _site,
+    "stats": _stats,
 }
 
 
