@@ -15,6 +15,7 @@ from symphony_bot import __version__
 
 # name -> "module:attribute". Keep sorted; each module imports only click at top level.
 COMMANDS: dict[str, str] = {
+    "action": "symphony_bot.commands.action:action",
     "autorun": "symphony_bot.commands.autorun:autorun",
     "issue": "symphony_bot.commands.issue:issue",
     "registry": "symphony_bot.commands.registry:registry",

@@ -133,7 +133,7 @@ def parse_allowed_bots(logins: Iterable[str]) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def _identity_refusal(actor: Actor, bot_login: str | None, allowed_bots: frozenset[str]) -> Decision | None:
+def identity_refusal(actor: Actor, bot_login: str | None, allowed_bots: frozenset[str]) -> Decision | None:
     login = actor.login.casefold()
     if login == GHOST_LOGIN:
         return Decision(False, "the account was deleted (ghost); nothing is done for it")
@@ -156,7 +156,7 @@ def may_command(
     issue_labelled: bool,
 ) -> Decision:
     """Whether `actor` may run a state-changing command (run, stop, cancel, finalize)."""
-    refused = _identity_refusal(actor, bot_login, allowed_bots)
+    refused = identity_refusal(actor, bot_login, allowed_bots)
     if refused is not None:
         return refused
     if actor.is_bot:
@@ -192,7 +192,7 @@ def may_label(
     if bot_login and login == bot_login.casefold():
         # The bot labelling an issue itself (an automation with an App token) is the repository's own doing.
         return Decision(True, "applied by the bot itself")
-    refused = _identity_refusal(actor, None, allowed_bots)
+    refused = identity_refusal(actor, None, allowed_bots)
     if refused is not None:
         return refused
     if actor.is_bot:

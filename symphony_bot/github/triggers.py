@@ -117,3 +117,25 @@ def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> None:
 def issue_labels(client: GitHubClient, repo: str, number: int) -> list[str]:
     data = _request(client, "GET", f"/repos/{repo}/issues/{number}")
     return [str(label.get("name")) for label in data.get("labels") or [] if isinstance(label, dict)]
+
+
+def pull_body(client: GitHubClient, repo: str, number: int) -> str:
+    data = _request(client, "GET", f"/repos/{repo}/pulls/{number}")
+    return str(data.get("body") or "")
+
+
+def open_pulls(client: GitHubClient, repo: str) -> list[dict[str, Any]]:
+    """Open pull requests, most recently updated last (every page)."""
+    pulls: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        data = _request(
+            client, "GET", f"/repos/{repo}/pulls", parameters={"state": "open", "per_page": 100, "page": page}
+        )
+        if not isinstance(data, list):
+            break
+        pulls += [dict(item) for item in data if isinstance(item, dict)]
+        if len(data) < 100:
+            break
+        page += 1
+    return pulls
