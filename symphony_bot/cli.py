@@ -7,20 +7,57 @@ client of its invocation with `GitHubClient.from_env` and passes it down.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 
 import click
 
 from symphony_bot import __version__
 
-# name -> "module:attribute". Keep sorted; each module imports only click at top level.
-COMMANDS: dict[str, str] = {
-    "action": "symphony_bot.commands.action:action",
-    "autorun": "symphony_bot.commands.autorun:autorun",
-    "issue": "symphony_bot.commands.issue:issue",
-    "registry": "symphony_bot.commands.registry:registry",
-    "sandbox": "symphony_bot.commands.sandbox:sandbox",
-    "scan": "symphony_bot.commands.scan:scan",
+
+def _action() -> click.Command:
+    from symphony_bot.commands.action import action
+
+    return action
+
+
+def _autorun() -> click.Command:
+    from symphony_bot.commands.autorun import autorun
+
+    return autorun
+
+
+def _issue() -> click.Command:
+    from symphony_bot.commands.issue import issue
+
+    return issue
+
+
+def _registry() -> click.Command:
+    from symphony_bot.commands.registry import registry
+
+    return registry
+
+
+def _sandbox() -> click.Command:
+    from symphony_bot.commands.sandbox import sandbox
+
+    return sandbox
+
+
+def _scan() -> click.Command:
+    from symphony_bot.commands.scan import scan
+
+    return scan
+
+
+# name -> the function that imports it. Keep sorted; a command module imports nothing heavy at top level.
+COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "action": _action,
+    "autorun": _autorun,
+    "issue": _issue,
+    "registry": _registry,
+    "sandbox": _sandbox,
+    "scan": _scan,
 }
 
 
@@ -31,14 +68,8 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attribute = target.split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{target} is not a click command")
-        return command
+        load = COMMANDS.get(cmd_name)
+        return load() if load is not None else None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

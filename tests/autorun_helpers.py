@@ -7,6 +7,7 @@ from pathlib import Path
 
 from symphony_bot.agents.command import CommandAgent
 from symphony_bot.autorun.engine import Engine, RunOptions
+from symphony_bot.commands.autorun import exit_code_for
 
 TICK = """
 import os
@@ -76,6 +77,7 @@ def run_engine(tmp_path: Path, agent, documents: dict[str, str], **options):
         agent,
         RunOptions(repo_dir=repo, documents=tuple(paths), scratch_dir=tmp_path / "scratch", **options),
         listeners=[received.append],
+        exit_code_for=exit_code_for,  # as the command runs it: the complete event carries the exit code
     )
     summary = engine.run()
     return summary, received, repo

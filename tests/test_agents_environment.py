@@ -1,4 +1,4 @@
-from symphony_bot.agents.environment import agent_environment, is_denied
+from symphony_bot.agents.environment import agent_environment, is_denied, looks_like_credential
 
 CREDENTIALS = {
     "GITHUB_TOKEN": "ghs_x",
@@ -84,3 +84,12 @@ def test_every_runner_credential_name_is_denied() -> None:
     ):
         assert is_denied(name), name
     assert not is_denied("ANTHROPIC_API_KEY") and not is_denied("PATH")
+
+
+def test_credential_looking_names_for_pass_env() -> None:
+    for name in ("NPM_TOKEN", "NODE_AUTH_TOKEN", "VAULT_TOKEN", "CI_JOB_TOKEN", "AWS_SECRET_ACCESS_KEY", "MY_API_KEY"):
+        assert looks_like_credential(name), name
+    for name in ("DB_PASSWORD", "SSH_PASSPHRASE", "GOOGLE_APPLICATION_CREDENTIALS", "HF_PAT", "SIGNING_PRIVATE_KEY_ID"):
+        assert looks_like_credential(name), name
+    for name in ("OTHER", "NODE_ENV", "LANG", "MY_FLAG", "KEYBOARD", "MONKEY"):
+        assert not looks_like_credential(name), name

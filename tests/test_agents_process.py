@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from symphony_bot.agents import process as agent_process
-from symphony_bot.agents.base import CliAgent, Invocation, Outcome, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import Invocation, Outcome, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 
 

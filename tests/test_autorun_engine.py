@@ -6,6 +6,7 @@ from pathlib import Path
 from symphony_bot.agents.base import AgentResult, Outcome, Usage
 from symphony_bot.agents.command import CommandAgent
 from symphony_bot.autorun.engine import Budget, Engine, RunOptions, StopReason
+from symphony_bot.commands.autorun import exit_code_for
 from tests.autorun_helpers import (
     HALT,
     HANG_WITH_GRANDCHILD,
@@ -28,7 +29,11 @@ def test_runs_every_task_and_reports_progress(tmp_path) -> None:
     summary, received, repo = run_engine(
         tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": TWO_TASKS, "docs/b.md": "- [x] done\n- [ ] third\n"}
     )
-    assert (summary.stop_reason, summary.exit_code, summary.tasks_completed) == (StopReason.COMPLETED, 0, 3)
+    assert (summary.stop_reason, exit_code_for(summary.stop_reason), summary.tasks_completed) == (
+        StopReason.COMPLETED,
+        0,
+        3,
+    )
     assert types(received) == [
         "start",
         *["document_start", "task_start", "task_complete", "task_start", "task_complete", "document_complete"],
@@ -47,7 +52,7 @@ def test_three_runs_without_progress_stall_the_document_and_the_run_moves_on(tmp
     agent = script_agent(tmp_path, "nothing", NOTHING)
     summary, received, _ = run_engine(tmp_path, agent, {"a.md": TWO_TASKS, "b.md": "- [ ] other\n"})
     assert summary.stop_reason is StopReason.TASKS_LEFT
-    assert summary.exit_code == 4
+    assert exit_code_for(summary.stop_reason) == 4
     assert summary.stalled_documents == ["a.md", "b.md"]
     assert types(received).count("task_start") == 6
     stalled = [e for e in received if e["type"] == "document_complete"]
@@ -72,7 +77,7 @@ def test_task_timeout_kills_the_whole_process_group(tmp_path) -> None:
     summary, received, repo = run_engine(tmp_path, agent, {"a.md": "- [ ] forever\n"}, task_timeout_s=0.5)
     assert time.monotonic() - started < 30
     assert summary.stop_reason is StopReason.TIMEOUT
-    assert summary.exit_code == 5
+    assert exit_code_for(summary.stop_reason) == 5
     completes = [e for e in received if e["type"] == "task_complete"]
     assert [e["outcome"] for e in completes] == ["timeout"] * 3
     grandchild = int((repo / "grandchild.pid").read_text())
@@ -84,7 +89,7 @@ def test_inactivity_timeout(tmp_path) -> None:
     summary, received, _ = run_engine(tmp_path, agent, {"a.md": "- [ ] x\n"}, inactivity_timeout_s=0.4)
     assert [e["outcome"] for e in received if e["type"] == "task_complete"] == ["inactive"] * 3
     assert "printed nothing for 0.4 s" in next(e for e in received if e["type"] == "task_complete")["error"]
-    assert summary.exit_code == 5
+    assert exit_code_for(summary.stop_reason) == 5
 
 
 def test_a_halt_marker_written_during_the_run_stops_everything(tmp_path) -> None:
@@ -92,7 +97,7 @@ def test_a_halt_marker_written_during_the_run_stops_everything(tmp_path) -> None
         tmp_path, script_agent(tmp_path, "halt", HALT), {"a.md": TWO_TASKS, "b.md": "- [ ] b\n"}
     )
     assert summary.stop_reason is StopReason.HALTED
-    assert summary.exit_code == 3
+    assert exit_code_for(summary.stop_reason) == 3
     assert types(received)[-2:] == ["halt", "complete"]
     assert received[-2]["reason"] == "needs a human to log in"
     assert received[-1]["halted"] is True and received[-1]["haltReason"] == "needs a human to log in"
@@ -105,7 +110,7 @@ def test_a_halt_marker_already_present_refuses_to_start(tmp_path) -> None:
         tmp_path, agent, {"a.md": "- [ ] x\n", "b.md": "- [ ] y\n<!-- maestro:halt: old -->\n"}
     )
     assert summary.stop_reason is StopReason.HALT_MARKER_PRESENT
-    assert summary.exit_code == 3
+    assert exit_code_for(summary.stop_reason) == 3
     assert types(received) == ["start", "error", "complete"]
     assert received[1]["code"] == "HALT_MARKER_PRESENT"
     assert "b.md line 2" in received[1]["message"]
@@ -113,7 +118,7 @@ def test_a_halt_marker_already_present_refuses_to_start(tmp_path) -> None:
 
 def test_documents_already_done_are_a_success(tmp_path) -> None:
     summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": "- [x] all done\n"})
-    assert (summary.stop_reason, summary.exit_code) == (StopReason.COMPLETED, 0)
+    assert (summary.stop_reason, exit_code_for(summary.stop_reason)) == (StopReason.COMPLETED, 0)
     assert types(received) == ["start", "complete"]
     assert received[-1]["totalTasksCompleted"] == 0 and received[-1]["success"] is True
 
@@ -121,7 +126,7 @@ def test_documents_already_done_are_a_success(tmp_path) -> None:
 def test_documents_without_any_task_are_an_error(tmp_path) -> None:
     text = "# Plan\n1. [ ] numbered is not a task\n```\n- [ ] fenced example\n```\n- [ ]\n"
     summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": text})
-    assert (summary.stop_reason, summary.exit_code) == (StopReason.NO_TASKS, 2)
+    assert (summary.stop_reason, exit_code_for(summary.stop_reason)) == (StopReason.NO_TASKS, 2)
     assert types(received) == ["start", "error", "complete"]
     assert received[1]["code"] == "NO_TASKS" and "- [ ] do something" in received[1]["message"]
 
@@ -130,7 +135,11 @@ def test_budget_max_tasks_and_max_cost(tmp_path) -> None:
     tick = script_agent(tmp_path, "tick", TICK)
     three = {"a.md": "- [ ] 1\n- [ ] 2\n- [ ] 3\n"}
     summary, _, _ = run_engine(tmp_path / "t", tick, three, budget=Budget(max_tasks=1))
-    assert (summary.stop_reason, summary.tasks_completed, summary.exit_code) == (StopReason.MAX_TASKS, 1, 5)
+    assert (summary.stop_reason, summary.tasks_completed, exit_code_for(summary.stop_reason)) == (
+        StopReason.MAX_TASKS,
+        1,
+        5,
+    )
     summary, received, _ = run_engine(tmp_path / "c", tick, three, budget=Budget(max_cost_usd=0.015))
     assert (summary.stop_reason, summary.tasks_completed) == (StopReason.MAX_COST, 2)
     assert received[-1]["tasksRemaining"] == 1
@@ -157,7 +166,7 @@ def test_budget_max_minutes_uses_the_clock(tmp_path) -> None:
 def test_agent_that_cannot_run_stops_with_a_clear_error(tmp_path) -> None:
     agent = CommandAgent([str(tmp_path / "no-such-agent")])
     summary, received, _ = run_engine(tmp_path, agent, {"a.md": TWO_TASKS})
-    assert (summary.stop_reason, summary.exit_code) == (StopReason.AGENT_FAILED, 1)
+    assert (summary.stop_reason, exit_code_for(summary.stop_reason)) == (StopReason.AGENT_FAILED, 1)
     error = next(e for e in received if e["type"] == "error")
     assert error["code"] == "AGENT_NOT_FOUND"
     assert "no-such-agent" in error["message"]
@@ -174,7 +183,7 @@ def test_rate_limited_agent_stops_instead_of_looping(tmp_path) -> None:
 
     summary, received, _ = run_engine(tmp_path, Limited(), {"a.md": TWO_TASKS})
     assert Limited.calls == 1
-    assert summary.exit_code == 1
+    assert exit_code_for(summary.stop_reason) == 1
     assert next(e for e in received if e["type"] == "error")["code"] == "AGENT_RATE_LIMITED"
 
 
@@ -186,7 +195,7 @@ def test_stop_request_aborts_the_running_agent(tmp_path) -> None:
     threading.Timer(0.5, engine.request_stop).start()
     summary = engine.run()
     assert summary.stop_reason is StopReason.CANCELLED
-    assert summary.exit_code == 4
+    assert exit_code_for(summary.stop_reason) == 4
     assert received[-1]["type"] == "complete" and received[-1]["stopReason"] == "cancelled"
     assert not _alive(int((repo / "grandchild.pid").read_text()))
 
@@ -205,7 +214,7 @@ def test_dry_run_previews_without_running(tmp_path) -> None:
     ]
     assert received[-1]["dryRun"] is True and received[-1]["wouldProcess"] == 2
     assert (repo / "a.md").read_text() == TWO_TASKS
-    assert summary.exit_code == 0
+    assert exit_code_for(summary.stop_reason) == 0
 
 
 def test_loop_with_reset_runs_copies_and_keeps_the_original(tmp_path) -> None:
@@ -222,13 +231,13 @@ def test_loop_with_reset_runs_copies_and_keeps_the_original(tmp_path) -> None:
     assert [p.name.rsplit("-", 1)[-1] for p in copies] == ["1.md", "2.md"]
     assert all(p.read_text().count("[x]") == 2 for p in copies)
     assert types(received).count("loop_complete") == 1
-    assert summary.tasks_completed == 4 and summary.exit_code == 0
+    assert summary.tasks_completed == 4 and exit_code_for(summary.stop_reason) == 0
 
 
 def test_loop_without_reset_stops_when_everything_is_done(tmp_path) -> None:
     summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "tick", TICK), {"a.md": TWO_TASKS}, loop=True)
     assert types(received).count("loop_complete") == 0
-    assert summary.exit_code == 0
+    assert exit_code_for(summary.stop_reason) == 0
 
 
 HALT_IN_LATER_DOC = """
@@ -247,7 +256,7 @@ print("done, but b.md cannot run")
 def test_a_halt_marker_written_into_a_later_document_stops_before_it(tmp_path) -> None:
     agent = script_agent(tmp_path, "later", HALT_IN_LATER_DOC)
     summary, received, _ = run_engine(tmp_path, agent, {"a.md": "- [ ] a\n", "b.md": "- [ ] b\n"})
-    assert (summary.stop_reason, summary.exit_code) == (StopReason.HALTED, 3)
+    assert (summary.stop_reason, exit_code_for(summary.stop_reason)) == (StopReason.HALTED, 3)
     assert types(received)[-2:] == ["halt", "complete"]
     assert received[-2]["document"] == "b.md" and received[-2]["reason"] == "b.md needs a database"
     assert types(received).count("task_start") == 1
@@ -258,20 +267,20 @@ def test_agent_failures_count_as_runs_without_progress_unless_the_box_got_ticked
     summary, received, _ = run_engine(tmp_path, script_agent(tmp_path, "ft", fails_but_ticks), {"a.md": TWO_TASKS})
     completes = [e for e in received if e["type"] == "task_complete"]
     assert [(e["outcome"], e["tasksCompleted"]) for e in completes] == [("agent_error", 1)] * 2
-    assert (summary.exit_code, summary.tasks_completed) == (0, 2)
+    assert (exit_code_for(summary.stop_reason), summary.tasks_completed) == (0, 2)
 
     crash = "import sys\nsys.stderr.write('model overloaded')\nsys.exit(1)\n"
     summary, received, _ = run_engine(tmp_path / "x", script_agent(tmp_path, "crash", crash), {"a.md": TWO_TASKS})
     completes = [e for e in received if e["type"] == "task_complete"]
     assert len(completes) == 3 and all("model overloaded" in e["error"] for e in completes)
-    assert (summary.stop_reason, summary.exit_code) == (StopReason.TASKS_LEFT, 4)
+    assert (summary.stop_reason, exit_code_for(summary.stop_reason)) == (StopReason.TASKS_LEFT, 4)
 
 
 def test_loop_skips_stalled_documents_and_ends_when_a_pass_completes_nothing(tmp_path) -> None:
     agent = script_agent(tmp_path, "nothing", NOTHING)
     summary, received, _ = run_engine(tmp_path, agent, {"a.md": TWO_TASKS}, loop=True)
     assert types(received).count("task_start") == 3
-    assert summary.stalled_documents == ["a.md"] and summary.exit_code == 4
+    assert summary.stalled_documents == ["a.md"] and exit_code_for(summary.stop_reason) == 4
 
 
 def test_reset_on_completion_runs_a_cleared_copy_of_a_finished_document(tmp_path) -> None:

@@ -5,8 +5,9 @@ import sys
 import time
 from pathlib import Path
 
-from symphony_bot.agents.registry import AGENT_NAMES
-from symphony_bot.commands.autorun import AGENT_CHOICES
+from symphony_bot.agents.catalogue import AGENT_NAMES
+from symphony_bot.autorun.summary import StopReason
+from symphony_bot.commands.autorun import AGENT_CHOICES, exit_code_for
 from tests.autorun_helpers import HALT, HANG_WITH_GRANDCHILD, TICK
 from tests.test_agents_process import alive
 
@@ -160,9 +161,46 @@ def test_pass_env_reaches_the_command_agent(tmp_path, monkeypatch) -> None:
     repo, command = setup(tmp_path, text="- [ ] a\n", script=script)
     monkeypatch.setenv("MY_API_KEY", "k1")
     monkeypatch.setenv("OTHER", "o")
-    run(["plan.md", "--agent", "command", "--agent-command", command, "--pass-env", "MY_API_KEY"], repo)
+    # A credential-looking name passes only through the loudly named option (issue 9, item 6).
+    run(["plan.md", "--agent", "command", "--agent-command", command, "--dangerously-pass-secret", "MY_API_KEY"], repo)
     assert (repo / "seen").read_text() == "k1-"
+    (repo / "plan.md").write_text("- [ ] a\n")
+    run(["plan.md", "--agent", "command", "--agent-command", command, "--pass-env", "OTHER"], repo)
+    assert (repo / "seen").read_text() == "-o"
 
 
-def test_agent_choices_match_the_registry() -> None:
+CREDENTIAL_NAMES = ("NPM_TOKEN", "NODE_AUTH_TOKEN", "VAULT_TOKEN", "CI_JOB_TOKEN", "AWS_SECRET_ACCESS_KEY")
+
+
+def test_pass_env_refuses_names_that_look_like_credentials(tmp_path) -> None:
+    repo, command = setup(tmp_path)
+    for name in (*CREDENTIAL_NAMES, "MY_API_KEY", "DB_PASSWORD", "GOOGLE_APPLICATION_CREDENTIALS", "npm_token"):
+        refused = run(["plan.md", "--agent", "command", "--agent-command", command, "--pass-env", name], repo)
+        assert refused.returncode == 2, name
+        assert name in refused.stderr and "--dangerously-pass-secret" in refused.stderr, refused.stderr
+    # GitHub, Actions and git credentials stay refused even through the loud option.
+    for name in ("GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GIT_CONFIG_VALUE_0"):
+        loud = run(
+            ["plan.md", "--agent", "command", "--agent-command", command, "--dangerously-pass-secret", name], repo
+        )
+        assert loud.returncode == 2 and "never reach an agent" in loud.stderr, name
+    assert (repo / "plan.md").read_text() == "- [ ] one\n- [ ] two\n"  # nothing ran
+
+
+def test_help_and_readme_say_the_same_about_credentials() -> None:
+    help_text = subprocess.run([str(BIN), "autorun", "--help"], capture_output=True, text=True, check=True).stdout
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "--dangerously-pass-secret" in help_text and "`--dangerously-pass-secret NAME`" in readme
+    assert "look like" in " ".join(help_text.split()) and "look like credentials" in readme
+
+
+def test_agent_choices_match_the_catalogue() -> None:
     assert AGENT_CHOICES == AGENT_NAMES
+
+
+def test_every_stop_reason_has_its_documented_exit_code() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for reason in StopReason:
+        code = exit_code_for(reason)
+        assert 0 <= code <= 5
+        assert f"| {code} |" in readme

@@ -4,9 +4,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from symphony_bot.cli import cli
+from tests.actions_runner import command_lines, forged_commands
 from tests.test_gitops import git
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -199,7 +201,7 @@ def test_unreadable_files_are_annotated_in_github_format(tmp_path) -> None:
 
 
 def test_a_missing_format_checker_stops_validation_with_exit_2(tmp_path, monkeypatch) -> None:
-    from symphony_bot import registry
+    from symphony_bot.registry import validate as registry
 
     def missing(module):
         raise registry.FormatCheckerMissing('the JSON Schema validator does not check format "date"')
@@ -248,3 +250,103 @@ def test_diff_reports_a_broken_head_with_its_line(tmp_path) -> None:
     result = run("diff", "--format", "github", str(base), str(head))
     assert result.exit_code == 1
     assert f"::error file={head},line=3,col=20,title=invalid-json::" in result.output
+
+
+# ------------------------------------------------------------------------- issue 9, item 5: crashes found by fuzzing
+
+
+def _no_traceback(result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result.output.encode("utf-8")  # nothing unprintable reached the output
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_a_duplicated_lone_surrogate_key_is_a_finding_in_every_format(tmp_path, output_format) -> None:
+    hostile = tmp_path / "surrogate.json"
+    hostile.write_text('{"\\ud800":1,"\\ud800":2}')
+    summary = tmp_path / "summary.md"
+    result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "duplicate-key" in result.output and "lone-surrogate" in result.output
+    assert "\\ud800" in result.output  # shown as an escape, never as the raw half character
+    if output_format == "github":
+        summary.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json", "github"])
+def test_a_duplicated_lone_surrogate_key_is_a_finding_in_the_diff(tmp_path, output_format) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    hostile = tmp_path / "surrogate.json"
+    hostile.write_text('{"\\ud800":1,"\\ud800":2}')
+    result = run("diff", "--format", output_format, str(base), str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "duplicate-key" in result.output
+
+
+HEADER = '{"schemaVersion": "1.0", "lastUpdated": "2026-05-09T00:00:00Z", "repositories": '
+
+
+@pytest.mark.parametrize("repositories", ["null", "5", "true", '"x"', "{}"])
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_repositories_of_the_wrong_type_is_a_finding_not_a_traceback(tmp_path, repositories, output_format) -> None:
+    hostile = tmp_path / "registry.json"
+    hostile.write_text(HEADER + repositories + "}")
+    result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "schema-type" in result.output
+    diff_format = "markdown" if output_format == "github" else output_format
+    diff = run("diff", "--format", diff_format, str(hostile), str(hostile))
+    _no_traceback(diff)
+    assert diff.exit_code == 0
+
+
+# ------------------------------------------------------------------ issue 9, item 3: no forged workflow commands
+
+
+def _changed(**fields):
+    data = json.loads(json.dumps(VALID))
+    data["repositories"][0].update(fields)
+    return data
+
+
+FORGED_HEADS = {
+    "a changed key after leading spaces": _changed(**{"::error file=x,line=1::forged": 1}),
+    "a changed key after U+2028": _changed(**{"x\u2028::error::forged": 1}),
+    "a changed key after U+0085": _changed(**{"x\u0085::error::forged": 1}),
+    "a changed value with a line feed": _changed(name="n\n::error::forged"),
+    "the legacy form in schema-valid data": _changed(
+        name="##[error]forged", description="##[add-mask]forged", tags=["##[warning]x"]
+    ),
+}
+
+
+@pytest.mark.parametrize("head_data", FORGED_HEADS.values(), ids=FORGED_HEADS.keys())
+@pytest.mark.parametrize("output_format", ["text", "github", "markdown", "json"])
+def test_no_value_from_the_file_becomes_a_workflow_command_in_the_diff(tmp_path, head_data, output_format) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    head = write(tmp_path / "head.json", head_data)
+    result = run("diff", "--format", output_format, str(base), str(head), env={"GITHUB_STEP_SUMMARY": ""})
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "forged" in result.output or "\\u" in result.output  # the value is shown, inert
+    assert forged_commands(result.output) == []
+
+
+def test_no_value_from_the_file_becomes_a_workflow_command_in_validation(tmp_path) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(
+        '{"schemaVersion": "1.0", "lastUpdated": "2026-05-09T00:00:00Z", "repositories": [],\n'
+        ' "a\\n::error::forged": 1, "a\\n::error::forged": 2, "    ::error::x": 3, "##[add-mask]y": 4,\n'
+        ' "z\\u2028::warning::w": 5}'
+    )
+    for output_format in ("text", "github", "json"):
+        result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+        assert result.exit_code == 1
+        assert "duplicate-key" in result.output
+        assert forged_commands(result.output) == []
+        if output_format == "github":
+            assert command_lines(result.output)  # the real annotations are still there
+    as_json = run("validate", "--format", "json", str(hostile))
+    assert json.loads(as_json.output)["files"][0]["valid"] is False  # neutralized JSON is still JSON

@@ -6,10 +6,7 @@ import base64
 import os
 import subprocess
 
-import pytest
-
-from symphony_bot.sandbox import Sandbox
-from tests.sandbox_helpers import OWNER, REPO, github, populate
+from tests.sandbox_helpers import OWNER, REPO, github
 
 ENV = {
     **os.environ,
@@ -32,13 +29,6 @@ def git(*args, cwd=None, check=True):
 
 def with_token(url: str, token: str, user: str = "x-access-token") -> str:
     return url.replace("http://", f"http://{user}:{token}@")
-
-
-@pytest.fixture
-def sb():
-    with Sandbox() as box:
-        populate(box)
-        yield box
 
 
 def test_clone_push_and_open_a_pull_on_the_pushed_head(sb, tmp_path):

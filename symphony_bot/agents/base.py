@@ -1,15 +1,15 @@
 """The contract between the Auto Run engine and the agent adapters.
 
-The engine knows only `Agent.run(TaskRequest, stop) -> AgentResult`. Each CLI adapter says how to start its
-CLI (`invocation`) and how to read what it printed (`parse`); starting, watching and killing the process is
-shared (`symphony_bot.agents.process`), and so is the environment allow-list
-(`symphony_bot.agents.environment`): no adapter inherits the caller's environment.
+The engine knows only `Agent.run(TaskRequest, stop) -> AgentResult`. Each CLI adapter
+(`symphony_bot.agents.cli_agent.CliAgent`) says how to start its CLI (`invocation`) and how to read what it
+printed (`parse`); starting, watching and killing the process is shared (`symphony_bot.agents.process`), and
+so is the environment allow-list (`symphony_bot.agents.environment`): no adapter inherits the caller's
+environment. This module holds only the shared data types and imports no other module of the package.
 """
 
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -135,22 +135,12 @@ class ParsedOutput:
     rate_limited: bool = False
 
 
-class CliAgent(ABC):
-    """An agent that is an executable: build the invocation, run it under watch, parse its output."""
+class ProcessAgent(Protocol):
+    """What `symphony_bot.agents.process` needs from an adapter to run it (`CliAgent` is the one implementation)."""
 
     name: str
-    # How to install the CLI, named in the error when its executable is missing (e.g. "npm install -g ...").
-    install_hint: str = ""
+    install_hint: str
 
-    @abstractmethod
-    def invocation(self, request: TaskRequest) -> Invocation:
-        """argv, environment (from the allow-list), cwd and stdin for this task."""
+    def invocation(self, request: TaskRequest) -> Invocation: ...
 
-    @abstractmethod
-    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
-        """Read the CLI's machine-readable output."""
-
-    def run(self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None) -> AgentResult:
-        from symphony_bot.agents.process import run_agent_process
-
-        return run_agent_process(self, request, stop, on_output)
+    def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput: ...

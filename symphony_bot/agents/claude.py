@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, is_plan_limit_result, records
 
@@ -43,6 +44,7 @@ QUIET = {
 
 class ClaudeAgent(CliAgent):
     name = "claude"
+    install_hint = "npm install -g @anthropic-ai/claude-code"
 
     def __init__(self, executable: str | None = None, model: str | None = None) -> None:
         self.executable = executable or "claude"

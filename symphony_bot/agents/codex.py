@@ -20,7 +20,8 @@ import os
 import threading
 
 from symphony_bot.agents import pricing
-from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
 
@@ -55,6 +56,7 @@ def codex_config(model: str | None, base_url: str | None) -> str:
 
 class CodexAgent(CliAgent):
     name = "codex"
+    install_hint = "npm install -g @openai/codex"
 
     def __init__(self, executable: str | None = None, model: str | None = None) -> None:
         self.executable = executable or "codex"

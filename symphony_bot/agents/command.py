@@ -15,7 +15,8 @@ import json
 import math
 import shlex
 
-from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 
 USAGE_KEY = "symphony_usage"

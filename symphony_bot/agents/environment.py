@@ -40,6 +40,27 @@ DENIED = (
 # agent may legitimately need, say, its own API token. The hard DENIED list above wins even then.
 DENIED_UNLESS_DECLARED = ("*_TOKEN", "*_TOKEN_*", "*_SECRET", "*_SECRET_*", "*PASSWORD*", "*_PAT")
 
+# What a user may not hand to the command agent with a plain `--pass-env`: anything that looks like a
+# credential (NPM_TOKEN, NODE_AUTH_TOKEN, VAULT_TOKEN, CI_JOB_TOKEN, AWS_SECRET_ACCESS_KEY, MY_API_KEY, …). The
+# agent runs a public repository's code and can send what it sees anywhere, so passing one takes the loudly
+# named `--dangerously-pass-secret`; the hard DENIED list is refused even then.
+CREDENTIAL_LIKE = (
+    "*TOKEN*",
+    "*SECRET*",
+    "*PASSWORD*",
+    "*PASSWD*",
+    "*PASSPHRASE*",
+    "*_KEY",
+    "*_KEY_*",
+    "*APIKEY*",
+    "*_PAT",
+    "*CREDENTIAL*",
+    "*_AUTH",
+    "*_AUTH_*",
+    "*PRIVATE*",
+    "*COOKIE*",
+)
+
 # Set by us after filtering (git isolation), so the GIT_CONFIG_* deny rule never removes them.
 GIT_ISOLATION = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT")
 HOME_DIR_NAME = "home"
@@ -54,6 +75,12 @@ def is_denied(name: str, declared: Iterable[str] = ()) -> bool:
     if name in declared:
         return False
     return any(fnmatch.fnmatchcase(upper, pattern) for pattern in DENIED_UNLESS_DECLARED)
+
+
+def looks_like_credential(name: str) -> bool:
+    """True when `name` looks like it holds a credential (`CREDENTIAL_LIKE`, case-insensitive)."""
+    upper = name.upper()
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in CREDENTIAL_LIKE)
 
 
 def _allowed(name: str, patterns: Iterable[str]) -> bool:

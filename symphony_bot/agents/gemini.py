@@ -10,7 +10,8 @@ import json
 import os
 
 from symphony_bot.agents import pricing
-from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
 
@@ -42,6 +43,7 @@ VERTEX_ENV = "GOOGLE_GENAI_USE_VERTEXAI"
 
 class GeminiAgent(CliAgent):
     name = "gemini"
+    install_hint = "npm install -g @google/gemini-cli"
 
     def __init__(self, executable: str | None = None, model: str | None = None) -> None:
         self.executable = executable or "gemini"

@@ -22,7 +22,8 @@ import os
 from typing import Any
 
 from symphony_bot.agents import pricing
-from symphony_bot.agents.base import CliAgent, Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
 
@@ -55,6 +56,7 @@ PERMISSIONS = {"*": "allow", "external_directory": "allow", "question": "deny"}
 
 class OpenCodeAgent(CliAgent):
     name = "opencode"
+    install_hint = "npm install -g opencode-ai"
 
     def __init__(self, executable: str | None = None, model: str | None = None) -> None:
         self.executable = executable or "opencode"

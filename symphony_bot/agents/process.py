@@ -15,25 +15,23 @@ import subprocess
 import threading
 import time
 from collections import deque
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-from symphony_bot.agents.base import AgentResult, Outcome, OutputCallback, ParsedOutput, TaskRequest, Usage
-
-if TYPE_CHECKING:
-    from symphony_bot.agents.base import CliAgent
+from symphony_bot.agents.base import (
+    AgentResult,
+    Outcome,
+    OutputCallback,
+    ParsedOutput,
+    ProcessAgent,
+    TaskRequest,
+    Usage,
+)
 
 KEEP_OUTPUT_BYTES = 10 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 POLL_SECONDS = 0.02
 KILL_GRACE_SECONDS = 2.0
 STDERR_TAIL_CHARS = 2000
-
-INSTALL_HINTS = {
-    "claude": "npm install -g @anthropic-ai/claude-code",
-    "codex": "npm install -g @openai/codex",
-    "opencode": "npm install -g opencode-ai",
-    "gemini": "npm install -g @google/gemini-cli",
-}
 
 
 class _Tail:
@@ -127,11 +125,11 @@ def _group_alive(group: int) -> bool:
     return False
 
 
-def _cannot_start(agent: CliAgent, argv0: str, error: OSError, started: float) -> AgentResult:
+def _cannot_start(agent: ProcessAgent, argv0: str, error: OSError, started: float) -> AgentResult:
     """Popen failed: not installed (or not executable) stops the run; anything else is this task's failure."""
     reason = error.strerror or str(error)
     if isinstance(error, (FileNotFoundError, PermissionError)):
-        hint = getattr(agent, "install_hint", None) or INSTALL_HINTS.get(agent.name)
+        hint = agent.install_hint
         return AgentResult(
             outcome=Outcome.NOT_FOUND,
             error=f"cannot start the {agent.name} agent ({argv0}): {reason}"
@@ -155,7 +153,7 @@ def _wait_for_exit(process: subprocess.Popen[bytes], exited: threading.Event) ->
 
 
 def run_agent_process(
-    agent: CliAgent, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None
+    agent: ProcessAgent, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None
 ) -> AgentResult:
     """Run one agent process to the end, a timeout, inactivity or a stop request, and read its result."""
     started = time.monotonic()

@@ -10,109 +10,35 @@ The engine knows no GitHub and no git: `contribution.py` subscribes to its event
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest, Usage
+from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest
 from symphony_bot.autorun import events
 from symphony_bot.autorun.document import Counts, DocumentState, count, parse, reset
+from symphony_bot.autorun.document_files import DocumentRefused, create_working_copy, read_document
 from symphony_bot.autorun.prompt import task_prompt
+from symphony_bot.autorun.summary import Budget, RunOptions, RunSummary, StopReason, usage_delta
 
 MAX_RUNS_WITHOUT_PROGRESS = 3
 SUMMARY_CHARS = 200
 RUNS_FOLDER = "runs"
 
-# Exit codes of `symphony-bot autorun` (documented in the README).
-EXIT_DONE = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_HALTED = 3
-EXIT_TASKS_LEFT = 4
-EXIT_BUDGET = 5
-
-
-class StopReason(StrEnum):
-    COMPLETED = "completed"  # no unchecked task left
-    NO_TASKS = "no_tasks"  # the documents hold no task at all (all-checked documents are COMPLETED)
-    HALTED = "halted"  # the agent wrote a halt marker
-    HALT_MARKER_PRESENT = "halt_marker_present"  # a marker was there before we started
-    TASKS_LEFT = "tasks_left"  # documents stalled, or the loop ended with open tasks
-    MAX_TASKS = "max_tasks"
-    MAX_COST = "max_cost"
-    MAX_MINUTES = "max_minutes"
-    TIMEOUT = "timeout"  # tasks left, and the stalls came from timeouts
-    CANCELLED = "cancelled"  # stop requested (signal)
-    AGENT_FAILED = "agent_failed"  # the agent cannot run at all (not installed, rate limited)
-    DOCUMENT_UNREADABLE = "document_unreadable"
-
-
-_EXIT_CODES = {
-    StopReason.COMPLETED: EXIT_DONE,
-    StopReason.NO_TASKS: EXIT_USAGE,
-    StopReason.HALTED: EXIT_HALTED,
-    StopReason.HALT_MARKER_PRESENT: EXIT_HALTED,
-    StopReason.TASKS_LEFT: EXIT_TASKS_LEFT,
-    StopReason.CANCELLED: EXIT_TASKS_LEFT,
-    StopReason.MAX_TASKS: EXIT_BUDGET,
-    StopReason.MAX_COST: EXIT_BUDGET,
-    StopReason.MAX_MINUTES: EXIT_BUDGET,
-    StopReason.TIMEOUT: EXIT_BUDGET,
-    StopReason.AGENT_FAILED: EXIT_FAILURE,
-    StopReason.DOCUMENT_UNREADABLE: EXIT_FAILURE,
-}
-
-
-@dataclass(frozen=True)
-class Budget:
-    max_tasks: int | None = None
-    max_cost_usd: float | None = None
-    max_minutes: float | None = None
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    repo_dir: Path
-    documents: tuple[Path, ...]  # in the order given; absolute paths inside repo_dir
-    scratch_dir: Path  # private, outside the repository: prompt files and the agents' HOME
-    model: str | None = None
-    task_timeout_s: float | None = None
-    inactivity_timeout_s: float | None = None
-    budget: Budget = Budget()
-    loop: bool = False
-    max_loops: int | None = None
-    reset_on_completion: bool = False
-    dry_run: bool = False
-
-
-@dataclass
-class RunSummary:
-    stop_reason: StopReason = StopReason.COMPLETED
-    tasks_completed: int = 0
-    tasks_remaining: int = 0
-    usage: Usage = field(default_factory=Usage)
-    elapsed_s: float = 0.0
-    halt_reason: str | None = None
-    stalled_documents: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return _EXIT_CODES[self.stop_reason]
-
-    @property
-    def success(self) -> bool:
-        return self.exit_code == EXIT_DONE
+__all__ = ["Budget", "Engine", "RunOptions", "RunSummary", "StopReason"]
 
 
 class _Stop(Exception):
     def __init__(self, reason: StopReason) -> None:
         self.reason = reason
+
+
+class _Refused(Exception):
+    """The document being run failed the checks after the start: that document stops, the run goes on."""
 
 
 class Engine:
@@ -121,17 +47,23 @@ class Engine:
         agent: Agent,
         options: RunOptions,
         listeners: Iterable[events.Listener] = (),
+        *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock_ms: Callable[[], int] = events.now_ms,
+        exit_code_for: Callable[[StopReason], int] | None = None,
     ) -> None:
         """`clock` (seconds, monotonic) times tasks and budgets; `wall_clock_ms` stamps events and names the
-        working copies. Both are injectable so tests can run hours of budget in no time."""
+        working copies. Both are injectable so tests can run hours of budget in no time. `exit_code_for` is the
+        command's mapping of stop reasons to exit codes, echoed in the `complete` event as `exitCode` (the
+        engine decides no exit code itself)."""
+        self.exit_code_for = exit_code_for
         self.agent = agent
         self.options = options
         self.listeners = list(listeners)
         self.clock = clock
         self.wall_clock_ms = wall_clock_ms
         self._stalled: set[Path] = set()
+        self._refused: set[Path] = set()  # documents (as given) that failed the checks during the run
         self._abort = threading.Event()  # kill the running agent now
         self._stop_after_task = threading.Event()  # let the running task finish, then stop
         self._summary = RunSummary()
@@ -182,16 +114,36 @@ class Engine:
         except _Stop as stop:
             return self._finish(stop.reason)
 
-    def _read(self, path: Path) -> Counts:
+    def _text(self, path: Path) -> str:
+        """Every read of a document, every time: the checks of `document_files` (no link, a regular file, the
+        size cap, no blocking)."""
+        return read_document(path, self.options.repo_dir)
+
+    def _text_at_start(self, path: Path) -> str:
+        """A read before any agent ran: a document that fails the checks stops the run."""
         try:
-            return count(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError as error:
-            self._summary.error = f"cannot read {self._name(path)}: {error.strerror or error}"
+            return self._text(path)
+        except DocumentRefused as error:
+            self._summary.error = f"cannot read {self._name(path)}: {error}"
             self._emit(events.ERROR, code=events.DOCUMENT_UNREADABLE, message=self._summary.error)
             raise _Stop(StopReason.DOCUMENT_UNREADABLE) from error
 
+    def _read(self, path: Path, original: Path) -> Counts:
+        """A read after the start: a document that fails the checks now is refused, with an event."""
+        try:
+            return count(self._text(path))
+        except DocumentRefused as error:
+            self._refuse(original, path, error)
+            raise _Refused from error
+
+    def _refuse(self, original: Path, path: Path, error: DocumentRefused) -> None:
+        self._refused.add(original)
+        self._summary.refused_documents.append(self._name(original))
+        self._summary.error = f"{self._name(path)} was refused and left: {error}"
+        self._emit(events.ERROR, code=events.DOCUMENT_REFUSED, message=self._summary.error, document=self._name(path))
+
     def _prescan(self) -> list[Counts]:
-        states = [self._read(path) for path in self.options.documents]
+        states = [count(self._text_at_start(path)) for path in self.options.documents]
         halted = next(((p, s.halt) for p, s in zip(self.options.documents, states, strict=True) if s.halt), None)
         # With reset-on-completion every task runs again in a fresh copy, ticked or not.
         runnable = sum(s.unchecked + (s.checked if self.options.reset_on_completion else 0) for s in states)
@@ -221,7 +173,7 @@ class Engine:
         for index, (path, counts) in enumerate(zip(self.options.documents, states, strict=True)):
             if not counts.unchecked:
                 continue
-            state: DocumentState = parse(path.read_text(encoding="utf-8", errors="replace"))
+            state: DocumentState = parse(self._text_at_start(path))
             name = self._name(path)
             self._emit(events.DOCUMENT_START, document=name, index=index, taskCount=state.unchecked, dryRun=True)
             for task_index, task in enumerate(state.open_tasks):
@@ -235,13 +187,16 @@ class Engine:
             completed_before = self._summary.tasks_completed
             usage_before = self._summary.usage
             for index, original in enumerate(self.options.documents):
-                if original in self._stalled:
+                if original in self._stalled or original in self._refused:
                     continue  # it made no progress three times in a row; another pass would not change that
-                path: Path | None = original
-                if self.options.reset_on_completion:
-                    path = self._working_copy(original, iteration)
-                if path is not None:
-                    self._run_document(index, path, original)
+                try:
+                    path: Path | None = original
+                    if self.options.reset_on_completion:
+                        path = self._working_copy(original, iteration)
+                    if path is not None:
+                        self._run_document(index, path, original)
+                except _Refused:
+                    continue
             completed_this_pass = self._summary.tasks_completed - completed_before
             if not self.options.loop or self._stop_after_task.is_set() or completed_this_pass == 0:
                 return
@@ -254,7 +209,7 @@ class Engine:
                 iteration=iteration + 1,
                 tasksCompleted=completed_this_pass,
                 elapsedMs=int((self.clock() - pass_started) * 1000),
-                usageStats=_usage_delta(self._summary.usage, usage_before).to_event(),
+                usageStats=usage_delta(self._summary.usage, usage_before).to_event(),
             )
             iteration += 1
 
@@ -263,25 +218,30 @@ class Engine:
         as an audit trail; the original document is never modified. A document whose boxes are all ticked is
         copied with its boxes cleared (Maestro clears the original in place); one without tasks is skipped."""
         try:
-            text = original.read_bytes().decode("utf-8", errors="replace")
-        except OSError as error:
-            self._summary.error = f"cannot read {self._name(original)}: {error.strerror or error}"
-            self._emit(events.ERROR, code=events.DOCUMENT_UNREADABLE, message=self._summary.error)
-            raise _Stop(StopReason.DOCUMENT_UNREADABLE) from error
-        counts = count(text)
-        if not counts.unchecked and not counts.checked:
-            return None
-        runs = original.parent / RUNS_FOLDER
-        runs.mkdir(exist_ok=True)
-        copy = runs / f"{original.stem}-{self.wall_clock_ms()}-loop-{iteration + 1}.md"
-        copy.write_bytes((reset(text) if not counts.unchecked else text).encode("utf-8"))
-        return copy
+            text = self._text(original)
+            counts = count(text)
+            if not counts.unchecked and not counts.checked:
+                return None
+            return create_working_copy(
+                original.parent / RUNS_FOLDER,
+                f"{original.stem}-{self.wall_clock_ms()}-loop-{iteration + 1}",
+                (reset(text) if not counts.unchecked else text).encode("utf-8"),
+                self.options.repo_dir,
+            )
+        except DocumentRefused as error:
+            self._refuse(original, original, error)
+            raise _Refused from error
 
     def _remaining(self) -> int:
-        return sum(self._read(path).unchecked for path in self.options.documents)
+        remaining = 0
+        for path in self.options.documents:
+            if path not in self._refused:
+                with contextlib.suppress(_Refused):
+                    remaining += self._read(path, path).unchecked
+        return remaining
 
     def _run_document(self, index: int, path: Path, original: Path) -> None:
-        state = self._read(path)
+        state = self._read(path, original)
         name = self._name(path)
         if state.halt is not None:
             # Written into a later document during this run (the start refuses documents that already had one).
@@ -306,7 +266,7 @@ class Engine:
             finally:
                 # The agent's HOME, config and prompt file: nothing in it is needed once the run is over.
                 shutil.rmtree(request.scratch_dir, ignore_errors=True)
-            after = self._read(path)
+            after = self._read(path, original)
             newly_checked = max(0, after.checked - state.checked)
             completed_here += newly_checked
             self._summary.tasks_completed += newly_checked
@@ -406,21 +366,27 @@ class Engine:
         self._summary.tasks_remaining = remaining
         if self.options.reset_on_completion and self._summary.stalled_documents:
             return StopReason.TASKS_LEFT
+        if self._refused:
+            return StopReason.DOCUMENT_UNREADABLE
         if remaining == 0 and not self._summary.stalled_documents:
             return StopReason.COMPLETED
         return StopReason.TIMEOUT if self._timeouts_stalled else StopReason.TASKS_LEFT
+
+    def _quiet_count(self, path: Path) -> int:
+        """Open tasks for the final figures, counting 0 for a document that cannot be read (no more events)."""
+        try:
+            return count(self._text(path)).unchecked
+        except DocumentRefused:
+            return 0
 
     def _finish(self, reason: StopReason, dry_run: bool = False, would_process: int = 0) -> RunSummary:
         summary = self._summary
         summary.stop_reason = reason
         summary.elapsed_s = self.clock() - self._started
         if reason not in (StopReason.COMPLETED, StopReason.NO_TASKS) and not summary.tasks_remaining:
-            try:
-                summary.tasks_remaining = sum(
-                    count(p.read_text(errors="replace")).unchecked for p in self.options.documents
-                )
-            except OSError:
-                summary.tasks_remaining = 0
+            summary.tasks_remaining = sum(
+                self._quiet_count(p) for p in self.options.documents if p not in self._refused
+            )
         fields: dict[str, Any] = {
             "success": summary.success,
             "stopReason": str(reason),
@@ -433,21 +399,11 @@ class Engine:
             "halted": reason in (StopReason.HALTED, StopReason.HALT_MARKER_PRESENT),
             "haltReason": summary.halt_reason,
             "stalledDocuments": summary.stalled_documents,
-            "exitCode": summary.exit_code,
+            "refusedDocuments": summary.refused_documents,
         }
+        if self.exit_code_for is not None:
+            fields["exitCode"] = self.exit_code_for(reason)
         if dry_run:
             fields.update(dryRun=True, wouldProcess=would_process, totalTasksCompleted=0)
         self._emit(events.COMPLETE, **fields)
         return summary
-
-
-def _usage_delta(now: Usage, before: Usage) -> Usage:
-    return Usage(
-        input_tokens=now.input_tokens - before.input_tokens,
-        output_tokens=now.output_tokens - before.output_tokens,
-        cache_read_tokens=now.cache_read_tokens - before.cache_read_tokens,
-        cache_write_tokens=now.cache_write_tokens - before.cache_write_tokens,
-        reasoning_tokens=now.reasoning_tokens - before.reasoning_tokens,
-        cost_usd=now.cost_usd - before.cost_usd,
-        cost_is_estimate=now.cost_is_estimate,
-    )

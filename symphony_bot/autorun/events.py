@@ -25,6 +25,8 @@ ERROR = "error"
 NO_TASKS = "NO_TASKS"
 HALT_MARKER_PRESENT = "HALT_MARKER_PRESENT"
 DOCUMENT_UNREADABLE = "DOCUMENT_UNREADABLE"
+# A document (or its runs/ folder) that failed the checks after the start: that document stops, the run goes on.
+DOCUMENT_REFUSED = "DOCUMENT_REFUSED"
 AGENT_NOT_FOUND = "AGENT_NOT_FOUND"
 AGENT_RATE_LIMITED = "AGENT_RATE_LIMITED"
 

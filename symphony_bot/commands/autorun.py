@@ -8,9 +8,28 @@ from typing import Any
 
 import click
 
-AGENT_CHOICES = ("claude", "codex", "opencode", "gemini", "command")
-# The engine re-reads the document after every task; past this size something is wrong with the input.
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+from symphony_bot import exit_codes
+from symphony_bot.agents.catalogue import AGENT_NAMES
+from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
+from symphony_bot.autorun.summary import StopReason
+
+AGENT_CHOICES = AGENT_NAMES
+PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
+# How each way a run can end becomes the process's exit status (documented in the README and in --help).
+EXIT_CODES: dict[StopReason, int] = {
+    StopReason.COMPLETED: exit_codes.OK,
+    StopReason.NO_TASKS: exit_codes.USAGE,
+    StopReason.HALTED: exit_codes.HALTED,
+    StopReason.HALT_MARKER_PRESENT: exit_codes.HALTED,
+    StopReason.TASKS_LEFT: exit_codes.TASKS_LEFT,
+    StopReason.CANCELLED: exit_codes.TASKS_LEFT,
+    StopReason.MAX_TASKS: exit_codes.BUDGET,
+    StopReason.MAX_COST: exit_codes.BUDGET,
+    StopReason.MAX_MINUTES: exit_codes.BUDGET,
+    StopReason.TIMEOUT: exit_codes.BUDGET,
+    StopReason.AGENT_FAILED: exit_codes.FINDINGS,
+    StopReason.DOCUMENT_UNREADABLE: exit_codes.FINDINGS,
+}
 
 
 @click.command()
@@ -34,8 +53,17 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
     "pass_env",
     multiple=True,
     metavar="NAME",
-    help="For --agent command: also pass this environment variable to it (repeatable). GitHub, Actions and git "
-    "credentials are refused whatever is named.",
+    help="For --agent command: also pass this environment variable to it (repeatable). Names that look like "
+    "credentials (*TOKEN*, *SECRET*, *PASSWORD*, *_KEY, *CREDENTIAL*, ...) are refused: see "
+    "--dangerously-pass-secret.",
+)
+@click.option(
+    PASS_SECRET_OPTION,
+    "pass_secrets",
+    multiple=True,
+    metavar="NAME",
+    help="For --agent command: pass this credential-looking variable anyway (repeatable). The agent runs the "
+    "repository's code and can send it anywhere. GitHub, Actions and git credentials are refused even here.",
 )
 @click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
@@ -75,6 +103,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     agent_command: str | None,
     agent_executable: str | None,
     pass_env: tuple[str, ...],
+    pass_secrets: tuple[str, ...],
     model: str | None,
     json_lines: bool,
     dry_run: bool,
@@ -95,10 +124,10 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     import signal
     import tempfile
 
-    from symphony_bot.agents.environment import is_denied
-    from symphony_bot.agents.registry import UnknownAgent, make_agent
+    from symphony_bot.agents.catalogue import UnknownAgent, make_agent
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
+    from symphony_bot.workflow_commands import neutralize
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
@@ -117,17 +146,14 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         resolved.append(path)
     if agent_command and agent_name != "command":
         _usage_error(f"--agent-command is for --agent command; the {agent_name} agent takes --agent-executable")
-    if pass_env and agent_name != "command":
-        _usage_error("--pass-env is for --agent command; each CLI adapter declares the variables it needs")
-    invalid = [name for name in pass_env if not name.isidentifier()]
-    if invalid:
-        _usage_error(f"--pass-env {', '.join(invalid)}: not an environment variable name")
-    refused = [name for name in pass_env if is_denied(name, set(pass_env))]
-    if refused:
-        _usage_error(f"--pass-env {', '.join(refused)}: credentials of GitHub, Actions and git never reach an agent")
+    _check_pass_env(agent_name, pass_env, pass_secrets)
     try:
         agent = make_agent(
-            agent_name, command=agent_command, executable=agent_executable, model=model, passthrough=pass_env
+            agent_name,
+            command=agent_command,
+            executable=agent_executable,
+            model=model,
+            passthrough=(*pass_env, *pass_secrets),
         )
     except (UnknownAgent, ValueError) as error:
         _usage_error(str(error))
@@ -146,9 +172,9 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             reset_on_completion=reset_on_completion,
             dry_run=dry_run,
         )
-        engine = Engine(agent, options)
+        engine = Engine(agent, options, exit_code_for=exit_code_for)
         if json_lines:
-            engine.subscribe(lambda event: click.echo(events.to_json_line(event)))
+            engine.subscribe(lambda event: click.echo(neutralize(events.to_json_line(event))))
         else:
             engine.subscribe(_human_progress)
 
@@ -163,14 +189,42 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         summary = engine.run()
-    sys.exit(summary.exit_code)
+    sys.exit(exit_code_for(summary.stop_reason))
+
+
+def exit_code_for(reason: StopReason) -> int:
+    return EXIT_CODES[reason]
+
+
+def _check_pass_env(agent_name: str, pass_env: tuple[str, ...], pass_secrets: tuple[str, ...]) -> None:
+    from symphony_bot.agents.environment import is_denied, looks_like_credential
+
+    if (pass_env or pass_secrets) and agent_name != "command":
+        _usage_error(
+            f"--pass-env and {PASS_SECRET_OPTION} are for --agent command; each CLI adapter declares the "
+            "variables it needs"
+        )
+    invalid = [name for name in (*pass_env, *pass_secrets) if not name.isidentifier()]
+    if invalid:
+        _usage_error(f"--pass-env {', '.join(invalid)}: not an environment variable name")
+    forbidden = [name for name in (*pass_env, *pass_secrets) if is_denied(name, {*pass_env, *pass_secrets})]
+    if forbidden:
+        _usage_error(f"--pass-env {', '.join(forbidden)}: credentials of GitHub, Actions and git never reach an agent")
+    secret_looking = [name for name in pass_env if looks_like_credential(name)]
+    if secret_looking:
+        names = ", ".join(secret_looking)
+        _usage_error(
+            f"--pass-env {names}: looks like a credential, and the agent runs the repository's code, which could "
+            f"send it anywhere; if the agent really needs it, pass it with {PASS_SECRET_OPTION} "
+            f"{secret_looking[0]}"
+        )
 
 
 def _usage_error(message: str) -> Any:
-    from symphony_bot.exit_codes import USAGE
+    from symphony_bot.workflow_commands import neutralize
 
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE)
+    click.echo(neutralize(f"error: {message}"), err=True)
+    sys.exit(exit_codes.USAGE)
 
 
 def _human_progress(event: dict[str, Any]) -> None:
@@ -199,4 +253,6 @@ def _human_progress(event: dict[str, Any]) -> None:
             f"{event['totalElapsedMs'] / 1000:.1f} s, ${cost:.4f}"
         )
     if line is not None:
-        click.echo(line, err=True)
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)

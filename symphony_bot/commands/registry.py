@@ -39,9 +39,11 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
 
     Exit status: 0 valid (warnings allowed), 1 errors found, 2 a file could not be read.
     """
-    from symphony_bot import registry_render, workflow_commands
+    from symphony_bot import workflow_commands
     from symphony_bot.findings import has_errors
-    from symphony_bot.registry import FormatCheckerMissing, validate_file
+    from symphony_bot.registry import render as registry_render
+    from symphony_bot.registry.sources import unreadable_reason
+    from symphony_bot.registry.validate import FormatCheckerMissing, validate_file
 
     reports = []
     unreadable = False
@@ -49,17 +51,17 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
         try:
             reports.append(validate_file(Path(name)))
         except OSError as error:
-            problem = _unreadable_reason(name, error)
-            click.echo(f"error: {problem}", err=True)
+            problem = unreadable_reason(name, error)
+            _say(f"error: {problem}", err=True)
             if output_format == "github":
                 click.echo(workflow_commands.annotation("error", problem, file=name, title=UNREADABLE_TITLE))
             unreadable = True
         except FormatCheckerMissing as error:
-            click.echo(f"error: {error}", err=True)
+            _say(f"error: {error}", err=True)
             sys.exit(USAGE)
 
     if output_format == "json":
-        click.echo(registry_render.validation_json(reports), nl=False)
+        _say(registry_render.validation_json(reports), nl=False)
     elif output_format == "github":
         not_annotated = 0
         for report in reports:
@@ -71,9 +73,9 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
         workflow_commands.append_summary(
             registry_render.validation_markdown(reports, workflow_commands.not_annotated_note(not_annotated))
         )
-        click.echo(registry_render.validation_text(reports), nl=False)
+        _say(registry_render.validation_text(reports), nl=False)
     else:
-        click.echo(registry_render.validation_text(reports), nl=False)
+        _say(registry_render.validation_text(reports), nl=False)
 
     if unreadable:
         sys.exit(USAGE)
@@ -99,17 +101,20 @@ def diff(base: str, head: str, output_format: str) -> None:
     """
     import json
 
-    from symphony_bot import registry_render, workflow_commands
+    from symphony_bot import workflow_commands
     from symphony_bot.findings import has_errors
     from symphony_bot.jsondoc import path_deeper_than
-    from symphony_bot.registry import MAX_NESTING_DEPTH, RegistryReport, diff_registries
+    from symphony_bot.registry import render as registry_render
+    from symphony_bot.registry.diff import diff_registries
+    from symphony_bot.registry.sources import display_path
+    from symphony_bot.registry.validate import MAX_NESTING_DEPTH, RegistryReport
 
-    head_path = head.split(":", 1)[1] if _is_revision_reference(head) else head
+    head_path = display_path(head)
     documents = {base: _load_source(base), head: _load_source(head)}
     for name, document in documents.items():
         if document.data is not None and path_deeper_than(document.data, MAX_NESTING_DEPTH) is not None:
             document.data = None  # the validator names the place; the diff only refuses
-            click.echo(
+            _say(
                 f"error: {name}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
                 f"run `symphony-bot registry validate` on it to see where",
                 err=True,
@@ -122,55 +127,39 @@ def diff(base: str, head: str, output_format: str) -> None:
                     workflow_commands.finding_annotations(head_path if name == head else name, document.findings),
                     sys.stdout,
                 )
-            click.echo(registry_render.validation_text([report]), nl=False, err=True)
+            _say(registry_render.validation_text([report]), nl=False, err=True)
             sys.exit(FINDINGS)
 
     result = diff_registries(documents[base].data, documents[head].data, documents[head].text)
     if output_format == "json":
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        _say(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        click.echo(registry_render.diff_markdown(head_path, result), nl=False)
+        _say(registry_render.diff_markdown(head_path, result), nl=False)
     elif output_format == "github":
         _, rest = workflow_commands.split_for_annotation(result.findings)
         workflow_commands.print_lines(workflow_commands.finding_annotations(head_path, result.findings), sys.stdout)
         workflow_commands.append_summary(
             registry_render.diff_markdown(head_path, result, workflow_commands.not_annotated_note(len(rest)))
         )
-        click.echo(registry_render.diff_text(head_path, result), nl=False)
+        _say(registry_render.diff_text(head_path, result), nl=False)
     else:
-        click.echo(registry_render.diff_text(head_path, result), nl=False)
+        _say(registry_render.diff_text(head_path, result), nl=False)
     sys.exit(FINDINGS if has_errors(result.findings) else OK)
 
 
-def _is_revision_reference(source: str) -> bool:
-    return ":" in source and not Path(source).exists()
+def _say(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print anything but this command's own annotations: neutralized, so no value from a registry can become a
+    workflow command in an Actions log (see `symphony_bot.workflow_commands.neutralize`)."""
+    from symphony_bot.workflow_commands import neutralize
 
-
-def _unreadable_reason(name: str, error: OSError) -> str:
-    if isinstance(error, IsADirectoryError):
-        return f"{name} is a directory; give the registry file itself"
-    if isinstance(error, FileNotFoundError):
-        return f"{name} does not exist; pass the path of symphony-registry.json"
-    return f"cannot read {name}: {error.strerror or error}"
+    click.echo(neutralize(text), err=err, nl=nl)
 
 
 def _load_source(source: str) -> JsonDocument:
-    """A path, or REV:PATH read through git; either way never more than the size cap is read."""
-    from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, parse_json_bytes, read_json_file, too_large_document
+    from symphony_bot.registry.sources import SourceUnreadable, load_source
 
-    if _is_revision_reference(source):
-        from symphony_bot.gitops import FileTooLarge, GitError, read_file_at_revision
-
-        revision, path = source.split(":", 1)
-        try:
-            return parse_json_bytes(read_file_at_revision(Path.cwd(), revision, path, max_bytes=MAX_DOCUMENT_BYTES))
-        except FileTooLarge as error:
-            return too_large_document(error.size)
-        except GitError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(USAGE)
     try:
-        return read_json_file(Path(source))
-    except OSError as error:
-        click.echo(f"error: {_unreadable_reason(source, error)}", err=True)
+        return load_source(source)
+    except SourceUnreadable as error:
+        _say(f"error: {error}", err=True)
         sys.exit(USAGE)

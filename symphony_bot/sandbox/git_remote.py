@@ -6,7 +6,16 @@ isolated environment (no global/system config, fixed identity). `serve_git` answ
 (any user name, `x-access-token` by convention) or as user name, case-insensitive scheme (actions/checkout sends
 `basic`), anonymous fetch of public repositories, 401 with `WWW-Authenticate` otherwise, push only with write
 permission, chunked request bodies de-chunked. After a push, the state re-reads the branches so PR head SHAs and
-"commits ahead" are real. The sandbox is GitHub's test double, so it may run git itself (the bot may not).
+"commits ahead" are real.
+
+Why this module runs git although the house rule is "only `gitops.py` runs git": `gitops` is the bot's git client,
+the one place the bot touches a working tree, so every clone, commit and push the bot makes goes through one
+reviewed module. This module is not the bot: it *is* the remote, github.com's side of the wire, the way
+`git http-backend` and the bare repositories are on a real Git host. It serves the bot's (and git's, and
+actions/checkout's) requests and never acts for the bot; running it through `gitops` would make the client and
+the server the same code and hide exactly the mismatches the sandbox exists to catch. So it runs git plumbing
+directly (subprocess, argv lists, an isolated environment with no user or system config), and nothing outside
+`symphony_bot/sandbox/` imports it.
 """
 
 from __future__ import annotations

@@ -1,54 +1,17 @@
-import copy
-import datetime as dt
+"""Registry validation: schema findings, the rules a schema cannot express, positions, hostile input."""
+
 import json
-import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symphony_bot import registry, registry_render
 from symphony_bot.findings import Severity
-from symphony_bot.registry import diff_registries, quote, validate_bytes, validate_file
-
-NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-ENTRY = {
-    "slug": "octo/hello",
-    "name": "Hello",
-    "description": "A small project.",
-    "url": "https://github.com/octo/hello",
-    "category": "developer-tools",
-    "tags": ["python", "cli"],
-    "maintainer": {"name": "Octo Cat", "url": "https://github.com/octo"},
-    "isActive": True,
-    "featured": False,
-    "addedAt": "2026-01-02",
-}
-
-
-def registry_with(*entries, last_updated="2026-05-09T00:00:00Z"):
-    return {"schemaVersion": "1.0", "lastUpdated": last_updated, "repositories": list(entries)}
-
-
-def entry(**changes):
-    value = copy.deepcopy(ENTRY)
-    for key, new in changes.items():
-        if new is None:
-            value.pop(key, None)
-        else:
-            value[key] = new
-    return value
-
-
-def check(data, now=NOW):
-    return validate_bytes(json.dumps(data, indent=2).encode(), now=now)
-
-
-def codes(report):
-    return [(f.severity.value, f.code) for f in report.findings]
+from symphony_bot.registry import render as registry_render
+from symphony_bot.registry import validate as registry
+from symphony_bot.registry.validate import validate_bytes, validate_file
+from symphony_bot.registry.values import MAX_QUOTED_CHARS, quote
+from tests.registry_helpers import NOW, REPO_ROOT, check, codes, entry, mutations, registry_with, values
 
 
 def test_a_correct_registry_has_no_findings() -> None:
@@ -193,91 +156,6 @@ def test_formats_are_really_checked() -> None:
         assert "schema-format" in [f.code for f in check(registry_with(entry(**{field: bad}))).findings]
 
 
-# --------------------------------------------------------------------------------------------- diff
-
-
-def test_diff_lists_added_removed_and_changed_fields() -> None:
-    other = entry(slug="octo/other", url="https://github.com/octo/other", name="Other")
-    third = entry(slug="octo/third", url="https://github.com/octo/third", name="Third")
-    base = registry_with(entry(), other)
-    head = registry_with(entry(description="Now bigger.", tags=["python"]), third, last_updated="2026-06-01T00:00:00Z")
-    result = diff_registries(base, head)
-    assert [e["slug"] for e in result.added] == ["octo/third"]
-    assert [e["slug"] for e in result.removed] == ["octo/other"]
-    [(slug, changes)] = result.changed
-    assert slug == "octo/hello"
-    assert [(c.field, c.before, c.after) for c in changes] == [
-        ("description", "A small project.", "Now bigger."),
-        ("tags", ["python", "cli"], ["python"]),
-    ]
-    assert [f.code for f in result.findings] == ["project-removed"]
-
-
-def test_diff_refuses_a_changed_slug() -> None:
-    base = registry_with(entry())
-    head = registry_with(
-        entry(slug="octo/renamed", url="https://github.com/octo/hello"), last_updated="2026-06-01T00:00:00Z"
-    )
-    text = json.dumps(head, indent=2)
-    result = diff_registries(base, head, text)
-    [finding] = [f for f in result.findings if f.severity is Severity.ERROR]
-    assert finding.code == "slug-changed"
-    assert "keep your slug" in (finding.hint or "")
-    assert finding.line == text.splitlines().index('      "slug": "octo/renamed",') + 1
-
-
-def test_diff_tells_removal_from_deactivation() -> None:
-    base = registry_with(entry())
-    inactive = diff_registries(base, registry_with(entry(isActive=False), last_updated="2026-06-01T00:00:00Z"))
-    assert [f.code for f in inactive.findings] == ["project-deactivated"]
-    removed = diff_registries(base, registry_with(last_updated="2026-06-01T00:00:00Z"))
-    assert [f.code for f in removed.findings] == ["project-removed"]
-    assert removed.findings[0].severity is Severity.NOTICE
-
-
-def test_diff_warns_when_last_updated_is_not_bumped() -> None:
-    base = registry_with(entry())
-    result = diff_registries(base, registry_with(entry(name="Renamed")))
-    assert [(f.severity.value, f.code) for f in result.findings] == [("warning", "last-updated-not-bumped")]
-    assert diff_registries(base, registry_with(entry())).findings == []  # nothing changed: nothing to bump
-
-
-# ----------------------------------------------------------------------------------- property tests
-
-mutations = st.sampled_from(
-    [
-        lambda e, v: e.update(slug=v),
-        lambda e, v: e.update(url=v),
-        lambda e, v: e.update(category=v),
-        lambda e, v: e.update(addedAt=v),
-        lambda e, v: e.update(tags=[v, v]),
-        lambda e, v: e.update(maintainer=v),
-        lambda e, v: e.update(isActive=v),
-        lambda e, v: e.pop("name", None),
-        lambda e, v: e.update({str(v): v}),
-    ]
-)
-hostile = st.sampled_from(
-    [
-        "\ud800",  # written as a lone surrogate escape
-        "\x1b[31m\n::error::injected",
-        float("nan"),
-        float("inf"),
-        "x" * 5000,
-        json.loads("[" * 300 + "]" * 300),  # deeper than the schema validator takes
-        {"name": {"nested": [1]}},
-    ]
-)
-values = st.one_of(
-    st.text(max_size=30),
-    st.integers(),
-    st.none(),
-    st.booleans(),
-    st.lists(st.integers(), max_size=3),
-    hostile,
-)
-
-
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 2), mutations, values), max_size=6), st.booleans())
 def test_no_mutated_registry_crashes_and_every_finding_has_a_line(edits, top_level_garbage) -> None:
@@ -321,7 +199,7 @@ def test_hostile_text_is_quoted_inert_and_cut_short() -> None:
     assert "\\u001b[31mred\\n::error::x" in messages["unknown-category"]
     assert "\x1b" not in messages["unknown-category"] and "\n" not in messages["unknown-category"]
     assert messages["schema-max-length"] == "description is 5000 characters long; at most 200 are allowed"
-    assert len(quote("z" * 1000)) == registry.MAX_QUOTED_CHARS
+    assert len(quote("z" * 1000)) == MAX_QUOTED_CHARS
 
 
 def test_nesting_past_what_the_validator_takes_is_a_finding() -> None:
@@ -341,74 +219,6 @@ def test_messages_for_common_schema_errors_are_plain() -> None:
         "name must not be empty",
         "tags has 21 items; at most 20 are allowed",
     ]
-
-
-def test_diff_warns_when_a_slug_changes_only_in_case() -> None:
-    base = registry_with(entry())
-    head = registry_with(
-        entry(slug="Octo/Hello", url="https://github.com/Octo/Hello"), last_updated="2026-06-01T00:00:00Z"
-    )
-    result = diff_registries(base, head)
-    assert [(f.severity.value, f.code) for f in result.findings] == [("warning", "slug-case-changed")]
-    assert "keep" in (result.findings[0].hint or "")
-    [(_, changes)] = result.changed
-    assert [c.field for c in changes] == ["slug", "url"]
-
-
-def test_diff_of_the_real_desktop_commit(registry_history) -> None:
-    before = json.loads((registry_history / "2026-03-24-6eae00c1b.json").read_text())
-    after_text = (registry_history / "2026-05-09-d741f471b.json").read_text()
-    result = diff_registries(before, json.loads(after_text), after_text)
-    [(slug, changes)] = result.changed
-    assert slug == "needmorecowbell/drawfinity"
-    assert [(c.field, c.before, c.after) for c in changes if c.field != "description"] == [
-        ("category", "web", "Desktop"),
-        (
-            "tags",
-            ["drawing", "collaboration", "creative-tools", "generative-art"],
-            ["drawing", "collaboration", "creative-tools", "tauri"],
-        ),
-    ]
-    [finding] = result.findings
-    assert (finding.code, finding.line) == ("last-updated-not-bumped", 3)
-
-
-def test_diff_of_two_unrelated_large_registries_is_linear() -> None:
-    def many(prefix):
-        return registry_with(
-            *(
-                entry(slug=f"{prefix}{i}/p", url=f"https://github.com/{prefix}{i}/p", name=f"{prefix} {i}")
-                for i in range(3000)
-            )
-        )
-
-    started = time.perf_counter()
-    result = diff_registries(many("a"), many("b"))
-    assert time.perf_counter() - started < 2
-    assert (len(result.added), len(result.removed)) == (3000, 3000)
-
-
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), mutations, values), max_size=6))
-def test_no_mutation_crashes_the_diff(edits) -> None:
-    base = registry_with(
-        entry(),
-        entry(slug="a/b", url="https://github.com/a/b", name="B"),
-        entry(slug="c/d", url="https://github.com/c/d", name="D"),
-    )
-    head = copy.deepcopy(base)
-    for index, mutate, value in edits:
-        mutate(head["repositories"][index], value)
-    text = json.dumps(head, indent=2)
-    result = diff_registries(base, head, text)
-    for finding in result.findings:
-        assert finding.line >= 1 and finding.column >= 1
-    for rendered in (
-        registry_render.diff_text("r.json", result),
-        registry_render.diff_markdown("r.json", result),
-        json.dumps(result.to_json()),
-    ):
-        assert "\x1b" not in rendered
 
 
 @pytest.mark.parametrize("slug", ["", "owner", "a/b/c", "-owner/repo", "owner-/repo", "a/..", "a/.", "o" * 40 + "/r"])

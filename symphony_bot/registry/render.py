@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote as quote_url
 
 from symphony_bot.findings import Finding, Severity
-from symphony_bot.registry import MAX_QUOTED_CHARS, RegistryDiff, RegistryReport, quote
+from symphony_bot.registry.diff import RegistryDiff
+from symphony_bot.registry.validate import RegistryReport
+from symphony_bot.registry.values import MAX_QUOTED_CHARS, quote
+from symphony_bot.workflow_commands import neutralize
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 # A summary is for reading: past this many rows a table says how many more there are.
 MAX_TABLE_ROWS = 200
+# ASCII punctuation that means something in GitHub Markdown (links, images, emphasis, code, headings, tables,
+# strikethrough, math, escapes), and what makes a bare URL a link (the ":" of "https://", the "." of "www.");
+# <, > and & become entities instead.
+_MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_\[\]()!#~|$:]|(?<=[wW]{3})\.")
+# What stays as it is in a link destination; everything else is percent-encoded.
+_URL_SAFE = "/:?#@!$&'*+,;=%-._~"
 
 
 def _count(findings: Iterable[Finding], severity: Severity) -> int:
@@ -32,10 +43,16 @@ def validation_text(reports: list[RegistryReport]) -> str:
     for report in reports:
         lines += finding_lines(report.path, report.findings)
         errors, warnings = _count(report.findings, Severity.ERROR), _count(report.findings, Severity.WARNING)
-        projects = len(report.data.get("repositories", [])) if isinstance(report.data, dict) else 0
+        projects = _project_count(report.data)
         verdict = "valid" if report.valid else "INVALID"
         lines.append(f"{report.path}: {verdict} — {projects} projects, {errors} errors, {warnings} warnings")
     return "\n".join(lines) + "\n"
+
+
+def _project_count(data: Any) -> int:
+    """How many projects a report is about; 0 when "repositories" is not an array (a schema finding says so)."""
+    repositories = data.get("repositories") if isinstance(data, dict) else None
+    return len(repositories) if isinstance(repositories, list) else 0
 
 
 def validation_json(reports: list[RegistryReport]) -> str:
@@ -43,26 +60,31 @@ def validation_json(reports: list[RegistryReport]) -> str:
 
 
 def _inert(text: str) -> str:
-    """Control characters escaped the JSON way (a key from the file may hold an ANSI sequence or a newline)."""
-    return text if text.isprintable() else json.dumps(text, ensure_ascii=False)[1:-1]
+    """One line of visible text: what `neutralize` escapes (controls, line separators, invisible characters) and
+    line feeds, written as JSON escapes (a key from the file may hold an ANSI sequence or a newline)."""
+    return neutralize(text).replace("\n", "\\n")
 
 
 def _table_cell(text: Any) -> str:
-    """Text from the file, made inert in a Markdown table cell (no cell breaks, no HTML)."""
-    return (
-        _inert(str(text))
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
+    """Text from the file, shown as it is in a Markdown table cell: no cell or line break, no HTML, no link,
+    image, emphasis or math (every Markdown punctuation character is backslash-escaped, <>& are entities)."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", _inert(str(text)))
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _code(text: Any) -> str:
-    """An inline code span that a backtick in the text cannot close early."""
-    return "`` " + _table_cell(text).replace("`", "'") + " ``" if "`" in str(text) else f"`{_table_cell(text)}`"
+    """An inline code span in a table cell: nothing inside is Markdown or HTML, so only what ends the span or the
+    cell is changed (a backtick becomes ', a pipe is escaped as GFM tables require)."""
+    content = _inert(str(text)).replace("`", "'").replace("|", "\\|")
+    return f"`{content}`"
+
+
+def _link(label: str, url: Any) -> str:
+    """`label` linked to an https `url`, every character that could end the destination percent-encoded; the
+    label alone for anything else."""
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return label
+    return f"[{label}](<{quote_url(url, safe=_URL_SAFE, errors='replace')}>)"
 
 
 def _more_rows(count: int, columns: int) -> list[str]:
@@ -74,7 +96,7 @@ def findings_table(path: str, findings: list[Finding]) -> str:
     for finding in findings[:MAX_TABLE_ROWS]:
         rows.append(
             f"| {_ICON[finding.severity]} | {_code(f'{path}:{finding.line}:{finding.column}')} "
-            f"{_code(finding.json_path)} | `{finding.code}` | {_table_cell(finding.message)} "
+            f"{_code(finding.json_path)} | {_code(finding.code)} | {_table_cell(finding.message)} "
             f"| {_table_cell(finding.hint or '')} |"
         )
     rows += _more_rows(len(findings) - MAX_TABLE_ROWS, 5)
@@ -86,7 +108,7 @@ def validation_markdown(reports: list[RegistryReport], not_annotated: str = "") 
     for report in reports:
         errors, warnings = _count(report.findings, Severity.ERROR), _count(report.findings, Severity.WARNING)
         status = "✅ valid" if report.valid else "❌ invalid"
-        parts.append(f"**`{report.path}`**: {status} ({errors} errors, {warnings} warnings)")
+        parts.append(f"**{_code(report.path)}**: {status} ({errors} errors, {warnings} warnings)")
         if report.findings:
             parts.append(findings_table(report.path, report.findings))
     return "\n\n".join(parts) + "\n"
@@ -125,11 +147,7 @@ def diff_markdown(path: str, diff: RegistryDiff, not_annotated: str = "") -> str
     if diff.added:
         rows = ["| Project | Category | Description |", "|---|---|---|"]
         for entry in diff.added[:MAX_TABLE_ROWS]:
-            url = entry.get("url")
-            slug = _code(entry.get("slug"))
-            linked = (
-                f"[{slug}](<{url}>)" if isinstance(url, str) and url.startswith("https://") and ">" not in url else slug
-            )
+            linked = _link(_code(entry.get("slug")), entry.get("url"))
             rows.append(
                 f"| {linked} | {_table_cell(entry.get('category', ''))} | {_table_cell(entry.get('description', ''))} |"
             )

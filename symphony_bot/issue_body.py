@@ -31,9 +31,16 @@ import heapq
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+
+from symphony_bot.findings import Severity
+from symphony_bot.issue_safety import (
+    DOCUMENT_SUFFIX,
+    printable,
+    safe_attachment_name,
+    unsafe_path_reason,
+    unsafe_url_reason,
+)
 
 # Maestro truncates to MAX_BODY_SIZE = 1024 * 1024 characters before parsing; we cut at the same place.
 MAX_BODY_CHARS = 1024 * 1024
@@ -41,51 +48,16 @@ MAX_REFERENCES = 1000  # no real issue lists more; a body that does is refused, 
 MAX_CANDIDATE_LINES = 5_000  # lines ending in ".md" examined before a body is refused as hostile
 MAX_HIDDEN_REGIONS = 2_000  # code fences and HTML comments, likewise
 MAX_PROBLEMS = 100  # a hostile body could otherwise produce one problem per line
-MAX_PATH_CHARS = 1024
-MAX_NAME_CHARS = 100
-DOCUMENT_SUFFIX = ".md"
 
-# Problem codes (stable: the README and the JSON output use them)
+# Problem codes (stable: the README and the JSON output use them; the safety codes are in issue_safety)
 CODE_BODY_TRUNCATED = "body-truncated"
 CODE_NO_DOCUMENTS = "no-documents"
 CODE_DUPLICATE = "duplicate-document"
-CODE_ABSOLUTE_PATH = "absolute-path"
-CODE_PARENT_SEGMENT = "parent-segment"
-CODE_BACKSLASH = "backslash"
-CODE_PERCENT_ESCAPE = "percent-escape"
-CODE_CONTROL_CHARACTER = "control-character"
-CODE_GIT_DIRECTORY = "git-directory"
-CODE_PATH_TOO_LONG = "path-too-long"
-CODE_URL_NOT_HTTPS = "url-not-https"
-CODE_URL_HOST = "url-host-not-allowed"
-CODE_URL_CREDENTIALS = "url-credentials"
-CODE_URL_PORT = "url-port"
-CODE_URL_MALFORMED = "url-malformed"
 CODE_NAME_SANITISED = "attachment-name-sanitised"
 CODE_UPPERCASE_SUFFIX = "uppercase-suffix"
 CODE_UNCLOSED_FENCE = "unclosed-fence"
 CODE_TOO_MANY_PROBLEMS = "too-many-problems"
 CODE_TOO_MANY_DOCUMENTS = "too-many-documents"
-
-# Where an attachment may be downloaded from. Maestro accepts any path on github.com and also
-# camo.githubusercontent.com; we do not: camo proxies arbitrary outside URLs, and a github.com page that is not
-# an attachment is HTML, not a document.
-ATTACHMENT_HOSTS = frozenset(
-    {
-        "user-images.githubusercontent.com",  # older issue attachments
-        "private-user-images.githubusercontent.com",  # attachments of private repositories (signed URLs)
-        "objects.githubusercontent.com",  # where github.com attachment links redirect to
-        "raw.githubusercontent.com",  # a file of a public repository
-    }
-)
-GITHUB_HOSTS = frozenset({"github.com", "www.github.com"})
-# github.com paths that are attachments: /user-attachments/{files,assets}/…, /<owner>/<repo>/files/…, and
-# /<owner>/<repo>/raw/… (redirects to raw.githubusercontent.com).
-_GITHUB_ATTACHMENT_PATH = re.compile(
-    r"/user-attachments/(?:files|assets)/[^/]+/[^/]|/[^/]+/[^/]+/(?:files|raw)/[^/]+/[^/]"
-)
-
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 # Maestro's DOCUMENT_PATH_PATTERNS (bullet, numbered, bare), one alternation, run over the whole body. The
 # suffix matches in any case here so that `.MD` can be reported; only `.md` is accepted. No part can backtrack
@@ -109,12 +81,6 @@ _COMMENT_CLOSE = "-->"
 _HIDDEN_MARK = re.compile(r"```|~~~|<!--")  # plain literals: the regex engine skips ahead fast
 _FENCE_RUN = {"`": re.compile("`+"), "~": re.compile("~+")}
 MAX_FENCE_INDENT = 40
-_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-
-
-class Severity(StrEnum):
-    ERROR = "error"  # the issue is invalid
-    WARNING = "warning"  # worth fixing; the documents found are still usable
 
 
 @dataclass(frozen=True)
@@ -187,7 +153,7 @@ class _Collector:
             self.problem(
                 reference.line,
                 CODE_DUPLICATE,
-                f"{_printable(key)} is already listed on line {first}; it runs once",
+                f"{printable(key)} is already listed on line {first}; it runs once",
                 Severity.WARNING,
             )
             return
@@ -411,7 +377,7 @@ def _read_path(candidate: str, line_number: int, collector: _Collector) -> None:
         collector.problem(
             line_number,
             CODE_UPPERCASE_SUFFIX,
-            f"`{_printable(candidate)}` is not read as a document: only a lower-case {DOCUMENT_SUFFIX} suffix "
+            f"`{printable(candidate)}` is not read as a document: only a lower-case {DOCUMENT_SUFFIX} suffix "
             "counts (as in Maestro); rename the file or fix the reference",
             Severity.WARNING,
         )
@@ -428,199 +394,28 @@ def _read_link(text: str, target: str, line_number: int, collector: _Collector) 
 
 
 def _add_repository_path(raw: str, line_number: int, collector: _Collector) -> None:
-    reason = _unsafe_path_reason(raw)
+    reason = unsafe_path_reason(raw)
     if reason is not None:
         code, message = reason
-        collector.problem(line_number, code, f"`{_printable(raw)}` {message}")
+        collector.problem(line_number, code, f"`{printable(raw)}` {message}")
         return
     segments = [segment for segment in raw.split("/") if segment not in ("", ".")]
     path = "/".join(segments)
     collector.document(path, DocumentReference(name=segments[-1], path=path, url=None, line=line_number))
 
 
-def _unsafe_path_reason(path: str) -> tuple[str, str] | None:
-    if _has_control_character(path):
-        return CODE_CONTROL_CHARACTER, "contains a control or text-direction character; retype the path"
-    if path.startswith("/"):
-        return CODE_ABSOLUTE_PATH, "is an absolute path; give the path from the repository root without a leading /"
-    if "\\" in path:
-        return CODE_BACKSLASH, "contains a backslash; use / between folders"
-    if _PERCENT_ESCAPE.search(path):
-        return CODE_PERCENT_ESCAPE, "contains a percent escape (%xx); write the path as it is in the repository"
-    segments = path.split("/")
-    if ".." in segments:
-        return (
-            CODE_PARENT_SEGMENT,
-            "has a .. segment, which could leave the repository; give the path from the root",
-        )
-    if any(segment.lower() == ".git" for segment in segments):
-        return CODE_GIT_DIRECTORY, "points into the .git directory, which is not part of the repository's files"
-    if len(path) > MAX_PATH_CHARS:
-        return CODE_PATH_TOO_LONG, f"is longer than {MAX_PATH_CHARS} characters"
-    return None
-
-
 def _add_attachment(text: str, url: str, line_number: int, collector: _Collector) -> None:
-    reason = _unsafe_url_reason(url)
+    reason = unsafe_url_reason(url)
     if reason is not None:
         code, message = reason
-        collector.problem(line_number, code, f"{_printable(url)} {message}")
+        collector.problem(line_number, code, f"{printable(url)} {message}")
         return
     name = safe_attachment_name(text, url)
     if name != text:
         collector.problem(
             line_number,
             CODE_NAME_SANITISED,
-            f"the link text {_printable(text)!r} is not a plain file name; the attachment is saved as {name!r}",
+            f"the link text {printable(text)!r} is not a plain file name; the attachment is saved as {name!r}",
             Severity.WARNING,
         )
     collector.document(url, DocumentReference(name=name, path=None, url=url, line=line_number))
-
-
-def _unsafe_url_reason(url: str) -> tuple[str, str] | None:
-    if _has_control_character(url) or "\\" in url:
-        return CODE_URL_MALFORMED, "contains a control character or a backslash"
-    try:
-        parts: SplitResult = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return CODE_URL_MALFORMED, "is not a valid URL"
-    if parts.scheme != "https":
-        return CODE_URL_NOT_HTTPS, "is not https; attach the file to the issue or list its repository path instead"
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return CODE_URL_CREDENTIALS, "carries credentials (user@host); link the attachment without them"
-    if port is not None:
-        return CODE_URL_PORT, "names a port; GitHub's attachment hosts use the default https port"
-    host = (parts.hostname or "").rstrip(".")
-    if host in ATTACHMENT_HOSTS:
-        return None
-    if host in GITHUB_HOSTS and _GITHUB_ATTACHMENT_PATH.match(parts.path):
-        return None
-    return (
-        CODE_URL_HOST,
-        "is not a GitHub attachment; attach the file to the issue (github.com/user-attachments/…) or list its "
-        "repository path instead",
-    )
-
-
-def safe_attachment_name(text: str, url: str) -> str:
-    """A file name that cannot be a path: the last segment of the link text (or else of the URL), with
-    anything but letters, digits, `.`, `_` and `-` replaced, no leading dots, at most MAX_NAME_CHARS."""
-    for source in (text, urlsplit(url).path if _is_splittable(url) else ""):
-        candidate = source.replace("\\", "/").rsplit("/", 1)[-1]
-        cleaned = "".join(char if char.isalnum() or char in "._-" else "-" for char in candidate)
-        cleaned = cleaned.lstrip(".")
-        if len(cleaned) > MAX_NAME_CHARS:
-            cleaned = cleaned[: MAX_NAME_CHARS - len(DOCUMENT_SUFFIX)] + DOCUMENT_SUFFIX
-        if cleaned.lower().endswith(DOCUMENT_SUFFIX) and len(cleaned) > len(DOCUMENT_SUFFIX):
-            return cleaned
-    return "attachment" + DOCUMENT_SUFFIX
-
-
-def _is_splittable(url: str) -> bool:
-    try:
-        urlsplit(url)
-    except ValueError:
-        return False
-    return True
-
-
-def _has_control_character(text: str) -> bool:
-    return _CONTROL_CHARACTERS.search(text) is not None
-
-
-def _printable(text: str, limit: int = 200) -> str:
-    """Text safe to echo in a message: control characters escaped, long values shortened."""
-    shown = _CONTROL_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
-
-
-# --- Issue status ---------------------------------------------------------------------------------------------
-
-SYMPHONY_LABEL = "runmaestro.ai"
-BLOCKING_LABEL = "blocking"
-CODE_NOT_LABELLED = "not-labelled"
-
-
-class IssueStatus(StrEnum):
-    COMPLETED = "completed"
-    IN_PROGRESS = "in_progress"
-    BLOCKED = "blocked"
-    INVALID = "invalid"
-    AVAILABLE = "available"
-
-
-ALL_STATUSES = tuple(IssueStatus)
-
-
-class PullRequestState(StrEnum):
-    OPEN = "OPEN"
-    CLOSED = "CLOSED"
-    MERGED = "MERGED"
-
-
-@dataclass(frozen=True)
-class LinkedPullRequest:
-    """A pull request GitHub links to the issue as closing it (`closedByPullRequestsReferences`)."""
-
-    number: int
-    url: str
-    state: PullRequestState
-    is_draft: bool
-    author: str | None  # None for a deleted account ("ghost")
-    head_branch: str
-    repository: str  # owner/name where the PR lives
-    head_repository: str | None  # owner/name of the head (a fork's PR differs); None when the fork is gone
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "url": self.url,
-            "state": str(self.state),
-            "draft": self.is_draft,
-            "author": self.author,
-            "headBranch": self.head_branch,
-            "repository": self.repository,
-            "headRepository": self.head_repository,
-        }
-
-
-@dataclass(frozen=True)
-class Classification:
-    status: IssueStatus
-    claim: LinkedPullRequest | None  # the open PR that claims the issue (in_progress), or the merged one
-    reasons: tuple[Problem, ...]  # why the issue is invalid (empty otherwise)
-
-
-def classify(
-    *,
-    closed: bool,
-    labels: list[str] | tuple[str, ...],
-    linked_pull_requests: list[LinkedPullRequest] | tuple[LinkedPullRequest, ...],
-    parsed: ParsedBody,
-) -> Classification:
-    """The issue's status, exactly as DESIGN.md "Issue status" defines it, in this order:
-
-    completed: closed, or a linked PR is merged; in_progress: a linked PR is open (the lowest number claims
-    it: "first to commit wins"); blocked: a `blocking` label in any case; invalid: not labelled, no document
-    or an unsafe one; available: otherwise. Only GitHub's linkage counts, never a `#N` mentioned in a PR.
-    """
-    merged = sorted((pr for pr in linked_pull_requests if pr.state is PullRequestState.MERGED), key=_by_number)
-    if closed or merged:
-        return Classification(IssueStatus.COMPLETED, merged[0] if merged else None, ())
-    open_prs = sorted((pr for pr in linked_pull_requests if pr.state is PullRequestState.OPEN), key=_by_number)
-    if open_prs:
-        return Classification(IssueStatus.IN_PROGRESS, open_prs[0], ())
-    folded = {label.casefold() for label in labels}
-    if BLOCKING_LABEL in folded:
-        return Classification(IssueStatus.BLOCKED, None, ())
-    reasons = list(parsed.errors)
-    if SYMPHONY_LABEL not in folded:
-        reasons.insert(0, Problem(1, CODE_NOT_LABELLED, f"the issue is not labelled {SYMPHONY_LABEL}"))
-    if reasons or not parsed.documents:
-        return Classification(IssueStatus.INVALID, None, tuple(reasons))
-    return Classification(IssueStatus.AVAILABLE, None, ())
-
-
-def _by_number(pull_request: LinkedPullRequest) -> int:
-    return pull_request.number

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from symphony_bot import issues
-from symphony_bot.issues import MAX_BODY_CHARS, Severity, parse_body
+from symphony_bot import issue_body, issue_safety
+from symphony_bot.findings import Severity
+from symphony_bot.issue_body import MAX_BODY_CHARS, parse_body
 
 ATTACHMENT = "https://github.com/user-attachments/files/123/task.md"
 
@@ -36,7 +37,7 @@ def test_maestro_example_attachment_url_is_parsed_but_not_an_attachment_host() -
     # only attachment paths (deliberate difference): the reference is found and reported, not silently dropped.
     parsed = parse_body("Please review [task.md](https://github.com/attachments/task.md)")
     assert parsed.documents == ()
-    assert [p.code for p in parsed.problems] == [issues.CODE_URL_HOST]
+    assert [p.code for p in parsed.problems] == [issue_safety.CODE_URL_HOST]
     assert not parsed.valid
 
 
@@ -90,14 +91,14 @@ def test_repository_path_formats(body: str, expected: tuple[str, str]) -> None:
 def test_not_a_reference(body: str) -> None:
     parsed = parse_body(body)
     assert parsed.documents == ()
-    assert issues.CODE_NO_DOCUMENTS in [p.code for p in parsed.problems]
+    assert issue_body.CODE_NO_DOCUMENTS in [p.code for p in parsed.problems]
 
 
 def test_uppercase_suffix_is_not_a_document_but_is_reported() -> None:
     parsed = parse_body("docs/K.MD\n- docs/ok.md")
     assert paths("docs/K.MD\n- docs/ok.md") == ["docs/ok.md"]
     warning = parsed.problems[0]
-    assert (warning.code, warning.line, warning.severity) == (issues.CODE_UPPERCASE_SUFFIX, 1, Severity.WARNING)
+    assert (warning.code, warning.line, warning.severity) == (issue_body.CODE_UPPERCASE_SUFFIX, 1, Severity.WARNING)
     assert parsed.valid
 
 
@@ -119,7 +120,8 @@ def test_dedupe_is_by_full_path_not_file_name() -> None:
     assert paths("- docs/README.md\n- src/readme.md") == ["docs/README.md", "src/readme.md"]
     parsed = parse_body("- docs/a.md\n1. docs/a.md\ndocs/a.md")
     assert [d.path for d in parsed.documents] == ["docs/a.md"]
-    assert [(p.code, p.line) for p in parsed.problems] == [(issues.CODE_DUPLICATE, 2), (issues.CODE_DUPLICATE, 3)]
+    duplicate = issue_body.CODE_DUPLICATE
+    assert [(p.code, p.line) for p in parsed.problems] == [(duplicate, 2), (duplicate, 3)]
 
 
 def test_attachment_and_repository_file_of_the_same_name_are_both_kept() -> None:
@@ -162,7 +164,7 @@ def test_unclosed_fence_hides_the_rest_with_a_warning() -> None:
     parsed = parse_body("- docs/a.md\n\n```python\n- docs/b.md\n")
     assert [d.path for d in parsed.documents] == ["docs/a.md"]
     assert [(p.code, p.line, p.severity) for p in parsed.problems] == [
-        (issues.CODE_UNCLOSED_FENCE, 3, Severity.WARNING)
+        (issue_body.CODE_UNCLOSED_FENCE, 3, Severity.WARNING)
     ]
 
 
@@ -182,19 +184,19 @@ def test_lines_are_counted_from_one() -> None:
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ("- ../secret.md", issues.CODE_PARENT_SEGMENT),
-        ("- foo/../../../etc/passwd.md", issues.CODE_PARENT_SEGMENT),
-        ("- `docs/../../x.md`", issues.CODE_PARENT_SEGMENT),
-        ("- /etc/x.md", issues.CODE_ABSOLUTE_PATH),
-        ("- docs\\win.md", issues.CODE_BACKSLASH),
-        ("- `..\\..\\evil.md`", issues.CODE_BACKSLASH),
-        ("- docs/%2e%2e/x.md", issues.CODE_PERCENT_ESCAPE),
-        ("- docs%2f..%2fx.md", issues.CODE_PERCENT_ESCAPE),
-        ("- `docs/a\x00b.md`", issues.CODE_CONTROL_CHARACTER),
-        ("- `docs/\u202eevil.md`", issues.CODE_CONTROL_CHARACTER),
-        ("- .git/hooks/x.md", issues.CODE_GIT_DIRECTORY),
-        ("- sub/.GIT/config.md", issues.CODE_GIT_DIRECTORY),
-        ("- " + "a/" * 600 + "x.md", issues.CODE_PATH_TOO_LONG),
+        ("- ../secret.md", issue_safety.CODE_PARENT_SEGMENT),
+        ("- foo/../../../etc/passwd.md", issue_safety.CODE_PARENT_SEGMENT),
+        ("- `docs/../../x.md`", issue_safety.CODE_PARENT_SEGMENT),
+        ("- /etc/x.md", issue_safety.CODE_ABSOLUTE_PATH),
+        ("- docs\\win.md", issue_safety.CODE_BACKSLASH),
+        ("- `..\\..\\evil.md`", issue_safety.CODE_BACKSLASH),
+        ("- docs/%2e%2e/x.md", issue_safety.CODE_PERCENT_ESCAPE),
+        ("- docs%2f..%2fx.md", issue_safety.CODE_PERCENT_ESCAPE),
+        ("- `docs/a\x00b.md`", issue_safety.CODE_CONTROL_CHARACTER),
+        ("- `docs/\u202eevil.md`", issue_safety.CODE_CONTROL_CHARACTER),
+        ("- .git/hooks/x.md", issue_safety.CODE_GIT_DIRECTORY),
+        ("- sub/.GIT/config.md", issue_safety.CODE_GIT_DIRECTORY),
+        ("- " + "a/" * 600 + "x.md", issue_safety.CODE_PATH_TOO_LONG),
     ],
 )
 def test_unsafe_paths_make_the_issue_invalid(body: str, code: str) -> None:
@@ -207,16 +209,16 @@ def test_unsafe_paths_make_the_issue_invalid(body: str, code: str) -> None:
 @pytest.mark.parametrize(
     ("url", "code"),
     [
-        ("http://github.com/user-attachments/files/1/a.md", issues.CODE_URL_NOT_HTTPS),
-        ("https://evil.com/malware.md", issues.CODE_URL_HOST),
-        ("https://github.com/o/r/blob/main/a.md", issues.CODE_URL_HOST),
-        ("https://github.com.evil.com/user-attachments/files/1/a.md", issues.CODE_URL_HOST),
-        ("https://camo.githubusercontent.com/abc/def.md", issues.CODE_URL_HOST),
-        ("https://user:pw@github.com/user-attachments/files/1/a.md", issues.CODE_URL_CREDENTIALS),
-        ("https://github.com@evil.com/a.md", issues.CODE_URL_CREDENTIALS),
-        ("https://raw.githubusercontent.com:8443/o/r/main/a.md", issues.CODE_URL_PORT),
-        ("https://github.com:port/user-attachments/files/1/a.md", issues.CODE_URL_MALFORMED),
-        ("httpx://github.com/user-attachments/files/1/a.md", issues.CODE_URL_NOT_HTTPS),
+        ("http://github.com/user-attachments/files/1/a.md", issue_safety.CODE_URL_NOT_HTTPS),
+        ("https://evil.com/malware.md", issue_safety.CODE_URL_HOST),
+        ("https://github.com/o/r/blob/main/a.md", issue_safety.CODE_URL_HOST),
+        ("https://github.com.evil.com/user-attachments/files/1/a.md", issue_safety.CODE_URL_HOST),
+        ("https://camo.githubusercontent.com/abc/def.md", issue_safety.CODE_URL_HOST),
+        ("https://user:pw@github.com/user-attachments/files/1/a.md", issue_safety.CODE_URL_CREDENTIALS),
+        ("https://github.com@evil.com/a.md", issue_safety.CODE_URL_CREDENTIALS),
+        ("https://raw.githubusercontent.com:8443/o/r/main/a.md", issue_safety.CODE_URL_PORT),
+        ("https://github.com:port/user-attachments/files/1/a.md", issue_safety.CODE_URL_MALFORMED),
+        ("httpx://github.com/user-attachments/files/1/a.md", issue_safety.CODE_URL_NOT_HTTPS),
     ],
 )
 def test_unsafe_attachment_urls(url: str, code: str) -> None:
@@ -262,13 +264,13 @@ def test_attachment_names_are_safe_base_names(text: str, name: str) -> None:
     (document,) = parsed.documents
     assert document.name == name
     assert "/" not in document.name and "\\" not in document.name and not document.name.startswith(".")
-    assert [p.code for p in parsed.problems] == [issues.CODE_NAME_SANITISED]
+    assert [p.code for p in parsed.problems] == [issue_body.CODE_NAME_SANITISED]
     assert parsed.valid
 
 
 def test_attachment_name_falls_back_to_the_url() -> None:
-    assert issues.safe_attachment_name("../.md", ATTACHMENT) == "task.md"
-    assert issues.safe_attachment_name("...md", "https://github.com/user-attachments/files/1/") == "attachment.md"
+    assert issue_safety.safe_attachment_name("../.md", ATTACHMENT) == "task.md"
+    assert issue_safety.safe_attachment_name("...md", "https://github.com/user-attachments/files/1/") == "attachment.md"
 
 
 def test_link_forms() -> None:
@@ -281,15 +283,15 @@ def test_link_forms() -> None:
 
 def test_problem_count_is_capped() -> None:
     parsed = parse_body("- ../x.md\n" * 500)
-    assert len(parsed.problems) == issues.MAX_PROBLEMS + 1
-    assert parsed.problems[-1].code == issues.CODE_TOO_MANY_PROBLEMS
+    assert len(parsed.problems) == issue_body.MAX_PROBLEMS + 1
+    assert parsed.problems[-1].code == issue_body.CODE_TOO_MANY_PROBLEMS
 
 
 def test_too_many_references_are_refused() -> None:
-    body = "".join(f"- docs/{n}.md\n" for n in range(issues.MAX_REFERENCES + 5))
+    body = "".join(f"- docs/{n}.md\n" for n in range(issue_body.MAX_REFERENCES + 5))
     parsed = parse_body(body)
-    assert len(parsed.documents) == issues.MAX_REFERENCES
-    assert parsed.problems[-1].code == issues.CODE_TOO_MANY_DOCUMENTS
+    assert len(parsed.documents) == issue_body.MAX_REFERENCES
+    assert parsed.problems[-1].code == issue_body.CODE_TOO_MANY_DOCUMENTS
     assert not parsed.valid
 
 
@@ -303,7 +305,7 @@ def test_json_shape() -> None:
         "problems": [
             {
                 "line": 3,
-                "code": issues.CODE_PARENT_SEGMENT,
+                "code": issue_safety.CODE_PARENT_SEGMENT,
                 "message": parsed.problems[0].message,
                 "severity": "error",
             }
@@ -314,7 +316,7 @@ def test_json_shape() -> None:
 def test_empty_and_missing_body() -> None:
     for body in ("", None):
         parsed = parse_body(body)
-        assert parsed.documents == () and [p.code for p in parsed.problems] == [issues.CODE_NO_DOCUMENTS]
+        assert parsed.documents == () and [p.code for p in parsed.problems] == [issue_body.CODE_NO_DOCUMENTS]
 
 
 # --- size and hostile bodies ---------------------------------------------------------------------------------
@@ -334,7 +336,7 @@ def test_body_over_the_limit_is_cut_with_a_warning() -> None:
     body = head + "x" * (MAX_BODY_CHARS + 1000 - len(head) - len("\n- docs/end.md")) + "\n- docs/end.md"
     parsed = parse_body(body)
     assert [d.path for d in parsed.documents] == ["docs/test-file.md"]
-    assert [(p.code, p.severity) for p in parsed.problems] == [(issues.CODE_BODY_TRUNCATED, Severity.WARNING)]
+    assert [(p.code, p.severity) for p in parsed.problems] == [(issue_body.CODE_BODY_TRUNCATED, Severity.WARNING)]
     assert parsed.valid
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from symphony_bot.agents.registry import AGENT_NAMES, UnknownAgent, make_agent
+from symphony_bot.agents.catalogue import AGENT_NAMES, UnknownAgent, make_agent
 
 
 def test_every_agent_name_builds_its_adapter() -> None:

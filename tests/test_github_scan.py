@@ -12,17 +12,15 @@ from github import Auth, Github
 
 from symphony_bot.cache import Cache
 from symphony_bot.github.client import GitHubClient
-from symphony_bot.github.scan import (
+from symphony_bot.github.issue_queries import (
     BATCH_SIZE,
     LINKED_PULL_REQUESTS_PAGE,
-    RepositoryProblemCode,
     build_linked_query,
     build_scan_query,
     issue_query,
-    parse_slug,
-    scan,
 )
-from symphony_bot.issues import IssueStatus, PullRequestState
+from symphony_bot.github.scan import RepositoryProblemCode, parse_slug, scan
+from symphony_bot.issue_status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 from tests.conformance.github_graphql import assert_valid_github_query
 
