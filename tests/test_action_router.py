@@ -152,7 +152,7 @@ def test_refused_commenter_gets_a_clear_reason_and_no_run(world: World) -> None:
     step = world.act("issue_comment", payload)
     assert step.outcome.status == "refused" and world.runner.requests == []
     [reply] = bot_comments(world, number)
-    assert "@stranger: `/symphony run` was not run — stranger has read access" in reply
+    assert "@stranger: `/symphony run` was not run — stranger has no access" in reply
     assert "people with write access or more" in reply
     assert world.reactions(number) == []
 
@@ -433,3 +433,15 @@ def test_payload_fixture_shapes_are_githubs() -> None:
     payload = commented(3, 44, "/symphony status", by="writer", labels=[], pull=True)
     assert schema_errors("issue_comment$created", payload) == []
     assert json.dumps(payload["issue"]["pull_request"]).count(SLUG) == 4
+
+
+def test_hostile_payload_text_cannot_forge_workflow_commands(world: World) -> None:
+    from tests.actions_runner import command_lines
+
+    number = issue(world)
+    hostile = "bug\n::add-mask::x\r::error::forged ##[set-output name=status]pwned"
+    step = world.act("issues", labeled(number, by=OWNER, label=hostile), {"dry-run": "true"})
+    assert step.outcome.status == "ignored"
+    commands = command_lines(step.log)
+    assert all(line.startswith(("::add-mask::bot-token", "::notice title=Symphony: ignored::")) for line in commands)
+    assert len(commands) == 2

@@ -14,7 +14,7 @@ from symphony_bot.action.runner_seam import Runner, RunRequest
 from symphony_bot.config import SymphonyConfig
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.triggers import BotIdentity, bot_identity, role_of
-from symphony_bot.workflow_commands import escape_data
+from symphony_bot.workflow_commands import escape_data, neutralize
 
 # action.yml passes ${{ github.token }} here, to tell the workflow token from others.
 WORKFLOW_TOKEN_ENV = "SYMPHONY_WORKFLOW_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -56,11 +56,12 @@ class ActionContext:
         return bool(token) and token == workflow_token
 
     def notice(self, message: str, level: str = "notice") -> None:
-        self.stdout.write(f"::{level}::{escape_data(message)}\n")
+        self.stdout.write(f"::{level}::{escape_data(neutralize(message))}\n")
         self.stdout.flush()
 
     def log(self, message: str) -> None:
-        self.stdout.write(message + "\n")
+        """Print text that may quote an issue or a comment: no line of it can act as a workflow command."""
+        self.stdout.write(neutralize(message) + "\n")
         self.stdout.flush()
 
     def run_request(self, repo: str, issue: int | None, *, triggered_by: str | None, pick: bool = False) -> RunRequest:

@@ -19,7 +19,7 @@ from symphony_bot.action import outputs as action_outputs
 from symphony_bot.action.inputs import ActionInputs, InputError, read_inputs, read_secret_values
 from symphony_bot.action.replies import STATUS_MARKER, Outcome, outputs_for, summary_markdown
 from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT, CliRunner, Runner
-from symphony_bot.workflow_commands import append_summary, escape_data
+from symphony_bot.workflow_commands import append_summary, escape_data, escape_property, neutralize
 
 STATE_ENV = "GITHUB_STATE"
 STATE_NAME = "symphony_target"
@@ -151,7 +151,8 @@ def _annotation(path: str, line: int | None, column: int | None, message: str) -
 
 def _finish(outcome: Outcome, environ: Mapping[str, str], stdout: TextIO, *, token_caveat: str | None) -> None:
     level = "error" if outcome.failed else "notice"
-    stdout.write(f"::{level} title=Symphony: {outcome.status}::{escape_data(outcome.message)}\n")
+    status = escape_property(neutralize(outcome.status))
+    stdout.write(f"::{level} title=Symphony: {status}::{escape_data(neutralize(outcome.message))}\n")
     if token_caveat:
         stdout.write(f"::warning title=GITHUB_TOKEN::{escape_data(token_caveat)}\n")
     stdout.flush()

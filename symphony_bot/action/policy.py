@@ -48,6 +48,11 @@ class Permission(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    @property
+    def access(self) -> str:
+        """ "no access", "read access", ... for messages."""
+        return "no access" if self is Permission.NONE else f"{self.label} access"
+
 
 _BY_NAME = {member.name.lower(): member for member in Permission}
 # The levels `who-can-run` accepts; `triage` and `read` are not offered: running spends the donor's budget and
@@ -172,10 +177,10 @@ def may_command(
     assert policy.minimum is not None
     permission = lookup(actor.login)
     if permission >= policy.minimum:
-        return Decision(True, f"{actor.login} has {permission.label} access", permission)
+        return Decision(True, f"{actor.login} has {permission.access}", permission)
     return Decision(
         False,
-        f"{actor.login} has {permission.label} access; this repository lets {policy.description} run Symphony",
+        f"{actor.login} has {permission.access}; this repository lets {policy.description} run Symphony",
         permission,
     )
 
@@ -199,9 +204,9 @@ def may_label(
         return Decision(True, f"{actor.login} is listed in `allowed-bots`")
     permission = lookup(actor.login)
     if permission >= LABEL_MINIMUM:
-        return Decision(True, f"{actor.login} has {permission.label} access", permission)
+        return Decision(True, f"{actor.login} has {permission.access}", permission)
     return Decision(
         False,
-        f"{actor.login} has {permission.label} access; only people with triage access or more can offer an issue",
+        f"{actor.login} has {permission.access}; only people with triage access or more can offer an issue",
         permission,
     )
