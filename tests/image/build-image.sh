@@ -16,7 +16,7 @@ install_podman_if_missing
 conf="$(mktemp -d)"
 trap 'rm -rf "$conf"' EXIT
 write_containers_conf "$conf"
-mapfile -t mounts < <(build_mounts)
+mapfile -t mounts < <(build_mounts "$conf")
 
 start=$(date +%s)
 podman build --quiet --network host --pull=never \

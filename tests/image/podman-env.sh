@@ -45,11 +45,17 @@ EOF
   export CONTAINERS_CONF="$dir/containers.conf"
 }
 
-# Mounts for `podman build` (each RUN step sees them; none ends up in the image).
+# Mounts for `podman build` and `podman run` (each RUN step sees them; none ends up in the image): the CA
+# bundle, pip's configuration, and an npmrc pointing npm at that bundle (node ships its own CA list otherwise).
+# $1: a directory for the generated npmrc.
 build_mounts() {
-  local mounts=()
+  local dir="$1" mounts=()
   for path in /etc/ssl/certs/ca-certificates.crt /etc/pip.conf /etc/xdg/pip; do
     [ -e "$path" ] && mounts+=(-v "$path:$path:ro")
   done
+  if [ -e /etc/ssl/certs/ca-certificates.crt ]; then
+    printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >"$dir/npmrc"
+    mounts+=(-v "$dir/npmrc:/root/.npmrc:ro")
+  fi
   printf '%s\n' "${mounts[@]}"
 }
