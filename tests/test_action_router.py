@@ -445,3 +445,32 @@ def test_hostile_payload_text_cannot_forge_workflow_commands(world: World) -> No
     commands = command_lines(step.log)
     assert all(line.startswith(("::add-mask::bot-token", "::notice title=Symphony: ignored::")) for line in commands)
     assert len(commands) == 2
+
+
+def test_post_step_finalises_a_run_the_main_step_never_ended(world: World) -> None:
+    import io
+
+    from symphony_bot.action.main import STOPPED_HEADLINE, run_post
+
+    number = issue(world)
+    world.act("issues", labeled(number, by=OWNER))  # the status comment exists
+    environ = world.environ("issue_comment", {})
+    environ["STATE_symphony_target"] = f"{SLUG}#{number}"  # the main step started on it ...
+    stream = io.StringIO()
+    outcome = run_post(environ, stream)  # ... and never recorded its end: cancelled or timed out
+    assert outcome.status == "stopped", outcome.message
+    [body] = bot_comments(world, number)
+    assert STOPPED_HEADLINE in body and body.startswith(STATUS_MARKER)
+    assert run_post(environ, io.StringIO()).message == "the status comment already says the run stopped"
+    environ["STATE_symphony_done"] = "true"
+    assert run_post(environ, io.StringIO()).status == "ignored"
+    assert bot_comments(world, number) == [body]
+
+
+def test_main_step_records_start_and_end_in_the_step_state(world: World) -> None:
+    from symphony_bot.action.outputs import parse_output_file
+
+    number = issue(world)
+    _, payload = comment_on(world, number, "/symphony run", "writer")
+    step = world.act("issue_comment", payload)
+    assert parse_output_file(step.state) == {"symphony_target": f"{SLUG}#{number}", "symphony_done": "true"}

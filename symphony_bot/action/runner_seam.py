@@ -128,26 +128,26 @@ class CliRunner:
         return self._invoke(arguments, request)
 
     def _invoke(self, arguments: list[str], request: RunRequest) -> RunResult:
-        process = subprocess.Popen(
+        events: list[dict[str, Any]] = []
+        log: list[str] = []
+        with subprocess.Popen(
             [self.python, "-m", "symphony_bot", *arguments],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=child_environment(request),
-        )
-        assert process.stdout is not None
-        events: list[dict[str, Any]] = []
-        log: list[str] = []
-        for line in process.stdout:
-            # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it).
-            sys.stdout.write(line)
-            sys.stdout.flush()
-            parsed = _json_object(line)
-            if parsed is not None:
-                events.append(parsed)
-            else:
-                log = [*log[-(MAX_LOG_LINES - 1) :], line.rstrip("\n")]
-        code = process.wait(timeout=self.timeout)
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it).
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                parsed = _json_object(line)
+                if parsed is not None:
+                    events.append(parsed)
+                else:
+                    log = [*log[-(MAX_LOG_LINES - 1) :], line.rstrip("\n")]
+            code = process.wait(timeout=self.timeout)
         return result_from_events(events, code, log)
 
 

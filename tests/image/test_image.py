@@ -63,8 +63,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     yield from make_world(tmp_path)
 
 
-def container_run(world: World, image: str, event: str, payload: dict, inputs: dict[str, str],
-                  entrypoint: str | None = None) -> tuple[subprocess.CompletedProcess[str], dict[str, str], float]:
+def container_run(
+    world: World, image: str, event: str, payload: dict, inputs: dict[str, str], *, entrypoint: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], float]:
     """`docker run` as the runner does it for a container action: the workspace, the event file and the
     command files mounted, INPUT_* (hyphens kept) and GITHUB_* in the environment, the workspace as working
     directory, root, and the network of the host (where the sandbox listens)."""
@@ -87,8 +88,19 @@ def container_run(world: World, image: str, event: str, payload: dict, inputs: d
         "HOME": CONTAINER_HOME,
         **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
     }
-    command = ["podman", "run", "--rm", "--network", "host", "--workdir", CONTAINER_WORKSPACE,
-               "-v", f"{world.workspace}:{CONTAINER_WORKSPACE}", "-v", f"{files}:{CONTAINER_EVENT_DIR}"]
+    command = [
+        "podman",
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--workdir",
+        CONTAINER_WORKSPACE,
+        "-v",
+        f"{world.workspace}:{CONTAINER_WORKSPACE}",
+        "-v",
+        f"{files}:{CONTAINER_EVENT_DIR}",
+    ]
     for key, value in environ.items():
         command += ["-e", f"{key}={value}"]
     if entrypoint:
@@ -117,8 +129,20 @@ def test_the_image_has_git_node_and_trusts_the_workspace(world: World, image: st
     assert git is not None
     subprocess.run([git, "init", "-q", str(world.workspace)], check=True)
     subprocess.run(
-        [git, "-C", str(world.workspace), "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q",
-         "--allow-empty", "-m", "first"],
+        [
+            git,
+            "-C",
+            str(world.workspace),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "first",
+        ],
         check=True,
     )
     # The workspace belongs to another user than the container's root, as on a real runner.
@@ -126,18 +150,50 @@ def test_the_image_has_git_node_and_trusts_the_workspace(world: World, image: st
     script = (
         "node --version && npm --version && "
         "python3 -c 'import os; from symphony_bot.action.main import trust_workspace as t; "
-        "e = dict(os.environ); t(e); os.execvpe(\"git\", [\"git\", \"log\", \"--oneline\"], e)'"
+        'e = dict(os.environ); t(e); os.execvpe("git", ["git", "log", "--oneline"], e)\''
     )
     result = subprocess.run(
-        ["podman", "run", "--rm", "-v", f"{world.workspace}:{CONTAINER_WORKSPACE}", "--workdir", CONTAINER_WORKSPACE,
-         "-e", f"GITHUB_WORKSPACE={CONTAINER_WORKSPACE}", "--entrypoint", "sh", image, "-c", script],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            "podman",
+            "run",
+            "--rm",
+            "-v",
+            f"{world.workspace}:{CONTAINER_WORKSPACE}",
+            "--workdir",
+            CONTAINER_WORKSPACE,
+            "-e",
+            f"GITHUB_WORKSPACE={CONTAINER_WORKSPACE}",
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "first" in result.stdout and result.stdout.startswith("v24.")
     plain = subprocess.run(
-        ["podman", "run", "--rm", "-v", f"{world.workspace}:{CONTAINER_WORKSPACE}", "--workdir", CONTAINER_WORKSPACE,
-         "--entrypoint", "git", image, "log", "--oneline"],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            "podman",
+            "run",
+            "--rm",
+            "-v",
+            f"{world.workspace}:{CONTAINER_WORKSPACE}",
+            "--workdir",
+            CONTAINER_WORKSPACE,
+            "--entrypoint",
+            "git",
+            image,
+            "log",
+            "--oneline",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert plain.returncode != 0 and "dubious ownership" in plain.stderr  # without it git refuses: the test bites
