@@ -330,9 +330,12 @@ def test_schedule_reports_stale_claims(world: World) -> None:
     world.sb.state.find_repo(OWNER, REPO).issues[old.number].updated_at = "2020-01-01T00:00:00Z"  # type: ignore[union-attr]
     (world.workspace / ".github").mkdir()
     (world.workspace / ".github" / "symphony.yml").write_text("stale-claims: {days: 10, comment: true}\n")
+    offered = issue(world)
     step = world.act("schedule", {"schedule": "17 3 * * *"})
+    assert f"- available: #{offered} Improve the docs" in step.summary
     assert step.outcome.status == "scanned" and "1 stale claim(s), 1 newly commented" in step.outcome.message
     assert f"[#{old.number}]" in step.summary
+    assert "### Labelled issues of maintainer/project" in step.summary
     assert any(STALE_MARKER in body for body in bot_comments(world, old.number))
     world.act("schedule", {"schedule": "17 3 * * *"})  # the comment is not repeated
     assert sum(STALE_MARKER in body for body in bot_comments(world, old.number)) == 1

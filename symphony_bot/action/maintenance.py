@@ -136,10 +136,31 @@ def scheduled(context: ActionContext, event: Event) -> Outcome:
             if triggers.find_comment(context.client, repo, number, STALE_MARKER, login) is None:
                 triggers.reply(context.client, repo, number, stale_comment(days))
                 commented += 1
-    details = [f"### Stale claims (draft pull requests idle for {days}+ days)", ""]
+    details = _own_scan(context, repo)
+    details += [f"### Stale claims (draft pull requests idle for {days}+ days)", ""]
     details += [f"- [#{number}]({url}): {idle} days without activity" for number, url, idle in stale] or ["- none"]
     message = f"{len(stale)} stale claim(s)" + (f", {commented} newly commented" if commented else "")
     return Outcome("scanned", message, details=details, event=name, target=repo)
+
+
+def _own_scan(context: ActionContext, repo: str) -> list[str]:
+    """This repository's labelled issues by status (`symphony-bot scan --repo`), for the summary."""
+    result = _symphony(context, "scan", "--repo", repo, "--format", "json", "--github-url", context.client.api_url)
+    try:
+        data = json.loads(result.stdout) if result.returncode in (0, 1) else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        if result.stderr:
+            context.stdout.write(result.stderr)
+        return [f"The scan of {repo} failed (exit code {result.returncode}); see the log.", ""]
+    counts = data.get("counts") or {}
+    lines = [f"### Labelled issues of {repo}", "", "| status | issues |", "| --- | --- |"]
+    lines += [f"| {status} | {count} |" for status, count in counts.items()]
+    for entry in data.get("issues") or []:
+        if isinstance(entry, dict) and entry.get("status") == "available":
+            lines.append(f"- available: #{entry.get('number')} {str(entry.get('title') or '')[:80]}")
+    return [*lines, ""]
 
 
 def _timestamp(text: str) -> dt.datetime | None:
