@@ -210,6 +210,7 @@ class IssueComment:
     created_at: str
     updated_at: str
     reactions: list[Reaction] = field(default_factory=list)
+    minimized_reason: str | None = None  # abuse, off-topic, outdated, resolved, duplicate, spam
 
 
 @dataclass
