@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
-    from symphony_bot.sandbox.state import InstallationToken, Issue, IssueComment, Label, Repository, User
+    from symphony_bot.sandbox.state import (
+        App,
+        Installation,
+        InstallationToken,
+        Issue,
+        IssueComment,
+        Label,
+        Repository,
+        User,
+        WorkflowRun,
+    )
 
 STATE_FILE = "state.json"
 INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
@@ -247,6 +257,34 @@ class Sandbox:
             actions=True,
         )
         return grant.token
+
+    def add_app(self, slug: str, *, owner: str | None = None) -> App:
+        """A GitHub App; send `app.jwt` as `Authorization: Bearer` to `GET /repos/{o}/{r}/installation` and
+        `POST /app/installations/{id}/access_tokens` (the sandbox does not check signatures)."""
+        return self.state.add_app(slug, owner or slug)
+
+    def install_app(
+        self,
+        slug: str,
+        account: str,
+        *,
+        permissions: dict[str, str] | None = None,
+        repositories: list[str] | None = None,
+    ) -> Installation:
+        """Install app `slug` on `account` with `permissions`, on `repositories` ("owner/name"; None: all).
+        Tokens minted through the API are narrowed from this, never widened."""
+        scoped = None if repositories is None else [self._repo(*name.split("/", 1)) for name in repositories]
+        return self.state.install_app(slug, account, permissions, scoped)
+
+    def workflow_runs(self, owner: str, repo: str) -> list[WorkflowRun]:
+        """Runs created by dispatches on owner/repo, oldest first (copies)."""
+        target = self._repo(owner, repo)
+        runs = [run for run in self.state.runs.values() if run.repo_id == target.id]
+        return list(self._snapshot(sorted(runs, key=lambda run: run.id)))
+
+    def set_run_status(self, owner: str, repo: str, run_id: int, status: str, conclusion: str | None = None) -> None:
+        """Move a run on (queued, in_progress, completed with a conclusion...), as a runner would."""
+        self.state.set_run_status(self.state.run(self._repo(owner, repo), run_id), status, conclusion)
 
     def set_actions_can_create_pulls(self, owner: str, repo: str, allowed: bool = True) -> None:
         """The repository setting "Allow GitHub Actions to create and approve pull requests" (off by default)."""

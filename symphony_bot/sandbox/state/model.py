@@ -36,6 +36,7 @@ ACCESS_LEVELS = ("none", "read", "write")
 ACTIONS_APP = "github-actions"
 BOT_SUFFIX = "[bot]"
 INSTALLATION_TOKEN_LIFETIME_SECONDS = 3600
+INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
 MESSAGE_NOT_ACCESSIBLE = "Resource not accessible by integration"
 MESSAGE_ACTIONS_CANNOT_CREATE_PULLS = "GitHub Actions is not permitted to create or approve pull requests."
 
