@@ -52,15 +52,13 @@ def create_dispatch_event(context: Context) -> Reply:
     if not event_type:
         raise validation_failed("Dispatch", "", "missing_field", "event_type")
     workflows: dict[str, str] = {}
-    entries = (
-        context.repositories.list_tree(repo, repo.default_branch, WORKFLOWS_DIRECTORY.rstrip("/"))
-        if context.repositories is not None
-        else None
-    )
+    git = context.repositories
+    entries = git.list_tree(repo, repo.default_branch, WORKFLOWS_DIRECTORY.rstrip("/")) if git is not None else None
     for kind, name, _sha, _size in entries or []:
-        content = context.repositories.read_file(repo, repo.default_branch, f"{WORKFLOWS_DIRECTORY}{name}")  # type: ignore[union-attr]
-        if kind == "file" and content is not None:
-            workflows[f"{WORKFLOWS_DIRECTORY}{name}"] = content.decode(errors="replace")
+        path = f"{WORKFLOWS_DIRECTORY}{name}"
+        content = git.read_file(repo, repo.default_branch, path) if git is not None and kind == "file" else None
+        if content is not None:
+            workflows[path] = content.decode(errors="replace")
     client_payload: Any = payload.get("client_payload")
     del client_payload  # accepted and kept out of the record: nothing runs the workflows
     context.state.dispatch_repository(repo, workflows, context.actor())

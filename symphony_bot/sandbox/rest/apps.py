@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from symphony_bot.sandbox import rest_render_actions as render_actions
 from symphony_bot.sandbox.rest.context import Context, Reply
-from symphony_bot.sandbox.state import App, Repository, SandboxError, validation_failed
+from symphony_bot.sandbox.state import App, Repository, SandboxError, not_found, validation_failed
 
 MESSAGE_JWT_REQUIRED = "A JSON web token could not be decoded"
 
@@ -21,7 +21,7 @@ def get_repo_installation(context: Context) -> Reply:
     owner, name = context.params["owner"], context.params["repo"]
     repo = context.state.find_repo(owner, name)
     if repo is None:
-        raise SandboxError(404, "Not Found")
+        raise not_found()
     installation = context.state.installation_for(app, repo)
     return Reply(200, render_actions.installation_json(context.urls, context.state, app, installation))
 

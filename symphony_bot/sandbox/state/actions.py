@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symphony_bot.sandbox.state.model import (
+    ACCESS_LEVELS,
     INSTALLATION_TOKEN_PREFIX,
+    GitBackend,
     InstallationToken,
     Repository,
     SandboxError,
@@ -78,7 +80,7 @@ class WorkflowRun:
 class ActionsStore(PullStore):
     """Apps, installations and workflow runs."""
 
-    def __init__(self, git: Any = None) -> None:
+    def __init__(self, git: GitBackend | None = None) -> None:
         super().__init__(git)
         self.apps: dict[str, App] = {}  # slug -> app
         self.installations: dict[int, Installation] = {}
@@ -138,17 +140,10 @@ class ActionsStore(PullStore):
                 raise not_found()
             granted = dict(installation.permissions)
             if permissions is not None:
-                wanted = app_permissions(permissions)
-                order = ("none", "read", "write")
-                for scope, level in permissions.items():
-                    key = scope.replace("-", "_")
-                    if order.index(level) > order.index(granted.get(key, "none")):
-                        raise validation_failed("Installation", MESSAGE_PERMISSION_NOT_GRANTED, "custom", "permissions")
-                granted = {
-                    scope: wanted[scope] if scope in permissions or scope.replace("_", "-") in permissions else "none"
-                    for scope in granted
-                }
-                granted["metadata"] = "read" if granted.get("metadata") == "none" else granted["metadata"]
+                wanted = app_permissions(permissions)  # unspecified scopes: none (metadata: read)
+                if any(ACCESS_LEVELS.index(level) > ACCESS_LEVELS.index(granted[s]) for s, level in wanted.items()):
+                    raise validation_failed("Installation", MESSAGE_PERMISSION_NOT_GRANTED, "custom", "permissions")
+                granted = wanted
             scoped = installation.repository_ids
             if repositories is not None:
                 for repo in repositories:
