@@ -3,6 +3,25 @@
 Tests, benchmarks and the demo build the world through it (users, repositories, issues, pull requests, permissions)
 and read it back as copies. Heavy modules (the server, git, GraphQL) are imported when a `Sandbox` is made, so
 `from symphony_bot.sandbox import Sandbox` stays cheap.
+
+Tokens as GitHub issues them:
+
+- `add_user(login, token=...)`: personal tokens (classic `ghp_...` or fine-grained `github_pat_...`, no
+  difference here): they act as the user, with the user's role on each repository.
+- `add_installation_token(app, account=..., permissions={...}, repositories=["owner/name"])`: a GitHub App
+  installation token acting as `{app}[bot]` (type Bot) within `permissions` (actions, contents, issues, metadata,
+  pull_requests / pull-requests, workflows: none/read/write; unspecified = none) on those repositories.
+- `add_actions_token(owner, repo, permissions={...})`: the Actions `GITHUB_TOKEN` (`github-actions[bot]`, that
+  repository only, no `workflows`, default `contents: read`); `set_actions_can_create_pulls(owner, repo)` is the
+  repository setting that lets it open pull requests.
+- `add_app(slug)` / `install_app(slug, account, ...)`: an App whose `.jwt` mints tokens through the REST API.
+
+Refusals are GitHub's: 403 "Resource not accessible by integration" (REST), `FORBIDDEN` (GraphQL), refused pushes
+without `contents: write` or touching `.github/workflows/` without `workflows: write`, `GET /user` refused.
+Limits: titles over 256 and bodies over 65,536 characters are 422 for API callers (not for this operator API);
+`set_secondary_limits(per_minute=, per_hour=, status=, retry_after=)` turns on the content-creation secondary
+limit, which is OFF by default so existing tests are unaffected. Workflow runs from dispatches:
+`workflow_runs(owner, repo)`, `set_run_status(...)`.
 """
 
 from __future__ import annotations
