@@ -6,12 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NPM_DIR := tests/npm
 
-.PHONY: demo test setup setup-python setup-npm setup-browser lint pytest bench fuzz clean
+.PHONY: demo test setup setup-python setup-npm setup-browser lint pytest bench fuzz clean image-test
 
 demo: setup-python
 	$(BIN)/symphony-bot demo
 
-test: setup lint pytest
+test: setup lint pytest image-test
 
 setup: setup-python setup-npm setup-browser
 
@@ -50,6 +50,12 @@ lint: setup-python
 
 pytest: setup
 	$(BIN)/python -m pytest -q
+
+# The action's image built for real (podman from Debian's packages, FROM a local debootstrap base) and its
+# entrypoint run inside it against the sandbox. Installs podman/debootstrap/runc when missing (needs root);
+# fails, never skips, when podman cannot work. First run ~2 min (base ~60 s, image ~40 s), then seconds.
+image-test: setup
+	SYMPHONY_IMAGE_TEST=1 $(BIN)/python -m pytest -q -s tests/image
 
 bench: setup
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

@@ -14,6 +14,12 @@ import click
 from symphony_bot import __version__
 
 
+def _action() -> click.Command:
+    from symphony_bot.commands.action import action
+
+    return action
+
+
 def _autorun() -> click.Command:
     from symphony_bot.commands.autorun import autorun
 
@@ -76,6 +82,7 @@ def _stats() -> click.Command:
 
 # name -> the function that imports it. Keep sorted; a command module imports nothing heavy at top level.
 COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "action": _action,
     "autorun": _autorun,
     "cancel": _cancel,
     "demo": _demo,
