@@ -7,19 +7,92 @@ client of its invocation with `GitHubClient.from_env` and passes it down.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 
 import click
 
 from symphony_bot import __version__
 
-# name -> "module:attribute". Keep sorted; each module imports only click at top level.
-COMMANDS: dict[str, str] = {
-    "autorun": "symphony_bot.commands.autorun:autorun",
-    "issue": "symphony_bot.commands.issue:issue",
-    "registry": "symphony_bot.commands.registry:registry",
-    "sandbox": "symphony_bot.commands.sandbox:sandbox",
-    "scan": "symphony_bot.commands.scan:scan",
+
+def _action() -> click.Command:
+    from symphony_bot.commands.action import action
+
+    return action
+
+
+def _autorun() -> click.Command:
+    from symphony_bot.commands.autorun import autorun
+
+    return autorun
+
+
+def _cancel() -> click.Command:
+    from symphony_bot.commands.cancel import cancel
+
+    return cancel
+
+
+def _demo() -> click.Command:
+    from symphony_bot.commands.demo import demo
+
+    return demo
+
+
+def _issue() -> click.Command:
+    from symphony_bot.commands.issue import issue
+
+    return issue
+
+
+def _registry() -> click.Command:
+    from symphony_bot.commands.registry import registry
+
+    return registry
+
+
+def _run() -> click.Command:
+    from symphony_bot.commands.run import run
+
+    return run
+
+
+def _sandbox() -> click.Command:
+    from symphony_bot.commands.sandbox import sandbox
+
+    return sandbox
+
+
+def _scan() -> click.Command:
+    from symphony_bot.commands.scan import scan
+
+    return scan
+
+
+def _site() -> click.Command:
+    from symphony_bot.commands.site import site
+
+    return site
+
+
+def _stats() -> click.Command:
+    from symphony_bot.commands.stats import stats
+
+    return stats
+
+
+# name -> the function that imports it. Keep sorted; a command module imports nothing heavy at top level.
+COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "action": _action,
+    "autorun": _autorun,
+    "cancel": _cancel,
+    "demo": _demo,
+    "issue": _issue,
+    "registry": _registry,
+    "run": _run,
+    "sandbox": _sandbox,
+    "scan": _scan,
+    "site": _site,
+    "stats": _stats,
 }
 
 
@@ -30,14 +103,8 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attribute = target.split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{target} is not a click command")
-        return command
+        load = COMMANDS.get(cmd_name)
+        return load() if load is not None else None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+# What a key in a JSON path is never shown as: control characters, Unicode line separators and lone
+# surrogates (a UTF-8 stream cannot carry them) are written as \uXXXX instead.
+_UNPRINTABLE_IN_PATH = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 class Severity(StrEnum):
@@ -50,5 +55,6 @@ def json_path(parts: tuple[str | int, ...]) -> str:
             text += f".{part}"
         else:
             escaped = part.replace("\\", "\\\\").replace("'", "\\'")
+            escaped = _UNPRINTABLE_IN_PATH.sub(lambda match: f"\\u{ord(match.group()):04x}", escaped)
             text += f"['{escaped}']"
     return text

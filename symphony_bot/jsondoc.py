@@ -198,7 +198,8 @@ def parse_json_bytes(raw: bytes) -> JsonDocument:
                 Finding(
                     Severity.ERROR,
                     CODE_DUPLICATE_KEY,
-                    f'key "{parts[-1]}" appears more than once in this object; JSON readers keep only the last',
+                    f"key {_quoted_key(parts[-1])} appears more than once in this object; JSON readers keep only "
+                    "the last",
                     json_path=json_path(parts),
                     line=position.line,
                     column=position.column,
@@ -206,6 +207,12 @@ def parse_json_bytes(raw: bytes) -> JsonDocument:
                 )
             )
     return document
+
+
+def _quoted_key(key: str | int) -> str:
+    """A key as JSON writes it (control characters escaped), lone surrogates too: they cannot be printed."""
+    quoted = json.dumps(key, ensure_ascii=False)
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
 
 
 _LONE_SURROGATE = _Unrepresentable(

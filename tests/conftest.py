@@ -1,4 +1,4 @@
-"""Suite-wide guards: no test may open a network connection outside the loopback range."""
+"""Suite-wide guards (no test may open a network connection outside the loopback range) and shared fixtures."""
 
 from __future__ import annotations
 
@@ -75,3 +75,16 @@ def registry_history() -> Path:
     if not path.is_dir():
         raise RuntimeError(f"{path} is missing from the checkout")
     return path
+
+
+@pytest.fixture
+def sb() -> Iterator[Any]:
+    """A running sandbox GitHub with the standard world of `tests/sandbox_helpers.populate`: users maintainer
+    (owner), contributor (write) and stranger, repository maintainer/project and its label. Test modules that need
+    more add it with a fixture of their own on top of this one."""
+    from symphony_bot.sandbox import Sandbox
+    from tests.sandbox_helpers import populate
+
+    with Sandbox() as box:
+        populate(box)
+        yield box

@@ -1,4 +1,4 @@
-"""`symphony-bot issue parse|show` and `symphony-bot scan` from the command line."""
+"""`symphony-bot issue parse|show` from the command line."""
 
 from __future__ import annotations
 
@@ -7,20 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from symphony_bot.cli import cli
 from symphony_bot.sandbox import Sandbox
-
-LABEL = "runmaestro.ai"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=stdin, env=env, catch_exceptions=False)
-
+from tests.issue_helpers import issue_world, run
 
 # --- issue parse -------------------------------------------------------------------------------------------------
 
@@ -94,25 +86,28 @@ def test_parse_huge_body_is_cut_with_a_warning() -> None:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[tuple[Sandbox, dict[str, str]]]:
-    with Sandbox() as sb:
-        sb.add_user("alice", token="t-alice")
-        sb.add_user("bob", token="t-bob")
-        sb.create_repo("alice", "proj", files={"docs/task.md": "- [ ] one\n- [x] two\n- [ ] three\n"})
-        sb.create_issue("alice", "proj", "Available", "- docs/task.md\n- docs/missing.md", labels=[LABEL])
-        claimed = sb.create_issue("alice", "proj", "Claimed", "- docs/task.md", labels=[LABEL]).number
-        sb.create_issue("alice", "proj", "Blocked", "- docs/task.md", labels=[LABEL, "blocking"])
-        sb.push_branch("alice", "proj", "symphony/2", {"w.txt": "w"})
-        sb.open_pull("alice", "proj", "symphony/2", title="[WIP]", body=f"Closes #{claimed}", draft=True, author="bob")
-        env = {"GITHUB_TOKEN": "t-bob", "GITHUB_API_URL": "", "GITHUB_GRAPHQL_URL": ""}
-        yield sb, env
+    with issue_world() as built:
+        yield built
 
 
-def test_issue_show_status_claim_and_documents(world: tuple[Sandbox, dict[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("reference", "lines"),
+    [
+        # status and claim
+        ("alice/proj#2", ["status: in_progress", "claim: draft PR #4 by @bob (open, branch symphony/2)"]),
+        # task counts on the default branch
+        (
+            "alice/proj#1",
+            ["status: available", "1. docs/task.md — 2 of 3 tasks open", "2. docs/missing.md — not found on main"],
+        ),
+    ],
+)
+def test_issue_show(world: tuple[Sandbox, dict[str, str]], reference: str, lines: list[str]) -> None:
     sb, env = world
-    result = run("issue", "show", "alice/proj#2", "--github-url", sb.api_url, env=env)
+    result = run("issue", "show", reference, "--github-url", sb.api_url, env=env)
     assert result.exit_code == 0, result.output
-    assert "status: in_progress" in result.output
-    assert "claim: draft PR #4 by @bob (open, branch symphony/2)" in result.output
+    for line in lines:
+        assert line in result.output
 
 
 @pytest.mark.parametrize(
@@ -134,141 +129,29 @@ def test_issue_show_errors(world: tuple[Sandbox, dict[str, str]], reference: str
     assert "Traceback" not in result.output
 
 
-# --- scan ----------------------------------------------------------------------------------------------------------
-
-
-def scan_args(sb: Sandbox, tmp_path: Path, *extra: str) -> list[str]:
-    return ["scan", "--github-url", sb.api_url, "--cache-dir", str(tmp_path / "cache"), *extra]
-
-
-def test_scan_json_matches_its_schema(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
-    sb, env = world
-    result = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--format", "json"), env=env)
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    schema = json.loads((ROOT / "schemas" / "scan.schema.json").read_text())
-    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
-    assert data["counts"] == {"completed": 0, "in_progress": 1, "blocked": 1, "invalid": 0, "available": 1}
-    assert [(issue["number"], issue["status"]) for issue in data["issues"]] == [
-        (1, "available"),
-        (2, "in_progress"),
-        (3, "blocked"),
-    ]
-    assert data["issues"][1]["claim"]["author"] == "bob"
-    assert data["requests"] == 1
-
-
-def test_scan_matrix_defaults_to_available(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
-    sb, env = world
-    result = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--format", "matrix"), env=env)
-    assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"include": [{"repo": "alice/proj", "issue": 1}]}
-
-
-def test_scan_table_status_filter_and_limit(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
-    sb, env = world
-    result = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--status", "in_progress,blocked"), env=env)
-    assert result.exit_code == 0
-    assert "alice/proj  (2 of 3 issues)" in result.stdout
-    assert "[claimed by draft PR #4 @bob]" in result.stdout
-    assert "#1 " not in result.stdout
-    limited = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--format", "json", "--limit", "1"), env=env)
-    data = json.loads(limited.stdout)
-    assert len(data["issues"]) == 1 and data["truncated"] is True
-
-
-def test_scan_matrix_is_capped_at_256_with_a_warning(tmp_path: Path) -> None:
+def test_issue_show_says_why_a_document_has_no_counts() -> None:
+    big = "- [ ] task\n" * 100_000  # 1.1 MB: over what the contents API serves inline
     with Sandbox() as sb:
-        sb.add_user("owner", token="t-owner")
-        sb.create_repo("owner", "big")
-        for number in range(260):
-            sb.create_issue("owner", "big", f"i{number}", "- docs/a.md", labels=[LABEL])
-        result = CliRunner().invoke(
-            cli,
-            [*scan_args(sb, tmp_path, "--repo", "owner/big", "--format", "matrix")],
-            env={"GITHUB_TOKEN": "t-owner"},
+        sb.add_user("alice", token="t-alice")
+        files = {
+            "docs/dir.md/inner.md": "- [ ] x\n",
+            "docs/big.md": big,
+            "docs/task.md": "- [ ] one\n",
+            "docs/other.md": "- [x] y\n",
+        }
+        sb.create_repo("alice", "proj", files=files)
+        body = (
+            "- docs/dir.md\n- docs/big.md\n- docs/task.md\n- docs/other.md\n"
+            "- [spec.md](https://github.com/user-attachments/files/1/spec.md)\n"
         )
-        assert result.exit_code == 0
-        assert len(json.loads(result.stdout)["include"]) == 256
-        assert "at most 256" in result.stderr
-
-
-def test_scan_registry_merge_first_slug_wins_inactive_skipped(
-    world: tuple[Sandbox, dict[str, str]], tmp_path: Path
-) -> None:
-    sb, env = world
-    first = tmp_path / "first.json"
-    second = tmp_path / "second.json"
-    first.write_text(
-        json.dumps(
-            {"repositories": [{"slug": "alice/proj", "isActive": True}, {"slug": "alice/gone", "isActive": False}]}
-        )
-    )
-    second.write_text(json.dumps({"repositories": [{"slug": "ALICE/proj", "isActive": True}]}))
-    result = run(
-        *scan_args(sb, tmp_path, "--registry", str(first), "--registry", str(second), "--format", "json"), env=env
-    )
+        sb.create_issue("alice", "proj", "Notes", body, labels=["runmaestro.ai"])
+        sb.faults.inject("repos/get-content", status=409, nth=4)  # the read of docs/other.md
+        result = run("issue", "show", "alice/proj#1", "--github-url", sb.api_url, env={"GITHUB_TOKEN": "t-alice"})
     assert result.exit_code == 0, result.output
-    assert [repository["repo"] for repository in json.loads(result.stdout)["repositories"]] == ["alice/proj"]
-
-
-def test_scan_reports_a_missing_repository_and_exits_one(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
-    sb, env = world
-    result = CliRunner().invoke(
-        cli, scan_args(sb, tmp_path, "--repo", "alice/proj", "--repo", "alice/missing", "--format", "json"), env=env
+    assert "1. docs/dir.md — is a directory, not a document" in result.output
+    assert f"2. docs/big.md — is {len(big):,} bytes; documents over 1 MB are not read" in result.output
+    assert "3. docs/task.md — 1 of 1 tasks open" in result.output
+    assert "4. docs/other.md — cannot be read (HTTP 409)" in result.output
+    assert "5. https://github.com/user-attachments/files/1/spec.md — attachment: downloaded when a run starts" in (
+        result.output
     )
-    assert result.exit_code == 1
-    data = json.loads(result.stdout)
-    assert len(data["issues"]) == 3  # the rest is still printed
-    assert "alice/missing" in result.stderr and "[not-found]" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--repo", "not-a-slug"], "is not OWNER/NAME"),
-        (["--repo", "a/b", "--status", "availble"], "--status"),
-        (["--registry", "/nonexistent/registry.json"], "does not exist"),
-        (["--repo", "a/b", "--limit", "0"], "--limit"),
-    ],
-)
-def test_scan_usage_errors(
-    world: tuple[Sandbox, dict[str, str]], tmp_path: Path, args: list[str], message: str
-) -> None:
-    sb, env = world
-    result = CliRunner().invoke(cli, scan_args(sb, tmp_path, *args), env=env)
-    assert result.exit_code == 2
-    assert message in result.output
-
-
-def test_scan_unreadable_registry_content_is_reported(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
-    sb, env = world
-    broken = tmp_path / "broken.json"
-    broken.write_text("{not json")
-    result = CliRunner().invoke(cli, scan_args(sb, tmp_path, "--registry", str(broken)), env=env)
-    assert result.exit_code == 1
-    assert "line 1, column 2: invalid JSON" in result.stderr
-    # the same reader as `registry validate`: values Python's json would accept, a registry must not have
-    hostile = tmp_path / "nan.json"
-    hostile.write_text('{"repositories": [{"slug": "alice/proj", "isActive": NaN}]}')
-    refused = CliRunner().invoke(cli, scan_args(sb, tmp_path, "--registry", str(hostile)), env=env)
-    assert refused.exit_code == 1 and "NaN" in refused.stderr
-
-
-def test_scan_reads_a_registry_with_a_duplicate_key(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
-    sb, env = world
-    registry = tmp_path / "dup.json"
-    # a problem for `registry validate` to report, not a reason for the scan to skip the whole registry
-    registry.write_text('{"repositories": [{"slug": "alice/proj", "isActive": true, "isActive": true}]}')
-    result = run(*scan_args(sb, tmp_path, "--registry", str(registry), "--format", "json"), env=env)
-    assert result.exit_code == 0, result.output
-    assert [repository["repo"] for repository in json.loads(result.stdout)["repositories"]] == ["alice/proj"]
-
-
-def test_issue_show_counts_tasks_on_the_default_branch(world: tuple[Sandbox, dict[str, str]]) -> None:
-    sb, env = world
-    result = run("issue", "show", "alice/proj#1", "--github-url", sb.api_url, env=env)
-    assert result.exit_code == 0, result.output
-    assert "status: available" in result.output
-    assert "1. docs/task.md — 2 of 3 tasks open" in result.output
-    assert "2. docs/missing.md — not found on main" in result.output

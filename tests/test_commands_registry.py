@@ -1,12 +1,17 @@
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symphony_bot.cli import cli
+from tests.actions_runner import command_lines, forged_commands
 from tests.test_gitops import git
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +37,14 @@ VALID = {
 def write(path, data):
     path.write_text(json.dumps(data, indent=2))
     return path
+
+
+def commit_valid_registry(repo) -> None:
+    """A git repository on branch main whose one commit holds VALID as symphony-registry.json."""
+    git(repo, "init", "-q", "-b", "main")
+    write(repo / "symphony-registry.json", VALID)
+    git(repo, "add", "symphony-registry.json")
+    git(repo, "commit", "-qm", "base")
 
 
 def run(*args, env=None):
@@ -130,10 +143,7 @@ def test_diff_between_two_files(tmp_path) -> None:
 
 
 def test_diff_reads_a_revision_from_git(tmp_path, monkeypatch) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
-    write(tmp_path / "symphony-registry.json", VALID)
-    git(tmp_path, "add", "symphony-registry.json")
-    git(tmp_path, "commit", "-qm", "base")
+    commit_valid_registry(tmp_path)
     head_data = json.loads(json.dumps(VALID))
     head_data["repositories"].append(
         {**VALID["repositories"][0], "slug": "octo/two", "url": "https://github.com/octo/two", "name": "Two"}
@@ -145,14 +155,15 @@ def test_diff_reads_a_revision_from_git(tmp_path, monkeypatch) -> None:
         "diff",
         "--format",
         "github",
-        "main:symphony-registry.json",
+        "--base-rev",
+        "main",
         "symphony-registry.json",
         env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.exit_code == 0, result.output
     assert "::warning file=symphony-registry.json,line=3,col=3,title=last-updated-not-bumped::" in result.output
     assert "### Added" in summary.read_text()
-    bad_revision = run("diff", "nope:symphony-registry.json", "symphony-registry.json")
+    bad_revision = run("diff", "--base-rev", "nope", "symphony-registry.json")
     assert bad_revision.exit_code == 2
     assert "cannot read nope:symphony-registry.json" in bad_revision.output
 
@@ -199,7 +210,7 @@ def test_unreadable_files_are_annotated_in_github_format(tmp_path) -> None:
 
 
 def test_a_missing_format_checker_stops_validation_with_exit_2(tmp_path, monkeypatch) -> None:
-    from symphony_bot import registry
+    from symphony_bot.registry import validate as registry
 
     def missing(module):
         raise registry.FormatCheckerMissing('the JSON Schema validator does not check format "date"')
@@ -235,9 +246,13 @@ def test_diff_refuses_a_revision_that_looks_like_an_option(tmp_path, monkeypatch
     git(tmp_path, "init", "-q", "-b", "main")
     write(tmp_path / "symphony-registry.json", VALID)
     monkeypatch.chdir(tmp_path)
-    result = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    result = run("diff", "--base-rev=--output=x", "symphony-registry.json")
     assert result.exit_code == 2
     assert "is not a revision" in result.output
+    assert not (tmp_path / "x").exists()
+    as_path = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    assert as_path.exit_code == 2  # a path, and no such file: git never sees it
+    assert "does not exist in the work tree" in as_path.output and "--base-rev" in as_path.output
     assert not (tmp_path / "x").exists()
 
 
@@ -248,3 +263,179 @@ def test_diff_reports_a_broken_head_with_its_line(tmp_path) -> None:
     result = run("diff", "--format", "github", str(base), str(head))
     assert result.exit_code == 1
     assert f"::error file={head},line=3,col=20,title=invalid-json::" in result.output
+
+
+# ------------------------------------------------------------------------- issue 9, item 5: crashes found by fuzzing
+
+
+def _no_traceback(result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result.output.encode("utf-8")  # nothing unprintable reached the output
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_a_duplicated_lone_surrogate_key_is_a_finding_in_every_format(tmp_path, output_format) -> None:
+    hostile = tmp_path / "surrogate.json"
+    hostile.write_text('{"\\ud800":1,"\\ud800":2}')
+    summary = tmp_path / "summary.md"
+    result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "duplicate-key" in result.output and "lone-surrogate" in result.output
+    assert "\\ud800" in result.output  # shown as an escape, never as the raw half character
+    if output_format == "github":
+        summary.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json", "github"])
+def test_a_duplicated_lone_surrogate_key_is_a_finding_in_the_diff(tmp_path, output_format) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    hostile = tmp_path / "surrogate.json"
+    hostile.write_text('{"\\ud800":1,"\\ud800":2}')
+    result = run("diff", "--format", output_format, str(base), str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "duplicate-key" in result.output
+
+
+HEADER = '{"schemaVersion": "1.0", "lastUpdated": "2026-05-09T00:00:00Z", "repositories": '
+
+
+@pytest.mark.parametrize("repositories", ["null", "5", "true", '"x"', "{}"])
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_repositories_of_the_wrong_type_is_a_finding_not_a_traceback(tmp_path, repositories, output_format) -> None:
+    hostile = tmp_path / "registry.json"
+    hostile.write_text(HEADER + repositories + "}")
+    result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "schema-type" in result.output
+    diff_format = "markdown" if output_format == "github" else output_format
+    diff = run("diff", "--format", diff_format, str(hostile), str(hostile))
+    _no_traceback(diff)
+    assert diff.exit_code == 0
+
+
+# ------------------------------------------------------------------ issue 9, item 3: no forged workflow commands
+
+
+def _changed(**fields):
+    data = json.loads(json.dumps(VALID))
+    data["repositories"][0].update(fields)
+    return data
+
+
+FORGED_HEADS = {
+    "a changed key after leading spaces": _changed(**{"::error file=x,line=1::forged": 1}),
+    "a changed key after U+2028": _changed(**{"x\u2028::error::forged": 1}),
+    "a changed key after U+0085": _changed(**{"x\u0085::error::forged": 1}),
+    "a changed value with a line feed": _changed(name="n\n::error::forged"),
+    "the legacy form in schema-valid data": _changed(
+        name="##[error]forged", description="##[add-mask]forged", tags=["##[warning]x"]
+    ),
+}
+
+
+@pytest.mark.parametrize("head_data", FORGED_HEADS.values(), ids=FORGED_HEADS.keys())
+@pytest.mark.parametrize("output_format", ["text", "github", "markdown", "json"])
+def test_no_value_from_the_file_becomes_a_workflow_command_in_the_diff(tmp_path, head_data, output_format) -> None:
+    base = write(tmp_path / "base.json", VALID)
+    head = write(tmp_path / "head.json", head_data)
+    result = run("diff", "--format", output_format, str(base), str(head), env={"GITHUB_STEP_SUMMARY": ""})
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "forged" in result.output or "\\u" in result.output  # the value is shown, inert
+    assert forged_commands(result.output) == []
+
+
+def test_no_value_from_the_file_becomes_a_workflow_command_in_validation(tmp_path) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(
+        '{"schemaVersion": "1.0", "lastUpdated": "2026-05-09T00:00:00Z", "repositories": [],\n'
+        ' "a\\n::error::forged": 1, "a\\n::error::forged": 2, "    ::error::x": 3, "##[add-mask]y": 4,\n'
+        ' "z\\u2028::warning::w": 5}'
+    )
+    for output_format in ("text", "github", "json"):
+        result = run("validate", "--format", output_format, str(hostile), env={"GITHUB_STEP_SUMMARY": ""})
+        assert result.exit_code == 1
+        assert "duplicate-key" in result.output
+        assert forged_commands(result.output) == []
+        if output_format == "github":
+            assert command_lines(result.output)  # the real annotations are still there
+    as_json = run("validate", "--format", "json", str(hostile))
+    assert json.loads(as_json.output)["files"][0]["valid"] is False  # neutralized JSON is still JSON
+
+
+# ------------------------------------------------------------------ issue 9, item 2: a path is never a revision
+
+
+def test_a_decoy_file_cannot_stand_in_for_the_base_revision(tmp_path, monkeypatch) -> None:
+    commit_valid_registry(tmp_path)
+    head = json.loads(json.dumps(VALID))
+    head["repositories"][0]["slug"] = "someone/hello"
+    write(tmp_path / "symphony-registry.json", head)
+    write(tmp_path / "main:symphony-registry.json", head)  # the decoy: the head itself, named like the base
+    monkeypatch.chdir(tmp_path)
+    honest = run("diff", "--base-rev", "main", "symphony-registry.json")
+    assert honest.exit_code == 1, honest.output
+    assert "error[slug-changed]" in honest.output
+    from_a_subfolder = tmp_path / "sub"
+    from_a_subfolder.mkdir()
+    monkeypatch.chdir(from_a_subfolder)
+    assert "error[slug-changed]" in run("diff", "--base-rev", "main", "../symphony-registry.json").output
+
+
+def test_base_rev_takes_a_revision_only_and_head_only(tmp_path, monkeypatch) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path / "symphony-registry.json", VALID)
+    monkeypatch.chdir(tmp_path)
+    for revision in ("main:other.json", "a b", "x\ny", ""):
+        result = run("diff", "--base-rev", revision, "symphony-registry.json")
+        assert result.exit_code == 2, revision
+        assert "is not a revision" in result.output
+    assert run("diff", "--base-rev", "main", "a.json", "b.json").exit_code == 2
+    assert run("diff", "symphony-registry.json").exit_code == 2
+    outside = run("diff", "--base-rev", "main", str(tmp_path.parent / "x.json"))
+    assert outside.exit_code == 2 and "outside the repository" in outside.output
+
+
+# ------------------------------------------------------------------ the property, end to end through the CLI
+
+cli_values = st.one_of(
+    st.lists(
+        st.sampled_from(["::", "##[", "\n", "\r", "\u2028", "\u0085", " ", "\u00ad", "\ud800", "error", "|", "<!--"])
+        | st.text(max_size=3),
+        max_size=8,
+    ).map("".join),
+    st.none(),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["slug", "name", "url", "category", "tags", "k"]), st.text(max_size=4), cli_values),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_no_registry_value_becomes_a_workflow_command_through_the_cli(edits) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        head_data = json.loads(json.dumps(VALID))
+        for field, suffix, value in edits:
+            head_data["repositories"][0][field if field != "k" else suffix or "k"] = value
+        base = write(folder / "base.json", VALID)
+        head = folder / "head.json"
+        head.write_text(json.dumps(head_data, indent=2, ensure_ascii=False), encoding="utf-8", errors="surrogatepass")
+        summary = folder / "summary.md"
+        for args in (
+            ("validate", "--format", "github", str(head)),
+            ("diff", "--format", "github", str(base), str(head)),
+        ):
+            result = run(*args, env={"GITHUB_STEP_SUMMARY": str(summary)})
+            assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+            assert result.exit_code in (0, 1)
+            assert forged_commands(result.output) == []
+        summary.read_text(encoding="utf-8")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError, resolve_api_urls
+from symphony_bot.github.client import (
+    USER_AGENT,
+    DownloadError,
+    FileTooLargeError,
+    GitHubClient,
+    GitHubError,
+    NotAFileError,
+    RateLimitError,
+    resolve_api_urls,
+)
 from symphony_bot.sandbox import Sandbox
 from tests.conformance.github_graphql import assert_valid_github_query
+from tests.http_helpers import StaticServer, closed_port, static_server
 
 QUERY = """query Probe($owner: String!, $name: String!) {
   rateLimit { cost remaining resetAt limit }
@@ -25,12 +34,10 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as sandbox:
-        sandbox.add_user("owner", token="t-owner")
-        sandbox.create_repo("owner", "proj", files={"README.md": "hi\n"})
-        yield sandbox
+@pytest.fixture(autouse=True)
+def _owner_project(sb: Sandbox) -> None:
+    sb.add_user("owner", token="t-owner")
+    sb.create_repo("owner", "proj", files={"README.md": "hi\n"})
 
 
 def make_client(sb: Sandbox, token: str | None = "t-owner", **options: Any) -> tuple[GitHubClient, Sleeps]:
@@ -138,9 +145,7 @@ def test_bad_token_is_a_clear_error(sb: Sandbox) -> None:
 
 
 def test_unreachable_server_fails_after_retries() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     sleeps = Sleeps()
     client = GitHubClient(
         f"http://127.0.0.1:{port}",
@@ -208,3 +213,75 @@ def test_from_env_prefers_the_bots_own_token_and_closes_its_sessions(
     monkeypatch.delenv("SYMPHONY_GITHUB_TOKEN")
     monkeypatch.delenv("GITHUB_TOKEN")
     assert not GitHubClient.from_env(sb.api_url).authenticated
+
+
+# --- repository files ------------------------------------------------------------------------------------------
+
+
+def test_get_file_reads_a_file_on_a_ref_and_none_when_there_is_none(sb: Sandbox) -> None:
+    sb.push_branch("owner", "proj", "other", {"docs/a b.md": "on other\n"})
+    client, _ = make_client(sb)
+    with client:
+        assert client.get_file("owner", "proj", "README.md", "main") == b"hi\n"
+        assert client.get_file("owner", "proj", "docs/a b.md", "other") == b"on other\n"
+        assert client.get_file("owner", "proj", "docs/a b.md", "main") is None
+        assert client.get_file("owner", "missing", "README.md", "main") is None
+    # one request per file: the repository is not fetched first
+    assert [entry.operation for entry in sb.requests] == ["repos/get-content"] * 4
+
+
+def test_get_file_refuses_directories_and_files_over_the_cap(sb: Sandbox) -> None:
+    sb.push_branch("owner", "proj", "main", {"docs/tasks.md": "- [ ] one\n"})
+    client, _ = make_client(sb)
+    with client:
+        with pytest.raises(NotAFileError) as directory:
+            client.get_file("owner", "proj", "docs", "main")
+        assert directory.value.kind == "directory"
+        with pytest.raises(FileTooLargeError) as large:
+            client.get_file("owner", "proj", "docs/tasks.md", "main", max_bytes=4)
+        assert (large.value.size, large.value.limit) == (10, 4)
+
+
+def test_get_file_reports_githubs_refusal_with_its_status(sb: Sandbox) -> None:
+    sb.faults.inject("repos/get-content", status=409)  # GitHub: "Git Repository is empty."
+    client, _ = make_client(sb)
+    with client, pytest.raises(GitHubError) as refused:
+        client.get_file("owner", "proj", "README.md", "main")
+    assert refused.value.status == 409
+
+
+# --- plain downloads -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served() -> Iterator[StaticServer]:
+    with static_server({"/registry.json": b'{"repositories": []}', "/big": b"x" * 5000}) as server:
+        yield server
+
+
+def test_download_goes_through_the_clients_session(
+    sb: Sandbox, served: StaticServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a proxy in the environment would refuse the connection: the download must not use it
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{closed_port()}")
+    client, _ = make_client(sb, token="t-owner")
+    with client:
+        assert client.download(f"{served.url}/registry.json", max_bytes=1000) == b'{"repositories": []}'
+    assert served.seen[0]["User-Agent"] == USER_AGENT
+    assert "Authorization" not in served.seen[0]  # the token is for GitHub's API, not for any host
+
+
+def test_download_failures_name_the_status_the_cause_or_the_size(sb: Sandbox, served: StaticServer) -> None:
+    client, _ = make_client(sb)
+    with client:
+        with pytest.raises(DownloadError) as missing:
+            client.download(f"{served.url}/missing.json", max_bytes=1000)
+        assert (missing.value.status, missing.value.cause) == (404, None)
+        with pytest.raises(FileTooLargeError):
+            client.download(f"{served.url}/big", max_bytes=1000)
+        with pytest.raises(DownloadError) as unreachable:
+            client.download(f"http://127.0.0.1:{closed_port()}/registry.json", max_bytes=1000)
+        assert (unreachable.value.status, unreachable.value.cause) == (None, "ConnectionError")

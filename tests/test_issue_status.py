@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from symphony_bot.issues import (
+from symphony_bot.issue_body import parse_body
+from symphony_bot.issue_safety import CODE_PARENT_SEGMENT
+from symphony_bot.issue_status import (
     CODE_NOT_LABELLED,
-    CODE_PARENT_SEGMENT,
     IssueStatus,
     LinkedPullRequest,
     PullRequestState,
     classify,
-    parse_body,
 )
 
 GOOD_BODY = parse_body("- docs/task.md")

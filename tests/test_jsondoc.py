@@ -171,3 +171,14 @@ def test_locating_a_few_paths_skips_the_rest_and_agrees_with_locating_all(value,
 def test_locating_survives_numbers_too_long_for_int_in_skipped_parts() -> None:
     text = '{"skip": [' + "9" * 5000 + '], "want": 1}'
     assert locate(text, [("want",)]) == {("want",): Position(1, 5014)}
+
+
+def test_a_duplicated_lone_surrogate_key_is_reported_printably() -> None:
+    document = parse_json_bytes(b'{"\\ud800":1,"\\ud800":2}')
+    assert document.data is None
+    assert sorted(f.code for f in document.findings) == ["duplicate-key", "lone-surrogate"]
+    for finding in document.findings:
+        json.dumps(finding.to_json(), ensure_ascii=False).encode("utf-8")  # nothing unprintable
+    [duplicate] = [f for f in document.findings if f.code == "duplicate-key"]
+    assert 'key "\\ud800" appears more than once' in duplicate.message
+    assert duplicate.json_path == "$['\\ud800']"

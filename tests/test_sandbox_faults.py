@@ -8,19 +8,15 @@ import pytest
 import requests
 from github import GithubException, RateLimitExceededException
 
-from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.faults import Faults
-from tests.sandbox_helpers import OWNER, REPO, github, populate
+from tests.sandbox_helpers import OWNER, REPO, github
 
 AUTH = {"Authorization": "token maintainer-token"}
 
 
-@pytest.fixture
-def sb():
-    with Sandbox() as box:
-        populate(box)
-        box.create_issue(OWNER, REPO, "x")
-        yield box
+@pytest.fixture(autouse=True)
+def _one_issue(sb):
+    sb.create_issue(OWNER, REPO, "x")
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

@@ -7,14 +7,7 @@ import requests
 from github import GithubException
 
 from symphony_bot.sandbox import Sandbox
-from tests.sandbox_helpers import OWNER, REPO, TOKENS, github, populate
-
-
-@pytest.fixture
-def sb():
-    with Sandbox() as box:
-        populate(box)
-        yield box
+from tests.sandbox_helpers import OWNER, REPO, TOKENS, github
 
 
 def test_users_and_repository(sb):
@@ -119,7 +112,7 @@ def test_collaborator_permission_folds_roles(sb):
     sb.add_user("keeper")
     sb.set_permission(OWNER, REPO, "keeper", "maintain")
     repo = github(sb, "stranger").get_repo(f"{OWNER}/{REPO}")
-    expected = {"maintainer": "admin", "keeper": "write", "contributor": "write", "triager": "read", "stranger": "read"}
+    expected = {"maintainer": "admin", "keeper": "write", "contributor": "write", "triager": "read", "stranger": "none"}
     assert {login: repo.get_collaborator_permission(login) for login in expected} == expected
     assert repo.get_collaborator_role_name("keeper") == "maintain"
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.state import SandboxError
-from tests.sandbox_helpers import OWNER, REPO, github, populate
+from tests.sandbox_helpers import OWNER, REPO, github
 
 
-@pytest.fixture
-def sb():
-    with Sandbox() as box:
-        populate(box)
-        for number in range(1, 11):
-            box.create_issue(OWNER, REPO, f"issue {number}")
-        yield box
+@pytest.fixture(autouse=True)
+def _ten_issues(sb):
+    for number in range(1, 11):
+        sb.create_issue(OWNER, REPO, f"issue {number}")
 
 
 def closers(sb, number, include_closed=True):

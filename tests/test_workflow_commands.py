@@ -1,3 +1,10 @@
+import json
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from symphony_bot.findings import Finding, Severity
 from symphony_bot.workflow_commands import (
     ANNOTATIONS_PER_LEVEL,
@@ -7,9 +14,11 @@ from symphony_bot.workflow_commands import (
     escape_data,
     escape_property,
     finding_annotations,
+    neutralize,
     not_annotated_note,
     split_for_annotation,
 )
+from tests.actions_runner import command_lines, forged_commands
 
 
 def test_data_and_properties_are_escaped() -> None:
@@ -57,3 +66,137 @@ def test_split_for_annotation_keeps_the_rest_for_the_summary() -> None:
     assert (len(annotated), len(rest)) == (10, 2)
     assert not_annotated_note(0) == ""
     assert not_annotated_note(1).startswith("1 more finding could not")
+
+
+# ------------------------------------------------------------------ neutralize (issue 9, item 3: forged commands)
+
+FORGERIES = [
+    "    ::error file=x,line=1::forged",  # leading blanks: the runner trims them
+    "key\n::error::forged",  # a value holding a line feed
+    "key\r::error::forged",
+    "key\r\n::add-mask::secret",
+    "x\u2028::error::forged",  # Unicode line and paragraph separators, NEL, VT, FF
+    "x\u2029::error::forged",
+    "x\u0085::error::forged",
+    "x\v::error::forged",
+    "x\f::error::forged",
+    "\u2028::error::forged",
+    "\t\u3000\u00a0::warning::forged",  # Unicode white space before the command
+    "\u00ad::error::forged",  # ignorable characters a culture-sensitive comparison skips
+    ":\u200b:error::forged",
+    "\ufeff::error::forged",
+    "description ##[error]forged anywhere in the line",
+    "##[add-mask]secret",
+    "#\u00ad#[error]forged",
+    "##vso[task.setvariable]x",
+    "###[error]x",
+]
+
+
+@pytest.mark.parametrize("text", FORGERIES)
+def test_neutralize_leaves_no_command_the_runner_would_obey(text) -> None:
+    assert command_lines(text), "the reproducer is a command before neutralizing"
+    assert command_lines(neutralize(text)) == []
+
+
+def test_neutralize_keeps_plain_text_and_line_feeds() -> None:
+    text = "symphony-registry.json:3:5: error[url-mismatch]: url does not match\n    hint: use a::b"
+    assert neutralize(text) == text
+    assert neutralize("café 🎵\tx") == "café 🎵\tx"
+
+
+def test_neutralize_escapes_the_json_way_so_json_stays_json() -> None:
+    value = {"key": "##[add-mask]x\u2028::error\ud800\U000e0041\u00ad", "::error::x": [1]}
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    neutral = neutralize(text)
+    assert json.loads(neutral) == value
+    assert command_lines(neutral) == []
+    neutral.encode("utf-8")  # a lone surrogate is an escape, not a crash
+
+
+def test_everything_a_reader_may_take_as_a_line_end_or_skip_is_escaped() -> None:
+    """The escape list in workflow_commands agrees with the Unicode database: every control (but tab and
+    line feed), surrogate, separator and format character; and no white space the runner trims hides a command."""
+    missed = []
+    for code in range(0x110000):
+        char = chr(code)
+        category = unicodedata.category(char)
+        must_escape = category in ("Cc", "Cf", "Cs", "Zl", "Zp") and char not in "\t\n"
+        if must_escape and neutralize(char) == char:
+            missed.append(f"U+{code:04X}")
+    assert missed == []
+    # .NET's Char.IsWhiteSpace, which the runner's TrimStart removes: escaped, or trimmed by neutralize too
+    dotnet_white_space = "\t\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+    dotnet_white_space += "".join(map(chr, range(0x2000, 0x200B)))
+    for char in dotnet_white_space:
+        assert neutralize(char + "::x") != char + "::x", f"U+{ord(char):04X}"
+
+
+def test_neutralize_twice_changes_nothing_more() -> None:
+    for text in FORGERIES:
+        assert neutralize(neutralize(text)) == neutralize(text)
+
+
+def test_annotation_messages_and_properties_are_neutralized() -> None:
+    line = annotation("error", "a\u2028::error::forged ##[add-mask]x", file="a\u0085::b.json", title="t")
+    assert command_lines(line) == [line]  # one command: this one
+    assert forged_commands(line) == []
+    assert "\u2028" not in line and "##[" not in line
+
+
+forgery_parts = st.sampled_from(
+    [
+        "::",
+        ":",
+        "##[",
+        "#",
+        "[",
+        "vso[",
+        "error",
+        "add-mask",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "\r\n",
+        "\v",
+        "\f",
+        "\x1c",
+        "\u0085",
+        "\u2028",
+        "\u2029",
+        "\u00a0",
+        "\u3000",
+        "\u00ad",
+        "\u200b",
+        "\u2060",
+        "\ufeff",
+        "\ufe0f",
+        "\U000e0001",
+        "\ud800",
+        "%0A",
+        "\\",
+        "u003a",
+    ]
+)
+hostile_text = st.one_of(
+    st.lists(st.one_of(forgery_parts, st.text(max_size=3)), max_size=12).map("".join),
+    st.text(),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(hostile_text)
+def test_no_text_neutralized_is_read_as_a_command(text) -> None:
+    neutral = neutralize(text)
+    assert command_lines(neutral) == []
+    neutral.encode("utf-8")
+    assert neutralize(neutral) == neutral
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile_text, hostile_text, hostile_text)
+def test_no_annotation_carries_a_second_command(message, file, title) -> None:
+    line = annotation("warning", message, file=file, line=1, column=1, title=title)
+    assert len(line.splitlines()) == 1
+    assert command_lines(line) == [line]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,11 +14,15 @@ from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
 
+if TYPE_CHECKING:
+    from symphony_bot.agents.base import Agent
+
 AGENT_CHOICES = AGENT_NAMES
 AGENT_USER_DEFAULT = "symphony-agent"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
 TRAVERSE_ONLY = 0o711
 CONTAINMENT_NOTE = "note: agent containment: "
 PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
+UNMETERED_NOTICE = "metering proxy off: {reason}; the agent gets the model key itself (today's path)"
 # How each way a run can end becomes the process's exit status (documented in the README and in --help).
 EXIT_CODES: dict[StopReason, int] = {
     StopReason.COMPLETED: exit_codes.OK,
@@ -98,6 +103,13 @@ EXIT_CODES: dict[StopReason, int] = {
     show_default=True,
     help="Kill an agent run that prints nothing for this long.",
 )
+@click.option(
+    "--metering-proxy/--no-metering-proxy",
+    default=True,
+    show_default=True,
+    help="Hold the model API key in a loopback proxy that meters every model request and enforces --max-cost "
+    "mid-task; the agent CLI gets only the proxy's URL and a dummy key.",
+)
 @click.option("--loop", is_flag=True, help="Run the documents again after each pass while tasks get done.")
 @click.option("--max-loops", type=click.IntRange(min=1), help="At most this many passes (implies --loop).")
 @click.option(
@@ -125,6 +137,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     loop: bool,
     max_loops: int | None,
     reset_on_completion: bool,
+    metering_proxy: bool,
 ) -> None:
     """Run the tasks of each DOC, in order, with a fresh agent process per task.
 
@@ -138,6 +151,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.agents.catalogue import UnknownAgent, make_agent
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
+    from symphony_bot.workflow_commands import neutralize
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
@@ -173,7 +187,10 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.agents.agent_user import running_as_root
 
     run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
-    with tempfile.TemporaryDirectory(prefix="symphony-autorun-") as scratch:
+    with contextlib.ExitStack() as resources:
+        if metering_proxy and not dry_run:
+            agent = _metered(agent, agent_name, max_cost, resources)
+        scratch = resources.enter_context(tempfile.TemporaryDirectory(prefix="symphony-autorun-"))
         if run_as is not None:
             # The agent's user must reach its own folder inside; it may not list what else is there.
             os.chmod(scratch, TRAVERSE_ONLY)
@@ -193,7 +210,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         )
         engine = Engine(agent, options, exit_code_for=exit_code_for)
         if json_lines:
-            engine.subscribe(lambda event: click.echo(events.to_json_line(event)))
+            engine.subscribe(lambda event: click.echo(neutralize(events.to_json_line(event))))
         else:
             engine.subscribe(_human_progress)
 
@@ -209,6 +226,19 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         signal.signal(signal.SIGTERM, on_signal)
         summary = engine.run()
     sys.exit(exit_code_for(summary.stop_reason))
+
+
+def _metered(agent: Agent, agent_name: str, max_cost: float | None, resources: contextlib.ExitStack) -> Agent:
+    """`agent` behind the metering proxy for the rest of the run, or as it is (said on stderr) when its CLI
+    cannot be pointed at the proxy."""
+    from symphony_bot.agents.metering.wiring import MeteredAgent, metered_run, why_unmetered
+
+    unmetered = why_unmetered(agent_name)
+    if unmetered is not None:
+        click.echo(UNMETERED_NOTICE.format(reason=unmetered.reason), err=True)
+        return agent
+    proxy = resources.enter_context(metered_run(agent_name, max_cost_usd=max_cost))
+    return agent if proxy is None else MeteredAgent(agent, proxy)
 
 
 def exit_code_for(reason: StopReason) -> int:
@@ -249,7 +279,9 @@ def _say_how_agents_are_contained() -> None:
 
 
 def _usage_error(message: str) -> Any:
-    click.echo(f"error: {message}", err=True)
+    from symphony_bot.workflow_commands import neutralize
+
+    click.echo(neutralize(f"error: {message}"), err=True)
     sys.exit(exit_codes.USAGE)
 
 
@@ -279,4 +311,6 @@ def _human_progress(event: dict[str, Any]) -> None:
             f"{event['totalElapsedMs'] / 1000:.1f} s, ${cost:.4f}"
         )
     if line is not None:
-        click.echo(line, err=True)
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)

@@ -12,7 +12,8 @@ from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
 if TYPE_CHECKING:
-    from symphony_bot.issues import ParsedBody
+    from symphony_bot.github.issue_view import IssueView
+    from symphony_bot.issue_body import ParsedBody
 
 FORMATS = ("text", "json")
 STDIN = "-"
@@ -36,7 +37,7 @@ def parse(source: str, output_format: str) -> None:
     Run it before labelling an issue. Exit status: 0 usable, 1 the issue would be invalid (no document, or
     an unsafe reference), 2 the input could not be read.
     """
-    from symphony_bot.issues import parse_body
+    from symphony_bot.issue_body import parse_body
 
     try:
         if source == STDIN:
@@ -86,7 +87,7 @@ def show(reference: str, github_url: str | None) -> None:
     Exit status: 0 shown, 1 GitHub could not answer (missing repository or issue, rate limit), 2 bad usage.
     """
     from symphony_bot.github.client import GitHubClient, GitHubError
-    from symphony_bot.github.issue_view import fetch_issue_view, render_issue_view
+    from symphony_bot.github.issue_view import fetch_issue_view
     from symphony_bot.github.scan import parse_slug
 
     slug_text, _, number_text = reference.partition("#")
@@ -101,6 +102,39 @@ def show(reference: str, github_url: str | None) -> None:
         sys.exit(FINDINGS)
     click.echo(render_issue_view(view), nl=False)
     sys.exit(OK)
+
+
+def render_issue_view(view: IssueView) -> str:
+    issue = view.issue
+    lines = [f"{issue.repo}#{issue.number}: {issue.title}", f"  {issue.url}"]
+    lines.append(f"  status: {issue.status}" + (f" ({issue.state_reason})" if issue.state_reason else ""))
+    claim = issue.classification.claim
+    if claim is not None:
+        draft = "draft " if claim.is_draft else ""
+        lines.append(
+            f"  claim: {draft}PR #{claim.number} by @{claim.author or 'ghost'} "
+            f"({claim.state.lower()}, branch {claim.head_branch}) {claim.url}"
+        )
+    others = [pull for pull in issue.linked_pull_requests if claim is None or pull.number != claim.number]
+    for pull in others:
+        lines.append(f"  also linked: PR #{pull.number} ({pull.state.lower()}) {pull.url}")
+    if view.archived:
+        lines.append("  the repository is archived: no PR can be opened")
+    lines.append(f"  documents ({len(view.documents)}, default branch {view.default_branch or '-'}):")
+    for index, document in enumerate(view.documents, start=1):
+        where = document.reference.url or document.reference.path
+        if document.note is not None:
+            detail = document.note
+        else:
+            total = (document.checked or 0) + (document.unchecked or 0)
+            detail = f"{document.unchecked} of {total} tasks open"
+        lines.append(f"    {index}. {where} — {detail}")
+    for reason in issue.classification.reasons:
+        lines.append(f"  invalid: line {reason.line}: {reason.message} [{reason.code}]")
+    for problem in issue.parsed.problems:
+        if problem not in issue.classification.reasons:
+            lines.append(f"  line {problem.line}: {problem.severity}: {problem.message} [{problem.code}]")
+    return "\n".join(lines) + "\n"
 
 
 def _fail(message: str) -> NoReturn:

@@ -12,13 +12,15 @@ import click
 
 from symphony_bot.commands.options import github_options
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.issue_status import IssueStatus
 
 if TYPE_CHECKING:
-    from symphony_bot.github.scan import ScannedIssue, ScanResult
+    from symphony_bot.github.issue_queries import ScannedIssue
+    from symphony_bot.github.scan import ScanResult
 
 FORMATS = ("table", "json", "matrix")
-STATUSES = ("completed", "in_progress", "blocked", "invalid", "available")
-MATRIX_DEFAULT_STATUSES = ("available",)
+STATUSES = tuple(str(status) for status in IssueStatus)
+MATRIX_DEFAULT_STATUSES = (str(IssueStatus.AVAILABLE),)
 MATRIX_MAX_ENTRIES = 256  # GitHub Actions: a matrix may generate at most 256 jobs per workflow run
 JSON_SCHEMA_VERSION = 1
 JSON_SCHEMA_ID = "https://runmaestro.ai/schemas/scan.schema.json"
@@ -68,7 +70,7 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     printed, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError, token_from_env
+    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import parse_slug
     from symphony_bot.github.scan import scan as run_scan
@@ -81,22 +83,24 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     cache = Cache(cache_dir, warn=lambda message: click.echo(f"warning: {message}", err=True))
     sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
     try:
-        selection = load_registries(sources, cache, refresh=refresh)
-    except RegistryUnreadableError as error:
-        _usage(str(error))
-    for registry_problem in selection.problems:
-        click.echo(f"warning: registry {registry_problem}", err=True)
-    if sources and selection.failed_sources == len(sources) and not repos:
-        click.echo("error: no registry could be read; see the warnings above", err=True)
-        sys.exit(FINDINGS)
-
-    slugs = list(selection.slugs) + list(repos)
-    if token_from_env() is None:
-        names = " or ".join(TOKEN_ENV_VARIABLES)
-        click.echo(f"warning: {names} is not set; GitHub's GraphQL API refuses requests without a token", err=True)
-    try:
         with GitHubClient.from_env(github_url) as client:
-            result = run_scan(client, slugs, include_closed="completed" in statuses, cache=cache, refresh=refresh)
+            try:
+                selection = load_registries(sources, cache, client, refresh=refresh)
+            except RegistryUnreadableError as error:
+                _usage(str(error))
+            for registry_problem in selection.problems:
+                click.echo(f"warning: registry {registry_problem}", err=True)
+            if sources and selection.failed_sources == len(sources) and not repos:
+                click.echo("error: no registry could be read; see the warnings above", err=True)
+                sys.exit(FINDINGS)
+            slugs = list(selection.slugs) + list(repos)
+            if not client.authenticated:
+                names = " or ".join(TOKEN_ENV_VARIABLES)
+                click.echo(
+                    f"warning: {names} is not set; GitHub's GraphQL API refuses requests without a token", err=True
+                )
+            include_closed = str(IssueStatus.COMPLETED) in statuses
+            result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
     except GitHubError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)
@@ -198,5 +202,5 @@ def _claim_text(issue: ScannedIssue) -> str:
     if claim is None:
         return ""
     kind = "draft PR" if claim.is_draft else "PR"
-    verb = "completed by" if str(issue.status) == "completed" else "claimed by"
+    verb = "completed by" if issue.status is IssueStatus.COMPLETED else "claimed by"
     return f"  [{verb} {kind} #{claim.number} @{claim.author or 'ghost'}]"

@@ -7,15 +7,17 @@ bounded number of retries, and a maximum rate-limit wait after which it raises i
 GraphQL is posted with `requests` rather than PyGithub's requester, because PyGithub raises on any `errors`
 entry and drops the partial `data` that comes with it (an aliased scan of 20 repositories where one is missing
 answers HTTP 200 with 19 repositories and one NOT_FOUND error), and spaces every POST a second apart as if it
-were a write. Here a query is a read; only mutations are spaced as writes. Rate limits are honoured as GitHub
-documents them (github-semantics §1.2): `Retry-After` first, then `x-ratelimit-reset` when the budget is spent,
-else a secondary-limit wait; bounded retries with exponential back-off for 5xx and connection errors; and any
-wait longer than `max_rate_limit_wait` fails at once with the time to retry.
+were a write. Here a query is a read; only mutations are spaced as writes. Rate limits are honoured as
+`rate_limits` reads them; bounded retries with exponential back-off for 5xx and connection errors; and any
+wait longer than `max_rate_limit_wait` fails at once with the time to retry. Repository files (`get_file`) are
+read through PyGithub's contents API, with its retry policy. Plain downloads (`download`, for registries) share
+the GraphQL session: our User-Agent and timeout, no proxy or credentials taken from the environment, no token.
 """
 
 from __future__ import annotations
 
-import email.utils
+import base64
+import hashlib
 import os
 import re
 import threading
@@ -26,10 +28,39 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from symphony_bot import __version__
+from symphony_bot.github.errors import (
+    DownloadError,
+    FileTooLargeError,
+    GitHubError,
+    NotAFileError,
+    RateLimitError,
+)
+from symphony_bot.github.rate_limits import (
+    RateLimitStatus,
+    backoff,
+    budget_wait,
+    check_wait,
+    rate_limit_from,
+    rate_limit_wait,
+)
 
 if TYPE_CHECKING:
     import requests
     from github import Github
+
+# Callers import the errors and the rate-limit status from here, beside the client that raises and reports them.
+__all__ = [
+    "DownloadError",
+    "FileTooLargeError",
+    "GitHubClient",
+    "GitHubError",
+    "GraphQLResponse",
+    "NotAFileError",
+    "RateLimitError",
+    "RateLimitStatus",
+    "resolve_api_urls",
+    "token_from_env",
+]
 
 USER_AGENT = f"symphony-bot/{__version__}"
 DEFAULT_API_URL = "https://api.github.com"
@@ -43,39 +74,10 @@ DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60
 DEFAULT_SECONDARY_RATE_WAIT_SECONDS = 60.0
 DEFAULT_SECONDS_BETWEEN_REQUESTS = 0.25  # PyGithub's default spacing
 DEFAULT_SECONDS_BETWEEN_WRITES = 1.0  # GitHub: at least one second between writes
-MAX_BACKOFF_SECONDS = 30.0
-RATE_LIMITED_ERROR_TYPE = "RATE_LIMITED"
+MAX_FILE_BYTES = 1024 * 1024  # the contents API serves files up to 1 MB inline
+DOWNLOAD_CHUNK_BYTES = 65536
 NOT_FOUND_ERROR_TYPE = "NOT_FOUND"
 _MUTATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*mutation\b")
-
-
-class GitHubError(Exception):
-    """GitHub could not answer. The message names the cause and what to do."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class RateLimitError(GitHubError):
-    """A rate limit that would take longer than allowed to clear (or kept coming back)."""
-
-    def __init__(self, message: str, retry_after_seconds: float | None) -> None:
-        super().__init__(message, status=429)
-        self.retry_after_seconds = retry_after_seconds
-
-
-@dataclass(frozen=True)
-class RateLimitStatus:
-    """GraphQL `rateLimit { cost remaining resetAt limit }` of the last answer."""
-
-    cost: int
-    remaining: int
-    limit: int
-    reset_at: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"cost": self.cost, "remaining": self.remaining, "limit": self.limit, "resetAt": self.reset_at}
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class GitHubClient:
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._github: Github | None = None
+        self._lazy: Github | None = None
         self._session: requests.Session | None = None
         self._lock = threading.Lock()
         self._last_request = float("-inf")
@@ -194,7 +197,7 @@ class GitHubClient:
                 if not _is_requests_error(error):
                     raise
                 if attempt < self.max_retries:
-                    self._sleep(_backoff(attempt))
+                    self._sleep(backoff(attempt))
                     attempt += 1
                     continue
                 raise GitHubError(f"cannot reach {self.graphql_url}: {error}; check the URL and the network") from None
@@ -202,14 +205,16 @@ class GitHubClient:
                 self.graphql_requests += 1
 
             body = _json_or_none(response)
-            wait = self._rate_limit_wait(response.status_code, response.headers, body)
+            wait = rate_limit_wait(
+                response.status_code, response.headers, body, self._wall_clock(), self.secondary_rate_wait
+            )
             if wait is not None:
                 self._check_wait(wait, attempt)
                 self._sleep(wait)
                 attempt += 1
                 continue
             if response.status_code >= 500 and attempt < self.max_retries:
-                self._sleep(_backoff(attempt))
+                self._sleep(backoff(attempt))
                 attempt += 1
                 continue
             if response.status_code == 401:
@@ -224,21 +229,82 @@ class GitHubClient:
                 )
             data = body.get("data") if isinstance(body.get("data"), dict) else {}
             errors = [error for error in body.get("errors") or [] if isinstance(error, dict)]
-            rate_limit = _rate_limit_from(data.get("rateLimit") if data else None)
+            rate_limit = rate_limit_from(data.get("rateLimit") if data else None)
             if rate_limit is not None:
                 self.last_rate_limit = rate_limit
                 self.graphql_points += rate_limit.cost
             return GraphQLResponse(data=data or {}, errors=errors, rate_limit=rate_limit)
 
+    def get_file(self, owner: str, name: str, path: str, ref: str, *, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
+        """The bytes of the file at `path` on `ref` (GitHub's contents API), or None when there is none.
+
+        Raises NotAFileError for a directory, symlink or submodule, FileTooLargeError above `max_bytes` (the API
+        serves at most 1 MB inline), GitHubError for any other refusal (its status and GitHub's message)."""
+        from github import GithubException, UnknownObjectException
+
+        try:
+            content = self._lazy_github().get_repo(f"{owner}/{name}").get_contents(path, ref=ref)
+        except UnknownObjectException:
+            return None
+        except GithubException as error:
+            data = error.data if isinstance(error.data, dict) else {}
+            raise GitHubError(str(data.get("message") or "see GitHub's answer"), error.status) from None
+        if isinstance(content, list):
+            raise NotAFileError(path, "directory")
+        if content.type != "file":
+            raise NotAFileError(path, str(content.type or "unknown"))
+        size = int(content.size or 0)
+        if size > max_bytes or content.encoding != "base64":
+            raise FileTooLargeError(path, size, max_bytes)
+        try:
+            return base64.b64decode(content.content or "", validate=False)
+        except ValueError:
+            raise GitHubError(f"the contents API sent {path} in a form that is not base64", 200) from None
+
+    def download(self, url: str, *, max_bytes: int) -> bytes:
+        """GET a plain URL (a registry file, say) through this client's session: our User-Agent, the timeout, no
+        proxy or credentials from the environment, and never the token (the host may not be GitHub's).
+        Raises DownloadError (HTTP status or network error) or FileTooLargeError past `max_bytes`."""
+        import requests
+
+        try:
+            with self._requests().get(
+                url, headers={"User-Agent": USER_AGENT}, timeout=self.timeout, stream=True, allow_redirects=True
+            ) as response:
+                if response.status_code != 200:
+                    raise DownloadError(url, status=response.status_code)
+                raw = bytearray()
+                for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES):
+                    raw += chunk
+                    if len(raw) > max_bytes:
+                        raise FileTooLargeError(url, len(raw), max_bytes)
+        except requests.RequestException as error:
+            raise DownloadError(url, cause=error.__class__.__name__) from None
+        return bytes(raw)
+
+    @property
+    def token_fingerprint(self) -> str:
+        """Names the token without revealing it (cache keys: different tokens see different repositories)."""
+        if not self._token:
+            return "anonymous"
+        return hashlib.sha256(self._token.encode()).hexdigest()[:16]
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
             self._session = None
-        if self._github is not None:
-            self._github.close()
-            self._github = None
+        for client in (self._github, self._lazy):
+            if client is not None:
+                client.close()
+        self._github = self._lazy = None
 
     # --- internals ---
+
+    def _lazy_github(self) -> Github:
+        """PyGithub objects that are not fetched until read: `get_repo(...).get_contents(...)` is one request."""
+        if self._lazy is None:
+            self._lazy = self.github.withLazy(True)
+        return self._lazy
 
     def _headers(self) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -269,47 +335,15 @@ class GitHubClient:
 
     def _wait_for_budget(self) -> None:
         """Do not send a query that the last answer says cannot be paid for; wait for the reset instead."""
-        status = self.last_rate_limit
-        if status is None or status.remaining > 0:
+        wait = budget_wait(self.last_rate_limit, self._wall_clock())
+        if wait is None:
             return
-        reset = _parse_iso_timestamp(status.reset_at)
-        if reset is None:
-            return
-        wait = max(0.0, reset - self._wall_clock()) + 1
         self._check_wait(wait, 0, what="the GraphQL points budget is spent")
         self._sleep(wait)
         self.last_rate_limit = None
 
-    def _rate_limit_wait(self, status: int, headers: Any, body: Any) -> float | None:
-        """Seconds to wait before retrying, or None when the answer is not a rate limit."""
-        rate_limited_body = isinstance(body, dict) and any(
-            isinstance(error, dict) and error.get("type") == RATE_LIMITED_ERROR_TYPE
-            for error in body.get("errors") or []
-        )
-        message = str(body.get("message", "")) if isinstance(body, dict) else ""
-        if status not in (403, 429) and not rate_limited_body:
-            return None
-        retry_after = _retry_after_seconds(headers.get("retry-after"), self._wall_clock())
-        if retry_after is not None:
-            return retry_after
-        if headers.get("x-ratelimit-remaining") == "0" and str(headers.get("x-ratelimit-reset", "")).isdigit():
-            return max(0.0, int(headers["x-ratelimit-reset"]) - self._wall_clock()) + 1
-        if status == 429 or rate_limited_body or "rate limit" in message.lower():
-            return self.secondary_rate_wait
-        return None  # a 403 that is not a limit: no access
-
     def _check_wait(self, wait: float, attempt: int, what: str = "GitHub's rate limit") -> None:
-        if wait > self.max_rate_limit_wait:
-            raise RateLimitError(
-                f"{what}: GitHub asks to wait {wait:.0f} s, more than the {self.max_rate_limit_wait:.0f} s allowed; "
-                "retry later or use a token with a larger budget",
-                wait,
-            )
-        if attempt >= self.max_retries:
-            raise RateLimitError(
-                f"{what}: still limited after {attempt} retries; retry in {wait:.0f} s",
-                wait,
-            )
+        check_wait(wait, attempt, max_wait=self.max_rate_limit_wait, max_retries=self.max_retries, what=what)
 
 
 def resolve_api_urls(github_url: str | None) -> tuple[str, str]:
@@ -340,45 +374,5 @@ def _is_requests_error(error: Exception) -> bool:
 def _json_or_none(response: requests.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
-        return None
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(MAX_BACKOFF_SECONDS, 2**attempt))
-
-
-def _retry_after_seconds(value: Any, now: float) -> float | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    if text.isdigit():
-        return float(int(text))
-    try:
-        moment = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - now)
-
-
-def _rate_limit_from(raw: Any) -> RateLimitStatus | None:
-    if not isinstance(raw, dict):
-        return None
-    try:
-        return RateLimitStatus(
-            cost=int(raw.get("cost") or 0),
-            remaining=int(raw["remaining"]),
-            limit=int(raw.get("limit") or 0),
-            reset_at=str(raw.get("resetAt") or ""),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _parse_iso_timestamp(text: str) -> float | None:
-    import datetime as dt
-
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None

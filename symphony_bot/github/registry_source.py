@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symphony_bot.cache import REGISTRY_TTL_SECONDS, Cache
 from symphony_bot.findings import Severity
+from symphony_bot.github.errors import DownloadError, FileTooLargeError
 from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, JsonDocument, parse_json_bytes, read_json_file
 
+if TYPE_CHECKING:
+    from symphony_bot.github.client import GitHubClient
+
 DEFAULT_REGISTRY_URL = "https://raw.githubusercontent.com/RunMaestro/Maestro/main/symphony-registry.json"
-FETCH_TIMEOUT_SECONDS = 30
 CACHE_NAMESPACE = "registry"
 
 
@@ -28,6 +31,7 @@ class RegistryUnreadableError(Exception):
 @dataclass
 class RegistrySelection:
     slugs: list[str] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)  # the active entries behind `slugs`, same order
     problems: list[str] = field(default_factory=list)  # one line each: source + cause + fix
     failed_sources: int = 0
 
@@ -36,12 +40,15 @@ def is_url(source: str) -> bool:
     return source.startswith(("https://", "http://"))
 
 
-def load_registries(sources: list[str], cache: Cache | None, refresh: bool = False) -> RegistrySelection:
+def load_registries(
+    sources: list[str], cache: Cache | None, client: GitHubClient, refresh: bool = False
+) -> RegistrySelection:
+    """The active slugs of `sources`, merged; URLs are downloaded through `client` (its session and timeout)."""
     selection = RegistrySelection()
     seen: set[str] = set()
     for source in sources:
         try:
-            data = _fetch(source, cache, refresh) if is_url(source) else _read_file(source)
+            data = _fetch(source, cache, client, refresh) if is_url(source) else _read_file(source)
         except _SourceError as error:
             selection.problems.append(f"{source}: {error}")
             selection.failed_sources += 1
@@ -62,6 +69,7 @@ def load_registries(sources: list[str], cache: Cache | None, refresh: bool = Fal
                 continue
             seen.add(slug.casefold())
             selection.slugs.append(slug)
+            selection.entries.append(entry)
     return selection
 
 
@@ -81,25 +89,20 @@ def _read_file(source: str) -> Any:
     return _data(document)
 
 
-def _fetch(url: str, cache: Cache | None, refresh: bool) -> Any:
+def _fetch(url: str, cache: Cache | None, client: GitHubClient, refresh: bool) -> Any:
     if cache is not None and not refresh:
         cached = cache.get(CACHE_NAMESPACE, url, REGISTRY_TTL_SECONDS)
         if cached is not None:
             return cached
-    import requests
-
     try:
-        with requests.get(url, timeout=FETCH_TIMEOUT_SECONDS, stream=True, allow_redirects=True) as response:
-            if response.status_code != 200:
-                raise _SourceError(f"HTTP {response.status_code}; check the URL")
-            raw = bytearray()
-            for chunk in response.iter_content(chunk_size=65536):
-                raw += chunk
-                if len(raw) > MAX_DOCUMENT_BYTES:
-                    raise _SourceError(f"larger than {MAX_DOCUMENT_BYTES:,} bytes; not a registry")
-    except requests.RequestException as error:
-        raise _SourceError(f"cannot be fetched ({error.__class__.__name__}); check the URL and the network") from None
-    data = _data(parse_json_bytes(bytes(raw)))
+        raw = client.download(url, max_bytes=MAX_DOCUMENT_BYTES)
+    except FileTooLargeError:
+        raise _SourceError(f"larger than {MAX_DOCUMENT_BYTES:,} bytes; not a registry") from None
+    except DownloadError as error:
+        if error.status is not None:
+            raise _SourceError(f"HTTP {error.status}; check the URL") from None
+        raise _SourceError(f"cannot be fetched ({error.cause}); check the URL and the network") from None
+    data = _data(parse_json_bytes(raw))
     if cache is not None:
         cache.put(CACHE_NAMESPACE, url, data)
     return data

@@ -9,11 +9,11 @@ is capped silently: every connection is followed to its last page.
 
 A repository that is missing (or private to the token), renamed, archived or private is reported on its own
 result and never stops the others; an answer with field errors still yields the repositories it did return.
+The queries and the readers of their nodes live in `issue_queries`; the command renders the result.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,22 +22,20 @@ from typing import Any
 
 from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError, RateLimitStatus
-from symphony_bot.issues import (
-    SYMPHONY_LABEL,
-    Classification,
-    IssueStatus,
-    LinkedPullRequest,
-    ParsedBody,
-    PullRequestState,
-    classify,
-    parse_body,
+from symphony_bot.github.issue_queries import (
+    BATCH_SIZE,
+    LABELS_PAGE,
+    LinkedFollowUp,
+    ScannedIssue,
+    build_scan_query,
+    error_messages,
+    follow_linked_pages,
+    issue_from_node,
+    labels_truncated,
+    next_cursor,
 )
+from symphony_bot.issue_status import SYMPHONY_LABEL
 
-BATCH_SIZE = 20  # repositories per query: ~40 points and well under GitHub's node limit
-ISSUES_PAGE = 100
-LABELS_PAGE = 100
-LINKED_PULL_REQUESTS_PAGE = 10  # the first page, inline; issues with more are followed up
-LINKED_FOLLOW_UP_PAGE = 100
 CACHE_NAMESPACE = "issues"
 
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
@@ -68,48 +66,6 @@ class RepositoryProblem:
 
     def to_json(self) -> dict[str, Any]:
         return {"code": str(self.code), "message": self.message, "failure": self.fatal}
-
-
-@dataclass(frozen=True)
-class ScannedIssue:
-    repo: str
-    number: int
-    title: str
-    url: str
-    author: str | None
-    state: str  # OPEN / CLOSED
-    state_reason: str | None
-    created_at: str
-    updated_at: str
-    labels: tuple[tuple[str, str], ...]  # (name, color), the Symphony label left out as Maestro does
-    parsed: ParsedBody
-    linked_pull_requests: tuple[LinkedPullRequest, ...]
-    classification: Classification
-
-    @property
-    def status(self) -> IssueStatus:
-        return self.classification.status
-
-    def to_json(self) -> dict[str, Any]:
-        claim = self.classification.claim
-        return {
-            "repo": self.repo,
-            "number": self.number,
-            "title": self.title,
-            "url": self.url,
-            "author": self.author,
-            "state": self.state,
-            "stateReason": self.state_reason,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "status": str(self.status),
-            "labels": [{"name": name, "color": color} for name, color in self.labels],
-            "documents": [document.to_json() for document in self.parsed.documents],
-            "problems": [problem.to_json() for problem in self.parsed.problems],
-            "invalidReasons": [reason.to_json() for reason in self.classification.reasons],
-            "claim": claim.to_json() if claim is not None else None,
-            "linkedPullRequests": [pull.to_json() for pull in self.linked_pull_requests],
-        }
 
 
 @dataclass
@@ -165,111 +121,6 @@ def parse_slug(text: str) -> tuple[str, str] | None:
     if not slash or not _OWNER.fullmatch(owner) or not _NAME.fullmatch(name) or name in (".", ".."):
         return None
     return owner, name
-
-
-# --- GraphQL documents ---------------------------------------------------------------------------------------
-
-LINKED_PULL_REQUEST_FIELDS = """
-fragment LinkedPullRequestFields on PullRequest {
-  number
-  url
-  state
-  isDraft
-  merged
-  headRefName
-  baseRefName
-  author { login }
-  repository { nameWithOwner }
-  headRepository { nameWithOwner }
-  isCrossRepository
-  createdAt
-}
-"""
-
-ISSUE_PAGE_FIELDS = (
-    """
-fragment IssuePageFields on IssueConnection {
-  totalCount
-  pageInfo { hasNextPage endCursor }
-  nodes {
-    id
-    number
-    title
-    body
-    url
-    state
-    stateReason
-    createdAt
-    updatedAt
-    author { login }
-    labels(first: LABELS_PAGE) { totalCount nodes { name color } }
-    closedByPullRequestsReferences(first: LINKED_PAGE, includeClosedPrs: true) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes { ...LinkedPullRequestFields }
-    }
-  }
-}
-""".replace("LABELS_PAGE", str(LABELS_PAGE)).replace("LINKED_PAGE", str(LINKED_PULL_REQUESTS_PAGE))
-    + LINKED_PULL_REQUEST_FIELDS
-)
-
-
-def build_scan_query(count: int) -> str:
-    """The query for `count` repositories: variables $o{i}, $n{i} (owner, name) and $c{i} (issues cursor)."""
-    declarations = ["$labels: [String!]", "$states: [IssueState!]"]
-    fields = []
-    for index in range(count):
-        declarations += [f"$o{index}: String!", f"$n{index}: String!", f"$c{index}: String"]
-        fields.append(
-            f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{\n"
-            "    nameWithOwner url isArchived isPrivate defaultBranchRef { name }\n"
-            f"    issues(first: {ISSUES_PAGE}, after: $c{index}, labels: $labels, states: $states,"
-            " orderBy: {field: CREATED_AT, direction: ASC}) { ...IssuePageFields }\n"
-            "  }"
-        )
-    return (
-        f"query SymphonyScan({', '.join(declarations)}) {{\n"
-        "  rateLimit { cost remaining resetAt limit }\n" + "\n".join(fields) + "\n}\n" + ISSUE_PAGE_FIELDS
-    )
-
-
-def build_linked_query(count: int) -> str:
-    """Follow-up pages of linked PRs for `count` issues: $o{i}, $n{i}, $m{i} (issue number), $c{i} (cursor)."""
-    declarations = []
-    fields = []
-    for index in range(count):
-        declarations += [f"$o{index}: String!", f"$n{index}: String!", f"$m{index}: Int!", f"$c{index}: String"]
-        fields.append(
-            f"  i{index}: repository(owner: $o{index}, name: $n{index}) {{ issue(number: $m{index}) {{\n"
-            f"    closedByPullRequestsReferences(first: {LINKED_FOLLOW_UP_PAGE}, after: $c{index},"
-            " includeClosedPrs: true) {\n"
-            "      totalCount pageInfo { hasNextPage endCursor } nodes { ...LinkedPullRequestFields }\n"
-            "    }\n  } }"
-        )
-    return (
-        f"query SymphonyLinkedPullRequests({', '.join(declarations)}) {{\n"
-        "  rateLimit { cost remaining resetAt limit }\n" + "\n".join(fields) + "\n}\n" + LINKED_PULL_REQUEST_FIELDS
-    )
-
-
-def issue_query() -> str:
-    """One issue (for `issue show`): $owner, $name, $number."""
-    return (
-        "query SymphonyIssue($owner: String!, $name: String!, $number: Int!) {\n"
-        "  rateLimit { cost remaining resetAt limit }\n"
-        "  repository(owner: $owner, name: $name) {\n"
-        "    nameWithOwner url isArchived isPrivate defaultBranchRef { name }\n"
-        "    issue(number: $number) {\n"
-        "      number title body url state stateReason createdAt updatedAt author { login }\n"
-        f"      labels(first: {LABELS_PAGE}) {{ totalCount nodes {{ name color }} }}\n"
-        f"      closedByPullRequestsReferences(first: {LINKED_FOLLOW_UP_PAGE}, includeClosedPrs: true) {{\n"
-        "        totalCount pageInfo { hasNextPage endCursor } nodes { ...LinkedPullRequestFields }\n"
-        "      }\n"
-        "    }\n"
-        "  }\n"
-        "}\n" + LINKED_PULL_REQUEST_FIELDS
-    )
 
 
 # --- the scan ------------------------------------------------------------------------------------------------
@@ -344,9 +195,7 @@ def scan(
 
 def _cache_key(client: GitHubClient, slug: str, states: list[str]) -> str:
     # Different tokens see different repositories: the key carries a fingerprint of the token, never the token.
-    token = getattr(client, "_token", None) or ""
-    fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16] if token else "anonymous"
-    return f"{client.graphql_url}|{fingerprint}|{slug.casefold()}|{','.join(states)}"
+    return f"{client.graphql_url}|{client.token_fingerprint}|{slug.casefold()}|{','.join(states)}"
 
 
 def _fetch_issue_pages(client: GitHubClient, pending: list[_Pending], states: list[str]) -> None:
@@ -373,57 +222,23 @@ def _fetch_issue_pages(client: GitHubClient, pending: list[_Pending], states: li
                     _record_missing(item, errors or whole_query_errors)
                     continue
                 if errors:  # a partial repository: do not trust a half-read issue list
-                    _fail(item, "GitHub answered with errors: " + _messages(errors))
+                    _fail(item, "GitHub answered with errors: " + error_messages(errors))
                     continue
                 connection = repository.get("issues") or {}
                 item.repository_data = {key: value for key, value in repository.items() if key != "issues"}
                 item.issue_nodes.extend(node for node in connection.get("nodes") or [] if isinstance(node, dict))
-                page_info = connection.get("pageInfo") or {}
-                if page_info.get("hasNextPage") and page_info.get("endCursor"):
-                    item.cursor = page_info["endCursor"]
+                item.cursor = next_cursor(connection)
+                if item.cursor is not None:
                     next_round.append(item)
         waiting = next_round
 
 
 def _fetch_linked_pages(client: GitHubClient, done: list[_Pending]) -> None:
     """Follow every issue whose linked PRs did not fit on the first page."""
-    waiting: list[tuple[_Pending, dict[str, Any], str]] = []
-    for item in done:
-        for node in item.issue_nodes:
-            linked = node.get("closedByPullRequestsReferences") or {}
-            page_info = linked.get("pageInfo") or {}
-            if page_info.get("hasNextPage") and page_info.get("endCursor"):
-                waiting.append((item, node, page_info["endCursor"]))
-    while waiting:
-        next_round: list[tuple[_Pending, dict[str, Any], str]] = []
-        for start in range(0, len(waiting), BATCH_SIZE):
-            batch = waiting[start : start + BATCH_SIZE]
-            variables: dict[str, Any] = {}
-            for index, (item, node, cursor) in enumerate(batch):
-                variables.update({f"o{index}": item.owner, f"n{index}": item.name, f"m{index}": node["number"]})
-                variables[f"c{index}"] = cursor
-            try:
-                response = client.graphql(build_linked_query(len(batch)), variables)
-            except GitHubError as error:
-                for item, _, _ in batch:
-                    _fail(item, f"reading linked pull requests failed: {error}")
-                continue
-            for index, (item, node, _) in enumerate(batch):
-                issue = (response.data.get(f"i{index}") or {}).get("issue") or {}
-                page = issue.get("closedByPullRequestsReferences")
-                if not isinstance(page, dict):
-                    _fail(
-                        item,
-                        f"linked pull requests of #{node['number']}: " + _messages(response.errors_for(f"i{index}")),
-                    )
-                    continue
-                linked = node["closedByPullRequestsReferences"]
-                linked["nodes"] = list(linked.get("nodes") or []) + list(page.get("nodes") or [])
-                page_info = page.get("pageInfo") or {}
-                linked["pageInfo"] = page_info
-                if page_info.get("hasNextPage") and page_info.get("endCursor"):
-                    next_round.append((item, node, page_info["endCursor"]))
-        waiting = next_round
+    issues = [(item, LinkedFollowUp(item.owner, item.name, node)) for item in done for node in item.issue_nodes]
+    failures = follow_linked_pages(client, [follow_up for _, follow_up in issues])
+    for position, message in sorted(failures.items()):
+        _fail(issues[position][0], message)
 
 
 def _record_missing(item: _Pending, errors: list[dict[str, Any]]) -> None:
@@ -436,17 +251,13 @@ def _record_missing(item: _Pending, errors: list[dict[str, Any]]) -> None:
             )
         )
     else:
-        _fail(item, _messages(errors))
+        _fail(item, error_messages(errors))
 
 
 def _fail(item: _Pending, message: str) -> None:
     item.repository_data = None
     item.issue_nodes = []
     item.result.problems.append(RepositoryProblem(RepositoryProblemCode.QUERY_FAILED, message))
-
-
-def _messages(errors: list[dict[str, Any]]) -> str:
-    return "; ".join(str(error.get("message", "unknown error")) for error in errors) or "no data returned"
 
 
 def _finish(result: RepositoryResult, repository: dict[str, Any], nodes: list[dict[str, Any]]) -> None:
@@ -480,7 +291,7 @@ def _finish(result: RepositoryResult, repository: dict[str, Any], nodes: list[di
         return
     repo_name = result.name_with_owner or result.slug
     issues = [issue_from_node(repo_name, node) for node in nodes]
-    truncated = [issue.number for issue, node in zip(issues, nodes, strict=True) if _labels_truncated(node)]
+    truncated = [issue.number for issue, node in zip(issues, nodes, strict=True) if labels_truncated(node)]
     if truncated:
         result.problems.append(
             RepositoryProblem(
@@ -489,61 +300,3 @@ def _finish(result: RepositoryResult, repository: dict[str, Any], nodes: list[di
             )
         )
     result.issues = sorted(issues, key=lambda issue: issue.number)
-
-
-def _labels_truncated(node: dict[str, Any]) -> bool:
-    labels = node.get("labels") or {}
-    return int(labels.get("totalCount") or 0) > len(labels.get("nodes") or [])
-
-
-def issue_from_node(repo: str, node: dict[str, Any]) -> ScannedIssue:
-    """A ScannedIssue from the GraphQL Issue object (fields of IssuePageFields)."""
-    label_nodes = [label for label in (node.get("labels") or {}).get("nodes") or [] if isinstance(label, dict)]
-    label_names = [str(label.get("name", "")) for label in label_nodes]
-    linked = tuple(
-        linked_pull_request_from_node(pull)
-        for pull in (node.get("closedByPullRequestsReferences") or {}).get("nodes") or []
-        if isinstance(pull, dict)
-    )
-    parsed = parse_body(node.get("body") or "")
-    state = str(node.get("state") or "OPEN")
-    classification = classify(closed=state == "CLOSED", labels=label_names, linked_pull_requests=linked, parsed=parsed)
-    return ScannedIssue(
-        repo=repo,
-        number=int(node["number"]),
-        title=str(node.get("title") or ""),
-        url=str(node.get("url") or ""),
-        author=((node.get("author") or {}).get("login")),
-        state=state,
-        state_reason=node.get("stateReason"),
-        created_at=str(node.get("createdAt") or ""),
-        updated_at=str(node.get("updatedAt") or ""),
-        labels=tuple(
-            (str(label.get("name", "")), str(label.get("color", "")))
-            for label in label_nodes
-            if str(label.get("name", "")).casefold() != SYMPHONY_LABEL
-        ),
-        parsed=parsed,
-        linked_pull_requests=linked,
-        classification=classification,
-    )
-
-
-def linked_pull_request_from_node(node: dict[str, Any]) -> LinkedPullRequest:
-    state_text = str(node.get("state") or "OPEN")
-    if node.get("merged"):
-        state_text = PullRequestState.MERGED
-    try:
-        state = PullRequestState(state_text)
-    except ValueError:
-        state = PullRequestState.CLOSED
-    return LinkedPullRequest(
-        number=int(node["number"]),
-        url=str(node.get("url") or ""),
-        state=state,
-        is_draft=bool(node.get("isDraft")),
-        author=(node.get("author") or {}).get("login"),
-        head_branch=str(node.get("headRefName") or ""),
-        repository=str((node.get("repository") or {}).get("nameWithOwner") or ""),
-        head_repository=(node.get("headRepository") or {}).get("nameWithOwner"),
-    )

@@ -100,4 +100,5 @@ def load_state(state: SandboxState, path: Path) -> None:
             for reaction in reactions:
                 state._register(reaction.node_id, reaction)
         state._next_id = max(state._next_id, int(document["next_id"]))
+        state.reindex_links()
         state.touch()

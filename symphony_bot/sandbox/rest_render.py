@@ -7,18 +7,13 @@ timeline events...), with URLs under the sandbox's base URL so clients can follo
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from symphony_bot.sandbox.state import (
-    Issue,
-    IssueComment,
-    IssueEvent,
+    BOT_SUFFIX,
     Label,
-    Reaction,
     Repository,
     SandboxState,
     User,
@@ -48,16 +43,19 @@ class Urls:
 
 
 def user_json(urls: Urls, user: User) -> JSON:
+    """A simple-user. A bot's URLs are GitHub's: `/users/name%5Bbot%5D` in the API, `/apps/name` on the web."""
     login = user.login
-    api = urls.api(f"/users/{login}")
+    quoted = urllib.parse.quote(login, safe="")
+    api = urls.api(f"/users/{quoted}")
+    is_app_bot = user.type == "Bot" and login.endswith(BOT_SUFFIX)
     return {
         "login": login,
         "id": user.id,
         "node_id": user.node_id,
-        "avatar_url": urls.html(f"/avatars/{login}"),
+        "avatar_url": urls.html(f"/avatars/{quoted}"),
         "gravatar_id": "",
         "url": api,
-        "html_url": urls.html(f"/{login}"),
+        "html_url": urls.html(f"/apps/{login.removesuffix(BOT_SUFFIX)}" if is_app_bot else f"/{login}"),
         "followers_url": f"{api}/followers",
         "following_url": f"{api}/following{{/other_user}}",
         "gists_url": f"{api}/gists{{/gist_id}}",
@@ -239,330 +237,4 @@ def label_json(urls: Urls, repo: Repository, label: Label) -> JSON:
         "color": label.color,
         "default": label.default,
         "description": label.description,
-    }
-
-
-def author_association(state: SandboxState, repo: Repository, login: str) -> str:
-    if login.lower() == repo.owner.lower():
-        return "OWNER"
-    if login.lower() in repo.collaborators:
-        return "COLLABORATOR"
-    return "NONE"
-
-
-def reactions_rollup(urls: Urls, api_path: str, reactions: list[Reaction]) -> JSON:
-    counts = {content: 0 for content in ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")}
-    for reaction in reactions:
-        counts[reaction.content] += 1
-    return {"url": urls.api(f"{api_path}/reactions"), "total_count": len(reactions), **counts}
-
-
-def reaction_json(urls: Urls, state: SandboxState, reaction: Reaction) -> JSON:
-    return {
-        "id": reaction.id,
-        "node_id": reaction.node_id,
-        "user": login_json(urls, state, reaction.user),
-        "content": reaction.content,
-        "created_at": reaction.created_at,
-    }
-
-
-def issue_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue) -> JSON:
-    api = urls.api(f"/repos/{repo.full_name}/issues/{issue.number}")
-    kind = "pull" if issue.pull is not None else "issues"
-    body: JSON = {
-        "id": issue.id,
-        "node_id": issue.node_id,
-        "url": api,
-        "repository_url": urls.api(f"/repos/{repo.full_name}"),
-        "labels_url": f"{api}/labels{{/name}}",
-        "comments_url": f"{api}/comments",
-        "events_url": f"{api}/events",
-        "html_url": urls.html(f"/{repo.full_name}/{kind}/{issue.number}"),
-        "timeline_url": f"{api}/timeline",
-        "number": issue.number,
-        "state": issue.state,
-        "state_reason": issue.state_reason,
-        "title": issue.title,
-        "body": issue.body,
-        "user": login_json(urls, state, issue.user),
-        "labels": [label_json(urls, repo, label) for label in state.issue_labels(repo, issue)],
-        "assignee": login_json(urls, state, issue.assignees[0]) if issue.assignees else None,
-        "assignees": [login_json(urls, state, login) for login in issue.assignees],
-        "milestone": None,
-        "locked": issue.locked,
-        "active_lock_reason": None,
-        "comments": len(issue.comment_ids),
-        "created_at": issue.created_at,
-        "updated_at": issue.updated_at,
-        "closed_at": issue.closed_at,
-        "closed_by": login_json(urls, state, issue.closed_by) if issue.state == "closed" else None,
-        "author_association": author_association(state, repo, issue.user),
-        "reactions": reactions_rollup(urls, f"/repos/{repo.full_name}/issues/{issue.number}", issue.reactions),
-        "performed_via_github_app": None,
-    }
-    if issue.pull is not None:
-        pulls_api = urls.api(f"/repos/{repo.full_name}/pulls/{issue.number}")
-        html = urls.html(f"/{repo.full_name}/pull/{issue.number}")
-        body["draft"] = issue.pull.draft
-        body["pull_request"] = {
-            "url": pulls_api,
-            "html_url": html,
-            "diff_url": f"{html}.diff",
-            "patch_url": f"{html}.patch",
-            "merged_at": issue.pull.merged_at,
-        }
-    return body
-
-
-def comment_json(urls: Urls, state: SandboxState, repo: Repository, comment: IssueComment) -> JSON:
-    api = urls.api(f"/repos/{repo.full_name}/issues/comments/{comment.id}")
-    issue = repo.issues.get(comment.issue_number)
-    kind = "pull" if issue is not None and issue.pull is not None else "issues"
-    return {
-        "id": comment.id,
-        "node_id": comment.node_id,
-        "url": api,
-        "html_url": urls.html(f"/{repo.full_name}/{kind}/{comment.issue_number}#issuecomment-{comment.id}"),
-        "issue_url": urls.api(f"/repos/{repo.full_name}/issues/{comment.issue_number}"),
-        "body": comment.body,
-        "user": login_json(urls, state, comment.user),
-        "created_at": comment.created_at,
-        "updated_at": comment.updated_at,
-        "author_association": author_association(state, repo, comment.user),
-        "performed_via_github_app": None,
-        "reactions": reactions_rollup(urls, f"/repos/{repo.full_name}/issues/comments/{comment.id}", comment.reactions),
-    }
-
-
-def _link(href: str) -> JSON:
-    return {"href": href}
-
-
-def pull_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue, *, full: bool = True) -> JSON:
-    pull = issue.pull
-    if pull is None:
-        raise ValueError("not a pull request")
-    api = urls.api(f"/repos/{repo.full_name}/pulls/{issue.number}")
-    issue_api = urls.api(f"/repos/{repo.full_name}/issues/{issue.number}")
-    html = urls.html(f"/{repo.full_name}/pull/{issue.number}")
-    head_repo = state.repos.get(pull.head_repo_id)
-    head_owner = state.user(head_repo.owner) if head_repo else None
-    base_owner = state.user(repo.owner)
-    statuses = urls.api(f"/repos/{repo.full_name}/statuses/{pull.head_sha}")
-    body: JSON = {
-        "url": api,
-        "id": pull.id,
-        "node_id": pull.node_id,
-        "html_url": html,
-        "diff_url": f"{html}.diff",
-        "patch_url": f"{html}.patch",
-        "issue_url": issue_api,
-        "commits_url": f"{api}/commits",
-        "review_comments_url": f"{api}/comments",
-        "review_comment_url": urls.api(f"/repos/{repo.full_name}/pulls/comments{{/number}}"),
-        "comments_url": f"{issue_api}/comments",
-        "statuses_url": statuses,
-        "number": issue.number,
-        "state": issue.state,
-        "locked": issue.locked,
-        "title": issue.title,
-        "user": login_json(urls, state, issue.user),
-        "body": issue.body,
-        "labels": [label_json(urls, repo, label) for label in state.issue_labels(repo, issue)],
-        "milestone": None,
-        "active_lock_reason": None,
-        "created_at": issue.created_at,
-        "updated_at": issue.updated_at,
-        "closed_at": issue.closed_at,
-        "merged_at": pull.merged_at,
-        "merge_commit_sha": pull.merge_commit_sha,
-        "assignee": login_json(urls, state, issue.assignees[0]) if issue.assignees else None,
-        "assignees": [login_json(urls, state, login) for login in issue.assignees],
-        "requested_reviewers": [],
-        "requested_teams": [],
-        "head": {
-            "label": f"{head_repo.owner if head_repo else 'ghost'}:{pull.head_ref}",
-            "ref": pull.head_ref,
-            "sha": pull.head_sha,
-            "user": user_json(urls, head_owner) if head_owner else None,
-            "repo": repo_json(urls, state, head_repo, None, full=False) if head_repo else None,
-        },
-        "base": {
-            "label": f"{repo.owner}:{pull.base_ref}",
-            "ref": pull.base_ref,
-            "sha": pull.base_sha,
-            "user": user_json(urls, base_owner) if base_owner else None,
-            "repo": repo_json(urls, state, repo, None, full=False),
-        },
-        "_links": {
-            "self": _link(api),
-            "html": _link(html),
-            "issue": _link(issue_api),
-            "comments": _link(f"{issue_api}/comments"),
-            "review_comments": _link(f"{api}/comments"),
-            "review_comment": _link(urls.api(f"/repos/{repo.full_name}/pulls/comments{{/number}}")),
-            "commits": _link(f"{api}/commits"),
-            "statuses": _link(statuses),
-        },
-        "author_association": author_association(state, repo, issue.user),
-        "auto_merge": None,
-        "draft": pull.draft,
-    }
-    if full:
-        merged_by = login_json(urls, state, pull.merged_by)
-        body.update(
-            {
-                "merged": pull.merged,
-                "mergeable": None if issue.state == "closed" else True,
-                "rebaseable": None if issue.state == "closed" else True,
-                "mergeable_state": "draft" if pull.draft else ("unknown" if issue.state == "closed" else "clean"),
-                "merged_by": merged_by,
-                "comments": len(issue.comment_ids),
-                "review_comments": 0,
-                "maintainer_can_modify": pull.maintainer_can_modify,
-                "commits": pull.commits,
-                "additions": 0,
-                "deletions": 0,
-                "changed_files": 0,
-            }
-        )
-    return body
-
-
-def event_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue, event: IssueEvent) -> JSON | None:
-    """A timeline entry; None for events we keep internally but GitHub's timeline shapes differently."""
-    api = urls.api(f"/repos/{repo.full_name}/issues/events/{event.id}")
-    if event.event == "cross-referenced":
-        source_repo = state.repos.get(event.source_repo_id or -1)
-        source = source_repo.issues.get(event.source_number or -1) if source_repo else None
-        if source_repo is None or source is None:
-            return None
-        return {
-            "event": "cross-referenced",
-            "actor": login_json(urls, state, event.actor),
-            "created_at": event.created_at,
-            "updated_at": event.created_at,
-            "source": {"type": "issue", "issue": issue_json(urls, state, source_repo, source)},
-        }
-    body: JSON = {
-        "id": event.id,
-        "node_id": event.node_id,
-        "url": api,
-        "actor": login_json(urls, state, event.actor),
-        "event": event.event,
-        "commit_id": event.commit_id,
-        "commit_url": urls.api(f"/repos/{repo.full_name}/commits/{event.commit_id}") if event.commit_id else None,
-        "created_at": event.created_at,
-        "performed_via_github_app": None,
-    }
-    if event.event in ("labeled", "unlabeled"):
-        body["label"] = {"name": event.label_name, "color": event.label_color or ""}
-    if event.event == "renamed":
-        body["rename"] = {"from": event.rename_from, "to": event.rename_to}
-    if event.event == "closed":
-        body["state_reason"] = event.state_reason
-    return body
-
-
-def timeline_comment_json(urls: Urls, state: SandboxState, repo: Repository, comment: IssueComment) -> JSON:
-    body = comment_json(urls, state, repo, comment)
-    body["event"] = "commented"
-    body["actor"] = login_json(urls, state, comment.user)
-    return body
-
-
-def branch_short_json(urls: Urls, repo: Repository, name: str, sha: str) -> JSON:
-    return {
-        "name": name,
-        "commit": {"sha": sha, "url": urls.api(f"/repos/{repo.full_name}/commits/{sha}")},
-        "protected": False,
-    }
-
-
-def commit_json(urls: Urls, state: SandboxState, repo: Repository, sha: str, info: dict[str, Any]) -> JSON:
-    api = urls.api(f"/repos/{repo.full_name}/commits/{sha}")
-    return {
-        "url": api,
-        "sha": sha,
-        "node_id": f"C_sandbox{sha[:20]}",
-        "html_url": urls.html(f"/{repo.full_name}/commit/{sha}"),
-        "comments_url": f"{api}/comments",
-        "commit": {
-            "url": urls.api(f"/repos/{repo.full_name}/git/commits/{sha}"),
-            "author": {"name": info["author_name"], "email": info["author_email"], "date": info["author_date"]},
-            "committer": {
-                "name": info["committer_name"],
-                "email": info["committer_email"],
-                "date": info["committer_date"],
-            },
-            "message": info["message"],
-            "comment_count": 0,
-            "tree": {"sha": info["tree"], "url": urls.api(f"/repos/{repo.full_name}/git/trees/{info['tree']}")},
-        },
-        "author": login_json(urls, state, info["author_name"]) or {},
-        "committer": login_json(urls, state, info["committer_name"]) or {},
-        "parents": [
-            {
-                "sha": parent,
-                "url": urls.api(f"/repos/{repo.full_name}/commits/{parent}"),
-                "html_url": urls.html(f"/{repo.full_name}/commit/{parent}"),
-            }
-            for parent in info["parents"]
-        ],
-    }
-
-
-def git_ref_json(urls: Urls, repo: Repository, name: str, sha: str) -> JSON:
-    return {
-        "ref": f"refs/heads/{name}",
-        "node_id": f"REF_sandbox{repo.id}_{name}",
-        "url": urls.api(f"/repos/{repo.full_name}/git/refs/heads/{name}"),
-        "object": {
-            "type": "commit",
-            "sha": sha,
-            "url": urls.api(f"/repos/{repo.full_name}/git/commits/{sha}"),
-        },
-    }
-
-
-def _content_links(urls: Urls, repo: Repository, ref: str, path: str, *, kind: str, sha: str) -> JSON:
-    quoted = urllib.parse.quote(path)
-    self_url = urls.api(f"/repos/{repo.full_name}/contents/{quoted}?ref={urllib.parse.quote(ref)}")
-    git_url = urls.api(f"/repos/{repo.full_name}/git/{'trees' if kind == 'dir' else 'blobs'}/{sha}")
-    html_url = urls.html(f"/{repo.full_name}/{'tree' if kind == 'dir' else 'blob'}/{ref}/{quoted}")
-    return {
-        "url": self_url,
-        "git_url": git_url,
-        "html_url": html_url,
-        "download_url": urls.api(f"/raw/{repo.full_name}/{ref}/{quoted}") if kind == "file" else None,
-        "_links": {"self": self_url, "git": git_url, "html": html_url},
-    }
-
-
-def content_entry_json(urls: Urls, repo: Repository, ref: str, parent: str, entry: tuple[str, str, str, int]) -> JSON:
-    kind, name, sha, size = entry
-    path = f"{parent}/{name}" if parent else name
-    return {
-        "type": kind,
-        "size": size,
-        "name": name,
-        "path": path,
-        "sha": sha,
-        **_content_links(urls, repo, ref, path, kind=kind, sha=sha),
-    }
-
-
-def content_file_json(urls: Urls, repo: Repository, ref: str, path: str, content: bytes) -> JSON:
-    # The blob id git itself would give these bytes.
-    sha = hashlib.sha1(b"blob %d\x00" % len(content) + content, usedforsecurity=False).hexdigest()
-    return {
-        "type": "file",
-        "encoding": "base64",
-        "size": len(content),
-        "name": path.rsplit("/", 1)[-1],
-        "path": path,
-        "content": base64.encodebytes(content).decode(),
-        "sha": sha,
-        **_content_links(urls, repo, ref, path, kind="file", sha=sha),
     }

@@ -9,18 +9,16 @@ one write per response with TCP_NODELAY so sequential clients are not held up by
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import importlib
 import json
 import re
-import socket
-import struct
 import threading
 import time
 import urllib.parse
-import uuid
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from symphony_bot.sandbox import rest
@@ -33,57 +31,43 @@ from symphony_bot.sandbox.faults import (
     LoggedRequest,
     RequestLog,
 )
-from symphony_bot.sandbox.git_remote import GIT_PATH_PREFIX, BareRepositories, read_request_body, serve_git
+from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.rest_render import Urls
-from symphony_bot.sandbox.state import SandboxError, SandboxState
+from symphony_bot.sandbox.secondary_limits import SecondaryLimits
+from symphony_bot.sandbox.server_http import (
+    DOCUMENTATION_URL,
+    MESSAGE_BAD_CREDENTIALS,
+    Answer,
+    bearer_token,
+    error_body,
+    handler_for,
+    json_bytes,
+)
+from symphony_bot.sandbox.state import InstallationToken, SandboxError, SandboxState, parse_time
 
-DOCUMENTATION_URL = "https://docs.github.com/rest"
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 )
-MESSAGE_BAD_CREDENTIALS = "Bad credentials"
+
+
 MESSAGE_GRAPHQL_AUTH = "This endpoint requires you to be authenticated."
+
+
 GRAPHQL_PATH = "/graphql"
+
+
 GRAPHQL_MODULE = "symphony_bot.sandbox.graphql_api"
+
+
 REPOSITORY_ID_PATH = re.compile(r"/repositories/(\d+)(/.*)?")
+
+
 GRAPHQL_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([A-Za-z_]\w*)")
+
+
 FREE_PATHS = ("/rate_limit",)
-
-
-@dataclass
-class Answer:
-    status: int
-    body: bytes
-    headers: list[tuple[str, str]]
-    points: int = 0
-    charge: int = 0
-
-
-def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"message": message, "documentation_url": DOCUMENTATION_URL, "status": str(status)}
-    if errors:
-        body["errors"] = errors
-    body.update(extra)
-    return body
-
-
-def _json_bytes(payload: Any) -> bytes:
-    return b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token from `token X`, `Bearer X` (any case), or Basic with the token as password/user."""
-    if not authorization:
-        return None
-    scheme, _, credential = authorization.strip().partition(" ")
-    if scheme.lower() in ("token", "bearer"):
-        return credential.strip()
-    if scheme.lower() == "basic":
-        from symphony_bot.sandbox.git_remote import token_from_basic
-
-        candidates = token_from_basic(authorization)
-        return candidates[0] if candidates else ""
-    return ""
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+GRAPHQL_MUTATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*mutation\b")
 
 
 def _graphql_operation_name(body: bytes) -> str | None:
@@ -101,6 +85,29 @@ def _graphql_operation_name(body: bytes) -> str | None:
     return found.group(1) if found else None
 
 
+def not_modified_since(modified: datetime, header: str | None) -> bool:
+    """`If-Modified-Since` (an HTTP date) at or after the object's last change: answer 304."""
+    if not header:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return modified <= since
+
+
+def _is_mutation(body: bytes) -> bool:
+    """A GraphQL request whose (first) operation is a mutation: content-creating for the secondary limit."""
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    query = payload.get("query") if isinstance(payload, dict) else None
+    return isinstance(query, str) and GRAPHQL_MUTATION.search(query) is not None
+
+
 class SandboxServer:
     """`ThreadingHTTPServer` on 127.0.0.1 serving one `SandboxState`."""
 
@@ -111,6 +118,7 @@ class SandboxServer:
         *,
         faults: Faults | None = None,
         log: RequestLog | None = None,
+        secondary_limits: SecondaryLimits | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -118,8 +126,9 @@ class SandboxServer:
         self.repositories = repositories
         self.faults = faults if faults is not None else Faults()
         self.log = log if log is not None else RequestLog()
+        self.secondary_limits = secondary_limits if secondary_limits is not None else SecondaryLimits()
         self._graphql_handle: Any = None
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd = ThreadingHTTPServer((host, port), handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self._thread: threading.Thread | None = None
@@ -215,6 +224,13 @@ class SandboxServer:
             answer = self._fault_answer(fault, login, resource)
             return answer, logged(answer.status, fault=fault)
 
+        creates_content = (is_graphql and _is_mutation(body)) or (not is_graphql and method in WRITE_METHODS)
+        if login is not None and creates_content and not self.secondary_limits.admit(login):
+            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+            budget = self.state.rate_limits.status(login, resource)
+            answer.headers += self.state.rate_limits.headers(budget, resource)
+            return answer, logged(answer.status)
+
         free = path in FREE_PATHS
         limits = self.state.rate_limits
         if not free and limits.exhausted(login, resource):
@@ -230,7 +246,7 @@ class SandboxServer:
             return answer, logged(answer.status)
 
         if is_graphql:
-            answer, name = self._graphql(method, login, body)
+            answer, name = self._graphql(method, login, body, self.state.grant_for(token))
             graphql_operation = name or graphql_operation
         elif found is None:
             status = 405 if rest.paths_for(path) else 404
@@ -238,15 +254,27 @@ class SandboxServer:
             answer.charge = 1
         else:
             answer = self._rest(
-                found[0], params=found[1], method=method, path=path, query_string=query_string, body=body, login=login
+                found[0],
+                params=found[1],
+                method=method,
+                path=path,
+                query_string=query_string,
+                body=body,
+                login=login,
+                grant=self.state.grant_for(token),
             )
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
             digest = hashlib.sha256((login or "").encode() + b"\0" + answer.body).hexdigest()[:40]
             etag = f'W/"{digest}"'
             answer.headers.append(("ETag", etag))
+            modified = answer.last_modified
+            if modified is not None:
+                answer.headers.append(("Last-Modified", email.utils.format_datetime(modified, usegmt=True)))
             wanted = headers.get("If-None-Match")
-            if wanted and etag in [candidate.strip() for candidate in wanted.split(",")]:
+            if (wanted and etag in [candidate.strip() for candidate in wanted.split(",")]) or (
+                not wanted and modified is not None and not_modified_since(modified, headers.get("If-Modified-Since"))
+            ):
                 answer = Answer(304, b"", [("ETag", etag)], points=answer.points, charge=0)
         budget = limits.status(login, "core") if free else limits.charge(login, resource, answer.charge)
         answer.headers += limits.headers(budget, resource if not free else "core")
@@ -255,16 +283,19 @@ class SandboxServer:
         return answer, logged(answer.status, answer.points)
 
     def _json(self, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Answer:
-        body = _json_bytes(payload)
+        body = json_bytes(payload)
         extra = list(headers or [])
         if body:
             extra.append(("Content-Type", "application/json; charset=utf-8"))
         return Answer(status, body, extra)
 
+    def _secondary_limit_answer(self, status: int, retry_after: int | None) -> Answer:
+        payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
+        return self._json(status, payload, [("Retry-After", str(retry_after))] if retry_after is not None else [])
+
     def _fault_answer(self, fault: Fault, login: str | None, resource: str) -> Answer:
         if fault.kind == "secondary_rate_limit":
-            payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
-            answer = self._json(403, payload, [("Retry-After", str(fault.retry_after))])
+            answer = self._secondary_limit_answer(403, fault.retry_after)
             budget = self.state.rate_limits.status(login, resource)
             answer.headers += self.state.rate_limits.headers(budget, resource)
             return answer
@@ -279,14 +310,16 @@ class SandboxServer:
         message = MESSAGE_SERVER_ERROR.get(fault.status, "Server Error")
         return self._json(fault.status, error_body(fault.status, message))
 
-    def _graphql(self, method: str, login: str | None, body: bytes) -> tuple[Answer, str | None]:
+    def _graphql(
+        self, method: str, login: str | None, body: bytes, grant: InstallationToken | None
+    ) -> tuple[Answer, str | None]:
         handle = self.graphql_handler()
         if handle is None or method != "POST":
             answer = self._json(404, error_body(404, "Not Found"))
             return answer, None
         if login is None:
             return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
-        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls)
+        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls, grant)
         answer = self._json(status, payload)
         answer.points = points
         answer.charge = points
@@ -302,6 +335,7 @@ class SandboxServer:
         query_string: str,
         body: bytes,
         login: str | None,
+        grant: InstallationToken | None,
     ) -> Answer:
         context = rest.Context(
             state=self.state,
@@ -313,11 +347,20 @@ class SandboxServer:
             raw_body=body,
             login=login,
             params=params,
+            grant=grant,
         )
         points = 1 if method in ("GET", "HEAD", "OPTIONS") else 5
         try:
+            with self.state.lock:
+                owner, name = params.get("owner"), params.get("repo")
+                target = None
+                if owner is not None and name is not None:
+                    target = self.state.find_repo(owner, name) or self.state.renamed_repo(owner, name)
+                rest.check_app_permission(grant, found.app_permission, target)
             reply = found.handler(context)
             answer = self._json(reply.status, reply.body, reply.headers)
+            if reply.last_modified is not None and context.method == "GET" and reply.status == 200:
+                answer.last_modified = parse_time(reply.last_modified)
         except rest.Moved as moved:
             payload = {"message": rest.MESSAGE_MOVED, "url": moved.location, "documentation_url": DOCUMENTATION_URL}
             answer = self._json(moved.status, payload, [("Location", moved.location)])
@@ -326,105 +369,3 @@ class SandboxServer:
         answer.points = points
         answer.charge = 1
         return answer
-
-
-def _handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "GitHub.com"
-        sys_version = ""
-
-        def log_message(self, format: str, *args: Any) -> None:
-            del format, args  # the request log is the sandbox's own
-
-        def setup(self) -> None:
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def _reset(self) -> None:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
-
-        def _send(self, answer: Answer, *, head_only: bool = False) -> None:
-            self.send_response(answer.status)
-            self.send_header("X-GitHub-Request-Id", uuid.uuid4().hex[:20].upper())
-            self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
-            for key, value in answer.headers:
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers_and_body(b"" if head_only else answer.body)
-
-        def end_headers_and_body(self, body: bytes) -> None:
-            # One write for headers and body: a separate small body write would wait on the client's delayed ACK.
-            self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
-            self._headers_buffer.append(body)  # type: ignore[attr-defined]
-            self.flush_headers()
-
-        def _handle(self) -> None:
-            body = read_request_body(self.headers, self.rfile)
-            if self.path.startswith(GIT_PATH_PREFIX):
-                self._git(body)
-                return
-            answer, entry = server.answer(self.command, self.path, self.headers, body)
-            server.log.record(entry)
-            if answer is None:
-                self._reset()
-                return
-            self._send(answer, head_only=self.command == "HEAD")
-
-        def _git(self, body: bytes) -> None:
-            started = time.monotonic()
-            path, _, query = self.path.partition("?")
-            if server.repositories is None:
-                reply = Answer(404, b"", [])
-                self._send(reply)
-                return
-            pushing = "git-receive-pack" in path or "service=git-receive-pack" in query
-            operation = "git/receive-pack" if pushing else "git/upload-pack"
-            token = bearer_token(self.headers.get("Authorization"))
-            fault = server.faults.pick(self.command, path, operation, None)
-            login: str | None = None
-            if fault is not None and fault.kind == "reset":
-                self._reset()
-                status = 0
-            elif fault is not None and fault.kind != "delay":
-                status = fault.status if fault.kind == "status" else (429 if fault.kind == "rate_limit" else 403)
-                self._send(Answer(status, b"", [("Content-Type", "text/plain")]))
-            else:
-                if fault is not None:
-                    time.sleep(fault.delay)
-                response = serve_git(
-                    server.state,
-                    server.repositories,
-                    method=self.command,
-                    path=path,
-                    query=query,
-                    headers=self.headers,
-                    body=body,
-                )
-                status, login = response.status, response.login
-                self.send_response(status)
-                for key, value in response.headers:
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers_and_body(response.body)
-            server.log.record(
-                LoggedRequest(
-                    method=self.command,
-                    path=path,
-                    query=query,
-                    operation=operation,
-                    graphql_operation=None,
-                    status=status,
-                    points=0,
-                    login=login,
-                    token=token,
-                    fault=fault.kind if fault else None,
-                    duration=time.monotonic() - started,
-                )
-            )
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _handle
-
-    return Handler

@@ -1,0 +1,64 @@
+"""How the GitHub Actions runner reads a step's output: which lines it takes as workflow commands.
+
+Modelled on actions/runner (`ActionCommandManager.TryProcessCommand`, `ActionCommand.TryParseV2` and
+`TryParse`), and deliberately more suspicious than the runner, so that a test passing here passes there:
+
+- the runner ends lines at LF, CR or CRLF (`StreamReader.ReadLine`); here every line end Python knows ends a
+  line too (VT, FF, U+001C-U+001E, U+0085, U+2028, U+2029);
+- the runner trims leading .NET white space (`TrimStart`); here Python's wider `isspace` set is trimmed;
+- the runner compares culture-sensitively, which skips "ignorable" characters; here every control, format and
+  default-ignorable character is removed before comparing;
+- a line is a command when, after that, it starts with `::` (`::error …`, `::add-mask::…`) or contains `##[`
+  (or `##vso[`) anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def _ignorable_class() -> re.Pattern[str]:
+    """Every control (but tab), format, surrogate and separator character, and Unicode's other
+    Default_Ignorable_Code_Point ranges: one character class, built once from the Unicode database."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x110000):
+        char = chr(code)
+        ignorable = unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") and char != "\t"
+        ignorable = ignorable or _DEFAULT_IGNORABLE.match(char) is not None
+        if ignorable:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return re.compile("[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges) + "]")
+
+
+# Unicode's Default_Ignorable_Code_Point ranges that are not format (Cf) characters.
+_DEFAULT_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8\U000e0000-\U000e0fff]"
+)
+_IGNORABLE = _ignorable_class()
+_LEGACY = re.compile(r"##(vso)?\[", re.IGNORECASE)
+# What a line this project prints on purpose looks like: an annotation with a file, a line, a column and the
+# finding's code as its title.
+OWN_ANNOTATION = re.compile(r"::(error|warning|notice) file=[^,:\n]+(,line=\d+,col=\d+)?,title=[a-z0-9-]+::[^\n]*")
+
+
+def _comparable(line: str) -> str:
+    return _IGNORABLE.sub("", line)
+
+
+def is_command(line: str) -> bool:
+    comparable = _comparable(line)
+    return comparable.lstrip().startswith("::") or _LEGACY.search(comparable) is not None
+
+
+def command_lines(output: str) -> list[str]:
+    """Every line of `output` the runner could read as a workflow command."""
+    return [line for line in output.splitlines() if is_command(line)]
+
+
+def forged_commands(output: str) -> list[str]:
+    """Command lines that are not this project's own annotations."""
+    return [line for line in command_lines(output) if not OWN_ANNOTATION.fullmatch(line)]

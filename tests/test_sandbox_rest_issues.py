@@ -1,0 +1,86 @@
+"""rest/issues.py: `since` as a time and the repository comment list's ordering, through PyGithub and raw HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import requests
+from github import GithubException
+
+from tests.sandbox_helpers import OWNER, REPO, TOKENS, github
+
+AUTH = {"Authorization": f"token {TOKENS['maintainer']}"}
+
+
+def _iso(moment: datetime, offset_hours: int = 0) -> str:
+    """The same instant written with another UTC offset (`+02:00`, `-05:00`, or `+00:00`)."""
+    return moment.astimezone(timezone(timedelta(hours=offset_hours))).isoformat(timespec="seconds")
+
+
+def test_since_is_compared_as_a_time_whatever_its_offset(sb):
+    sb.create_issue(OWNER, REPO, "fresh")
+    sb.comment(OWNER, REPO, 1, "fresh comment")
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    in_an_hour = datetime.now(UTC) + timedelta(hours=1)
+    for path in ("issues", "issues/comments", "issues/1/comments"):
+        url = f"{sb.api_url}/repos/{OWNER}/{REPO}/{path}"
+        for offset in (0, 2, -5):
+            found = requests.get(url, params={"since": _iso(an_hour_ago, offset)}, headers=AUTH, timeout=5).json()
+            assert len(found) == 1, (path, offset)
+            later = requests.get(url, params={"since": _iso(in_an_hour, offset)}, headers=AUTH, timeout=5).json()
+            assert later == [], (path, offset)
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    assert [issue.title for issue in repo.get_issues(since=an_hour_ago)] == ["fresh"]
+    assert list(repo.get_issues(since=in_an_hour)) == []
+
+
+def test_repository_comment_list_honours_sort_and_direction(sb):
+    sb.create_issue(OWNER, REPO, "one")
+    for body in ("first", "second", "third"):
+        sb.comment(OWNER, REPO, 1, body)
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    assert [c.body for c in repo.get_issues_comments()] == ["first", "second", "third"]
+    assert [c.body for c in repo.get_issues_comments(sort="created", direction="desc")] == ["third", "second", "first"]
+    assert [c.body for c in repo.get_issues_comments(sort="created", direction="asc")] == ["first", "second", "third"]
+    url = f"{sb.api_url}/repos/{OWNER}/{REPO}/issues/comments"
+    assert [c["body"] for c in requests.get(url, params={"sort": "created"}, headers=AUTH, timeout=5).json()] == [
+        "third",
+        "second",
+        "first",
+    ]  # `direction` defaults to desc once `sort` is given
+    assert (
+        requests.get(url, params={"direction": "sideways", "sort": "created"}, headers=AUTH, timeout=5).status_code
+        == 422
+    )
+
+
+def test_titles_and_bodies_over_githubs_limits_are_422_with_githubs_messages(sb):
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    with pytest.raises(GithubException) as long_title:
+        repo.create_issue(title="t" * 257)
+    assert long_title.value.status == 422
+    assert long_title.value.data["errors"][0]["message"] == "title is too long (maximum is 256 characters)"
+    with pytest.raises(GithubException) as long_body:
+        repo.create_issue(title="ok", body="b" * 65_537)
+    assert long_body.value.data["errors"][0] == {
+        "resource": "Issue",
+        "code": "custom",
+        "field": "body",
+        "message": "body is too long (maximum is 65536 characters)",
+    }
+    issue = repo.create_issue(title="t" * 256, body="b" * 65_536)  # exactly at the limits is fine
+    with pytest.raises(GithubException) as long_comment:
+        issue.create_comment("c" * 65_537)
+    assert long_comment.value.status == 422
+    assert long_comment.value.data["errors"][0]["message"] == "Body is too long (maximum is 65536 characters)"
+    comment = issue.create_comment("c" * 65_536)
+    with pytest.raises(GithubException):
+        comment.edit("c" * 65_537)
+    with pytest.raises(GithubException):
+        issue.edit(body="b" * 65_537)
+    assert sb.issue(OWNER, REPO, issue.number).body == "b" * 65_536  # a refused edit changes nothing
+    sb.push_branch(OWNER, REPO, "fix", {"f": "1"})
+    with pytest.raises(GithubException) as long_pull:
+        repo.create_pull(base="main", head="fix", title="p", body="b" * 65_537)
+    assert long_pull.value.data["errors"][0]["resource"] == "PullRequest"
