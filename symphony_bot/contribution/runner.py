@@ -457,6 +457,11 @@ class ContributionRunner:
             self._finish_pull()
         except (GitHubError, GitError) as error:
             state.last_error = f"{state.last_error + '; ' if state.last_error else ''}{error}"
+            if state.phase is Phase.COMPLETED:
+                # Every task is done but the PR could not be finished (title, body, ready): say so; a re-run
+                # resumes, finds nothing left to do and finishes the PR.
+                state.phase = Phase.FAILED
+                state.activity = "all tasks are done, but the pull request could not be marked ready"
         try:
             if self.comment_id is None and self.login:
                 # The run failed before the comment existed (preflight): say why on the issue.
