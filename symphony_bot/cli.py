@@ -14,6 +14,12 @@ import click
 from symphony_bot import __version__
 
 
+def _action() -> click.Command:
+    from symphony_bot.commands.action import action
+
+    return action
+
+
 def _autorun() -> click.Command:
     from symphony_bot.commands.autorun import autorun
 
@@ -62,8 +68,21 @@ def _scan() -> click.Command:
     return scan
 
 
+def _site() -> click.Command:
+    from symphony_bot.commands.site import site
+
+    return site
+
+
+def _stats() -> click.Command:
+    from symphony_bot.commands.stats import stats
+
+    return stats
+
+
 # name -> the function that imports it. Keep sorted; a command module imports nothing heavy at top level.
 COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "action": _action,
     "autorun": _autorun,
     "cancel": _cancel,
     "demo": _demo,
@@ -72,6 +91,8 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "run": _run,
     "sandbox": _sandbox,
     "scan": _scan,
+    "site": _site,
+    "stats": _stats,
 }
 
 

@@ -41,7 +41,8 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
                 size = int(repo.git.cat_file("-s", f"{revision}:{path}"))
                 if size > max_bytes:
                     raise FileTooLarge(f"{revision}:{path} is {size:,} bytes, over the {max_bytes:,} allowed", size)
-            output = repo.git.show(f"{revision}:{path}", stdout_as_string=False)
+            # "--" ends the revisions: a work-tree file named like "REV:path" is then not an ambiguity for git
+            output = repo.git.show(f"{revision}:{path}", "--", stdout_as_string=False)
         except git.GitCommandError as error:
             detail = (error.stderr or "").strip().splitlines()
             reason = detail[-1].removeprefix("fatal: ") if detail else f"exit code {error.status}"
