@@ -212,6 +212,14 @@ class WorkTree:
             return None
         return self.run("log", "-1", "--format=%ae", f"refs/remotes/origin/{branch}")
 
+    def exclude(self, pattern: str) -> None:
+        """Never commit paths matching `pattern` (the private `info/exclude`, not the repository's .gitignore)."""
+        exclude = self.git_dir / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        current = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+        if pattern not in current.splitlines():
+            exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n") + pattern + "\n")
+
     def create_branch(self, branch: str) -> None:
         _check_ref_name(branch)
         self.run("checkout", "--quiet", "-b", branch)

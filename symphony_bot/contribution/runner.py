@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -43,6 +44,7 @@ COMMIT_SUBJECT_CHARS = 120
 NOTE_NO_DRAFTS = "This repository does not accept draft pull requests: the PR is a normal one titled [WIP]."
 NOTE_CLOSED_LOST = "Closed by symphony-bot: the issue is claimed by {holder}, which was opened first."
 FORK_MODES = ("auto", "always", "never")
+ATTACHMENTS_FOLDER = ".symphony-attachments"  # in the work tree, excluded from every commit
 
 
 @dataclass(frozen=True)
@@ -228,20 +230,35 @@ class ContributionRunner:
         state.branch_url = f"{base}/{self.push_repo}/tree/{branch}" if base else None
         if self.pull is not None:
             self._adopt(self.pull)
-        self.paths = [check_document(tree.path, reference) for reference in self._repo_documents()]
+        self.paths = self._resolve_documents(scratch)
         self._load_tasks()
         if state.resumed and self.pull is None and tree.head() != self._base_sha:
             # An earlier run pushed and died before opening the PR: the claim is opened now.
             self._open_pull()
 
-    def _repo_documents(self) -> list[Any]:
-        external = [reference for reference in self.documents if reference.external]
-        if external:
-            raise PreflightError(
-                f"{external[0].url} (issue body line {external[0].line}) is an attachment; this version runs "
-                "documents committed in the repository only"
-            )
-        return [reference for reference in self.documents if not reference.external]
+    def _resolve_documents(self, scratch: Path) -> list[Path]:
+        """The documents in the issue's order: repository paths checked in the clone; attachments downloaded
+        into a cache outside the work tree, then copied under ATTACHMENTS_FOLDER (never committed)."""
+        from symphony_bot.github.attachments import AttachmentError, download
+
+        tree = self.tree
+        assert tree is not None
+        paths = []
+        for index, reference in enumerate(self.documents, start=1):
+            if not reference.external:
+                paths.append(check_document(tree.path, reference))
+                continue
+            assert reference.url is not None
+            try:
+                cached = download(reference.url, reference.name, scratch / "attachments", index=index)
+            except AttachmentError as error:
+                raise PreflightError(f"attachment on issue body line {reference.line}: {error}") from None
+            inside = tree.path / ATTACHMENTS_FOLDER / cached.name
+            inside.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cached, inside)
+            tree.exclude(f"/{ATTACHMENTS_FOLDER}/")
+            paths.append(inside.resolve())
+        return paths
 
     def _load_tasks(self) -> None:
         assert self.tree is not None
@@ -283,7 +300,7 @@ class ContributionRunner:
     def _dry_run(self, scratch: Path) -> ContributionState:
         upstream = Remote(self.access.clone_url, self.config.token)
         self.tree = WorkTree.clone(upstream, self.default_branch, scratch / "work", scratch / "private")
-        self.paths = [check_document(self.tree.path, reference) for reference in self._repo_documents()]
+        self.paths = self._resolve_documents(scratch)
         self._load_tasks()
         engine = Engine(self.config.agent, self._engine_options(scratch, dry_run=True))
         engine.subscribe(self._on_event)
