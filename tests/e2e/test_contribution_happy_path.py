@@ -136,7 +136,7 @@ def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(monke
             issue = sb.create_issue(OWNER, REPO, "With an attachment", body, labels=["runmaestro.ai"])
             state = run_issue(sb, issue.number)
             assert state.phase is Phase.COMPLETED, state.last_error
-            assert state.tasks_done == 2 and [d.name for d in state.documents][0] == "docs/a.md"
+            assert state.tasks_done == 2 and next(d.name for d in state.documents) == "docs/a.md"
             [pull] = sb.pulls(OWNER, REPO)
             assert sb.file(OWNER, REPO, "extra.txt", ref=pull.pull.head_ref) is not None
             branch_files = [c for c in symphony_commits(sb, pull.pull.head_sha)]
