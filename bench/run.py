@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from symphony_bot.agents.command import CommandAgent
-from symphony_bot.contribution.runner import ContributionRunner, RunConfig
+from symphony_bot.contribution.config import RunConfig
+from symphony_bot.contribution.runner import ContributionRunner
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.sandbox import Sandbox
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from symphony_bot.contribution.runner import ContributionRunner, RunConfig
+from symphony_bot.contribution.config import RunConfig
+from symphony_bot.contribution.runner import ContributionRunner
 from symphony_bot.contribution.state import Phase
 from symphony_bot.demo import scenario
 from symphony_bot.sandbox import Sandbox
