@@ -133,6 +133,8 @@ def _human(event: dict[str, Any]) -> None:
     line = None
     if kind == "task_start":
         line = f"  • {event['document']}: {event['task']}"
+    elif kind == "task_preview":
+        line = f"  ○ {event['document']} line {event['taskLine']}: {event['task']}"
     elif kind == "task_complete":
         line = f"    {'✓' if event['tasksCompleted'] else '✗'} {event['summary']}"
     elif kind == "pushed":

@@ -261,10 +261,10 @@ class ContributionRunner:
     def _on_event(self, event: events.Event) -> None:
         for listener in self.listeners:
             listener(event)
-        if self.config.dry_run:
-            return
         with self.publisher.lock:
             phase_changed = self.state.apply(event)
+        if self.config.dry_run:
+            return  # a dry run writes nothing anywhere
         if event["type"] == events.TASK_COMPLETE:
             self._commit_and_push(event)
         if event["type"] == events.COMPLETE:

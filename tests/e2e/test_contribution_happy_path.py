@@ -51,6 +51,9 @@ def test_happy_path(world) -> None:
         "symphony: docs/autorun/2-docs.md — Add a changelog entry in `CHANGELOG.md`",
     ]
     assert sb.file(OWNER, REPO, "hello.txt", ref=pull.pull.head_ref).count("\n") == 2
+    head = sb.repositories.commit_info(sb.repo(OWNER, REPO), pull.pull.head_sha)
+    assert f"Refs #{number}" in head["message"] and f"Co-authored-by: {OWNER} <" in head["message"]
+    assert head["author_name"] == scenario.BOT_LOGIN and head["author_email"].endswith("@users.noreply.github.com")
     assert "- [ ]" not in sb.file(OWNER, REPO, "docs/autorun/2-docs.md", ref=pull.pull.head_ref)
     [comment] = status_comments(sb, number)
     assert comment.user == scenario.BOT_LOGIN
