@@ -136,10 +136,11 @@ def comment_on(world: World, number: int, body: str, by: str, *, pull: bool = Fa
 
 def test_run_command_reacts_and_starts_the_runner(world: World) -> None:
     number = issue(world)
-    _, payload = comment_on(world, number, "Thanks!\n\n/symphony run", "writer")
+    comment_id, payload = comment_on(world, number, "Thanks!\n\n/symphony run", "writer")
     step = world.act("issue_comment", payload)
     assert world.reactions(number) == [(BOT, "eyes")]
     [(kind, request)] = world.runner.requests
+    assert request.comment_id == comment_id
     assert (kind, request.issue, request.triggered_by, request.workflow_token) == ("run", number, "writer", False)
     assert request.token == "bot-token" and request.github_url == world.sb.api_url
     assert step.outputs["status"] == "completed" and step.outputs["branch"] == "symphony/1-abc"

@@ -90,7 +90,7 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
             if not context.dry_run:
                 triggers.reply(context.client, repo, number, not_offered_reply(context.config.symphony_label))
             return Outcome("refused", "the issue is not labelled for Symphony", event=name, target=target)
-        return start_run(context, repo, number, triggered_by=author.login, event=name)
+        return start_run(context, repo, number, triggered_by=author.login, event=name, comment_id=comment_id)
     if command.name == slash.STOP:
         return _stop(context, repo, number, name)
     if command.name == slash.CANCEL:
@@ -99,9 +99,16 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
 
 
 def start_run(
-    context: ActionContext, repo: str, number: int | None, *, triggered_by: str | None, event: str, pick: bool = False
+    context: ActionContext,
+    repo: str,
+    number: int | None,
+    *,
+    triggered_by: str | None,
+    event: str,
+    pick: bool = False,
+    comment_id: int | None = None,
 ) -> Outcome:
-    request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick)
+    request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick, comment_id=comment_id)
     target = f"{repo}#{number}" if number else repo
     agent = request.agent or "claude"
     if not request.dry_run:
