@@ -478,3 +478,33 @@ def test_main_step_records_start_and_end_in_the_step_state(world: World) -> None
     _, payload = comment_on(world, number, "/symphony run", "writer")
     step = world.act("issue_comment", payload)
     assert parse_output_file(step.state) == {"symphony_target": f"{SLUG}#{number}", "symphony_done": "true"}
+
+
+# ---- with the workflow's own GITHUB_TOKEN (the sandbox's Actions installation token) ------------------------------
+
+WORKFLOW_PERMISSIONS = {"contents": "write", "issues": "write", "pull-requests": "write", "actions": "write"}
+
+
+def test_with_github_token_the_bot_is_github_actions(world: World) -> None:
+    token = world.sb.add_actions_token(OWNER, REPO, permissions=WORKFLOW_PERMISSIONS)
+    number = issue(world)
+    step = world.act("issues", labeled(number, by=OWNER), {"github-token": token})
+    assert step.outcome.status == "ready", step.outcome.message
+    [(author, body)] = world.comments(number)
+    assert author == "github-actions[bot]" and STATUS_MARKER in body
+    # Its own status comment found again (GET /user is refused to it; GraphQL's viewer names it): still one.
+    world.act("issues", labeled(number, by="triager"), {"github-token": token})
+    assert [user for user, _ in world.comments(number)] == ["github-actions[bot]"]
+    # Its own comments never trigger it.
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony help", author="github-actions[bot]")
+    payload = commented(number, posted.id, "/symphony help", by="github-actions[bot]", labels=[LABEL])
+    assert world.act("issue_comment", payload, {"github-token": token}).outcome.status == "ignored"
+
+
+def test_github_token_without_write_permissions_fails_clearly(world: World) -> None:
+    token = world.sb.add_actions_token(OWNER, REPO)  # GitHub's default for new repositories: contents: read
+    number = issue(world)
+    step = world.act("issues", labeled(number, by=OWNER), {"github-token": token})
+    assert step.outcome.failed and "403" in step.outcome.message
+    assert "Resource not accessible by integration" in step.outcome.message
+    assert step.outputs["status"] == "failed" and world.comments(number) == []
