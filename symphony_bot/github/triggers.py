@@ -97,6 +97,10 @@ def upsert_comment(client: GitHubClient, repo: str, number: int, *, marker: str,
     return comment.id
 
 
+def edit_comment(client: GitHubClient, repo: str, comment_id: int, body: str) -> None:
+    comments.edit(client, repo, comment_id, body)
+
+
 def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> None:
     """`POST /actions/runs/{id}/cancel` (202). A run that already finished answers 409: nothing to stop."""
     try:

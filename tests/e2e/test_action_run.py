@@ -40,3 +40,25 @@ def test_symphony_run_ends_with_a_ready_pull_request(world: World) -> None:
     assert len(status) == 1
     assert (BOT, "eyes") in world.reactions(number)
     assert "- [x] one" in (world.sb.file(OWNER, REPO, "docs/tasks.md", ref=step.outputs["branch"]) or "")
+
+
+def test_label_events_after_a_run_keep_the_runners_report(world: World) -> None:
+    from symphony_bot.action.replies import NOTE_START, OFFER_MARKER
+    from tests.action_helpers import labeled
+
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    world.act("issues", labeled(number, by=OWNER))  # the offer
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    assert world.act("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND}).outcome.status == (
+        "completed"
+    )
+    [report] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert OFFER_MARKER not in report  # the runner took the offer's comment over
+    world.act("issues", labeled(number, by=OWNER, action="unlabeled"))
+    [after] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert after.startswith(STATUS_MARKER) and NOTE_START in after and "**No longer offered**" in after
+    assert after.endswith(report.split(STATUS_MARKER, 1)[1].lstrip("\n"))  # the report itself is untouched
+    world.act("issues", labeled(number, by=OWNER))  # labelled again: the note changes, still one note
+    [again] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert again.count(NOTE_START) == 1 and "No longer offered" not in again
