@@ -508,3 +508,33 @@ def test_github_token_without_write_permissions_fails_clearly(world: World) -> N
     assert step.outcome.failed and "403" in step.outcome.message
     assert "Resource not accessible by integration" in step.outcome.message
     assert step.outputs["status"] == "failed" and world.comments(number) == []
+
+
+def test_scan_mode_fills_the_matrix_output(world: World) -> None:
+    available = issue(world)
+    issue(world, body="no documents here\n")  # invalid: not in the matrix
+    registry = {
+        "schemaVersion": "1.0",
+        "lastUpdated": "2026-05-09T00:00:00Z",
+        "repositories": [
+            {
+                "slug": SLUG,
+                "name": "Project",
+                "description": "A project.",
+                "url": f"https://github.com/{SLUG}",
+                "category": "ai-ml",
+                "maintainer": {"name": "M", "url": f"https://github.com/{OWNER}"},
+                "isActive": True,
+                "addedAt": "2025-01-01",
+            }
+        ],
+    }
+    (world.workspace / "registry.json").write_text(json.dumps(registry))
+    step = world.act(
+        "workflow_dispatch",
+        readdress(example("workflow_dispatch", None), sender=OWNER),
+        {"mode": "scan", "registry": "registry.json"},
+    )
+    assert step.outcome.status == "scanned", step.log
+    assert json.loads(step.outputs["matrix"]) == {"include": [{"repo": SLUG, "issue": available}]}
+    assert f"| {SLUG} | #{available} |" in step.summary
