@@ -53,11 +53,17 @@ def test_arguments_carry_every_option_and_no_secret() -> None:
 
 
 def test_environment_gets_the_token_its_kind_and_the_trigger() -> None:
-    base = {"PATH": "/usr/bin", "INPUT_GITHUB-TOKEN": "ghs_secret_token", "INPUT_MODE": "auto", "HOME": "/root"}
+    base = {
+        "PATH": "/usr/bin",
+        "INPUT_GITHUB-TOKEN": "ghs_secret_token",
+        "INPUT_MODE": "auto",
+        "HOME": "/root",
+        "SYMPHONY_WORKFLOW_TOKEN": "ghs_job_token",
+    }
     environ = child_environment(REQUEST, base)
     assert environ[TOKEN_ENV] == "ghs_secret_token" and environ[TOKEN_KIND_ENV] == "workflow"
     assert environ["OPENAI_API_KEY"] == "sk-secret"
-    assert not [key for key in environ if key.startswith("INPUT_")]
+    assert not [key for key in environ if key.startswith("INPUT_")] and "SYMPHONY_WORKFLOW_TOKEN" not in environ
     assert environ["PATH"] == "/opt/agents/codex/node_modules/.bin:/usr/bin"
     plain = child_environment(RunRequest(repo="o/r", issue=1), {"PATH": "/usr/bin"})
     assert TOKEN_KIND_ENV not in plain and TOKEN_ENV not in plain

@@ -34,6 +34,7 @@ WORKFLOW_PR_CAVEAT = (
 )
 # Variables of the action's own container the runner process does not need (its agent gets an allow-list anyway).
 _DROPPED_PREFIXES = ("INPUT_",)
+_DROPPED_NAMES = ("SYMPHONY_WORKFLOW_TOKEN",)  # action.yml's copy of the job token, only for the comparison
 MAX_LOG_LINES = 40
 
 
@@ -102,7 +103,11 @@ def run_arguments(request: RunRequest) -> list[str]:
 
 def child_environment(request: RunRequest, base: Mapping[str, str] | None = None) -> dict[str, str]:
     source = os.environ if base is None else base
-    environ = {key: value for key, value in source.items() if not key.startswith(_DROPPED_PREFIXES)}
+    environ = {
+        key: value
+        for key, value in source.items()
+        if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED_NAMES
+    }
     if request.token:
         environ[TOKEN_ENV] = request.token
     if request.workflow_token:

@@ -37,7 +37,9 @@ def _check(sb, number, results) -> None:
     assert winner.number == min(pull.number for pull in pulls)
     phases = sorted(str(result.phase) for result in results)
     assert phases.count("completed") == 1, phases
-    assert set(phases) <= {"completed", "claim_lost"}, [(str(r.phase), r.last_error) for r in results if str(r.phase) != "claim_lost"]
+    assert set(phases) <= {"completed", "claim_lost"}, [
+        (str(r.phase), r.last_error) for r in results if str(r.phase) != "claim_lost"
+    ]
     for pull in pulls:
         if pull.number != winner.number:
             assert pull.state == "closed"
