@@ -199,17 +199,14 @@ def _stop(context: ActionContext, repo: str, number: int, event: str) -> Outcome
         run_id = None  # never cancel ourselves
     server = context.environ.get("GITHUB_SERVER_URL", "https://github.com")
     run_url = f"{server}/{repo}/actions/runs/{run_id}" if run_id else None
+    finished = False
     if not context.dry_run:
         if run_id is not None:
-            triggers.cancel_workflow_run(context.client, repo, run_id)
-        triggers.reply(context.client, repo, number, stop_reply(run_url, run_id))
-    status = "stop-requested" if run_id is not None else "nothing-to-stop"
-    return Outcome(
-        status,
-        f"workflow run {run_id} cancelled" if run_id else "no running job found",
-        event=event,
-        target=f"{repo}#{number}",
-    )
+            finished = not triggers.cancel_workflow_run(context.client, repo, run_id)
+        triggers.reply(context.client, repo, number, stop_reply(run_url, run_id, finished=finished))
+    if run_id is None or finished:
+        return Outcome("nothing-to-stop", "no running job found", event=event, target=f"{repo}#{number}")
+    return Outcome("stop-requested", f"workflow run {run_id} cancelled", event=event, target=f"{repo}#{number}")
 
 
 def _issue_of_pull(context: ActionContext, repo: str, number: int) -> int:

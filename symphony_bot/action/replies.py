@@ -134,9 +134,12 @@ def status_reply(status_url: str | None, summary: str) -> str:
     return f"{REPLY_MARKER}\n{summary}{where}\n"
 
 
-def stop_reply(run_url: str | None, run_id: int | None) -> str:
+def stop_reply(run_url: str | None, run_id: int | None, *, finished: bool = False) -> str:
     if run_id is None:
         return f"{REPLY_MARKER}\nNo running Symphony job was found for this issue; nothing to stop.\n"
+    if finished:
+        link = f"[{run_id}]({run_url})" if run_url else str(run_id)
+        return f"{REPLY_MARKER}\nWorkflow run {link} has already finished; nothing to stop.\n"
     link = f"[{run_id}]({run_url})" if run_url else str(run_id)
     return (
         f"{REPLY_MARKER}\nStopping workflow run {link}. The claim and the draft pull request are kept; the status "

@@ -101,13 +101,15 @@ def edit_comment(client: GitHubClient, repo: str, comment_id: int, body: str) ->
     comments.edit(client, repo, comment_id, body)
 
 
-def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> None:
-    """`POST /actions/runs/{id}/cancel` (202). A run that already finished answers 409: nothing to stop."""
+def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> bool:
+    """`POST /actions/runs/{id}/cancel` (202): True. A run that already finished answers 409: False."""
     try:
         write_retry.request(client, "POST", f"/repos/{repo}/actions/runs/{run_id}/cancel")
     except GitHubError as error:
         if error.status != 409:
             raise
+        return False
+    return True
 
 
 def pull_body(client: GitHubClient, repo: str, number: int) -> str:
