@@ -538,3 +538,11 @@ def test_scan_mode_fills_the_matrix_output(world: World) -> None:
     assert step.outcome.status == "scanned", step.log
     assert json.loads(step.outputs["matrix"]) == {"include": [{"repo": SLUG, "issue": available}]}
     assert f"| {SLUG} | #{available} |" in step.summary
+
+
+def test_finalize_says_it_is_not_available_yet(world: World) -> None:
+    number = issue(world)
+    _, payload = comment_on(world, number, "/symphony finalize", "writer")
+    step = world.act("issue_comment", payload)
+    assert step.outcome.status == "refused" and world.runner.requests == []
+    assert "not available in this version of the runner" in bot_comments(world, number)[-1]
