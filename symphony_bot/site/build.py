@@ -23,7 +23,8 @@ from pathlib import Path
 from symphony_bot.github.document_previews import DocumentPreview
 from symphony_bot.site.html import ASSETS_FOLDER, SCRIPT_FILE, STYLESHEET_FILE, asset_text
 from symphony_bot.site.model import Project
-from symphony_bot.site.pages import active_page, history_page, project_page, projects_page, stats_page
+from symphony_bot.site.pages import project_page, projects_page
+from symphony_bot.site.stats_pages import active_page, history_page, stats_page
 from symphony_bot.stats.history import HistoryRow
 from symphony_bot.stats.maths import StatsReport
 from symphony_bot.stats.render import report_json

@@ -102,3 +102,15 @@ def page(*, title: str, current: str, body: str, depth: int = 0, generated_at: s
         f'<footer class="site-footer"><p>{FOOTER_TEXT}{generated}</p></footer>\n'
         "</body>\n</html>\n"
     )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def progress_bar(done: int, total: int, label: str) -> str:
+    value = min(done, total) if total > 0 else 0
+    return (
+        f'<progress max="{max(total, 1)}" value="{value}" aria-label="{attr(label)}"></progress> '
+        f"<span>{done:,} of {plural(total, 'task')}</span>"
+    )
