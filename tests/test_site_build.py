@@ -139,7 +139,8 @@ def test_malformed_entries_do_not_break_the_model() -> None:
 
 def test_only_http_urls_become_links() -> None:
     assert safe_url("https://github.com/a/b") == "https://github.com/a/b"
-    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", "/relative", "https://", "https://a b"):
+    bad_urls = ("javascript:alert(1)", "data:text/html,x", "//evil", "/relative", "https://", "https://a b")
+    for bad in (*bad_urls, "https://user:pw@github.com/x", "https://github.com/a\\b", "https://x/\u0000"):
         assert safe_url(bad) is None, bad
 
 

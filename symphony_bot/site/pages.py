@@ -96,7 +96,13 @@ def _preview(preview: DocumentPreview | None) -> str:
     return text(summary) + (f'<ul class="tasks">{tasks}</ul>' if tasks else "")
 
 
-def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], HistoryRow], previews: Previews) -> str:
+def _issue(
+    project: Project,
+    issue: ScannedIssue,
+    rows: dict[tuple[str, int], HistoryRow],
+    previews: Previews,
+    rendered: dict[DocumentPreview, str],
+) -> str:
     status = str(issue.status)
     documents = issue.parsed.documents
     items = []
@@ -105,7 +111,9 @@ def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], Hi
         target = document.url or (f"{project.url.rstrip('/')}/blob/HEAD/{document.path}" if project.url else "")
         preview = previews.get((issue.repo.casefold(), document.path)) if document.path else None
         label = link(target, shown) if target else text(shown)
-        items.append(f"<li>{label}{_preview(preview)}</li>")
+        if preview is not None and preview not in rendered:
+            rendered[preview] = _preview(preview)  # one document is listed by many issues: render it once
+        items.append(f"<li>{label}{rendered[preview] if preview is not None else ''}</li>")
     parts = [
         f'<li class="issue status-{attr(status)}">',
         f"<h3>{link(issue.url, f'#{issue.number} {issue.title}')}</h3>",
@@ -137,6 +145,7 @@ def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], Hi
 
 def project_page(project: Project, rows: list[HistoryRow], generated_at: str, previews: Previews | None = None) -> str:
     by_issue = {(row.repository.casefold(), row.issue): row for row in reversed(rows)}
+    rendered: dict[DocumentPreview, str] = {}
     details = [f"<p>{_category_badge(project.category)}</p>", f'<p class="description">{text(project.description)}</p>']
     if project.tags:
         details.append('<ul class="tags">' + "".join(f"<li>{text(t)}</li>" for t in project.tags))
@@ -157,7 +166,7 @@ def project_page(project: Project, rows: list[HistoryRow], generated_at: str, pr
         if not issues:
             continue
         anchor = f"group-{status}"
-        items = "".join(_issue(project, issue, by_issue, previews or {}) for issue in issues)
+        items = "".join(_issue(project, issue, by_issue, previews or {}, rendered) for issue in issues)
         sections.append(
             f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{heading} ({len(issues):,})</h2>'
             f'<ul class="issues">{items}</ul></section>'
