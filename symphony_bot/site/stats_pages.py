@@ -20,6 +20,7 @@ ACTIVE_CONTROLS = (
 )
 NO_HISTORY = "No contribution has finished yet."
 NO_ACTIVE = "No contribution is running right now."
+HISTORY_CAPTION = "Finished contributions, newest first"
 
 
 def _issue_url(row: HistoryRow) -> str:
@@ -68,8 +69,24 @@ def _summary(items: list[tuple[str, str]]) -> str:
     return f'<dl class="metrics">{cells}</dl>'
 
 
+def _history_table(rows: list[HistoryRow], caption: str) -> str:
+    if not rows:
+        return f"<p>{NO_HISTORY}</p>"
+    lines = [
+        f"<tr>{_row_cells(row)}<td>{text((row.completed_at or row.started_at)[:10])}</td>"
+        f"<td>{len(row.documents):,}</td><td>{row.tasks_done:,}/{row.tasks_total:,}</td>"
+        f"<td>{money(row.cost_usd)}</td></tr>"
+        for row in rows
+    ]
+    return (
+        f'<div class="table-wrap"><table><caption>{text(caption)}</caption><thead><tr>'
+        '<th scope="col">Issue</th><th scope="col">Pull request</th><th scope="col">Contributor</th>'
+        '<th scope="col">Completed</th><th scope="col">Documents</th><th scope="col">Tasks</th>'
+        f'<th scope="col">Cost</th></tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+    )
+
+
 def history_page(report: StatsReport, generated_at: str) -> str:
-    rows = report.history_rows
     t = report.totals
     summary = _summary(
         [
@@ -79,28 +96,14 @@ def history_page(report: StatsReport, generated_at: str) -> str:
             ("Estimated cost", money(t.cost_usd)),
         ]
     )
-    if not rows:
-        table = f"<p>{NO_HISTORY}</p>"
-    else:
-        lines = [
-            f"<tr>{_row_cells(row)}<td>{text((row.completed_at or row.started_at)[:10])}</td>"
-            f"<td>{len(row.documents):,}</td><td>{row.tasks_done:,}/{row.tasks_total:,}</td>"
-            f"<td>{money(row.cost_usd)}</td></tr>"
-            for row in rows
-        ]
-        table = (
-            '<div class="table-wrap"><table><caption>Finished contributions, newest first</caption><thead><tr>'
-            '<th scope="col">Issue</th><th scope="col">Pull request</th><th scope="col">Contributor</th>'
-            '<th scope="col">Completed</th><th scope="col">Documents</th><th scope="col">Tasks</th>'
-            f'<th scope="col">Cost</th></tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
-        )
+    table = _history_table(report.history_rows, HISTORY_CAPTION)
     body = f"<h1>History</h1>\n{summary}\n{table}"
     return page(title="History", current="history.html", body=body, generated_at=generated_at)
 
 
-def stats_page(report: StatsReport, generated_at: str) -> str:
+def _overview(report: StatsReport) -> str:
     t = report.totals
-    summary = _summary(
+    return _summary(
         [
             ("Contributions", f"{t.contributions:,}"),
             ("Merged PRs", f"{t.merged_prs:,}"),
@@ -113,6 +116,9 @@ def stats_page(report: StatsReport, generated_at: str) -> str:
             ("Longest streak", streak_text(report.streaks.longest_weeks)),
         ]
     )
+
+
+def _achievements(report: StatsReport) -> str:
     badges = []
     for achievement in report.achievements:
         state = "Earned" if achievement.earned else "Not yet"
@@ -124,24 +130,61 @@ def stats_page(report: StatsReport, generated_at: str) -> str:
             f'aria-label="{attr(achievement.title)} progress"></progress> '
             f"<span>{achievement.progress_percent}% · {state}</span></p></li>"
         )
-    leaders = "".join(
-        f"<tr><td>{entry.rank}</td><td>@{text(entry.contributor)}</td><td>{entry.merged_prs:,}</td>"
-        f"<td>{entry.contributions:,}</td><td>{entry.tokens:,}</td><td>{streak_text(entry.longest_streak_weeks)}</td></tr>"
-        for entry in report.leaderboard
+    return (
+        '<section aria-labelledby="achievements"><h2 id="achievements">Achievements</h2>'
+        f'<ul class="achievements">{"".join(badges)}</ul></section>'
     )
+
+
+def stats_page(report: StatsReport, generated_at: str, contributor_pages: dict[str, str] | None = None) -> str:
+    """Everyone's numbers; `contributor_pages` maps a lower-cased login to its page (relative to the site root)."""
+    pages = contributor_pages or {}
+    leaders = []
+    for entry in report.leaderboard:
+        target = pages.get(entry.contributor.casefold())
+        name = f'<a href="{attr(target)}">@{text(entry.contributor)}</a>' if target else f"@{text(entry.contributor)}"
+        leaders.append(
+            f"<tr><td>{entry.rank}</td><td>{name}</td><td>{entry.merged_prs:,}</td>"
+            f"<td>{entry.contributions:,}</td><td>{entry.tokens:,}</td>"
+            f"<td>{streak_text(entry.longest_streak_weeks)}</td></tr>"
+        )
     board = (
         '<div class="table-wrap"><table><caption>Leaderboard</caption><thead><tr><th scope="col">Rank</th>'
         '<th scope="col">Contributor</th><th scope="col">Merged</th><th scope="col">Contributions</th>'
         '<th scope="col">Tokens</th><th scope="col">Longest streak</th></tr></thead>'
-        f"<tbody>{leaders}</tbody></table></div>"
+        f"<tbody>{''.join(leaders)}</tbody></table></div>"
         if leaders
         else "<p>No contributor yet.</p>"
     )
     body = (
         "<h1>Stats</h1>\n"
-        f'{summary}\n<p class="note">{text(STATS_NOTE)}</p>\n'
-        f'<section aria-labelledby="achievements"><h2 id="achievements">Achievements</h2>'
-        f'<ul class="achievements">{"".join(badges)}</ul></section>\n'
+        f'{_overview(report)}\n<p class="note">{text(STATS_NOTE)}</p>\n{_achievements(report)}\n'
         f'<section aria-labelledby="leaderboard"><h2 id="leaderboard">Leaderboard</h2>{board}</section>'
     )
     return page(title="Stats", current="stats.html", body=body, generated_at=generated_at)
+
+
+def contributor_page(report: StatsReport, generated_at: str) -> str:
+    """One contributor's Stats tab: totals, streaks, achievements, and their contributions (a page one folder
+    below the site root)."""
+    login = report.user or ""
+    running = report.active_rows
+    active = (
+        f'<section aria-labelledby="running"><h2 id="running">Running ({len(running):,})</h2>'
+        + "".join(
+            f"<p>{link(row.pr_url, f'{row.repository}#{row.issue}')} "
+            f"{progress_bar(row.tasks_done, row.tasks_total, f'{row.repository}#{row.issue}')}</p>"
+            for row in running
+        )
+        + "</section>\n"
+        if running
+        else ""
+    )
+    body = (
+        f'<nav aria-label="Breadcrumb" class="breadcrumb"><a href="../stats.html">Stats</a> › '
+        f"<span>@{text(login)}</span></nav>\n"
+        f"<h1>@{text(login)}</h1>\n{_overview(report)}\n{_achievements(report)}\n{active}"
+        f'<section aria-labelledby="finished"><h2 id="finished">History</h2>'
+        f"{_history_table(report.history_rows, HISTORY_CAPTION)}</section>"
+    )
+    return page(title=f"@{login}", current="", body=body, depth=1, generated_at=generated_at)
