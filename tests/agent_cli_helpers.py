@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from symphony_bot.agents.base import AgentResult, Outcome, TaskRequest
@@ -46,7 +48,7 @@ def make_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_task(agent, tmp_path: Path, setup=None) -> tuple[AgentResult, Path]:
+def run_task(agent, tmp_path: Path, setup=None, task_timeout_s: float = 90) -> tuple[AgentResult, Path]:
     repo = make_repo(tmp_path)
     if setup is not None:
         setup(repo)
@@ -60,7 +62,7 @@ def run_task(agent, tmp_path: Path, setup=None) -> tuple[AgentResult, Path]:
         task_text=task.text,
         task_line=task.line,
         scratch_dir=tmp_path / "scratch",
-        task_timeout_s=90,
+        task_timeout_s=task_timeout_s,
         inactivity_timeout_s=60,
     )
     started = time.monotonic()
@@ -111,3 +113,30 @@ def fixture(name: str) -> str:
 
 def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def background_sleep(seconds: str) -> str:
+    """A tool command part that starts `sleep SECONDS` in a session of its own, in the background (what a
+    test suite's server or a forgotten watcher does), and records that it started."""
+    return f"setsid sh -c 'echo started > background.txt; exec sleep {seconds}' </dev/null >/dev/null 2>&1 & "
+
+
+def unique_seconds() -> str:
+    """A sleep duration no other process on the machine uses: how the tests find that very `sleep`."""
+    return f"1000.{uuid.uuid4().int % 10**9:09d}"
+
+
+def sleeping(seconds: str) -> list[int]:
+    """Host process ids of living `sleep SECONDS` processes (zombies count as gone)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if argv[:2] == [b"sleep", seconds.encode()] and state != "Z":
+            found.append(int(entry))
+    return found

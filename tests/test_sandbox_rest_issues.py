@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import requests
+from github import GithubException
 
 from tests.sandbox_helpers import OWNER, REPO, TOKENS, github
 
@@ -51,3 +53,34 @@ def test_repository_comment_list_honours_sort_and_direction(sb):
         requests.get(url, params={"direction": "sideways", "sort": "created"}, headers=AUTH, timeout=5).status_code
         == 422
     )
+
+
+def test_titles_and_bodies_over_githubs_limits_are_422_with_githubs_messages(sb):
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    with pytest.raises(GithubException) as long_title:
+        repo.create_issue(title="t" * 257)
+    assert long_title.value.status == 422
+    assert long_title.value.data["errors"][0]["message"] == "title is too long (maximum is 256 characters)"
+    with pytest.raises(GithubException) as long_body:
+        repo.create_issue(title="ok", body="b" * 65_537)
+    assert long_body.value.data["errors"][0] == {
+        "resource": "Issue",
+        "code": "custom",
+        "field": "body",
+        "message": "body is too long (maximum is 65536 characters)",
+    }
+    issue = repo.create_issue(title="t" * 256, body="b" * 65_536)  # exactly at the limits is fine
+    with pytest.raises(GithubException) as long_comment:
+        issue.create_comment("c" * 65_537)
+    assert long_comment.value.status == 422
+    assert long_comment.value.data["errors"][0]["message"] == "Body is too long (maximum is 65536 characters)"
+    comment = issue.create_comment("c" * 65_536)
+    with pytest.raises(GithubException):
+        comment.edit("c" * 65_537)
+    with pytest.raises(GithubException):
+        issue.edit(body="b" * 65_537)
+    assert sb.issue(OWNER, REPO, issue.number).body == "b" * 65_536  # a refused edit changes nothing
+    sb.push_branch(OWNER, REPO, "fix", {"f": "1"})
+    with pytest.raises(GithubException) as long_pull:
+        repo.create_pull(base="main", head="fix", title="p", body="b" * 65_537)
+    assert long_pull.value.data["errors"][0]["resource"] == "PullRequest"

@@ -65,6 +65,7 @@ CREDENTIAL_LIKE = (
 GIT_ISOLATION = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT")
 HOME_DIR_NAME = "home"
 GITCONFIG_FILE_NAME = "gitconfig"
+GIT_SAFE_DIRECTORY = "[safe]\n\tdirectory = *\n"
 
 
 def is_denied(name: str, declared: Iterable[str] = ()) -> bool:
@@ -108,7 +109,8 @@ def agent_environment(
     home.mkdir(parents=True, exist_ok=True)
     git_config = scratch_dir / GITCONFIG_FILE_NAME
     if not git_config.exists():
-        git_config.write_text("")
+        # The agent may run as a user of its own on a work tree whose .git stays the bot's: let its git read it.
+        git_config.write_text(GIT_SAFE_DIRECTORY)
     env = {name: value for name, value in environ.items() if _allowed(name, patterns) and not is_denied(name, declared)}
     env.setdefault("PATH", os.defpath)
     env.update(

@@ -22,7 +22,7 @@ import os
 from typing import Any
 
 from symphony_bot.agents import pricing
-from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
+from symphony_bot.agents.base import AgentSetupError, Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
@@ -68,7 +68,12 @@ class OpenCodeAgent(CliAgent):
         model = request.model or self.model
         base_url = os.environ.get(BASE_URL_ENV)
         if base_url:
-            model_id = (model or "default").split("/")[-1]
+            if not model:
+                # An OpenAI-compatible endpoint has no default opencode could know, nor a price we could know.
+                raise AgentSetupError(
+                    f"opencode with {BASE_URL_ENV} needs the model to ask that endpoint for: pass --model NAME"
+                )
+            model_id = model.split("/")[-1]
             config["provider"] = {
                 PROVIDER_ID: {
                     "npm": "@ai-sdk/openai-compatible",

@@ -281,6 +281,7 @@ class Engine:
                 raise _Stop(StopReason.HALTED)
             if result.outcome is Outcome.CANCELLED:
                 raise _Stop(StopReason.CANCELLED)
+            self._refuse_unpriced(result)
             if result.outcome in (Outcome.NOT_FOUND, Outcome.RATE_LIMITED):
                 self._summary.error = result.error
                 code = events.AGENT_NOT_FOUND if result.outcome is Outcome.NOT_FOUND else events.AGENT_RATE_LIMITED
@@ -326,7 +327,21 @@ class Engine:
             model=options.model,
             task_timeout_s=timeout,
             inactivity_timeout_s=options.inactivity_timeout_s,
+            run_as=options.agent_user,
         )
+
+    def _refuse_unpriced(self, result: AgentResult) -> None:
+        """A cost budget cannot be kept with a price we do not know: stop after the first such task."""
+        model = result.usage.unpriced_model
+        if self.options.budget.max_cost_usd is None or model is None:
+            return
+        self._summary.error = (
+            f"cannot keep to --max-cost: the price of the model {model} is not in symphony-bot's price table "
+            f"(symphony_bot/agents/pricing.py); this task's ${result.usage.cost_usd:.4f} is a guess. Name a priced "
+            "model with --model, or run without --max-cost"
+        )
+        self._emit(events.ERROR, code=events.AGENT_PRICE_UNKNOWN, message=self._summary.error)
+        raise _Stop(StopReason.AGENT_FAILED)
 
     def _check_budget(self) -> None:
         budget = self.options.budget

@@ -29,6 +29,7 @@ DOCUMENT_UNREADABLE = "DOCUMENT_UNREADABLE"
 DOCUMENT_REFUSED = "DOCUMENT_REFUSED"
 AGENT_NOT_FOUND = "AGENT_NOT_FOUND"
 AGENT_RATE_LIMITED = "AGENT_RATE_LIMITED"
+AGENT_PRICE_UNKNOWN = "AGENT_PRICE_UNKNOWN"  # a cost budget with a model whose price is unknown
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,8 +14,15 @@ from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
 
+if TYPE_CHECKING:
+    from symphony_bot.agents.base import Agent
+
 AGENT_CHOICES = AGENT_NAMES
+AGENT_USER_DEFAULT = "symphony-agent"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
+TRAVERSE_ONLY = 0o711
+CONTAINMENT_NOTE = "note: agent containment: "
 PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
+UNMETERED_NOTICE = "metering proxy off: {reason}; the agent gets the model key itself (today's path)"
 # How each way a run can end becomes the process's exit status (documented in the README and in --help).
 EXIT_CODES: dict[StopReason, int] = {
     StopReason.COMPLETED: exit_codes.OK,
@@ -65,6 +73,12 @@ EXIT_CODES: dict[StopReason, int] = {
     help="For --agent command: pass this credential-looking variable anyway (repeatable). The agent runs the "
     "repository's code and can send it anywhere. GitHub, Actions and git credentials are refused even here.",
 )
+@click.option(
+    "--agent-user",
+    metavar="NAME",
+    help="When running as root: the unprivileged user each agent runs as, created when missing and owning the "
+    f"work tree while the agent runs (default {AGENT_USER_DEFAULT}). Ignored when not running as root.",
+)
 @click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
 @click.option("--dry-run", is_flag=True, help="List the tasks that would run, run nothing.")
@@ -89,6 +103,13 @@ EXIT_CODES: dict[StopReason, int] = {
     show_default=True,
     help="Kill an agent run that prints nothing for this long.",
 )
+@click.option(
+    "--metering-proxy/--no-metering-proxy",
+    default=True,
+    show_default=True,
+    help="Hold the model API key in a loopback proxy that meters every model request and enforces --max-cost "
+    "mid-task; the agent CLI gets only the proxy's URL and a dummy key.",
+)
 @click.option("--loop", is_flag=True, help="Run the documents again after each pass while tasks get done.")
 @click.option("--max-loops", type=click.IntRange(min=1), help="At most this many passes (implies --loop).")
 @click.option(
@@ -104,6 +125,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     agent_executable: str | None,
     pass_env: tuple[str, ...],
     pass_secrets: tuple[str, ...],
+    agent_user: str | None,
     model: str | None,
     json_lines: bool,
     dry_run: bool,
@@ -115,12 +137,14 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     loop: bool,
     max_loops: int | None,
     reset_on_completion: bool,
+    metering_proxy: bool,
 ) -> None:
     """Run the tasks of each DOC, in order, with a fresh agent process per task.
 
     Exit status: 0 all tasks done; 1 agent or infrastructure error; 2 usage; 3 halted;
     4 stalled or tasks left; 5 budget or timeout reached.
     """
+    import os
     import signal
     import tempfile
 
@@ -158,7 +182,18 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     except (UnknownAgent, ValueError) as error:
         _usage_error(str(error))
 
-    with tempfile.TemporaryDirectory(prefix="symphony-autorun-") as scratch:
+    if not dry_run:
+        _say_how_agents_are_contained()
+    from symphony_bot.agents.agent_user import running_as_root
+
+    run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
+    with contextlib.ExitStack() as resources:
+        if metering_proxy and not dry_run:
+            agent = _metered(agent, agent_name, max_cost, resources)
+        scratch = resources.enter_context(tempfile.TemporaryDirectory(prefix="symphony-autorun-"))
+        if run_as is not None:
+            # The agent's user must reach its own folder inside; it may not list what else is there.
+            os.chmod(scratch, TRAVERSE_ONLY)
         options = RunOptions(
             repo_dir=repo,
             documents=tuple(resolved),
@@ -171,6 +206,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             max_loops=max_loops,
             reset_on_completion=reset_on_completion,
             dry_run=dry_run,
+            agent_user=run_as,
         )
         engine = Engine(agent, options, exit_code_for=exit_code_for)
         if json_lines:
@@ -190,6 +226,19 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         signal.signal(signal.SIGTERM, on_signal)
         summary = engine.run()
     sys.exit(exit_code_for(summary.stop_reason))
+
+
+def _metered(agent: Agent, agent_name: str, max_cost: float | None, resources: contextlib.ExitStack) -> Agent:
+    """`agent` behind the metering proxy for the rest of the run, or as it is (said on stderr) when its CLI
+    cannot be pointed at the proxy."""
+    from symphony_bot.agents.metering.wiring import MeteredAgent, metered_run, why_unmetered
+
+    unmetered = why_unmetered(agent_name)
+    if unmetered is not None:
+        click.echo(UNMETERED_NOTICE.format(reason=unmetered.reason), err=True)
+        return agent
+    proxy = resources.enter_context(metered_run(agent_name, max_cost_usd=max_cost))
+    return agent if proxy is None else MeteredAgent(agent, proxy)
 
 
 def exit_code_for(reason: StopReason) -> int:
@@ -218,6 +267,15 @@ def _check_pass_env(agent_name: str, pass_env: tuple[str, ...], pass_secrets: tu
             f"send it anywhere; if the agent really needs it, pass it with {PASS_SECRET_OPTION} "
             f"{secret_looking[0]}"
         )
+
+
+def _say_how_agents_are_contained() -> None:
+    """Out loud when the machine allows no PID namespace per agent run and the weaker fallback is used."""
+    from symphony_bot.agents.containment import containment
+
+    how = containment()
+    if not how.namespace:
+        click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
 
 
 def _usage_error(message: str) -> Any:

@@ -96,6 +96,7 @@ from symphony_bot.sandbox.graphql_resolvers_issues import (
 )
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
+    InstallationToken,
     SandboxState,
     User,
 )
@@ -124,7 +125,13 @@ def sandbox_schema() -> GraphQLSchema:
     return schema
 
 
-def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = None) -> HandleResult:
+def handle(
+    state: SandboxState,
+    viewer: User,
+    body: bytes,
+    urls: Urls | None = None,
+    grant: InstallationToken | None = None,
+) -> HandleResult:
     """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation).
 
     The budget is the viewer's "graphql" budget in `state.rate_limits` (the one the `x-ratelimit-*` headers
@@ -183,7 +190,7 @@ def handle(state: SandboxState, viewer: User, body: bytes, urls: Urls | None = N
         return 200, {"errors": [{"type": RATE_LIMITED, "message": message}]}, 0, operation_name
     budget = Budget(budget.limit, budget.used + charged, budget.reset_at)  # as `rateLimit` reports it
     with state.lock:
-        context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls)
+        context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls, grant=grant)
         result = execute(
             schema,
             document,

@@ -22,6 +22,7 @@ from symphony_bot.sandbox import graphql_cost
 from symphony_bot.sandbox.faults import Budget
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
+    InstallationToken,
     Issue,
     IssueComment,
     Label,
@@ -124,6 +125,7 @@ class Context:
     cost: graphql_cost.QueryCost
     budget: Budget
     urls: Urls | None = None
+    grant: InstallationToken | None = None  # the installation token in use; None: a personal token
 
 
 Info = GraphQLResolveInfo[Context]

@@ -65,6 +65,7 @@ def drive_every_route(sb: Sandbox) -> None:
     repo.edit(description="Auto Run playground")
     assert repo.get_collaborator_permission("writer") == "write"
     assert repo.get_collaborator_permission("reader") == "read"
+    assert {user.login for user in repo.get_collaborators()} == {OWNER, "writer", "reader"}
 
     # labels
     assert {label.name for label in repo.get_labels()} >= {"runmaestro.ai"}
@@ -91,6 +92,10 @@ def drive_every_route(sb: Sandbox) -> None:
     assert [r.content for r in comment.get_reactions()] == ["eyes"]
     issue.create_reaction("rocket")
     assert [r.content for r in issue.get_reactions()] == ["rocket"]
+    assert issue.delete_reaction(issue.create_reaction("eyes").id)
+    assert comment.delete_reaction(comment.create_reaction("heart").id)
+    issue.lock("resolved")
+    issue.unlock()
     status = issue.create_comment("<!-- symphony:status --> ready")
     status.delete()
     assert {event.event for event in issue.get_timeline()} >= {"labeled", "commented"}
@@ -105,6 +110,8 @@ def drive_every_route(sb: Sandbox) -> None:
     assert main.name in [branch.name for branch in repo.get_branches()]
     assert repo.get_git_ref("heads/main").object.sha == main.commit.sha
     assert [ref.ref for ref in repo.get_git_matching_refs("heads/main")] == ["refs/heads/main"]
+    assert next(iter(repo.get_commits(sha="main"))).sha == main.commit.sha
+    assert repo.get_commit(main.commit.sha).stats.total >= 1
     ref = repo.create_git_ref("refs/heads/scratch", main.commit.sha)
     ref.edit(main.commit.sha)
     ref.delete()
@@ -122,6 +129,8 @@ def drive_every_route(sb: Sandbox) -> None:
         pull.number
     ]
     pull = repo.get_pull(pull.number)
+    assert [f.filename for f in pull.get_files()] == ["docs/a.md"] and pull.get_commits().totalCount == 1
+    assert repo.compare("main", "symphony/1-abc").ahead_by == 1
     pull.edit(body=f"Closes #{issue.number}\n\nsummary")
     assert pull.is_merged() is False
     pull.mark_ready_for_review()
@@ -161,6 +170,16 @@ def drive_every_route(sb: Sandbox) -> None:
     assert requests.get(sb.api_url + "/user", headers={"Authorization": "token wrong"}, timeout=5).status_code == 401
     first = raw(sb, "GET", f"/repos/{OWNER}/{REPO}")
     assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}", **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+    since = {"If-Modified-Since": first.headers["Last-Modified"]}
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}", **since).status_code == 304
+    expect_error(422, lambda: repo.create_git_ref("refs/heads/a..b", main.commit.sha))
+    expect_error(422, lambda: repo.create_issue(title="t" * 257))
+    expect_error(422, lambda: issue.create_comment("c" * 65_537))
+    expect_error(422, lambda: repo.get_commit("no-such-ref"))
+    expect_error(403, lambda: list(reader.get_repo(f"{OWNER}/{REPO}").get_collaborators()))
+    actions = Github(base_url=sb.api_url, auth=Auth.Token(sb.add_actions_token(OWNER, REPO)), retry=None)
+    expect_error(403, lambda: actions.get_repo(f"{OWNER}/{REPO}").create_issue(title="not with contents: read"))
+    expect_error(403, lambda: actions.get_user().login)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symphony_bot.sandbox import rest_render as render
-from symphony_bot.sandbox.git_remote import BareRepositories
+from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.state import (
     ANONYMOUS,
+    InstallationToken,
     Repository,
     SandboxError,
     SandboxState,
@@ -60,6 +61,7 @@ class Context:
     raw_body: bytes
     login: str | None
     params: dict[str, str] = field(default_factory=dict)
+    grant: InstallationToken | None = None  # the installation token in use (None: a personal token or anonymous)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

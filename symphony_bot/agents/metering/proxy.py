@@ -1,0 +1,381 @@
+"""The metering proxy: a loopback reverse proxy that holds the donor's model API key for one run.
+
+The agent CLI is pointed at `proxy.url` with `proxy.dummy_key`, a per-run credential worth nothing outside
+this process. For each request the proxy
+- refuses anything but an origin-form request to the configured upstream (no CONNECT, no absolute-form
+  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only;
+- checks the dummy credential (constant-time), removes every credential header, and adds the real key in the
+  provider's own header;
+- streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
+  reading the provider's own usage figures out of it in bounded memory (`meter`);
+- refuses model requests once the run's budget is spent, in the provider's own error shape.
+Usage is kept per task (`take_usage`) and for the whole run (`total`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import http.client
+import json
+import re
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from symphony_bot.agents.base import Usage
+from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, endpoint_allowed, wire_format_for
+from symphony_bot.agents.metering.providers import (
+    BEARER,
+    BUDGET_MESSAGE,
+    CREDENTIAL_HEADERS,
+    GEMINI_KEY_PARAM,
+    ErrorReply,
+    Provider,
+    ProviderName,
+    provider,
+)
+from symphony_bot.agents.metering.upstream import ProxyConfigError, Upstream
+from symphony_bot.agents.metering.wire import PIECE_BYTES, RequestBody, end_to_end
+
+DUMMY_KEY_PREFIX = "symphony-proxy-"
+UPSTREAM_TIMEOUT_S = 600.0  # no byte from the model API for this long: the request fails
+CLIENT_TIMEOUT_S = 600.0
+SETTLE_S = 5.0
+MAX_REFUSALS_KEPT = 50
+NO_BODY_STATUSES = frozenset({204, 304})
+_GEMINI_MODEL = re.compile(r"/models/([^/:]+):")
+_REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
+ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
+NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
+BAD_BODY = "the request body's length is missing or malformed"
+ENDPOINT_REFUSED = (
+    "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
+    "lists); refused: {method} {path}"
+)
+
+
+@dataclass(frozen=True)
+class TaskUsage:
+    """What went through the proxy since the last `take_usage`."""
+
+    usage: Usage = field(default_factory=Usage)
+    requests: int = 0  # model requests forwarded
+    budget_refusals: int = 0  # model requests refused because the budget was spent
+
+    def __add__(self, other: TaskUsage) -> TaskUsage:
+        return TaskUsage(
+            self.usage + other.usage, self.requests + other.requests, self.budget_refusals + other.budget_refusals
+        )
+
+
+class MeteringProxy:
+    """`with MeteringProxy("anthropic", upstream, key, max_cost_usd=1.0) as proxy:` then point the CLI at
+    `proxy.url` with `proxy.dummy_key`; `proxy.take_usage()` after each task."""
+
+    def __init__(
+        self,
+        api: str | ProviderName,
+        api_key: str,
+        upstream: str | None = None,
+        *,
+        max_cost_usd: float | None = None,
+        host: str = "127.0.0.1",
+        upstream_timeout_s: float = UPSTREAM_TIMEOUT_S,
+    ) -> None:
+        if not api_key:
+            raise ProxyConfigError("the metering proxy needs the model API key it is to hold")
+        self.provider: Provider = provider(api)
+        self.upstream = Upstream.parse(upstream or self.provider.default_upstream, upstream_timeout_s)
+        self.max_cost_usd = max_cost_usd
+        self.dummy_key = DUMMY_KEY_PREFIX + secrets.token_urlsafe(32)
+        self._api_key = api_key
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
+        self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
+        self._in_flight = 0
+        self._task = TaskUsage()
+        self._total = TaskUsage()
+        handler = type("MeteringHandler", (_Handler,), {"proxy": self})
+        self._httpd = ThreadingHTTPServer((host, 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="metering-proxy", daemon=True
+        )
+
+    def __repr__(self) -> str:  # never the key
+        return f"MeteringProxy({self.provider.name.value}, {self.url} -> {self.upstream.host_header})"
+
+    def __enter__(self) -> MeteringProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+        self._httpd.server_close()
+        self.upstream.close()
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT`, no path: each CLI adds its own `/v1` or `/v1beta`."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def take_usage(self, settle_s: float = SETTLE_S) -> TaskUsage:
+        """What the current task used (since the previous call), and start counting the next task.
+
+        Call it once the CLI has exited: requests still being relayed (the CLI may exit on the last event,
+        before the proxy has read the end of the stream) are waited for, up to `settle_s` seconds."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=settle_s)
+            taken, self._task = self._task, TaskUsage()
+        return taken
+
+    @property
+    def total(self) -> TaskUsage:
+        with self._lock:
+            return self._total
+
+    @property
+    def budget_exhausted(self) -> bool:
+        """True once the run has spent its budget: model requests are refused from then on."""
+        with self._lock:
+            return self._spent_locked()
+
+    def _spent_locked(self) -> bool:
+        return self.max_cost_usd is not None and self._total.usage.cost_usd >= self.max_cost_usd
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def _end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def _add(self, delta: TaskUsage) -> None:
+        with self._lock:
+            self._task = self._task + delta
+            self._total = self._total + delta
+
+    def _budget_refusal(self) -> ErrorReply | None:
+        with self._lock:
+            if not self._spent_locked():
+                return None
+            spent = self._total.usage.cost_usd
+        self._add(TaskUsage(budget_refusals=1))
+        return self.provider.budget_error(BUDGET_MESSAGE.format(limit=self.max_cost_usd, spent=spent))
+
+    def _authorised(self, headers: Any, query: list[tuple[str, str]]) -> bool:
+        offered = [value for name, value in query if name == GEMINI_KEY_PARAM]
+        for name in CREDENTIAL_HEADERS:
+            for raw in headers.get_all(name) or []:
+                value = raw.strip()
+                offered.append(value[len(BEARER) :].strip() if value.lower().startswith(BEARER) else value)
+        expected = self.dummy_key.encode()
+        # Every credential offered must be ours (no smuggling a second one past the check), and one must be offered.
+        return bool(offered) and all(hmac.compare_digest(value.encode(), expected) for value in offered)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = CLIENT_TIMEOUT_S
+    # Each piece of a stream goes out as it is written, not when the previous one is acknowledged (Nagle's
+    # algorithm with the client's delayed ACK would hold every other SSE event back by ~40 ms).
+    disable_nagle_algorithm = True
+    proxy: ClassVar[MeteringProxy]
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: usage is the record that matters
+        return
+
+    def do_CONNECT(self) -> None:
+        self._refuse(405, ORIGIN_FORM_ONLY)
+
+    def _handle(self) -> None:
+        target = self.path
+        if not target.startswith("/") or target.startswith("//"):
+            self._refuse(400, ORIGIN_FORM_ONLY)
+            return
+        if self.headers.get("upgrade"):
+            self._refuse(400, NO_UPGRADE)
+            return
+        parts = urlsplit(target)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if not self.proxy._authorised(self.headers, query):
+            self._drain_and_reply(self.proxy.provider.auth_error())
+            return
+        if not endpoint_allowed(self.command, parts.path):
+            self._refuse(404, ENDPOINT_REFUSED.format(method=self.command, path=parts.path[:200]))
+            return
+        body = self._body()
+        if body is None:
+            self.close_connection = True
+            self._reply(self.proxy.provider.request_error(400, BAD_BODY))
+            return
+        wire = wire_format_for(parts.path)
+        if wire is not None:
+            refusal = self.proxy._budget_refusal()
+            if refusal is not None:
+                for _ in body:  # read the request to its end so the connection stays usable
+                    pass
+                self._reply(refusal, retry=False)
+                return
+        forwarded_query = urlencode([(name, value) for name, value in query if name != GEMINI_KEY_PARAM])
+        path = self.proxy.upstream.base_path + parts.path + (f"?{forwarded_query}" if forwarded_query else "")
+        self._forward(path, body, wire)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+    # --- the request body --------------------------------------------------------------------------------
+    def _body(self) -> RequestBody | None:
+        chunked = "chunked" in (self.headers.get("transfer-encoding") or "").lower()
+        length_header = self.headers.get("content-length")
+        if chunked and length_header is not None:
+            return None  # ambiguous framing (request smuggling): refused
+        if chunked:
+            return RequestBody(self.rfile, None)
+        try:
+            length = int(length_header or 0)
+        except ValueError:
+            return None
+        return RequestBody(self.rfile, length) if length >= 0 else None
+
+    # --- forwarding --------------------------------------------------------------------------------------
+    def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
+        proxy = self.proxy
+        upstream = proxy.upstream.acquire()
+        response: http.client.HTTPResponse | None = None
+        proxy._begin()
+        try:
+            try:
+                response = self._send_upstream(upstream, path, body)
+            except (OSError, http.client.HTTPException) as error:
+                if wire is not None:
+                    proxy._add(TaskUsage(requests=1))
+                self.close_connection = True
+                message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
+                # The CLI's own retry policy applies, as if it had met the network error itself.
+                self._reply(proxy.provider.request_error(502, message), retry=True)
+                return
+            meter = None
+            if wire is not None:
+                streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
+                meter = ResponseMeter(wire, streaming, _model_hint(path, body.head))
+            settled = False
+
+            def settle() -> None:
+                nonlocal settled
+                if meter is not None and not settled:
+                    settled = True
+                    proxy._add(TaskUsage(usage=meter.finish().usage, requests=1))
+
+            try:
+                self._relay(response, meter, settle)
+            finally:
+                settle()
+        finally:
+            proxy.upstream.release(upstream, response)
+            proxy._end()
+
+    def _send_upstream(
+        self, upstream: http.client.HTTPConnection, path: str, body: RequestBody
+    ) -> http.client.HTTPResponse:
+        upstream.putrequest(self.command, path, skip_host=True, skip_accept_encoding=True)
+        upstream.putheader("host", self.proxy.upstream.host_header)
+        for name, value in end_to_end(self.headers.items()):
+            if name.lower() not in CREDENTIAL_HEADERS and name.lower() != "accept-encoding":
+                upstream.putheader(name, value)
+        # Plain bytes, so the usage in them can be read as they pass.
+        upstream.putheader("accept-encoding", "identity")
+        upstream.putheader(*self.proxy.provider.upstream_credential(self.proxy._api_key))
+        if body.length is None:
+            upstream.putheader("transfer-encoding", "chunked")
+        elif body.length or self.command in ("POST", "PUT", "PATCH"):
+            upstream.putheader("content-length", str(body.length))
+        upstream.endheaders()
+        for piece in body:
+            upstream.send(b"%x\r\n%s\r\n" % (len(piece), piece) if body.length is None else piece)
+        if body.length is None:
+            upstream.send(b"0\r\n\r\n")
+        return upstream.getresponse()
+
+    def _relay(
+        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, settle: Callable[[], None]
+    ) -> None:
+        """Copy the response as it arrives. The usage is settled before the body's last bytes go out, so a
+        client that has read the whole response can read its usage too."""
+        self.send_response_only(response.status, response.reason)
+        for name, value in end_to_end(response.getheaders()):
+            self.send_header(name, value)
+        has_body = self.command != "HEAD" and response.status not in NO_BODY_STATUSES and response.status >= 200
+        length = response.getheader("content-length")
+        chunked = has_body and (response.chunked or length is None)
+        if chunked:
+            self.send_header("transfer-encoding", "chunked")
+        elif length is not None:
+            self.send_header("content-length", length)
+        self.end_headers()
+        if not has_body:
+            return
+        remaining = None if chunked or length is None else int(length)
+        try:
+            while piece := response.read1(PIECE_BYTES):
+                if meter is not None:
+                    meter.feed(piece)
+                if remaining is not None:
+                    remaining -= len(piece)
+                    if remaining <= 0:
+                        settle()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            settle()
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except (OSError, http.client.HTTPException, ValueError):
+            # The CLI went away, or the API broke off: what was metered so far still counts.
+            self.close_connection = True
+
+    # --- replies of its own ------------------------------------------------------------------------------
+    def _refuse(self, status: int, message: str) -> None:
+        self.proxy.refused.append(f"{self.command} {self.path[:200]}: {message}")
+        self._drain_and_reply(self.proxy.provider.request_error(status, message))
+
+    def _drain_and_reply(self, reply: ErrorReply) -> None:
+        self.close_connection = True  # the request body is not read: the connection cannot be reused
+        self._reply(reply)
+
+    def _reply(self, reply: ErrorReply, retry: bool = False) -> None:
+        data = json.dumps(reply.body).encode()
+        try:
+            self.send_response_only(reply.status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            if not retry:
+                self.send_header("x-should-retry", "false")
+            if self.close_connection:
+                self.send_header("connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except OSError:  # the client is gone: nobody to tell
+            self.close_connection = True
+
+
+def _model_hint(path: str, head: bytes) -> str | None:
+    match = _GEMINI_MODEL.search(path)
+    if match:
+        return match.group(1)
+    found = _REQUEST_MODEL.search(head)
+    return found.group(1).decode("utf-8", "replace") if found else None

@@ -1,0 +1,169 @@
+"""Reading usage out of responses however they are cut into pieces, in bounded memory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symphony_bot.agents.base import Usage
+from symphony_bot.agents.metering.meter import (
+    HEAD_BYTES,
+    TAIL_BYTES,
+    BoundedDocument,
+    ResponseMeter,
+    SseScanner,
+    WireFormat,
+    endpoint_allowed,
+    to_usage,
+    wire_format_for,
+)
+from symphony_bot.agents.pricing import estimate_cost
+
+ANTHROPIC_STREAM = (
+    b"event: message_start\r\n"
+    b'data: {"type":"message_start","message":{"model":"claude-opus-4-8","usage":'
+    b'{"input_tokens":11,"cache_read_input_tokens":5,"cache_creation_input_tokens":3,"output_tokens":1}}}\r\n\r\n'
+    b": a comment line\n"
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"h\\u00e9"}}\n\n'
+    b'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":42}}\n\n'
+    b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+)
+
+
+def meter_usage(wire: WireFormat, streaming: bool, pieces: list[bytes], hint: str | None = None) -> Usage:
+    meter = ResponseMeter(wire, streaming, hint)
+    for piece in pieces:
+        meter.feed(piece)
+    return meter.finish().usage
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 64, len(ANTHROPIC_STREAM)])
+def test_anthropic_stream_cut_anywhere(size) -> None:
+    pieces = [ANTHROPIC_STREAM[i : i + size] for i in range(0, len(ANTHROPIC_STREAM), size)]
+    usage = meter_usage(WireFormat.ANTHROPIC, True, pieces)
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens) == (
+        11,
+        42,
+        5,
+        3,
+    )
+    assert usage.cost_is_estimate and usage.cost_usd == pytest.approx(estimate_cost(Usage(11, 42, 5, 3), "opus"))
+
+
+def test_an_event_of_several_data_lines_and_a_stream_without_a_final_blank_line() -> None:
+    documents: list[dict] = []
+    scanner = SseScanner(documents.append)
+    scanner.feed(b'data: {"a":\ndata: 1}\n\nid: 7\nretry: 10\ndata:{"b":2}')
+    scanner.close()
+    assert documents == [{"a": 1}, {"b": 2}]
+
+
+def test_chat_completions_usage_comes_with_the_last_chunk_and_done_is_ignored() -> None:
+    chunk = {"model": "gpt-4.1", "choices": [{"delta": {"content": "hi"}}], "usage": None}
+    last = {
+        "model": "gpt-4.1",
+        "choices": [],
+        "usage": {
+            "prompt_tokens": 500,
+            "completion_tokens": 60,
+            "prompt_tokens_details": {"cached_tokens": 100},
+            "completion_tokens_details": {"reasoning_tokens": 20},
+        },
+    }
+    stream = f"data: {json.dumps(chunk)}\n\ndata: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode()
+    usage = meter_usage(WireFormat.CHAT, True, [stream])
+    assert usage == Usage(400, 60, 100, 0, 20, usage.cost_usd, True)
+    assert usage.cost_usd == pytest.approx(estimate_cost(Usage(400, 60, 100), "gpt-4.1"))
+
+
+def test_gemini_running_totals_last_one_wins_and_the_model_comes_from_the_path() -> None:
+    first = {"usageMetadata": {"promptTokenCount": 300, "candidatesTokenCount": 2}}
+    last = {
+        "usageMetadata": {
+            "promptTokenCount": 300,
+            "candidatesTokenCount": 9,
+            "cachedContentTokenCount": 100,
+            "thoughtsTokenCount": 4,
+        }
+    }
+    stream = f"data: {json.dumps(first)}\r\n\r\ndata: {json.dumps(last)}\r\n\r\n".encode()
+    usage = meter_usage(WireFormat.GEMINI, True, [stream], hint="gemini-2.5-pro")
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens, usage.reasoning_tokens) == (
+        200,
+        13,
+        100,
+        4,
+    )
+    assert usage.cost_usd == pytest.approx(estimate_cost(Usage(200, 13, 100), "gemini-2.5-pro"))
+
+
+def test_gemini_json_array_stream_without_sse() -> None:
+    body = json.dumps([{"candidates": []}, {"usageMetadata": {"promptTokenCount": 8, "candidatesTokenCount": 3}}])
+    usage = meter_usage(WireFormat.GEMINI, False, [body.encode()], hint="gemini-2.5-flash")
+    assert (usage.input_tokens, usage.output_tokens) == (8, 3)
+
+
+def test_a_huge_json_body_keeps_only_its_windows_and_still_yields_usage_and_model() -> None:
+    body = json.dumps(
+        {
+            "id": "msg_1",
+            "model": "claude-haiku-4-5",
+            "content": [{"type": "text", "text": "é" * (3 * (HEAD_BYTES + TAIL_BYTES)), "usage": {"fake": 1}}],
+            "usage": {"input_tokens": 9, "output_tokens": 99999},
+        }
+    ).encode()
+    document = BoundedDocument()
+    for i in range(0, len(body), 1000):
+        document.add(body[i : i + 1000])
+    assert document.truncated and document.size == len(body)
+    assert len(document._head) + len(document._tail) <= HEAD_BYTES + TAIL_BYTES
+    (partial,) = document.documents()
+    assert partial == {"model": "claude-haiku-4-5", "usage": {"input_tokens": 9, "output_tokens": 99999}}
+    usage = meter_usage(WireFormat.ANTHROPIC, False, [body])
+    assert (usage.input_tokens, usage.output_tokens) == (9, 99999)
+
+
+def test_garbage_yields_no_usage_rather_than_an_error() -> None:
+    assert meter_usage(WireFormat.RESPONSES, True, [b"data: {not json\n\n", b"\xff\xfe\n\n"]).total_tokens == 0
+    assert meter_usage(WireFormat.RESPONSES, False, [b"<html>502</html>"]).total_tokens == 0
+    assert (
+        to_usage(WireFormat.ANTHROPIC, {"input_tokens": -5, "output_tokens": "7", "cache_read_input_tokens": True})
+        == Usage()
+    )
+
+
+def test_only_generation_endpoints_are_metered() -> None:
+    assert wire_format_for("/v1/messages") is WireFormat.ANTHROPIC
+    assert wire_format_for("/v1/responses") is WireFormat.RESPONSES
+    assert wire_format_for("/api/v1/chat/completions") is WireFormat.CHAT
+    assert wire_format_for("/v1beta/models/g:streamGenerateContent") is WireFormat.GEMINI
+    assert wire_format_for("/v1beta/models/g:generateContent") is WireFormat.GEMINI
+    for other in ("/v1/messages/count_tokens", "/v1/models", "/v1beta/models/g:countTokens"):
+        assert wire_format_for(other) is None
+
+
+def test_the_endpoint_allow_list() -> None:
+    allowed = [
+        ("POST", "/v1/messages"),
+        ("POST", "/v1/messages/count_tokens"),
+        ("POST", "/responses"),
+        ("POST", "/v1/responses/compact"),
+        ("POST", "/chat/completions"),
+        ("POST", "/v1beta/models/gemini-2.5-pro:streamGenerateContent"),
+        ("POST", "/v1beta/models/gemini-2.5-pro:countTokens"),
+        ("GET", "/v1/models"),
+        ("GET", "/v1beta/models/gemini-2.5-pro"),
+    ]
+    refused = [
+        ("GET", "/v1/messages"),
+        ("POST", "/v1/models"),
+        ("POST", "/v1/messages/batches"),
+        ("POST", "/v1/images/generations"),
+        ("GET", "/v1/models/"),
+        ("PUT", "/v1/messages"),
+        ("POST", "/v1/./messages"),
+        ("POST", "/v1/messages%00"),
+    ]
+    assert all(endpoint_allowed(method, path) for method, path in allowed)
+    assert not any(endpoint_allowed(method, path) for method, path in refused)
