@@ -70,6 +70,7 @@ def run_contribution(
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget
     from symphony_bot.contribution.runner import ContributionRunner, RunConfig, run_url_from_env
+    from symphony_bot.workflow_commands import neutralize
 
     config = RunConfig(
         repository=repository,
@@ -95,7 +96,8 @@ def run_contribution(
     )
     listeners: list[Any] = []
     if options.get("json_lines"):
-        listeners.append(lambda event: click.echo(events.to_json_line(event)))
+        # neutralized as autorun's stream: events quote task text and agent output (JSON stays valid)
+        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
     elif not options.get("quiet"):
         listeners.append(_human)
     listeners += list(options.get("extra_listeners") or ())
@@ -140,5 +142,7 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "finalized":
         line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
     if line is not None:
-        click.echo(line, err=True)
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)
     sys.stderr.flush()
