@@ -3,6 +3,7 @@ and the job summary. Pure functions of their arguments."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,8 +107,15 @@ def withdrawn_comment(removed_by: str | None) -> str:
 
 
 def help_reply(unknown: str | None) -> str:
-    prefix = f"`{COMMAND_PREFIX} {unknown}` is not a command.\n\n" if unknown else ""
+    prefix = f"{_code(f'{COMMAND_PREFIX} {unknown}')} is not a command.\n\n" if unknown else ""
     return f"{REPLY_MARKER}\n{prefix}{HELP_TEXT}\n"
+
+
+def _code(text: str) -> str:
+    """`text` as one code span whatever backticks it holds (the commenter's word must not end the span)."""
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def refusal_reply(login: str, command: str, reason: str) -> str:

@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from symphony_bot.workflow_commands import neutralize
+
 TOKEN_ENV = "SYMPHONY_GITHUB_TOKEN"  # noqa: S105 (variable names and a kind, not secrets)
 TOKEN_KIND_ENV = "SYMPHONY_TOKEN_KIND"  # noqa: S105
 TOKEN_KIND_WORKFLOW = "workflow"  # noqa: S105
@@ -146,8 +148,9 @@ class CliRunner:
         ) as process:
             assert process.stdout is not None
             for line in process.stdout:
-                # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it).
-                sys.stdout.write(line)
+                # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it),
+                # neutralized: it quotes task text and agent output, and no line of it may act as a command.
+                sys.stdout.write(neutralize(line))
                 sys.stdout.flush()
                 parsed = _json_object(line)
                 if parsed is not None:
