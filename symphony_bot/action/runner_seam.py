@@ -179,9 +179,15 @@ def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[s
             _take(outputs, "tokens-in", usage.get("inputTokens"))
             _take(outputs, "tokens-out", usage.get("outputTokens"))
         elif kind == "finalized":
+            # the runner's own totals: they include tasks done by earlier runs of the same claim
             _take(outputs, "pr-number", event.get("pullNumber"))
+            _take(outputs, "pr-url", event.get("pullUrl"))
+            _take(outputs, "branch", event.get("branch"))
             _take(outputs, "tasks-done", event.get("tasksDone"))
             _take(outputs, "tasks-total", event.get("tasksTotal"))
+            _take(outputs, "cost-usd", event.get("costUsd"))
+            _take(outputs, "tokens-in", event.get("tokensIn"))
+            _take(outputs, "tokens-out", event.get("tokensOut"))
             if isinstance(event.get("phase"), str):
                 status = event["phase"]
     return RunResult(status or ("completed" if exit_code == 0 else "failed"), exit_code, outputs, log)
