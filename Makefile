@@ -6,14 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NPM_DIR := tests/npm
 
-.PHONY: demo test setup setup-python setup-npm lint pytest bench clean
+.PHONY: demo test setup setup-python setup-npm setup-browser lint pytest bench fuzz clean image-test
 
 demo: setup-python
-	$(BIN)/symphony-bot registry validate symphony-registry.json
+	$(BIN)/symphony-bot demo
 
-test: setup lint pytest
+test: setup lint pytest image-test
 
-setup: setup-python setup-npm
+setup: setup-python setup-npm setup-browser
 
 setup-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -32,6 +32,13 @@ $(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-l
 	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --loglevel=error
 	touch $@
 
+# The site's browser tests drive Debian's chromium (browser downloads are not possible here); installed once,
+# only when missing (as root, else through sudo).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+setup-browser:
+	@if [ ! -x $(CHROMIUM) ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; fi
+
 lint: setup-python
 	$(BIN)/ruff check symphony_bot tests bench
 	$(BIN)/ruff format --check symphony_bot tests bench
@@ -44,8 +51,21 @@ lint: setup-python
 pytest: setup
 	$(BIN)/python -m pytest -q
 
+# The action's image built for real (podman from Debian's packages, FROM a local debootstrap base) and its
+# entrypoint run inside it against the sandbox. Installs podman/debootstrap/runc when missing (needs root);
+# fails, never skips, when podman cannot work. First run ~2 min (base ~60 s, image ~40 s), then seconds.
+image-test: setup
+	SYMPHONY_IMAGE_TEST=1 $(BIN)/python -m pytest -q -s tests/image
+
 bench: setup
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+# The fuzz suites at scale: FUZZ_CASES generated registries and issue bodies for each of FUZZ_SEEDS seeds (the
+# test run does 2,000 of each with one seed).
+FUZZ_CASES ?= 50000
+FUZZ_SEEDS ?= 3
+fuzz: setup-python
+	$(BIN)/python bench/fuzz.py $(FUZZ_CASES) $(FUZZ_SEEDS)
 
 clean:
 	rm -rf $(VENV) $(NPM_DIR)/node_modules

@@ -14,10 +14,28 @@ import click
 from symphony_bot import __version__
 
 
+def _action() -> click.Command:
+    from symphony_bot.commands.action import action
+
+    return action
+
+
 def _autorun() -> click.Command:
     from symphony_bot.commands.autorun import autorun
 
     return autorun
+
+
+def _cancel() -> click.Command:
+    from symphony_bot.commands.cancel import cancel
+
+    return cancel
+
+
+def _demo() -> click.Command:
+    from symphony_bot.commands.demo import demo
+
+    return demo
 
 
 def _issue() -> click.Command:
@@ -32,6 +50,12 @@ def _registry() -> click.Command:
     return registry
 
 
+def _run() -> click.Command:
+    from symphony_bot.commands.run import run
+
+    return run
+
+
 def _sandbox() -> click.Command:
     from symphony_bot.commands.sandbox import sandbox
 
@@ -44,13 +68,31 @@ def _scan() -> click.Command:
     return scan
 
 
+def _site() -> click.Command:
+    from symphony_bot.commands.site import site
+
+    return site
+
+
+def _stats() -> click.Command:
+    from symphony_bot.commands.stats import stats
+
+    return stats
+
+
 # name -> the function that imports it. Keep sorted; a command module imports nothing heavy at top level.
 COMMANDS: dict[str, Callable[[], click.Command]] = {
+    "action": _action,
     "autorun": _autorun,
+    "cancel": _cancel,
+    "demo": _demo,
     "issue": _issue,
     "registry": _registry,
+    "run": _run,
     "sandbox": _sandbox,
     "scan": _scan,
+    "site": _site,
+    "stats": _stats,
 }
 
 

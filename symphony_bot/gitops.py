@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import re
+import secrets
+import time
+import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class GitError(RuntimeError):
@@ -34,7 +42,8 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
                 size = int(repo.git.cat_file("-s", f"{revision}:{path}"))
                 if size > max_bytes:
                     raise FileTooLarge(f"{revision}:{path} is {size:,} bytes, over the {max_bytes:,} allowed", size)
-            output = repo.git.show(f"{revision}:{path}", stdout_as_string=False)
+            # "--" ends the revisions: a work-tree file named like "REV:path" is then not an ambiguity for git
+            output = repo.git.show(f"{revision}:{path}", "--", stdout_as_string=False)
         except git.GitCommandError as error:
             detail = (error.stderr or "").strip().splitlines()
             reason = detail[-1].removeprefix("fatal: ") if detail else f"exit code {error.status}"
@@ -42,3 +51,339 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
     if not isinstance(output, bytes):
         raise GitError(f"cannot read {revision}:{path}: git returned text instead of bytes")
     return output
+
+
+# ---------------------------------------------------------------------------------------------- work trees
+#
+# The contribution runner works in a clone whose git directory lives OUTSIDE the work tree, in a private
+# folder the work tree does not point to (no `.git` file is left behind): the agent edits an ordinary folder.
+# After every task that folder is untrusted, and the harness then runs git in it holding the token. So every
+# git command here:
+#   - runs with an environment built from scratch (no system or user config, HOME in a private folder, no
+#     prompts, GIT_DIR / GIT_WORK_TREE explicit, so a `.git` planted in the work tree is never read);
+#   - first rewrites the repository's config with the bytes written at clone time, so `include.path`,
+#     filter / diff / merge drivers, credential helpers or `core.sshCommand` planted there are gone;
+#   - overrides, at command scope (which beats the repository's), the keys that run programs: hooks point at
+#     an empty folder, no fsmonitor, no credential helper, no pager or editor, only HTTP(S) transport;
+#   - gets the token only when it talks to the remote, as an HTTP header in GIT_CONFIG_* variables: never in
+#     a URL, never in `.git/config`, never in argv, never logged.
+
+GIT_TIMEOUT_SECONDS = 120
+NOTHING_TO_COMMIT = "nothing to commit"
+_COMMIT_LINE = re.compile(r"^\[[^\]\s]+(?: \(root-commit\))? ([0-9a-f]{7,64})\]", re.MULTILINE)
+NETWORK_ATTEMPTS = 3  # a fetch or push that failed (5xx, reset, limit) is tried again; both are idempotent
+NETWORK_BACKOFF_SECONDS = 1.0
+BOT_EMAIL_DOMAIN = "users.noreply.github.com"
+_SAFE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("core.sshCommand", "false"),
+    ("core.askPass", ""),
+    ("core.pager", "cat"),
+    ("core.editor", "false"),
+    ("credential.helper", ""),
+    ("protocol.allow", "never"),
+    ("protocol.https.allow", "always"),
+    ("protocol.http.allow", "always"),
+    ("commit.gpgSign", "false"),
+    ("tag.gpgSign", "false"),
+    ("diff.external", ""),
+    ("advice.detachedHead", "false"),
+    ("init.defaultBranch", "main"),
+    ("gc.auto", "0"),
+    ("core.abbrev", "no"),  # full object names in every output (the commit line names the new commit)
+    ("maintenance.auto", "false"),
+    ("safe.directory", "*"),
+)
+_ENV_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where to fetch from and push to: an https URL without credentials, and the token for its header."""
+
+    url: str
+    token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        parsed = urllib.parse.urlsplit(self.url)
+        if parsed.scheme not in ("https", "http") or parsed.username or parsed.password:
+            raise GitError(f"remote {redact_url(self.url)} must be an http(s) URL without credentials in it")
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    @classmethod
+    def for_login(cls, login: str, user_id: int | None) -> Identity:
+        """GitHub's no-reply address, so the commit is attributed to the account without exposing an email."""
+        local = f"{user_id}+{login}" if user_id else login
+        return cls(name=login, email=f"{local}@{BOT_EMAIL_DOMAIN}")
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    sha: str
+    created: bool  # False: nothing to commit (the agent changed no file)
+
+
+def redact_url(url: str) -> str:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.username or parsed.password:
+        host = parsed.hostname or ""
+        if parsed.port:
+            host = f"{host}:{parsed.port}"
+        parsed = parsed._replace(netloc=f"***@{host}")
+    return urllib.parse.urlunsplit(parsed)
+
+
+def authorization_header(token: str) -> str:
+    """`Authorization: Basic base64(x-access-token:TOKEN)`, what GitHub's smart HTTP expects from tokens."""
+    credential = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return f"Authorization: Basic {credential}"
+
+
+class WorkTree:
+    """A clone for one run: `path` is the folder the agent edits; the git directory is kept elsewhere."""
+
+    def __init__(self, path: Path, git_dir: Path, home: Path, remote: Remote) -> None:
+        self.path = path
+        self.git_dir = git_dir
+        self.home = home
+        self.remote = remote  # where the default branch is cloned from
+        self.push_remote = remote  # where branches go: the repository, or the caller's fork
+        self._config: bytes = b""
+        self.commands = 0  # git processes run, for the benchmark
+
+    # -- clone and branches ------------------------------------------------------------------------------------
+
+    @classmethod
+    def clone(cls, remote: Remote, branch: str, path: Path, private_dir: Path) -> WorkTree:
+        """Shallow, single-branch clone of `branch` into `path`; the git directory goes under `private_dir`."""
+        private_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        git_dir = private_dir / f"git-{secrets.token_hex(8)}"
+        home = private_dir / "home"
+        home.mkdir(exist_ok=True, mode=0o700)
+        tree = cls(path, git_dir, home, remote)
+        _check_ref_name(branch)
+        path.mkdir(parents=True, exist_ok=True)
+        tree._git_raw(
+            ["init", "--quiet", f"--initial-branch={branch}", f"--separate-git-dir={git_dir}", str(path)],
+            cwd=private_dir,
+            with_dirs=False,
+        )
+        # `init --separate-git-dir` leaves a `.git` file in the work tree pointing here: remove it, so the
+        # agent's folder leads nowhere and nothing in it can redirect our git.
+        (path / ".git").unlink(missing_ok=True)
+        tree._config = (git_dir / "config").read_bytes()
+        tree.fetch(branch)
+        tree.run("checkout", "--quiet", "-B", branch, f"refs/remotes/origin/{branch}")
+        return tree
+
+    def fetch(self, branch: str, depth: int = 1, remote: Remote | None = None) -> str:
+        """Fetch `branch` into refs/remotes/origin/BRANCH (shallow); return its commit."""
+        _check_ref_name(branch)
+        source = remote or self.remote
+        self.run(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-recurse-submodules",
+            f"--depth={depth}",
+            source.url,
+            f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+            network=source,
+        )
+        return self.run("rev-parse", f"refs/remotes/origin/{branch}")
+
+    def checkout_remote_branch(self, branch: str) -> str:
+        """Fetch the pushed `branch` and make it the current branch (resuming a claim); return its head."""
+        head = self.fetch(branch, remote=self.push_remote)
+        self.run("checkout", "--quiet", "--force", "-B", branch, f"refs/remotes/origin/{branch}")
+        return head
+
+    def head_author_email(self, branch: str) -> str | None:
+        """The author email of the remote `branch`'s head (after fetching it); None when it is gone."""
+        try:
+            self.fetch(branch, remote=self.push_remote)
+        except GitError:
+            return None
+        return self.run("log", "-1", "--format=%ae", f"refs/remotes/origin/{branch}")
+
+    def exclude(self, pattern: str) -> None:
+        """Never commit paths matching `pattern` (the private `info/exclude`, not the repository's .gitignore)."""
+        exclude = self.git_dir / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        current = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+        if pattern not in current.splitlines():
+            exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n") + pattern + "\n")
+
+    def create_branch(self, branch: str) -> None:
+        _check_ref_name(branch)
+        self.run("checkout", "--quiet", "-b", branch)
+
+    def remote_branches(self, prefix: str) -> dict[str, str]:
+        """Branches on the remote under `prefix` (e.g. `symphony/12-`): {name: sha}."""
+        output = self.run(
+            "ls-remote", "--heads", self.push_remote.url, f"refs/heads/{prefix}*", network=self.push_remote
+        )
+        found = {}
+        for line in output.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref.startswith("refs/heads/"):
+                found[ref.removeprefix("refs/heads/")] = sha
+        return found
+
+    def head(self) -> str:
+        return self.run("rev-parse", "HEAD")
+
+    # -- commits -----------------------------------------------------------------------------------------------
+
+    def commit_all(self, message: str, identity: Identity) -> CommitResult:
+        """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed.
+        Two git processes: `add`, then `commit`, whose own output says the new commit or that nothing changed."""
+        self.run("add", "--all", "--", ".")
+        environment = {
+            "GIT_AUTHOR_NAME": identity.name,
+            "GIT_AUTHOR_EMAIL": identity.email,
+            "GIT_COMMITTER_NAME": identity.name,
+            "GIT_COMMITTER_EMAIL": identity.email,
+        }
+        message_file = self.home / "COMMIT_MESSAGE"
+        message_file.write_text(message, encoding="utf-8")
+        try:
+            output = self.run(
+                "commit", "--no-verify", "--no-gpg-sign", "--no-status", f"--file={message_file}", extra=environment
+            )
+        except GitError as error:
+            if NOTHING_TO_COMMIT in str(error):
+                return CommitResult("", created=False)
+            raise
+        found = _COMMIT_LINE.search(output)
+        return CommitResult(found.group(1) if found else self.head(), created=True)
+
+    def commits_since(self, revision: str) -> int:
+        return int(self.run("rev-list", "--count", f"{revision}..HEAD"))
+
+    def push(self, branch: str) -> None:
+        """Push HEAD to `branch`; never forced, so a diverged remote branch is an error, not an overwrite."""
+        _check_ref_name(branch)
+        target = self.push_remote
+        self.run("push", "--quiet", "--no-verify", target.url, f"HEAD:refs/heads/{branch}", network=target)
+
+    def delete_remote_branch(self, branch: str) -> None:
+        _check_ref_name(branch)
+        target = self.push_remote
+        self.run("push", "--quiet", "--no-verify", target.url, f":refs/heads/{branch}", network=target)
+
+    def log_subjects(self, revision_range: str) -> list[str]:
+        output = self.run("log", "--format=%s", revision_range)
+        return [line for line in output.splitlines() if line]
+
+    # -- running git -------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        *args: str,
+        network: Remote | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> str:
+        """Run one git command in this work tree, safely (see the comment above the class)."""
+        attempts = NETWORK_ATTEMPTS if network is not None else 1
+        for attempt in range(attempts):
+            if self._config:
+                # Undo anything written into the repository's configuration since the clone.
+                (self.git_dir / "config").write_bytes(self._config)
+            try:
+                return self._git_raw(list(args), cwd=self.path, network=network, extra=extra)
+            except GitError as error:
+                if attempt + 1 >= attempts or _is_refusal(str(error)):
+                    raise
+                time.sleep(NETWORK_BACKOFF_SECONDS * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _git_raw(
+        self,
+        args: list[str],
+        *,
+        cwd: Path,
+        network: Remote | None = None,
+        extra: dict[str, str] | None = None,
+        with_dirs: bool = True,
+    ) -> str:
+        import git
+
+        environment = self._environment(network, with_dirs)
+        environment.update(extra or {})
+        self.commands += 1
+        try:
+            output = git.Git(str(cwd)).execute(
+                ["git", *args],
+                env=environment,
+                kill_after_timeout=GIT_TIMEOUT_SECONDS,
+                strip_newline_in_stdout=True,
+            )
+        except git.GitCommandError as error:
+            tokens = (self.remote.token, self.push_remote.token)
+            raise GitError(f"git {args[0]} failed: {_reason(error, tokens)}") from None
+        return str(output).strip()
+
+    def _environment(self, network: Remote | None, with_dirs: bool) -> dict[str, str]:
+        environment = {name: os.environ[name] for name in _ENV_PASSED_THROUGH if name in os.environ}
+        environment.setdefault("PATH", os.defpath)
+        environment.update(
+            {
+                "HOME": str(self.home),
+                "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_CONFIG_GLOBAL": os.devnull,
+                "GIT_TERMINAL_PROMPT": "0",
+                "GIT_ASKPASS": "",
+                "SSH_ASKPASS": "",
+                "GIT_OPTIONAL_LOCKS": "0",
+                "GIT_ATTR_NOSYSTEM": "1",
+                "LANGUAGE": "C",
+            }
+        )
+        if with_dirs:
+            environment["GIT_DIR"] = str(self.git_dir)
+            # A `commondir` file planted in the git directory would make git read its config (and refs and
+            # objects) from elsewhere, where the restored config does not reach: the common dir is ours too.
+            environment["GIT_COMMON_DIR"] = str(self.git_dir)
+            environment["GIT_WORK_TREE"] = str(self.path)
+        pairs = list(_SAFE_CONFIG)
+        if network is not None and network.token:
+            pairs.append((f"http.{network.url}.extraHeader", authorization_header(network.token)))
+        environment["GIT_CONFIG_COUNT"] = str(len(pairs))
+        for index, (key, value) in enumerate(pairs):
+            environment[f"GIT_CONFIG_KEY_{index}"] = key
+            environment[f"GIT_CONFIG_VALUE_{index}"] = value
+        return environment
+
+
+_REFUSALS = ("rejected", "non-fast-forward", "fetch first", "not found", "does not appear", "couldn't find")
+
+
+def _is_refusal(message: str) -> bool:
+    """A refusal (diverged branch, missing ref) is an answer, not an outage: retrying will not change it."""
+    return any(word in message.lower() for word in _REFUSALS)
+
+
+def _check_ref_name(branch: str) -> None:
+    if not branch or branch.startswith("-") or ".." in branch or any(c in branch for c in " ~^:?*[\\\x7f"):
+        raise GitError(f"{branch!r} is not a branch name git accepts")
+
+
+def _reason(error: Any, tokens: tuple[str | None, ...]) -> str:
+    detail = [line for line in str(error.stderr or "").strip().splitlines() if line.strip()]
+    if not detail or NOTHING_TO_COMMIT in str(error.stdout or ""):
+        detail = [line for line in str(error.stdout or "").strip().splitlines() if line.strip()] + detail
+    rejected = [line for line in detail if "rejected" in line]
+    detail = rejected[-1:] or detail
+    text = detail[-1].strip().removeprefix("stderr: ").strip("'").removeprefix("fatal: ") if detail else ""
+    text = text or f"exit code {error.status}"
+    for token in tokens:
+        if token:
+            text = text.replace(token, "***")
+    return text

@@ -17,10 +17,28 @@ from __future__ import annotations
 import re
 import unicodedata
 
+
+def _ignorable_class() -> re.Pattern[str]:
+    """Every control (but tab), format, surrogate and separator character, and Unicode's other
+    Default_Ignorable_Code_Point ranges: one character class, built once from the Unicode database."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x110000):
+        char = chr(code)
+        ignorable = unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") and char != "\t"
+        ignorable = ignorable or _DEFAULT_IGNORABLE.match(char) is not None
+        if ignorable:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return re.compile("[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges) + "]")
+
+
 # Unicode's Default_Ignorable_Code_Point ranges that are not format (Cf) characters.
 _DEFAULT_IGNORABLE = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8\U000e0000-\U000e0fff]"
 )
+_IGNORABLE = _ignorable_class()
 _LEGACY = re.compile(r"##(vso)?\[", re.IGNORECASE)
 # What a line this project prints on purpose looks like: an annotation with a file, a line, a column and the
 # finding's code as its title.
@@ -28,10 +46,7 @@ OWN_ANNOTATION = re.compile(r"::(error|warning|notice) file=[^,:\n]+(,line=\d+,c
 
 
 def _comparable(line: str) -> str:
-    kept = "".join(
-        char for char in line if unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp") or char == "\t"
-    )
-    return _DEFAULT_IGNORABLE.sub("", kept)
+    return _IGNORABLE.sub("", line)
 
 
 def is_command(line: str) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from symphony_bot.agents.base import AgentResult, Outcome, TaskRequest
@@ -28,6 +30,12 @@ CREDENTIALS = {
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "secret5",
     "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic c2VjcmV0NQ==",
 }
+# Proxy and certificate settings of a runner behind a proxy (the proxy is never used: the model is on loopback).
+NETWORK = {
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/ca-certificates.crt",
+}
 RATE_LIMIT_MESSAGE = "Rate limit reached: you exceeded your current quota, please check your plan and billing details"
 # Every per-CLI test must stay well inside this (gemini without -m would take ~2 minutes).
 MAX_RUN_SECONDS = 30
@@ -46,7 +54,9 @@ def make_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_task(agent, tmp_path: Path, setup=None) -> tuple[AgentResult, Path]:
+def run_task(
+    agent, tmp_path: Path, setup=None, task_timeout_s: float = 90, max_seconds: float = MAX_RUN_SECONDS
+) -> tuple[AgentResult, Path]:
     repo = make_repo(tmp_path)
     if setup is not None:
         setup(repo)
@@ -60,12 +70,12 @@ def run_task(agent, tmp_path: Path, setup=None) -> tuple[AgentResult, Path]:
         task_text=task.text,
         task_line=task.line,
         scratch_dir=tmp_path / "scratch",
-        task_timeout_s=90,
+        task_timeout_s=task_timeout_s,
         inactivity_timeout_s=60,
     )
     started = time.monotonic()
     result = agent.run(request, threading.Event())
-    assert time.monotonic() - started < MAX_RUN_SECONDS, f"{agent.name} took {time.monotonic() - started:.1f} s"
+    assert time.monotonic() - started < max_seconds, f"{agent.name} took {time.monotonic() - started:.1f} s"
     return result, repo
 
 
@@ -91,13 +101,21 @@ def assert_no_credentials(repo: Path) -> None:
 
 def probe_credentials(make_agent, tmp_path: Path, monkeypatch) -> None:
     """The real CLI runs `env` through its shell tool with GitHub and Actions credentials set in the parent:
-    none of them may reach it. `make_agent(server)` builds the adapter pointed at the scripted server."""
+    none of them may reach it. `make_agent(server)` builds the adapter pointed at the scripted server. The
+    proxy and certificate variables a runner behind a proxy needs do reach it, and its temporary directory is
+    the run's private one."""
     for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    for name, value in NETWORK.items():
         monkeypatch.setenv(name, value)
     with ModelServer(task_script(DUMP_ENV)) as server:
         result, repo = run_task(make_agent(server), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_no_credentials(repo)
+    seen = dict(line.split("=", 1) for line in (repo / "env.txt").read_text().splitlines() if "=" in line)
+    for name, value in NETWORK.items():
+        assert seen.get(name) == value, f"{name} did not reach the agent's tools"
+    assert seen.get("TMPDIR") == str(tmp_path / "scratch" / "tmp")
 
 
 def assert_only_loopback_home(scratch: Path) -> None:
@@ -111,3 +129,30 @@ def fixture(name: str) -> str:
 
 def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def background_sleep(seconds: str) -> str:
+    """A tool command part that starts `sleep SECONDS` in a session of its own, in the background (what a
+    test suite's server or a forgotten watcher does), and records that it started."""
+    return f"setsid sh -c 'echo started > background.txt; exec sleep {seconds}' </dev/null >/dev/null 2>&1 & "
+
+
+def unique_seconds() -> str:
+    """A sleep duration no other process on the machine uses: how the tests find that very `sleep`."""
+    return f"1000.{uuid.uuid4().int % 10**9:09d}"
+
+
+def sleeping(seconds: str) -> list[int]:
+    """Host process ids of living `sleep SECONDS` processes (zombies count as gone)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if argv[:2] == [b"sleep", seconds.encode()] and state != "Z":
+            found.append(int(entry))
+    return found

@@ -38,14 +38,23 @@ class CliSpec:
     side_replies: frozenset[str] = field(default_factory=frozenset)
     # Words its rate-limit failure must contain (lower case).
     rate_limit_words: tuple[str, ...] = ()
+    # Without --model: the model the server is asked for, its shell tool, and whether our table prices it
+    # (None: the adapter refuses, saying why).
+    default_model: str | None = None
+    default_shell_tool: str = ""
+    default_priced: bool = True
 
     def __str__(self) -> str:
         return self.name
 
-    def make(self, npm_modules: Path, monkeypatch: pytest.MonkeyPatch, server: ModelServer) -> CliAgent:
+    def make(
+        self, npm_modules: Path, monkeypatch: pytest.MonkeyPatch, server: ModelServer, *, defaults: bool = False
+    ) -> CliAgent:
+        """The adapter pointed at `server`, asking for `model` (or, with `defaults`, for no model at all)."""
         for name, value in self.pointing:
             monkeypatch.setenv(name, value.replace("{url}", server.url))
-        return self.agent_class(executable=str(npm_modules / ".bin" / self.name), model=self.model)  # type: ignore[call-arg]
+        model = None if defaults else self.model
+        return self.agent_class(executable=str(npm_modules / ".bin" / self.name), model=model)  # type: ignore[call-arg]
 
 
 CLAUDE = CliSpec(
@@ -59,6 +68,8 @@ CLAUDE = CliSpec(
     cost_is_estimate=False,
     reports_reasoning=False,
     rate_limit_words=("limit",),
+    default_model="claude-opus-4-8",
+    default_shell_tool="Bash",
 )
 CODEX = CliSpec(
     "codex",
@@ -71,6 +82,11 @@ CODEX = CliSpec(
     cost_is_estimate=True,
     reports_reasoning=True,
     rate_limit_words=("quota",),
+    # codex 0.169's own default: its tools come inside the input (`additional_tools`), the shell through a
+    # JavaScript `exec` tool; it is in no public price list yet.
+    default_model="gpt-6.1-sol",
+    default_shell_tool="exec",
+    default_priced=False,
 )
 OPENCODE = CliSpec(
     "opencode",
@@ -85,6 +101,7 @@ OPENCODE = CliSpec(
     reports_reasoning=True,
     side_replies=frozenset({"side"}),  # the session title: offers no tools, answered outside the script
     rate_limit_words=("rate limit",),
+    default_model=None,  # an OpenAI-compatible endpoint has no default opencode could know: refused
 )
 GEMINI_CLI = CliSpec(
     "gemini",
@@ -97,6 +114,8 @@ GEMINI_CLI = CliSpec(
     cost_is_estimate=True,
     reports_reasoning=True,
     rate_limit_words=("quota",),
+    default_model="gemini-2.5-pro",  # the adapter's default (the CLI's own router would take minutes)
+    default_shell_tool="run_shell_command",
 )
 ALL_CLIS = (CLAUDE, CODEX, OPENCODE, GEMINI_CLI)
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from symphony_bot.agents.command import CommandAgent
@@ -31,7 +37,7 @@ print("Cannot do this")
 # Starts a grandchild that would outlive it, records its pid, then hangs.
 HANG_WITH_GRANDCHILD = """
 import os, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "grandchild:" + os.getcwd()])
 open(os.environ["SYMPHONY_REPO"] + "/grandchild.pid", "w").write(str(child.pid))
 print("working", flush=True)
 time.sleep(120)
@@ -81,3 +87,29 @@ def run_engine(tmp_path: Path, agent, documents: dict[str, str], **options):
     )
     summary = engine.run()
     return summary, received, repo
+
+
+def _python_for_agents() -> str:
+    """An interpreter another user may run: run as root, the command starts agents as an unprivileged user,
+    and this test venv's interpreter may live under /root (pyenv), which other users cannot enter."""
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        resolved = Path(os.path.realpath(candidate))
+        if all(folder.stat().st_mode & stat.S_IXOTH for folder in resolved.parents):
+            return str(resolved)
+    return sys.executable
+
+
+AGENT_PYTHON = _python_for_agents()
+
+
+@contextlib.contextmanager
+def reachable_tmp() -> Iterator[Path]:
+    """A fresh temporary folder other users may enter (`o+x`, no listing), as a runner's work folder is: run as
+    root, the command starts each agent as an unprivileged user, which must reach the work tree. (pytest's own
+    temporary root is 0700, and concurrent pytest sessions reset it.)"""
+    path = Path(tempfile.mkdtemp(prefix="symphony-agent-test-"))
+    os.chmod(path, 0o711)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 from github import Auth, Github
 
 from symphony_bot.sandbox import Sandbox
@@ -27,3 +30,27 @@ def populate(sb: Sandbox) -> None:
     sb.create_repo(OWNER, REPO, files={"README.md": "hello\n", "docs/tasks.md": "- [ ] one\n"})
     sb.add_label(OWNER, REPO, "runmaestro.ai", color="0e8a16")
     sb.set_permission(OWNER, REPO, "contributor", "write")
+
+
+# Real git against the sandbox remote, isolated from the user's and the system's git configuration.
+ENV = {
+    **os.environ,
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git(*args, cwd=None, check=True):
+    result = subprocess.run(["git", *args], cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
+    if check and result.returncode:
+        raise AssertionError(f"git {args} -> {result.returncode}: {result.stderr}")
+    return result
+
+
+def with_token(url: str, token: str, user: str = "x-access-token") -> str:
+    return url.replace("http://", f"http://{user}:{token}@")

@@ -8,18 +8,24 @@ from symphony_bot.agents.base import Outcome, Usage
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import ModelServer, api_error, text
 from tests.agent_cli_helpers import (
+    DO_AND_TICK,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
     assert_only_loopback_home,
     assert_task_done,
     assert_task_untouched,
+    background_sleep,
     probe_credentials,
     run_task,
+    sleeping,
     task_script,
+    unique_seconds,
 )
 from tests.agent_cli_specs import ALL_CLIS, HOSTILE, CliSpec
 
 pytestmark = pytest.mark.parametrize("cli", ALL_CLIS, ids=str)
+UNREACHABLE_WITHIN_S = 60  # the promise: a run against an API it cannot use stops within a minute
+REFUSED_KEY_MESSAGE = "Invalid API key: the key test-key was refused"
 
 
 def test_real_cli_edits_the_file_ticks_the_box_and_reports_what_the_server_charged(
@@ -77,3 +83,73 @@ def test_real_cli_ignores_repository_config_that_redirects_the_api(
 
 def test_real_cli_gets_no_credentials(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
     probe_credentials(lambda server: cli.make(npm_modules, monkeypatch, server), tmp_path, monkeypatch)
+
+
+def test_real_cli_leaves_nothing_running_after_its_task(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
+    """claude, gemini and opencode run each tool command in a session of its own: a process-group kill alone
+    would leave this `sleep` running in the work tree after the task."""
+    seconds = unique_seconds()
+    with ModelServer(task_script(background_sleep(seconds) + DO_AND_TICK)) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path)
+    assert result.outcome is Outcome.OK, result.error
+    assert_task_done(repo)
+    assert (repo / "background.txt").read_text().strip() == "started"
+    assert sleeping(seconds) == []
+
+
+def test_real_cli_with_a_hung_tool_is_killed_with_everything_it_started(
+    cli: CliSpec, npm_modules, monkeypatch, tmp_path
+) -> None:
+    background, foreground = unique_seconds(), unique_seconds()
+    with ModelServer(task_script(background_sleep(background) + f"sleep {foreground}")) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path, task_timeout_s=8)
+    assert result.outcome is Outcome.TIMEOUT, (result.outcome, result.error)
+    assert (repo / "background.txt").read_text().strip() == "started"
+    assert sleeping(background) == [] and sleeping(foreground) == []
+
+
+def test_real_cli_works_on_its_defaults(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
+    """No --model: the CLI's own default model does the task and is priced as that model (or, where our table
+    has no price, the estimate says which model it could not price); a CLI that cannot have a default says so."""
+    with ModelServer(task_script()) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server, defaults=True), tmp_path)
+    if cli.default_model is None:
+        assert result.outcome is Outcome.NOT_FOUND and "--model" in (result.error or ""), result
+        assert server.requests == []
+        return
+    assert result.outcome is Outcome.OK, result.error
+    assert_task_done(repo)
+    assert [(r.reply, r.model) for r in server.conversation()] == [
+        (f"tool:{cli.default_shell_tool}", cli.default_model),
+        ("text", cli.default_model),
+    ]
+    usage = result.usage
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (300, 35, 50)
+    if cli.default_priced:
+        assert usage.unpriced_model is None
+        assert usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), cli.default_model))
+    else:
+        assert usage.unpriced_model == cli.default_model and usage.cost_is_estimate
+
+
+def test_real_cli_with_an_unreachable_api_stops_fast_in_its_own_words(
+    cli: CliSpec, npm_modules, monkeypatch, tmp_path
+) -> None:
+    """codex and opencode would retry silently until the inactivity limit (15 minutes), claude for minutes."""
+    with ModelServer([text("never asked")]) as server:
+        agent = cli.make(npm_modules, monkeypatch, server)
+    # The server is closed now: its port refuses connections.
+    result, repo = run_task(agent, tmp_path, max_seconds=UNREACHABLE_WITHIN_S)
+    assert result.outcome is Outcome.UNREACHABLE, (result.outcome, result.error)
+    assert cli.name in (result.error or "") and "cannot be reached" in (result.error or "")
+    assert_task_untouched(repo)
+
+
+def test_real_cli_with_a_refused_key_stops_at_once_in_its_own_words(
+    cli: CliSpec, npm_modules, monkeypatch, tmp_path
+) -> None:
+    with ModelServer([api_error(401, REFUSED_KEY_MESSAGE)]) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path, max_seconds=UNREACHABLE_WITHIN_S)
+    assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
+    assert REFUSED_KEY_MESSAGE in (result.error or "")
+    assert_task_untouched(repo)

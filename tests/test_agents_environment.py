@@ -1,4 +1,9 @@
-from symphony_bot.agents.environment import agent_environment, is_denied, looks_like_credential
+from symphony_bot.agents.environment import (
+    GIT_SAFE_DIRECTORY,
+    agent_environment,
+    is_denied,
+    looks_like_credential,
+)
 
 CREDENTIALS = {
     "GITHUB_TOKEN": "ghs_x",
@@ -51,17 +56,35 @@ def test_token_like_names_pass_only_when_declared_by_exact_name(tmp_path) -> Non
 
 
 def test_the_agent_gets_a_private_home_and_an_isolated_git(tmp_path) -> None:
+    # Its own git configuration holds nothing but leave to read a work tree whose .git stays the bot's.
+    assert GIT_SAFE_DIRECTORY == "[safe]\n\tdirectory = *\n"
     source = {"HOME": "/root", "XDG_CONFIG_HOME": "/root/.config", "GIT_CONFIG_GLOBAL": "/root/.gitconfig"}
     extra = {"GIT_CONFIG_GLOBAL": "/elsewhere", "GIT_TERMINAL_PROMPT": "1", "GIT_CONFIG_COUNT": "1"}
     env = agent_environment(tmp_path, passthrough=("XDG_*",), extra=extra, source=source)
     assert env["HOME"] == str(tmp_path / "home")
     assert all(env[name].startswith(str(tmp_path / "home")) for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"))
-    assert env["GIT_CONFIG_GLOBAL"] == str(tmp_path / "gitconfig") and (tmp_path / "gitconfig").read_text() == ""
+    assert env["GIT_CONFIG_GLOBAL"] == str(tmp_path / "gitconfig")
+    assert (tmp_path / "gitconfig").read_text() == GIT_SAFE_DIRECTORY
     assert (env["GIT_CONFIG_NOSYSTEM"], env["GIT_TERMINAL_PROMPT"]) == ("1", "0")
     assert "GIT_CONFIG_COUNT" not in env
+    # Temporary files go to the run's private directory, removed with it (issue 10, item 5).
+    assert env["TMPDIR"] == env["TMP"] == env["TEMP"] == str(tmp_path / "tmp") and (tmp_path / "tmp").is_dir()
     assert set(env) <= {"PATH", "HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT"} | {
         f"XDG_{kind}_HOME" for kind in ("CONFIG", "CACHE", "DATA", "STATE")
+    } | {"TMPDIR", "TMP", "TEMP"}
+
+
+def test_proxy_and_certificate_variables_pass_and_the_system_temp_dir_does_not(tmp_path) -> None:
+    source = {
+        "HTTPS_PROXY": "http://proxy:3128",
+        "no_proxy": "127.0.0.1,localhost",
+        "NODE_EXTRA_CA_CERTS": "/etc/ssl/corp.pem",
+        "TMPDIR": "/var/tmp/bot-secrets",
     }
+    env = agent_environment(tmp_path, source=source)
+    assert (env["HTTPS_PROXY"], env["no_proxy"]) == ("http://proxy:3128", "127.0.0.1,localhost")
+    assert env["NODE_EXTRA_CA_CERTS"] == "/etc/ssl/corp.pem"
+    assert env["TMPDIR"] == str(tmp_path / "tmp")
 
 
 def test_every_runner_credential_name_is_denied() -> None:

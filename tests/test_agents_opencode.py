@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from symphony_bot.agents.base import Outcome, TaskRequest
+from symphony_bot.agents.base import AgentSetupError, Outcome, TaskRequest
 from symphony_bot.agents.opencode import OpenCodeAgent
 from symphony_bot.sandbox.model_server import CHAT, ModelServer
 from tests.agent_cli_helpers import (
@@ -68,7 +68,16 @@ def test_invocation_keeps_opencode_offline_and_allows_tools(tmp_path, monkeypatc
     request = TaskRequest("p" * 200_000, tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
     request.scratch_dir.mkdir()
     invocation = OpenCodeAgent(model=MODEL).invocation(request)
-    assert invocation.argv[1:] == ["run", "--format", "json"] and invocation.stdin == b"p" * 200_000
+    # Its own errors go to stderr, where an unreachable endpoint is seen (fail fast, not after 15 minutes).
+    assert invocation.argv[1:] == ["run", "--format", "json", "--print-logs", "--log-level", "ERROR"]
+    assert invocation.stdin == b"p" * 200_000
     config = json.loads(invocation.env["OPENCODE_CONFIG_CONTENT"])
     assert config["permission"]["*"] == "allow" and config["model"] == "symphony/scripted"
     assert invocation.env["npm_config_offline"] == "true"
+
+
+def test_with_a_base_url_and_no_model_the_adapter_refuses_with_the_fix(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENCODE_BASE_URL", "http://127.0.0.1:9/v1")
+    request = TaskRequest("p", tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
+    with pytest.raises(AgentSetupError, match="--model"):
+        OpenCodeAgent().invocation(request)

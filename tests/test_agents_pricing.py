@@ -1,7 +1,14 @@
 import pytest
 
 from symphony_bot.agents.base import Usage
-from symphony_bot.agents.pricing import PRICES, estimate_cost, normalise_model, price_for, with_estimated_cost
+from symphony_bot.agents.pricing import (
+    PRICES,
+    estimate_cost,
+    is_priced,
+    normalise_model,
+    price_for,
+    with_estimated_cost,
+)
 
 
 def test_model_ids_are_normalised() -> None:
@@ -30,3 +37,12 @@ def test_estimate_charges_each_kind_of_token_and_is_flagged() -> None:
     assert estimate_cost(anthropic, "claude-sonnet-4-5") == pytest.approx(3.75)
     flagged = with_estimated_cost(usage, "gpt-5")
     assert flagged.cost_is_estimate and flagged.input_tokens == usage.input_tokens
+
+
+def test_an_estimate_names_the_model_it_could_not_price() -> None:
+    assert is_priced("gpt-5.1-codex") and is_priced("claude-sonnet-4-5-20250929")
+    assert not is_priced("gpt-6.1-sol") and not is_priced(None)
+    assert with_estimated_cost(Usage(100, 10), "gpt-5.1-codex").unpriced_model is None
+    assert with_estimated_cost(Usage(100, 10), "gpt-6.1-sol").unpriced_model == "gpt-6.1-sol"
+    assert with_estimated_cost(Usage(100, 10), None).unpriced_model  # the CLI's default, unnamed
+    assert (Usage() + Usage(unpriced_model="x")).unpriced_model == "x"

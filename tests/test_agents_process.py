@@ -6,6 +6,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from symphony_bot.agents import containment
 from symphony_bot.agents import process as agent_process
 from symphony_bot.agents.base import Invocation, Outcome, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
@@ -22,6 +25,27 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def grandchild_token(repo: Path) -> str:
+    """What the test agents put in their grandchild's argv (`grandchild:<repo>`): an agent in a PID namespace
+    sees (and would write down) only its namespace's process ids, so the tests find the grandchild by this."""
+    return f"grandchild:{repo.resolve()}"
+
+
+def grandchild_alive(repo: Path) -> bool:
+    """Is any process started with `grandchild_token(repo)` in its argv still alive (zombies count as gone)?"""
+    token = grandchild_token(repo).encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            if token in argv and alive(int(entry)):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 class ScriptAgent(CliAgent):
@@ -68,7 +92,7 @@ def request(tmp_path: Path, **timeouts) -> TaskRequest:
 
 GRANDCHILD = """
 import os, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "grandchild:" + os.getcwd()])
 open("grandchild.pid", "w").write(str(child.pid))
 print("usage=7", flush=True)
 time.sleep(60)
@@ -81,7 +105,7 @@ def test_timeout_kills_the_whole_group_and_keeps_what_was_printed(tmp_path) -> N
     assert result.outcome is Outcome.TIMEOUT
     assert "task timeout of 1 s" in (result.error or "")
     assert time.monotonic() - started < 1.0 + agent_process.KILL_GRACE_SECONDS + 2
-    assert not alive(int((tmp_path / "repo" / "grandchild.pid").read_text()))
+    assert (tmp_path / "repo" / "grandchild.pid").exists() and not grandchild_alive(tmp_path / "repo")
     assert (result.usage.input_tokens, result.session_id) == (7, "s-1")  # tokens spent before the kill still count
 
 
@@ -105,21 +129,22 @@ def test_stop_request_kills_at_once(tmp_path) -> None:
     result = ScriptAgent(GRANDCHILD).run(request(tmp_path), stop)
     assert result.outcome is Outcome.CANCELLED
     assert time.monotonic() - started < 0.5 + agent_process.KILL_GRACE_SECONDS + 2
-    assert not alive(int((tmp_path / "repo" / "grandchild.pid").read_text()))
+    assert (tmp_path / "repo" / "grandchild.pid").exists() and not grandchild_alive(tmp_path / "repo")
 
 
 def test_background_children_are_swept_after_a_normal_exit(tmp_path) -> None:
     # The agent exits at once but leaves a child that still holds its stdout: it must not survive us.
     source = (
         "import subprocess, sys\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "import os\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', 'grandchild:' + os.getcwd()])\n"
         "open('grandchild.pid', 'w').write(str(child.pid))\nprint('ok')"
     )
     started = time.monotonic()
     result = ScriptAgent(source).run(request(tmp_path), threading.Event())
     assert result.outcome is Outcome.OK
     assert time.monotonic() - started < agent_process.KILL_GRACE_SECONDS + 2
-    assert not alive(int((tmp_path / "repo" / "grandchild.pid").read_text()))
+    assert (tmp_path / "repo" / "grandchild.pid").exists() and not grandchild_alive(tmp_path / "repo")
 
 
 def test_missing_executable_is_not_found_with_the_install_hint(tmp_path) -> None:
@@ -204,3 +229,48 @@ def test_an_endless_line_is_streamed_in_bounded_pieces(tmp_path, monkeypatch) ->
     assert result.outcome is Outcome.OK
     assert len(pieces) > 5 and max(len(piece) for piece in pieces) < 100_000 + 65_536
     assert "".join(pieces) == "w" * 1_000_000 + " ok"
+
+
+SETSID_GRANDCHILD = """
+import os, subprocess, sys, time
+token = "grandchild:" + os.getcwd()
+# A session of its own, as the CLIs' tool shells do: killing the agent's process group misses it.
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", token], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# And one that also lost its parent: re-parented away from the agent before the agent ends.
+middle = subprocess.Popen([sys.executable, "-c",
+    "import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', sys.argv[1]],"
+    " start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)", token])
+middle.wait()
+open("grandchild.pid", "w").write("started")
+print("usage=1", flush=True)
+if sys.argv[1:] == ["hang"]:
+    time.sleep(120)
+print("ok")
+"""
+
+CONTAINMENTS = {
+    "namespace": None,  # whatever this machine allows (a PID namespace here)
+    "subreaper": containment.Containment(False, "forced by the test"),
+}
+
+
+@pytest.mark.parametrize("mode", CONTAINMENTS)
+@pytest.mark.parametrize("hang", [False, True], ids=["exits", "hangs"])
+def test_nothing_the_agent_started_outlives_it_not_even_in_a_session_of_its_own(
+    tmp_path, monkeypatch, mode, hang
+) -> None:
+    forced = CONTAINMENTS[mode]
+    if forced is not None:
+        monkeypatch.setattr(containment, "containment", lambda: forced)
+    argv = [sys.executable, "-c", SETSID_GRANDCHILD, *(["hang"] if hang else [])]
+    result = ScriptAgent("", argv=argv).run(request(tmp_path, task_timeout_s=3.0), threading.Event())
+    assert result.outcome is (Outcome.TIMEOUT if hang else Outcome.OK), result.error
+    assert (tmp_path / "repo" / "grandchild.pid").exists()
+    assert not grandchild_alive(tmp_path / "repo")
+
+
+def test_the_pid_namespace_is_used_where_the_machine_allows_it() -> None:
+    """This machine allows one (the tests run as root with util-linux): if this fails, the suite above only
+    proves the fallback; the reason says why."""
+    assert containment.containment().namespace, containment.containment().reason

@@ -22,7 +22,7 @@ from symphony_bot.autorun.document_files import (
 )
 from symphony_bot.autorun.engine import StopReason
 from symphony_bot.commands.autorun import exit_code_for
-from tests.autorun_helpers import TICK, run_engine, script_agent
+from tests.autorun_helpers import AGENT_PYTHON, TICK, reachable_tmp, run_engine, script_agent
 
 # The agent replaces its document with what `make` (below) builds, after ticking its box.
 SWAP = """
@@ -144,14 +144,19 @@ def test_a_clean_run_reports_no_refused_documents(tmp_path) -> None:
     assert summary.stop_reason is StopReason.COMPLETED and received[-1]["refusedDocuments"] == []
 
 
-def test_sigterm_still_stops_a_run_whose_document_became_a_fifo(tmp_path) -> None:
+def test_sigterm_still_stops_a_run_whose_document_became_a_fifo() -> None:
     """The reproducer as a user meets it: before the fix the engine blocked in open() and ignored SIGTERM."""
+    with reachable_tmp() as tmp_path:  # run as root, the agent runs as an unprivileged user of its own
+        _fifo_under_the_command(tmp_path)
+
+
+def _fifo_under_the_command(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "plan.md").write_text("- [ ] a\n- [ ] b\n")
     script = tmp_path / "swap.py"
     script.write_text(SWAP)
-    command = f"{sys.executable} {script} fifo -"
+    command = f"{AGENT_PYTHON} {script} fifo -"
     binary = Path(sys.executable).parent / "symphony-bot"
     completed = subprocess.run(
         [str(binary), "autorun", "plan.md", "--agent", "command", "--agent-command", command],

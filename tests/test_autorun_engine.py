@@ -1,7 +1,5 @@
-import os
 import threading
 import time
-from pathlib import Path
 
 from symphony_bot.agents.base import AgentResult, Outcome, Usage
 from symphony_bot.agents.command import CommandAgent
@@ -17,6 +15,7 @@ from tests.autorun_helpers import (
     run_engine,
     script_agent,
 )
+from tests.test_agents_process import grandchild_alive
 
 TWO_TASKS = "# Plan\n\n- [ ] first\n- [ ] second\n"
 
@@ -60,17 +59,6 @@ def test_three_runs_without_progress_stall_the_document_and_the_run_moves_on(tmp
     assert received[-1]["tasksRemaining"] == 3
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie is dead for our purpose
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_task_timeout_kills_the_whole_process_group(tmp_path) -> None:
     agent = script_agent(tmp_path, "hang", HANG_WITH_GRANDCHILD)
     started = time.monotonic()
@@ -80,8 +68,8 @@ def test_task_timeout_kills_the_whole_process_group(tmp_path) -> None:
     assert exit_code_for(summary.stop_reason) == 5
     completes = [e for e in received if e["type"] == "task_complete"]
     assert [e["outcome"] for e in completes] == ["timeout"] * 3
-    grandchild = int((repo / "grandchild.pid").read_text())
-    assert not _alive(grandchild), "the agent's grandchild outlived the timeout"
+    assert (repo / "grandchild.pid").exists()
+    assert not grandchild_alive(repo), "the agent's grandchild outlived the timeout"
 
 
 def test_inactivity_timeout(tmp_path) -> None:
@@ -197,7 +185,7 @@ def test_stop_request_aborts_the_running_agent(tmp_path) -> None:
     assert summary.stop_reason is StopReason.CANCELLED
     assert exit_code_for(summary.stop_reason) == 4
     assert received[-1]["type"] == "complete" and received[-1]["stopReason"] == "cancelled"
-    assert not _alive(int((repo / "grandchild.pid").read_text()))
+    assert (repo / "grandchild.pid").exists() and not grandchild_alive(repo)
 
 
 def test_dry_run_previews_without_running(tmp_path) -> None:
@@ -311,3 +299,26 @@ def test_events_carry_injected_timestamps(tmp_path) -> None:
     engine.run()
     assert [e["timestamp"] for e in received] == list(range(1_000, 1_000 + len(received)))
     assert received[-1]["usage"] == received[-1]["usageStats"]
+
+
+def test_a_cost_budget_with_an_unpriced_model_stops_after_the_first_task(tmp_path) -> None:
+    class Unpriced:
+        name = "unpriced"
+
+        def run(self, request, stop, on_output=None):
+            path = request.document_path
+            path.write_text(path.read_text().replace("[ ]", "[x]", 1))
+            return AgentResult(Outcome.OK, text="done", usage=Usage(cost_usd=0.01, unpriced_model="gpt-9-mystery"))
+
+    summary, received, _ = run_engine(tmp_path / "b", Unpriced(), {"a.md": TWO_TASKS}, budget=Budget(max_cost_usd=5))
+    assert (summary.stop_reason, summary.tasks_completed, exit_code_for(summary.stop_reason)) == (
+        StopReason.AGENT_FAILED,
+        1,
+        1,
+    )
+    error = next(e for e in received if e["type"] == "error")
+    assert error["code"] == "AGENT_PRICE_UNKNOWN" and "gpt-9-mystery" in error["message"]
+    assert "--model" in error["message"] and "--max-cost" in error["message"]
+    # Without a cost budget the estimate is only flagged, and the run goes on.
+    summary, _, _ = run_engine(tmp_path / "n", Unpriced(), {"a.md": TWO_TASKS})
+    assert summary.stop_reason is StopReason.COMPLETED and summary.usage.unpriced_model == "gpt-9-mystery"

@@ -1,17 +1,27 @@
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.summary import StopReason
 from symphony_bot.commands.autorun import AGENT_CHOICES, exit_code_for
-from tests.autorun_helpers import HALT, HANG_WITH_GRANDCHILD, TICK
-from tests.test_agents_process import alive
+from tests.autorun_helpers import AGENT_PYTHON, HALT, HANG_WITH_GRANDCHILD, TICK, reachable_tmp
+from tests.test_agents_process import grandchild_alive
 
 BIN = Path(sys.executable).parent / "symphony-bot"
+
+
+@pytest.fixture(name="tmp_path")
+def reachable_tmp_path():
+    """Run as root, the command starts agents as an unprivileged user: their work trees must be reachable."""
+    with reachable_tmp() as path:
+        yield path
 
 
 def setup(tmp_path, text="- [ ] one\n- [ ] two\n", script=TICK):
@@ -20,7 +30,7 @@ def setup(tmp_path, text="- [ ] one\n- [ ] two\n", script=TICK):
     (repo / "plan.md").write_text(text)
     agent = tmp_path / "agent.py"
     agent.write_text(script)
-    return repo, f"{sys.executable} {agent}"
+    return repo, f"{AGENT_PYTHON} {agent}"
 
 
 def run(args, cwd):
@@ -82,7 +92,8 @@ def test_sigterm_stops_with_a_complete_event(tmp_path) -> None:
     assert rest[-1]["type"] == "complete" and rest[-1]["stopReason"] == "cancelled"
     assert rest[-1]["exitCode"] == 4 and rest[-1]["tasksRemaining"] == 2
     assert rest[0]["type"] == "task_complete" and rest[0]["outcome"] == "cancelled"
-    assert not alive(int((repo / "grandchild.pid").read_text())), "the agent's grandchild outlived SIGTERM"
+    assert (repo / "grandchild.pid").exists()
+    assert not grandchild_alive(repo), "the agent's grandchild outlived SIGTERM"
 
 
 def test_dry_run_lists_tasks(tmp_path) -> None:
@@ -204,3 +215,21 @@ def test_every_stop_reason_has_its_documented_exit_code() -> None:
         code = exit_code_for(reason)
         assert 0 <= code <= 5
         assert f"| {code} |" in readme
+
+
+def test_the_containment_fallback_is_said_out_loud(tmp_path) -> None:
+    repo, command = setup(tmp_path, text="- [ ] a\n")
+    env = {**os.environ, "SYMPHONY_NO_PID_NAMESPACE": "1"}
+    completed = subprocess.run(
+        [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", command],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "note: agent containment: no PID namespace here (SYMPHONY_NO_PID_NAMESPACE is set)" in completed.stderr
+    assert "child subreaper" in completed.stderr
+    assert "agent containment" not in run(["plan.md", "--agent", "command", "--agent-command", command], repo).stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.actions_runner import command_lines, forged_commands
-from tests.autorun_helpers import TICK
+from tests.autorun_helpers import AGENT_PYTHON, TICK, reachable_tmp
 
 BIN = Path(sys.executable).parent / "symphony-bot"
 # The agent ticks its task, then "summarises" with forged commands in both forms.
@@ -23,14 +23,21 @@ DOCUMENT = "- [ ] ##[add-mask]forged by the document\n- [ ] \u0085::error::forge
 
 
 @pytest.mark.parametrize("json_lines", [False, True], ids=["human", "json"])
-def test_task_text_and_agent_summaries_cannot_forge_commands(tmp_path, json_lines) -> None:
+def test_task_text_and_agent_summaries_cannot_forge_commands(json_lines) -> None:
+    with reachable_tmp() as folder:
+        _check_no_forged_commands(folder, json_lines)
+
+
+def _check_no_forged_commands(tmp_path: Path, json_lines: bool) -> None:
+    # Run as root, autorun starts the agent as its own unprivileged user: the folder and the interpreter must be
+    # reachable by that user (pytest's tmp_path is not).
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "plan.md").write_text(DOCUMENT, encoding="utf-8")
     agent = tmp_path / "agent.py"
     agent.write_text(FORGING_AGENT)
     completed = subprocess.run(
-        [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", f"{sys.executable} {agent}"]
+        [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", f"{AGENT_PYTHON} {agent}"]
         + (["--json"] if json_lines else []),
         cwd=repo,
         capture_output=True,

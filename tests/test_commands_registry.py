@@ -1,11 +1,14 @@
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symphony_bot.cli import cli
 from tests.actions_runner import command_lines, forged_commands
@@ -34,6 +37,14 @@ VALID = {
 def write(path, data):
     path.write_text(json.dumps(data, indent=2))
     return path
+
+
+def commit_valid_registry(repo) -> None:
+    """A git repository on branch main whose one commit holds VALID as symphony-registry.json."""
+    git(repo, "init", "-q", "-b", "main")
+    write(repo / "symphony-registry.json", VALID)
+    git(repo, "add", "symphony-registry.json")
+    git(repo, "commit", "-qm", "base")
 
 
 def run(*args, env=None):
@@ -132,10 +143,7 @@ def test_diff_between_two_files(tmp_path) -> None:
 
 
 def test_diff_reads_a_revision_from_git(tmp_path, monkeypatch) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
-    write(tmp_path / "symphony-registry.json", VALID)
-    git(tmp_path, "add", "symphony-registry.json")
-    git(tmp_path, "commit", "-qm", "base")
+    commit_valid_registry(tmp_path)
     head_data = json.loads(json.dumps(VALID))
     head_data["repositories"].append(
         {**VALID["repositories"][0], "slug": "octo/two", "url": "https://github.com/octo/two", "name": "Two"}
@@ -147,14 +155,15 @@ def test_diff_reads_a_revision_from_git(tmp_path, monkeypatch) -> None:
         "diff",
         "--format",
         "github",
-        "main:symphony-registry.json",
+        "--base-rev",
+        "main",
         "symphony-registry.json",
         env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.exit_code == 0, result.output
     assert "::warning file=symphony-registry.json,line=3,col=3,title=last-updated-not-bumped::" in result.output
     assert "### Added" in summary.read_text()
-    bad_revision = run("diff", "nope:symphony-registry.json", "symphony-registry.json")
+    bad_revision = run("diff", "--base-rev", "nope", "symphony-registry.json")
     assert bad_revision.exit_code == 2
     assert "cannot read nope:symphony-registry.json" in bad_revision.output
 
@@ -237,9 +246,13 @@ def test_diff_refuses_a_revision_that_looks_like_an_option(tmp_path, monkeypatch
     git(tmp_path, "init", "-q", "-b", "main")
     write(tmp_path / "symphony-registry.json", VALID)
     monkeypatch.chdir(tmp_path)
-    result = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    result = run("diff", "--base-rev=--output=x", "symphony-registry.json")
     assert result.exit_code == 2
     assert "is not a revision" in result.output
+    assert not (tmp_path / "x").exists()
+    as_path = run("diff", "--", "--output=x:symphony-registry.json", "symphony-registry.json")
+    assert as_path.exit_code == 2  # a path, and no such file: git never sees it
+    assert "does not exist in the work tree" in as_path.output and "--base-rev" in as_path.output
     assert not (tmp_path / "x").exists()
 
 
@@ -350,3 +363,79 @@ def test_no_value_from_the_file_becomes_a_workflow_command_in_validation(tmp_pat
             assert command_lines(result.output)  # the real annotations are still there
     as_json = run("validate", "--format", "json", str(hostile))
     assert json.loads(as_json.output)["files"][0]["valid"] is False  # neutralized JSON is still JSON
+
+
+# ------------------------------------------------------------------ issue 9, item 2: a path is never a revision
+
+
+def test_a_decoy_file_cannot_stand_in_for_the_base_revision(tmp_path, monkeypatch) -> None:
+    commit_valid_registry(tmp_path)
+    head = json.loads(json.dumps(VALID))
+    head["repositories"][0]["slug"] = "someone/hello"
+    write(tmp_path / "symphony-registry.json", head)
+    write(tmp_path / "main:symphony-registry.json", head)  # the decoy: the head itself, named like the base
+    monkeypatch.chdir(tmp_path)
+    honest = run("diff", "--base-rev", "main", "symphony-registry.json")
+    assert honest.exit_code == 1, honest.output
+    assert "error[slug-changed]" in honest.output
+    from_a_subfolder = tmp_path / "sub"
+    from_a_subfolder.mkdir()
+    monkeypatch.chdir(from_a_subfolder)
+    assert "error[slug-changed]" in run("diff", "--base-rev", "main", "../symphony-registry.json").output
+
+
+def test_base_rev_takes_a_revision_only_and_head_only(tmp_path, monkeypatch) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path / "symphony-registry.json", VALID)
+    monkeypatch.chdir(tmp_path)
+    for revision in ("main:other.json", "a b", "x\ny", ""):
+        result = run("diff", "--base-rev", revision, "symphony-registry.json")
+        assert result.exit_code == 2, revision
+        assert "is not a revision" in result.output
+    assert run("diff", "--base-rev", "main", "a.json", "b.json").exit_code == 2
+    assert run("diff", "symphony-registry.json").exit_code == 2
+    outside = run("diff", "--base-rev", "main", str(tmp_path.parent / "x.json"))
+    assert outside.exit_code == 2 and "outside the repository" in outside.output
+
+
+# ------------------------------------------------------------------ the property, end to end through the CLI
+
+cli_values = st.one_of(
+    st.lists(
+        st.sampled_from(["::", "##[", "\n", "\r", "\u2028", "\u0085", " ", "\u00ad", "\ud800", "error", "|", "<!--"])
+        | st.text(max_size=3),
+        max_size=8,
+    ).map("".join),
+    st.none(),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["slug", "name", "url", "category", "tags", "k"]), st.text(max_size=4), cli_values),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_no_registry_value_becomes_a_workflow_command_through_the_cli(edits) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        head_data = json.loads(json.dumps(VALID))
+        for field, suffix, value in edits:
+            head_data["repositories"][0][field if field != "k" else suffix or "k"] = value
+        base = write(folder / "base.json", VALID)
+        head = folder / "head.json"
+        head.write_text(json.dumps(head_data, indent=2, ensure_ascii=False), encoding="utf-8", errors="surrogatepass")
+        summary = folder / "summary.md"
+        for args in (
+            ("validate", "--format", "github", str(head)),
+            ("diff", "--format", "github", str(base), str(head)),
+        ):
+            result = run(*args, env={"GITHUB_STEP_SUMMARY": str(summary)})
+            assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+            assert result.exit_code in (0, 1)
+            assert forged_commands(result.output) == []
+        summary.read_text(encoding="utf-8")

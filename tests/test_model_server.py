@@ -208,3 +208,23 @@ def test_json_scripts_and_meta_routes() -> None:
     assert status == 500 and json.loads(tokens) == {"input_tokens": 42} and models["data"]
     assert [r.reply for r in server.requests] == ["tool:Bash", "tool:Bash", "error:500", "meta", "meta"]
     assert server.requests[0].usage == TurnUsage(1, 20)
+
+
+def test_codex_default_model_form_tools_inside_the_input_and_a_javascript_exec_tool() -> None:
+    """codex 0.169 on its default model sends its tools in `input[].additional_tools`, grouped in namespaces,
+    and reaches the shell through a custom `exec` tool that runs JavaScript."""
+    tools = [{"type": "namespace", "name": "functions", "tools": [{"type": "custom", "name": "exec"}]}]
+    body = {"model": "m", "stream": True, "input": [{"type": "additional_tools", "role": "developer", "tools": tools}]}
+    with ModelServer([shell("echo hi"), text("done")]) as server:
+        _, _, first = post(server.url + "/v1/responses", body)
+        answered = [*body["input"], {"type": "custom_tool_call", "name": "exec", "input": "x", "call_id": "c"}]
+        _, _, second = post(server.url + "/v1/responses", {**body, "input": answered})
+    done = next(e for e in sse_data(first) if e["type"] == "response.completed")
+    (call,) = done["response"]["output"]
+    assert call["type"] == "custom_tool_call" and call["name"] == "exec"
+    assert "tools.exec_command({cmd: " in call["input"] and '"echo hi"' in call["input"]
+    assert [(r.turn, r.tools, r.reply) for r in server.requests] == [
+        (0, ("exec",), "tool:exec"),
+        (1, ("exec",), "text"),
+    ]
+    assert "done" in second

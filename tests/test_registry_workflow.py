@@ -87,3 +87,40 @@ def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_pat
     text = summary.read_text()
     assert "## Registry changes" in text
     assert '| `category` | "ai-ml" | "Desktop" |' in text
+
+
+def test_a_decoy_file_named_like_the_base_object_cannot_replace_it(tmp_path) -> None:
+    """Issue 9, item 2: a pull request adds a file literally named "<base-sha>:symphony-registry.json" (a copy
+    of its own registry) so that a path/revision mix-up would diff the head against itself."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    _commit_registry(repo, REGISTRY, "base")
+    base_sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, env=GIT_ENV, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    git(repo, "checkout", "-q", "-b", "contributor")
+    head = json.loads(json.dumps(REGISTRY))
+    head["repositories"][0]["slug"] = "someone-else/" + head["repositories"][0]["slug"].split("/")[1]
+    (repo / f"{base_sha}:symphony-registry.json").write_text(json.dumps(head, indent=2))
+    git(repo, "add", "--all")
+    _commit_registry(repo, head, "change the slug, with a decoy")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge", "contributor")
+
+    completed = subprocess.run(
+        ["bash", "-e", "-c", step("Review the changes against the base")["run"]],
+        cwd=repo,
+        env={
+            **GIT_ENV,
+            **step("Review the changes against the base").get("env", {}),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "title=slug-changed::" in completed.stdout
+    assert "no project changed" not in completed.stdout

@@ -4,31 +4,8 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
 
-from tests.sandbox_helpers import OWNER, REPO, github
-
-ENV = {
-    **os.environ,
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
-
-
-def git(*args, cwd=None, check=True):
-    result = subprocess.run(["git", *args], cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
-    if check and result.returncode:
-        raise AssertionError(f"git {args} -> {result.returncode}: {result.stderr}")
-    return result
-
-
-def with_token(url: str, token: str, user: str = "x-access-token") -> str:
-    return url.replace("http://", f"http://{user}:{token}@")
+from tests.sandbox_helpers import OWNER, REPO, git, github, with_token
 
 
 def test_clone_push_and_open_a_pull_on_the_pushed_head(sb, tmp_path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import requests
+from github import GithubException
 
 from tests.sandbox_helpers import OWNER, REPO, TOKENS, github
 
@@ -51,3 +53,78 @@ def test_repository_comment_list_honours_sort_and_direction(sb):
         requests.get(url, params={"direction": "sideways", "sort": "created"}, headers=AUTH, timeout=5).status_code
         == 422
     )
+
+
+def test_titles_and_bodies_over_githubs_limits_are_422_with_githubs_messages(sb):
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    with pytest.raises(GithubException) as long_title:
+        repo.create_issue(title="t" * 257)
+    assert long_title.value.status == 422
+    assert long_title.value.data["errors"][0]["message"] == "title is too long (maximum is 256 characters)"
+    with pytest.raises(GithubException) as long_body:
+        repo.create_issue(title="ok", body="b" * 65_537)
+    assert long_body.value.data["errors"][0] == {
+        "resource": "Issue",
+        "code": "custom",
+        "field": "body",
+        "message": "body is too long (maximum is 65536 characters)",
+    }
+    issue = repo.create_issue(title="t" * 256, body="b" * 65_536)  # exactly at the limits is fine
+    with pytest.raises(GithubException) as long_comment:
+        issue.create_comment("c" * 65_537)
+    assert long_comment.value.status == 422
+    assert long_comment.value.data["errors"][0]["message"] == "Body is too long (maximum is 65536 characters)"
+    comment = issue.create_comment("c" * 65_536)
+    with pytest.raises(GithubException):
+        comment.edit("c" * 65_537)
+    with pytest.raises(GithubException):
+        issue.edit(body="b" * 65_537)
+    assert sb.issue(OWNER, REPO, issue.number).body == "b" * 65_536  # a refused edit changes nothing
+    sb.push_branch(OWNER, REPO, "fix", {"f": "1"})
+    with pytest.raises(GithubException) as long_pull:
+        repo.create_pull(base="main", head="fix", title="p", body="b" * 65_537)
+    assert long_pull.value.data["errors"][0]["resource"] == "PullRequest"
+
+
+def test_issue_life_cycle_with_labels_and_comments(sb):
+    gh = github(sb, "maintainer")
+    repo = gh.get_repo(f"{OWNER}/{REPO}")
+    issue = repo.create_issue("Run the docs", "docs/tasks.md", labels=["runmaestro.ai"])
+    assert [label.name for label in issue.labels] == ["runmaestro.ai"]
+    issue.add_to_labels("blocking")  # unknown labels are created, as on GitHub
+    assert {label.name for label in repo.get_issue(issue.number).labels} == {"runmaestro.ai", "blocking"}
+    issue.remove_from_labels("blocking")
+    comment = issue.create_comment("status")
+    comment.edit("status v2")
+    assert [c.body for c in issue.get_comments()] == ["status v2"]
+    assert issue.get_comment(comment.id).body == "status v2"
+    issue.edit(state="closed", state_reason="not_planned")
+    closed = repo.get_issue(issue.number)
+    assert closed.state == "closed" and closed.state_reason == "not_planned" and closed.closed_by.login == "maintainer"
+    comment.delete()
+    assert list(issue.get_comments()) == []
+    assert [i.number for i in repo.get_issues(state="closed")] == [issue.number]
+    assert list(repo.get_issues(state="open")) == []
+
+
+def test_issue_list_filters_labels_and_includes_pulls(sb):
+    sb.create_issue(OWNER, REPO, "labelled", labels=["runmaestro.ai"])
+    sb.create_issue(OWNER, REPO, "plain")
+    sb.push_branch(OWNER, REPO, "feature", {"a.txt": "a\n"})
+    sb.open_pull(OWNER, REPO, "feature", title="A PR")
+    repo = github(sb, "contributor").get_repo(f"{OWNER}/{REPO}")
+    assert [i.title for i in repo.get_issues(labels=["RunMaestro.ai"])] == ["labelled"]
+    everything = list(repo.get_issues(state="all"))
+    assert [i.title for i in everything] == ["A PR", "plain", "labelled"]
+    assert everything[0].pull_request is not None and everything[1].pull_request is None
+
+
+def test_timeline_labeled_event_names_the_actor(sb):
+    sb.create_issue(OWNER, REPO, "x", author="contributor")
+    sb.label_issue(OWNER, REPO, 1, "runmaestro.ai", actor="contributor")
+    github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}").get_issue(1).add_to_labels("blocking")
+    events = [
+        (e.event, e.actor.login, e.raw_data["label"]["name"])
+        for e in github(sb, "stranger").get_repo(f"{OWNER}/{REPO}").get_issue(1).get_timeline()
+    ]
+    assert events == [("labeled", "contributor", "runmaestro.ai"), ("labeled", "maintainer", "blocking")]

@@ -29,6 +29,9 @@ class Usage:
     cost_usd: float = 0.0
     # True when cost_usd comes from our price table rather than the CLI's own figure.
     cost_is_estimate: bool = False
+    # The model whose price our table lacks when the estimate fell back on a family's or a default price: a
+    # budget cannot be kept against such a figure (the engine refuses to go on with --max-cost).
+    unpriced_model: str | None = None
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -39,6 +42,7 @@ class Usage:
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cost_usd=self.cost_usd + other.cost_usd,
             cost_is_estimate=self.cost_is_estimate or other.cost_is_estimate,
+            unpriced_model=self.unpriced_model or other.unpriced_model,
         )
 
     @property
@@ -73,6 +77,9 @@ class TaskRequest:
     model: str | None = None
     task_timeout_s: float | None = None
     inactivity_timeout_s: float | None = None
+    # Run the agent as this unprivileged user (created when missing), owning the work tree for the run: what a
+    # bot running as root does (`symphony_bot.agents.agent_user`). None: as the bot's own user.
+    run_as: str | None = None
 
 
 class Outcome(StrEnum):
@@ -83,6 +90,8 @@ class Outcome(StrEnum):
     INACTIVE = "inactive"  # no output for the inactivity limit; process group killed
     CANCELLED = "cancelled"  # stop requested (SIGTERM/SIGINT); process group killed
     NOT_FOUND = "not_found"  # the CLI's executable is not installed
+    UNREACHABLE = "unreachable"  # the model API cannot be reached: retrying for minutes helps nobody
+    AUTH_FAILED = "auth_failed"  # the model API refused the key
 
 
 @dataclass(frozen=True)
@@ -135,12 +144,22 @@ class ParsedOutput:
     rate_limited: bool = False
 
 
+class AgentSetupError(Exception):
+    """The agent cannot be started as it is set up (a missing model, user or tool): no task can run until that
+    is fixed, so the run stops. The message names the cause and the fix."""
+
+
 class ProcessAgent(Protocol):
     """What `symphony_bot.agents.process` needs from an adapter to run it (`CliAgent` is the one implementation)."""
 
     name: str
     install_hint: str
+    classifies_errors: bool
 
     def invocation(self, request: TaskRequest) -> Invocation: ...
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput: ...
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """("auth" or "unreachable", the CLI's words) when `line` is the CLI's own notice of that, else None."""
+        ...

@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 
 from symphony_bot.agents import pricing
+from symphony_bot.agents.api_trouble import classify
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
@@ -32,6 +34,9 @@ PROVIDER_ID = "symphony"
 CODEX_HOME_DIR = "codex-home"
 CONFIG_FILE_NAME = "config.toml"
 MAX_ERROR_CHARS = 1000
+SESSIONS_DIR = "sessions"
+ROLLOUT_GLOB = "rollout-*.jsonl"
+MAX_ROLLOUT_CHARS = 4 * 1024 * 1024
 
 
 def codex_config(model: str | None, base_url: str | None) -> str:
@@ -62,6 +67,7 @@ class CodexAgent(CliAgent):
         self.executable = executable or "codex"
         self.model = model
         self._model_used: str | None = model
+        self._codex_home: Path | None = None
         # Running totals last seen per thread: what a resumed thread had used before the current run.
         self._thread_totals: dict[str, Usage] = {}
         self._lock = threading.Lock()
@@ -71,6 +77,7 @@ class CodexAgent(CliAgent):
         codex_home.mkdir(parents=True, exist_ok=True)
         model = request.model or self.model
         self._model_used = model
+        self._codex_home = codex_home
         (codex_home / CONFIG_FILE_NAME).write_text(codex_config(model, os.environ.get(BASE_URL_ENV)))
         env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra={"CODEX_HOME": str(codex_home)})
         argv = [self.executable, "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write"]
@@ -79,6 +86,17 @@ class CodexAgent(CliAgent):
             argv += ["-m", model]
         argv.append("-")  # the prompt is on stdin
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """codex's `error` events ("Reconnecting... waiting for network (Connection failed: …)", a 401)."""
+        if '"error"' not in line:
+            return None
+        record = next(records(line), None)
+        if record is None or record.get("type") != "error":
+            return None
+        message = str(record.get("message") or "")
+        kind = classify(message)
+        return (kind, f"codex: {message}") if kind else None
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         session_id: str | None = None
@@ -107,11 +125,23 @@ class CodexAgent(CliAgent):
                 if isinstance(info, dict) and isinstance(info.get("total_token_usage"), dict):
                     totals = _usage(info["total_token_usage"])
         usage = self._task_usage(session_id, totals)
-        usage = pricing.with_estimated_cost(usage, self._model_used)
+        usage = pricing.with_estimated_cost(usage, self._model_used or self._default_model_used())
         if failure is not None or exit_code != 0:
             reason = failure or stderr.strip()[-MAX_ERROR_CHARS:] or f"codex exited with code {exit_code}"
             return ParsedOutput(False, text, session_id, usage, error=reason, rate_limited=is_limit_notice(reason))
         return ParsedOutput(True, text, session_id, usage)
+
+    def _default_model_used(self) -> str | None:
+        """Without --model codex picks its own default; the session it records names it (`turn_context`)."""
+        if self._codex_home is None:
+            return None
+        sessions = self._codex_home / SESSIONS_DIR
+        for rollout in sorted(sessions.rglob(ROLLOUT_GLOB), key=lambda path: path.stat().st_mtime, reverse=True):
+            for record in records(rollout.read_text(encoding="utf-8", errors="replace")[:MAX_ROLLOUT_CHARS]):
+                payload = record.get("payload")
+                if record.get("type") == "turn_context" and isinstance(payload, dict) and payload.get("model"):
+                    return str(payload["model"])
+        return None
 
     def _task_usage(self, thread_id: str | None, totals: Usage | None) -> Usage:
         if totals is None:

@@ -98,6 +98,7 @@ FAMILY_FALLBACKS: tuple[tuple[str, str], ...] = (
     ("gemini", "gemini-3-pro-preview"),
 )
 DEFAULT_MODEL = "claude-sonnet-4-6"
+UNKNOWN_MODEL = "(the CLI's default model, not named in its output)"
 
 _DATE_SUFFIX = re.compile(r"-\d{8}$|-\d{4}-\d{2}-\d{2}$")
 
@@ -118,6 +119,11 @@ def price_for(model: str | None) -> tuple[str, Price]:
         if fragment in name:
             return entry, PRICES[entry]
     return DEFAULT_MODEL, PRICES[DEFAULT_MODEL]
+
+
+def is_priced(model: str | None) -> bool:
+    """True when the table has this very model (after normalisation), not only its family's price."""
+    return bool(model) and normalise_model(model or "") in PRICES
 
 
 def estimate_cost(usage: Usage, model: str | None) -> float:
@@ -141,4 +147,5 @@ def with_estimated_cost(usage: Usage, model: str | None) -> Usage:
         reasoning_tokens=usage.reasoning_tokens,
         cost_usd=estimate_cost(usage, model),
         cost_is_estimate=True,
+        unpriced_model=None if is_priced(model) else (model or UNKNOWN_MODEL),
     )

@@ -1,7 +1,9 @@
 """Running one agent process under watch.
 
-The agent runs in its own process group so that a timeout, an inactivity limit or a stop request kills
-everything it started — no orphan keeps editing the work tree after the engine moved on. Output is read
+The agent runs in its own process group, and in a PID namespace of its own where the machine allows it (else
+under a child subreaper that tracks its descendants; see `symphony_bot.agents.containment`), so that a
+timeout, an inactivity limit, a stop request or its own exit leaves nothing it started running — no orphan
+keeps editing the work tree after the engine moved on, not even one in a session of its own. Output is read
 concurrently (no pipe deadlock) and kept to a bounded tail.
 """
 
@@ -10,15 +12,22 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from collections import deque
+from functools import partial
+from pathlib import Path
 from typing import IO
 
+from symphony_bot.agents import agent_user, containment
+from symphony_bot.agents.api_trouble import KINDS, OUTCOMES, REASONS, TroubleWatch, classify
 from symphony_bot.agents.base import (
     AgentResult,
+    AgentSetupError,
+    Invocation,
     Outcome,
     OutputCallback,
     ParsedOutput,
@@ -147,6 +156,21 @@ def _cannot_start(agent: ProcessAgent, argv0: str, error: OSError, started: floa
     )
 
 
+def _executable(name: str, env: dict[str, str], cwd: Path) -> str:
+    """Where `name` is, looked up on the agent's PATH as exec would, with exec's errors: the contained start
+    runs `unshare` first, which would otherwise report a missing agent as its own exit code 127."""
+    if "/" in name:
+        path = os.path.join(cwd, name)  # a relative path is relative to the agent's working directory, as for exec
+        found: str | None = path if os.path.exists(path) else None
+    else:
+        found = shutil.which(name, mode=os.F_OK, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+    if os.path.isdir(found) or not os.access(found, os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+    return found
+
+
 def _wait_for_exit(process: subprocess.Popen[bytes], exited: threading.Event) -> None:
     process.wait()
     exited.set()
@@ -160,6 +184,8 @@ def run_agent_process(
     try:
         request.scratch_dir.mkdir(parents=True, exist_ok=True)
         invocation = agent.invocation(request)
+    except AgentSetupError as error:
+        return AgentResult(outcome=Outcome.NOT_FOUND, error=str(error), elapsed_s=time.monotonic() - started)
     except OSError as error:
         return AgentResult(
             outcome=Outcome.AGENT_ERROR,
@@ -173,10 +199,39 @@ def run_agent_process(
             elapsed_s=time.monotonic() - started,
         )
     try:
+        with agent_user.handed_over(request) as user, containment.not_dumpable():
+            return _run(agent, request, invocation, user, stop, on_output, started)
+    except agent_user.AgentUserError as error:
+        # Not this task's fault: nothing can run until the machine is fixed, so the run stops.
+        return AgentResult(
+            outcome=Outcome.NOT_FOUND,
+            error=f"cannot start the {agent.name} agent as its own user: {error}",
+            elapsed_s=time.monotonic() - started,
+        )
+
+
+def _run(  # noqa: PLR0917 (one call site, the steps of one run)
+    agent: ProcessAgent,
+    request: TaskRequest,
+    invocation: Invocation,
+    user: agent_user.AgentUser | None,
+    stop: threading.Event,
+    on_output: OutputCallback | None,
+    started: float,
+) -> AgentResult:
+    marker = containment.new_marker()
+    env = {**invocation.env, containment.MARKER_ENV: marker}
+    contained = containment.containment()
+    try:
+        argv = [_executable(invocation.argv[0], env, invocation.cwd), *invocation.argv[1:]]
+        if user is not None:
+            argv = user.drop_privileges(argv)
+        if not contained.namespace:
+            containment.become_subreaper()
         process = subprocess.Popen(
-            invocation.argv,
+            containment.contained_argv(argv),
             cwd=invocation.cwd,
-            env=invocation.env,
+            env=env,
             stdin=subprocess.PIPE if invocation.stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -184,13 +239,22 @@ def run_agent_process(
         )
     except OSError as error:
         return _cannot_start(agent, invocation.argv[0], error, started)
+    except AgentSetupError as error:
+        return AgentResult(outcome=Outcome.NOT_FOUND, error=str(error), elapsed_s=time.monotonic() - started)
 
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = _Tail(), _Tail()
+    watch = TroubleWatch(agent)
+
+    def read_stdout(line: str) -> None:
+        watch.line(line)
+        if on_output is not None:
+            on_output(line)
+
     exited = threading.Event()
     threads = [
-        threading.Thread(target=_pump, args=(process.stdout, stdout, on_output), daemon=True),
-        threading.Thread(target=_pump, args=(process.stderr, stderr, None), daemon=True),
+        threading.Thread(target=_pump, args=(process.stdout, stdout, read_stdout), daemon=True),
+        threading.Thread(target=_pump, args=(process.stderr, stderr, partial(watch.line, resets=False)), daemon=True),
         # Wakes the watch loop the moment the process ends, instead of at the next poll.
         threading.Thread(target=_wait_for_exit, args=(process, exited), daemon=True),
     ]
@@ -199,11 +263,16 @@ def run_agent_process(
     for thread in threads:
         thread.start()
 
+    tracker = None if contained.namespace else containment.DescendantTracker(process.pid, marker)
     interrupted: Outcome | None = None
     while not exited.wait(POLL_SECONDS):
+        if tracker is not None:
+            tracker.scan()
         now = time.monotonic()
         if stop.is_set():
             interrupted = Outcome.CANCELLED
+        elif watch.found is not None:
+            interrupted = watch.found[0]
         elif request.task_timeout_s is not None and now - started > request.task_timeout_s:
             interrupted = Outcome.TIMEOUT
         elif (
@@ -213,8 +282,13 @@ def run_agent_process(
             interrupted = Outcome.INACTIVE
         if interrupted is not None:
             break
-    # Always sweep the group: an agent may leave background children behind even when it exits by itself.
+    # Always sweep: an agent may leave background children behind even when it exits by itself. In a PID
+    # namespace the kernel has killed them with the agent; otherwise the tracker finds them.
+    if tracker is not None:
+        tracker.scan(force=True)
     kill_process_group(process)
+    if tracker is not None:
+        tracker.sweep()
     for thread in threads:
         thread.join(timeout=KILL_GRACE_SECONDS)
     elapsed = time.monotonic() - started
@@ -229,7 +303,9 @@ def run_agent_process(
         parse_error = f"could not read the {agent.name} agent's output: {type(error).__name__}: {error}"
 
     if interrupted is not None:
-        if interrupted is Outcome.CANCELLED:
+        if watch.found is not None and interrupted is watch.found[0]:
+            reason = f"was stopped: {REASONS[KINDS[interrupted]]}: {watch.found[1]}"
+        elif interrupted is Outcome.CANCELLED:
             reason = "was stopped on request"
         elif interrupted is Outcome.TIMEOUT:
             reason = f"took longer than the task timeout of {request.task_timeout_s or 0:g} s"
@@ -250,8 +326,11 @@ def run_agent_process(
         return AgentResult(
             outcome=Outcome.AGENT_ERROR, error=parse_error, exit_code=process.returncode, elapsed_s=elapsed
         )
+    trouble = classify(parsed.error) if agent.classifies_errors and not parsed.success else None
     if parsed.rate_limited:
         outcome = Outcome.RATE_LIMITED
+    elif trouble is not None:
+        outcome = OUTCOMES[trouble]
     elif parsed.success:
         outcome = Outcome.OK
     else:

@@ -28,6 +28,13 @@ from symphony_bot.autorun.summary import Budget, RunOptions, RunSummary, StopRea
 MAX_RUNS_WITHOUT_PROGRESS = 3
 SUMMARY_CHARS = 200
 RUNS_FOLDER = "runs"
+# Outcomes that no retry can change: the run stops with this error code.
+STOPPING_OUTCOMES = {
+    Outcome.NOT_FOUND: events.AGENT_NOT_FOUND,
+    Outcome.RATE_LIMITED: events.AGENT_RATE_LIMITED,
+    Outcome.UNREACHABLE: events.AGENT_UNREACHABLE,
+    Outcome.AUTH_FAILED: events.AGENT_AUTH,
+}
 
 __all__ = ["Budget", "Engine", "RunOptions", "RunSummary", "StopReason"]
 
@@ -281,9 +288,9 @@ class Engine:
                 raise _Stop(StopReason.HALTED)
             if result.outcome is Outcome.CANCELLED:
                 raise _Stop(StopReason.CANCELLED)
-            if result.outcome in (Outcome.NOT_FOUND, Outcome.RATE_LIMITED):
+            self._refuse_unpriced(result)
+            if (code := STOPPING_OUTCOMES.get(result.outcome)) is not None:
                 self._summary.error = result.error
-                code = events.AGENT_NOT_FOUND if result.outcome is Outcome.NOT_FOUND else events.AGENT_RATE_LIMITED
                 self._emit(events.ERROR, code=code, message=result.error or str(result.outcome))
                 raise _Stop(StopReason.AGENT_FAILED)
             if newly_checked:
@@ -326,7 +333,21 @@ class Engine:
             model=options.model,
             task_timeout_s=timeout,
             inactivity_timeout_s=options.inactivity_timeout_s,
+            run_as=options.agent_user,
         )
+
+    def _refuse_unpriced(self, result: AgentResult) -> None:
+        """A cost budget cannot be kept with a price we do not know: stop after the first such task."""
+        model = result.usage.unpriced_model
+        if self.options.budget.max_cost_usd is None or model is None:
+            return
+        self._summary.error = (
+            f"cannot keep to --max-cost: the price of the model {model} is not in symphony-bot's price table "
+            f"(symphony_bot/agents/pricing.py); this task's ${result.usage.cost_usd:.4f} is a guess. Name a priced "
+            "model with --model, or run without --max-cost"
+        )
+        self._emit(events.ERROR, code=events.AGENT_PRICE_UNKNOWN, message=self._summary.error)
+        raise _Stop(StopReason.AGENT_FAILED)
 
     def _check_budget(self) -> None:
         budget = self.options.budget

@@ -29,6 +29,9 @@ DOCUMENT_UNREADABLE = "DOCUMENT_UNREADABLE"
 DOCUMENT_REFUSED = "DOCUMENT_REFUSED"
 AGENT_NOT_FOUND = "AGENT_NOT_FOUND"
 AGENT_RATE_LIMITED = "AGENT_RATE_LIMITED"
+AGENT_UNREACHABLE = "AGENT_UNREACHABLE"  # the model API cannot be reached
+AGENT_AUTH = "AGENT_AUTH"  # the model API refused the key
+AGENT_PRICE_UNKNOWN = "AGENT_PRICE_UNKNOWN"  # a cost budget with a model whose price is unknown
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]

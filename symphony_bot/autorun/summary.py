@@ -48,6 +48,7 @@ class RunOptions:
     max_loops: int | None = None
     reset_on_completion: bool = False
     dry_run: bool = False
+    agent_user: str | None = None  # run each agent as this unprivileged user (see TaskRequest.run_as)
 
 
 @dataclass
@@ -76,4 +77,5 @@ def usage_delta(now: Usage, before: Usage) -> Usage:
         reasoning_tokens=now.reasoning_tokens - before.reasoning_tokens,
         cost_usd=now.cost_usd - before.cost_usd,
         cost_is_estimate=now.cost_is_estimate,
+        unpriced_model=now.unpriced_model,
     )

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from symphony_bot.agents.base import Agent
 
 AGENT_CHOICES = AGENT_NAMES
+AGENT_USER_DEFAULT = "symphony-agent"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
+TRAVERSE_ONLY = 0o711
+CONTAINMENT_NOTE = "note: agent containment: "
 PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
 UNMETERED_NOTICE = "metering proxy off: {reason}; the agent gets the model key itself (today's path)"
 # How each way a run can end becomes the process's exit status (documented in the README and in --help).
@@ -70,6 +73,12 @@ EXIT_CODES: dict[StopReason, int] = {
     help="For --agent command: pass this credential-looking variable anyway (repeatable). The agent runs the "
     "repository's code and can send it anywhere. GitHub, Actions and git credentials are refused even here.",
 )
+@click.option(
+    "--agent-user",
+    metavar="NAME",
+    help="When running as root: the unprivileged user each agent runs as, created when missing and owning the "
+    f"work tree while the agent runs (default {AGENT_USER_DEFAULT}). Ignored when not running as root.",
+)
 @click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
 @click.option("--dry-run", is_flag=True, help="List the tasks that would run, run nothing.")
@@ -116,6 +125,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     agent_executable: str | None,
     pass_env: tuple[str, ...],
     pass_secrets: tuple[str, ...],
+    agent_user: str | None,
     model: str | None,
     json_lines: bool,
     dry_run: bool,
@@ -134,6 +144,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     Exit status: 0 all tasks done; 1 agent or infrastructure error; 2 usage; 3 halted;
     4 stalled or tasks left; 5 budget or timeout reached.
     """
+    import os
     import signal
     import tempfile
 
@@ -171,10 +182,18 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     except (UnknownAgent, ValueError) as error:
         _usage_error(str(error))
 
+    if not dry_run:
+        _say_how_agents_are_contained()
+    from symphony_bot.agents.agent_user import running_as_root
+
+    run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
     with contextlib.ExitStack() as resources:
         if metering_proxy and not dry_run:
             agent = _metered(agent, agent_name, max_cost, resources)
         scratch = resources.enter_context(tempfile.TemporaryDirectory(prefix="symphony-autorun-"))
+        if run_as is not None:
+            # The agent's user must reach its own folder inside; it may not list what else is there.
+            os.chmod(scratch, TRAVERSE_ONLY)
         options = RunOptions(
             repo_dir=repo,
             documents=tuple(resolved),
@@ -187,6 +206,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             max_loops=max_loops,
             reset_on_completion=reset_on_completion,
             dry_run=dry_run,
+            agent_user=run_as,
         )
         engine = Engine(agent, options, exit_code_for=exit_code_for)
         if json_lines:
@@ -247,6 +267,15 @@ def _check_pass_env(agent_name: str, pass_env: tuple[str, ...], pass_secrets: tu
             f"send it anywhere; if the agent really needs it, pass it with {PASS_SECRET_OPTION} "
             f"{secret_looking[0]}"
         )
+
+
+def _say_how_agents_are_contained() -> None:
+    """Out loud when the machine allows no PID namespace per agent run and the weaker fallback is used."""
+    from symphony_bot.agents.containment import containment
+
+    how = containment()
+    if not how.namespace:
+        click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
 
 
 def _usage_error(message: str) -> Any:

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import click
 
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
-if TYPE_CHECKING:
-    from symphony_bot.jsondoc import JsonDocument
+FC = TypeVar("FC", bound=Callable[..., object])
 
 DEFAULT_FILE = "symphony-registry.json"
 FORMATS = ("text", "json", "github")
 DIFF_FORMATS = ("text", "json", "markdown", "github")
 UNREADABLE_TITLE = "unreadable"
+
+
+def _format_option(choices: tuple[str, ...], help_text: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
 
 
 @click.group()
@@ -26,14 +37,7 @@ def registry() -> None:
 
 @registry.command()
 @click.argument("files", nargs=-1, metavar="[FILE ...]")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for people; json for tools; github for workflow annotations plus a job summary.",
-)
+@_format_option(FORMATS, "text for people; json for tools; github for workflow annotations plus a job summary.")
 def validate(files: tuple[str, ...], output_format: str) -> None:
     """Check each FILE (default ./symphony-registry.json) against the schema and the registry rules.
 
@@ -83,20 +87,22 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
 
 
 @registry.command()
-@click.argument("base", metavar="BASE")
-@click.argument("head", metavar="HEAD")
+@click.argument("files", nargs=-1, metavar="[BASE] HEAD")
 @click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(DIFF_FORMATS),
-    default="text",
-    show_default=True,
-    help="markdown for a pull request's job summary; github adds workflow annotations and writes the summary.",
+    "--base-rev",
+    metavar="REV",
+    help="Read the base from git: HEAD's file as it is at revision REV (a commit, branch or tag), never from "
+    "the work tree. Then give HEAD only.",
 )
-def diff(base: str, head: str, output_format: str) -> None:
+@_format_option(
+    DIFF_FORMATS,
+    "markdown for a pull request's job summary; github adds workflow annotations and writes the summary.",
+)
+def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> None:
     """Show which projects a change adds, removes or edits, and check the rules of a change.
 
-    BASE and HEAD are file paths, or REV:PATH to read a file from git (e.g. origin/main:symphony-registry.json).
+    BASE and HEAD are files in the work tree; with --base-rev REV, give HEAD only and the base is that file as
+    it is at REV in git (e.g. --base-rev origin/main symphony-registry.json). A path is never read as a revision.
     Exit status: 0 fine (warnings and notices allowed), 1 errors found, 2 a file could not be read.
     """
     import json
@@ -106,31 +112,45 @@ def diff(base: str, head: str, output_format: str) -> None:
     from symphony_bot.jsondoc import path_deeper_than
     from symphony_bot.registry import render as registry_render
     from symphony_bot.registry.diff import diff_registries
-    from symphony_bot.registry.sources import display_path
+    from symphony_bot.registry.sources import Source, SourceUnreadable, at_revision, load
     from symphony_bot.registry.validate import MAX_NESTING_DEPTH, RegistryReport
 
-    head_path = display_path(head)
-    documents = {base: _load_source(base), head: _load_source(head)}
-    for name, document in documents.items():
+    wanted = 1 if base_rev is not None else 2
+    if len(files) != wanted:
+        raise click.UsageError(
+            "give HEAD only: --base-rev REV names the base" if base_rev is not None else "give BASE and HEAD"
+        )
+    head = Source(files[-1])
+    try:
+        base = at_revision(base_rev, head.path) if base_rev is not None else Source(files[0])
+        documents = [load(base), load(head)]
+    except SourceUnreadable as error:
+        _say(f"error: {error}", err=True)
+        sys.exit(USAGE)
+    for source, document in zip((base, head), documents, strict=True):
         if document.data is not None and path_deeper_than(document.data, MAX_NESTING_DEPTH) is not None:
             document.data = None  # the validator names the place; the diff only refuses
             _say(
-                f"error: {name}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
+                f"error: {source.display}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
                 f"run `symphony-bot registry validate` on it to see where",
                 err=True,
             )
             sys.exit(FINDINGS)
         if document.data is None:
-            report = RegistryReport(path=name, findings=document.findings)
+            report = RegistryReport(path=source.display, findings=document.findings)
             if output_format == "github":
                 workflow_commands.print_lines(
-                    workflow_commands.finding_annotations(head_path if name == head else name, document.findings),
+                    workflow_commands.finding_annotations(
+                        source.path if source is head else source.display, document.findings
+                    ),
                     sys.stdout,
                 )
             _say(registry_render.validation_text([report]), nl=False, err=True)
             sys.exit(FINDINGS)
 
-    result = diff_registries(documents[base].data, documents[head].data, documents[head].text)
+    head_path = head.path
+    base_document, head_document = documents
+    result = diff_registries(base_document.data, head_document.data, head_document.text)
     if output_format == "json":
         _say(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
@@ -153,13 +173,3 @@ def _say(text: str, *, err: bool = False, nl: bool = True) -> None:
     from symphony_bot.workflow_commands import neutralize
 
     click.echo(neutralize(text), err=err, nl=nl)
-
-
-def _load_source(source: str) -> JsonDocument:
-    from symphony_bot.registry.sources import SourceUnreadable, load_source
-
-    try:
-        return load_source(source)
-    except SourceUnreadable as error:
-        _say(f"error: {error}", err=True)
-        sys.exit(USAGE)

@@ -9,9 +9,9 @@ entry and drops the partial `data` that comes with it (an aliased scan of 20 rep
 answers HTTP 200 with 19 repositories and one NOT_FOUND error), and spaces every POST a second apart as if it
 were a write. Here a query is a read; only mutations are spaced as writes. Rate limits are honoured as
 `rate_limits` reads them; bounded retries with exponential back-off for 5xx and connection errors; and any
-wait longer than `max_rate_limit_wait` fails at once with the time to retry. Repository files
-(`get_file`) and plain downloads (`download`, for registries) go through the same client, so every request
-carries our User-Agent and timeout and none picks up proxies or credentials from the environment.
+wait longer than `max_rate_limit_wait` fails at once with the time to retry. Repository files (`get_file`) are
+read through PyGithub's contents API, with its retry policy. Plain downloads (`download`, for registries) share
+the GraphQL session: our User-Agent and timeout, no proxy or credentials taken from the environment, no token.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ class RegistryUnreadableError(Exception):
 @dataclass
 class RegistrySelection:
     slugs: list[str] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)  # the active entries behind `slugs`, same order
     problems: list[str] = field(default_factory=list)  # one line each: source + cause + fix
     failed_sources: int = 0
 
@@ -68,6 +69,7 @@ def load_registries(
                 continue
             seen.add(slug.casefold())
             selection.slugs.append(slug)
+            selection.entries.append(entry)
     return selection
 
 

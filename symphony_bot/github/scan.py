@@ -9,6 +9,7 @@ is capped silently: every connection is followed to its last page.
 
 A repository that is missing (or private to the token), renamed, archived or private is reported on its own
 result and never stops the others; an answer with field errors still yields the repositories it did return.
+The queries and the readers of their nodes live in `issue_queries`; the command renders the result.
 """
 
 from __future__ import annotations

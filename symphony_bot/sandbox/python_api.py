@@ -3,6 +3,25 @@
 Tests, benchmarks and the demo build the world through it (users, repositories, issues, pull requests, permissions)
 and read it back as copies. Heavy modules (the server, git, GraphQL) are imported when a `Sandbox` is made, so
 `from symphony_bot.sandbox import Sandbox` stays cheap.
+
+Tokens as GitHub issues them:
+
+- `add_user(login, token=...)`: personal tokens (classic `ghp_...` or fine-grained `github_pat_...`, no
+  difference here): they act as the user, with the user's role on each repository.
+- `add_installation_token(app, account=..., permissions={...}, repositories=["owner/name"])`: a GitHub App
+  installation token acting as `{app}[bot]` (type Bot) within `permissions` (actions, contents, issues, metadata,
+  pull_requests / pull-requests, workflows: none/read/write; unspecified = none) on those repositories.
+- `add_actions_token(owner, repo, permissions={...})`: the Actions `GITHUB_TOKEN` (`github-actions[bot]`, that
+  repository only, no `workflows`, default `contents: read`); `set_actions_can_create_pulls(owner, repo)` is the
+  repository setting that lets it open pull requests.
+- `add_app(slug)` / `install_app(slug, account, ...)`: an App whose `.jwt` mints tokens through the REST API.
+
+Refusals are GitHub's: 403 "Resource not accessible by integration" (REST), `FORBIDDEN` (GraphQL), refused pushes
+without `contents: write` or touching `.github/workflows/` without `workflows: write`, `GET /user` refused.
+Limits: titles over 256 and bodies over 65,536 characters are 422 for API callers (not for this operator API);
+`set_secondary_limits(per_minute=, per_hour=, status=, retry_after=)` turns on the content-creation secondary
+limit, which is OFF by default so existing tests are unaffected. Workflow runs from dispatches:
+`workflow_runs(owner, repo)`, `set_run_status(...)`.
 """
 
 from __future__ import annotations
@@ -16,10 +35,27 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
-    from symphony_bot.sandbox.state import Issue, IssueComment, Label, Repository, User
+    from symphony_bot.sandbox.state import (
+        App,
+        Installation,
+        InstallationToken,
+        Issue,
+        IssueComment,
+        Label,
+        Repository,
+        User,
+        WorkflowRun,
+    )
 
 STATE_FILE = "state.json"
+INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
 REPOSITORIES_DIR = "repos"
+
+
+def _new_token(prefix: str) -> str:
+    import secrets
+
+    return f"{prefix}{secrets.token_hex(18)}"
 
 
 class Sandbox:
@@ -31,7 +67,8 @@ class Sandbox:
 
     def __init__(self, *, root: str | Path | None = None, port: int = 0) -> None:
         from symphony_bot.sandbox.faults import Faults, RequestLog
-        from symphony_bot.sandbox.git_remote import BareRepositories
+        from symphony_bot.sandbox.git_repositories import BareRepositories
+        from symphony_bot.sandbox.secondary_limits import SecondaryLimits
         from symphony_bot.sandbox.server import SandboxServer
         from symphony_bot.sandbox.state import SandboxState
 
@@ -47,7 +84,15 @@ class Sandbox:
             load_state(self.state, self.root / STATE_FILE)
         self.faults: Faults = Faults()
         self.requests: RequestLog = RequestLog()
-        self.server = SandboxServer(self.state, self.repositories, faults=self.faults, log=self.requests, port=port)
+        self.secondary_limits = SecondaryLimits()
+        self.server = SandboxServer(
+            self.state,
+            self.repositories,
+            faults=self.faults,
+            log=self.requests,
+            secondary_limits=self.secondary_limits,
+            port=port,
+        )
         self._started = False
 
     # ---- life cycle -----------------------------------------------------------------------------------------
@@ -186,6 +231,102 @@ class Sandbox:
     def set_permission(self, owner: str, repo: str, login: str, level: str) -> None:
         """Collaborator role: admin / maintain / write / triage / read (or none to remove)."""
         self.state.set_permission(self._repo(owner, repo), login, level)
+
+    def add_installation_token(
+        self,
+        app: str,
+        token: str | None = None,
+        *,
+        account: str,
+        permissions: dict[str, str] | None = None,
+        repositories: list[str] | None = None,
+    ) -> InstallationToken:
+        """A GitHub App installation token: acts as `{app}[bot]` (type Bot) with `permissions` (scopes actions,
+        contents, issues, metadata, pull_requests or pull-requests, workflows: none/read/write; unspecified =
+        none, metadata at least read) on `repositories` ("owner/name"; None: every repository of `account`).
+        Refusals are GitHub's: 403 "Resource not accessible by integration" (REST), FORBIDDEN (GraphQL), a
+        refused push without contents: write or touching .github/workflows/ without workflows: write, and
+        `GET /user` refused. The grant's `.token` is what to send."""
+        scoped = None if repositories is None else [self._repo(*name.split("/", 1)) for name in repositories]
+        return self.state.add_installation_token(
+            token or _new_token(INSTALLATION_TOKEN_PREFIX),
+            app=app,
+            account=account,
+            permissions=permissions,
+            repositories=scoped,
+        )
+
+    def add_actions_token(
+        self, owner: str, repo: str, token: str | None = None, *, permissions: dict[str, str] | None = None
+    ) -> str:
+        """The Actions `GITHUB_TOKEN` of one job in owner/repo: `github-actions[bot]`, that repository only, with
+        `permissions` as a workflow's `permissions:` block sets them (unspecified = none). None: GitHub's default
+        for new repositories, `contents: read` (and metadata). It never has `workflows`, and it opens pull requests
+        only where `set_actions_can_create_pulls` allows it. Returns the token."""
+        from symphony_bot.sandbox.state import ACTIONS_APP
+
+        target = self._repo(owner, repo)
+        chosen = {"contents": "read"} if permissions is None else permissions
+        grant = self.state.add_installation_token(
+            token or _new_token(INSTALLATION_TOKEN_PREFIX),
+            app=ACTIONS_APP,
+            account=target.owner,
+            permissions=chosen,
+            repositories=[target],
+            actions=True,
+        )
+        return grant.token
+
+    def add_app(self, slug: str, *, owner: str | None = None) -> App:
+        """A GitHub App; send `app.jwt` as `Authorization: Bearer` to `GET /repos/{o}/{r}/installation` and
+        `POST /app/installations/{id}/access_tokens` (the sandbox does not check signatures)."""
+        return self.state.add_app(slug, owner or slug)
+
+    def install_app(
+        self,
+        slug: str,
+        account: str,
+        *,
+        permissions: dict[str, str] | None = None,
+        repositories: list[str] | None = None,
+    ) -> Installation:
+        """Install app `slug` on `account` with `permissions`, on `repositories` ("owner/name"; None: all).
+        Tokens minted through the API are narrowed from this, never widened."""
+        scoped = None if repositories is None else [self._repo(*name.split("/", 1)) for name in repositories]
+        return self.state.install_app(slug, account, permissions, scoped)
+
+    def workflow_runs(self, owner: str, repo: str) -> list[WorkflowRun]:
+        """Runs created by dispatches on owner/repo, oldest first (copies)."""
+        target = self._repo(owner, repo)
+        runs = [run for run in self.state.runs.values() if run.repo_id == target.id]
+        return list(self._snapshot(sorted(runs, key=lambda run: run.id)))
+
+    def set_run_status(self, owner: str, repo: str, run_id: int, status: str, conclusion: str | None = None) -> None:
+        """Move a run on (queued, in_progress, completed with a conclusion...), as a runner would."""
+        self.state.set_run_status(self.state.run(self._repo(owner, repo), run_id), status, conclusion)
+
+    def set_actions_can_create_pulls(self, owner: str, repo: str, allowed: bool = True) -> None:
+        """The repository setting "Allow GitHub Actions to create and approve pull requests" (off by default)."""
+        target = self._repo(owner, repo)
+        with self.state.lock:
+            target.actions_can_create_pulls = allowed
+            self.state.touch()
+
+    def set_secondary_limits(
+        self,
+        *,
+        per_minute: int = 80,
+        per_hour: int = 500,
+        status: int = 403,
+        retry_after: int | None = 60,
+        enabled: bool = True,
+    ) -> None:
+        """Turn on GitHub's content-creation secondary limit (off by default): more than `per_minute` writes a
+        minute or `per_hour` an hour by one user are refused with `status` (403 or 429) and "You have exceeded a
+        secondary rate limit", with `Retry-After: retry_after` (None: no header). Small thresholds keep tests fast."""
+        self.secondary_limits.configure(
+            enabled=enabled, per_minute=per_minute, per_hour=per_hour, status=status, retry_after=retry_after
+        )
 
     def set_rate_limit(self, login: str | None, limit: int, resource: str = "core") -> None:
         """Primary budget per hour for a user (None: anonymous) and resource (core, search, graphql)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symphony_bot.sandbox.state import (
+    BOT_SUFFIX,
     Label,
     Repository,
     SandboxState,
@@ -42,16 +43,19 @@ class Urls:
 
 
 def user_json(urls: Urls, user: User) -> JSON:
+    """A simple-user. A bot's URLs are GitHub's: `/users/name%5Bbot%5D` in the API, `/apps/name` on the web."""
     login = user.login
-    api = urls.api(f"/users/{login}")
+    quoted = urllib.parse.quote(login, safe="")
+    api = urls.api(f"/users/{quoted}")
+    is_app_bot = user.type == "Bot" and login.endswith(BOT_SUFFIX)
     return {
         "login": login,
         "id": user.id,
         "node_id": user.node_id,
-        "avatar_url": urls.html(f"/avatars/{login}"),
+        "avatar_url": urls.html(f"/avatars/{quoted}"),
         "gravatar_id": "",
         "url": api,
-        "html_url": urls.html(f"/{login}"),
+        "html_url": urls.html(f"/apps/{login.removesuffix(BOT_SUFFIX)}" if is_app_bot else f"/{login}"),
         "followers_url": f"{api}/followers",
         "following_url": f"{api}/following{{/other_user}}",
         "gists_url": f"{api}/gists{{/gist_id}}",

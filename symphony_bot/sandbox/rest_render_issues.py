@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 from symphony_bot.sandbox.rest_render import (
     JSON,
     Urls,
@@ -11,6 +13,8 @@ from symphony_bot.sandbox.rest_render import (
     user_json,
 )
 from symphony_bot.sandbox.state import (
+    ChangedFile,
+    Comparison,
     Issue,
     IssueComment,
     IssueEvent,
@@ -69,7 +73,7 @@ def issue_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue) 
         "assignees": [login_json(urls, state, login) for login in issue.assignees],
         "milestone": None,
         "locked": issue.locked,
-        "active_lock_reason": None,
+        "active_lock_reason": issue.lock_reason,
         "comments": len(issue.comment_ids),
         "created_at": issue.created_at,
         "updated_at": issue.updated_at,
@@ -149,7 +153,7 @@ def pull_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue, *
         "body": issue.body,
         "labels": [label_json(urls, repo, label) for label in state.issue_labels(repo, issue)],
         "milestone": None,
-        "active_lock_reason": None,
+        "active_lock_reason": issue.lock_reason,
         "created_at": issue.created_at,
         "updated_at": issue.updated_at,
         "closed_at": issue.closed_at,
@@ -189,6 +193,7 @@ def pull_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue, *
     }
     if full:
         merged_by = login_json(urls, state, pull.merged_by)
+        files = pull_comparison(state, repo, issue).files if state.git is not None else []
         body.update(
             {
                 "merged": pull.merged,
@@ -200,11 +205,39 @@ def pull_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue, *
                 "review_comments": 0,
                 "maintainer_can_modify": pull.maintainer_can_modify,
                 "commits": pull.commits,
-                "additions": 0,
-                "deletions": 0,
-                "changed_files": 0,
+                "additions": sum(changed.additions for changed in files),
+                "deletions": sum(changed.deletions for changed in files),
+                "changed_files": len(files),
             }
         )
+    return body
+
+
+def pull_comparison(state: SandboxState, repo: Repository, issue: Issue) -> Comparison:
+    """The PR's head against its base, from the real git objects (the SHAs the PR had when it was merged or
+    closed, the current ones while it is open)."""
+    pull = issue.pull
+    if pull is None or state.git is None:
+        return Comparison("", [], 0, [])
+    return state.git.compare(repo, pull.base_sha, state.repos[pull.head_repo_id], pull.head_sha)
+
+
+def diff_entry_json(urls: Urls, repo: Repository, ref: str, changed: ChangedFile) -> JSON:
+    """GitHub's diff-entry (the patch itself is optional there and left out here)."""
+    quoted = urllib.parse.quote(changed.filename)
+    body: JSON = {
+        "sha": changed.sha,
+        "filename": changed.filename,
+        "status": changed.status,
+        "additions": changed.additions,
+        "deletions": changed.deletions,
+        "changes": changed.additions + changed.deletions,
+        "blob_url": urls.html(f"/{repo.full_name}/blob/{ref}/{quoted}"),
+        "raw_url": urls.html(f"/{repo.full_name}/raw/{ref}/{quoted}"),
+        "contents_url": urls.api(f"/repos/{repo.full_name}/contents/{quoted}?ref={ref}"),
+    }
+    if changed.previous_filename is not None:
+        body["previous_filename"] = changed.previous_filename
     return body
 
 

@@ -31,8 +31,9 @@ from symphony_bot.sandbox.faults import (
     LoggedRequest,
     RequestLog,
 )
-from symphony_bot.sandbox.git_remote import BareRepositories
+from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.rest_render import Urls
+from symphony_bot.sandbox.secondary_limits import SecondaryLimits
 from symphony_bot.sandbox.server_http import (
     DOCUMENTATION_URL,
     MESSAGE_BAD_CREDENTIALS,
@@ -42,7 +43,7 @@ from symphony_bot.sandbox.server_http import (
     handler_for,
     json_bytes,
 )
-from symphony_bot.sandbox.state import SandboxError, SandboxState, parse_time
+from symphony_bot.sandbox.state import App, InstallationToken, SandboxError, SandboxState, parse_time
 
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
@@ -65,6 +66,8 @@ GRAPHQL_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([A-Za-z_]\
 
 
 FREE_PATHS = ("/rate_limit",)
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+GRAPHQL_MUTATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*mutation\b")
 
 
 def _graphql_operation_name(body: bytes) -> str | None:
@@ -95,6 +98,16 @@ def not_modified_since(modified: datetime, header: str | None) -> bool:
     return modified <= since
 
 
+def _is_mutation(body: bytes) -> bool:
+    """A GraphQL request whose (first) operation is a mutation: content-creating for the secondary limit."""
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    query = payload.get("query") if isinstance(payload, dict) else None
+    return isinstance(query, str) and GRAPHQL_MUTATION.search(query) is not None
+
+
 class SandboxServer:
     """`ThreadingHTTPServer` on 127.0.0.1 serving one `SandboxState`."""
 
@@ -105,6 +118,7 @@ class SandboxServer:
         *,
         faults: Faults | None = None,
         log: RequestLog | None = None,
+        secondary_limits: SecondaryLimits | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -112,6 +126,7 @@ class SandboxServer:
         self.repositories = repositories
         self.faults = faults if faults is not None else Faults()
         self.log = log if log is not None else RequestLog()
+        self.secondary_limits = secondary_limits if secondary_limits is not None else SecondaryLimits()
         self._graphql_handle: Any = None
         self._httpd = ThreadingHTTPServer((host, port), handler_for(self))
         self._httpd.daemon_threads = True
@@ -193,7 +208,8 @@ class SandboxServer:
                 duration=time.monotonic() - started,
             )
 
-        if token is not None:
+        app = self.state.app_for_jwt(token)
+        if token is not None and app is None:
             user = self.state.user_for_token(token)
             if user is None:
                 answer = self._json(401, error_body(401, MESSAGE_BAD_CREDENTIALS))
@@ -208,6 +224,13 @@ class SandboxServer:
                 return None, logged(0, fault=fault)
             answer = self._fault_answer(fault, login, resource)
             return answer, logged(answer.status, fault=fault)
+
+        creates_content = (is_graphql and _is_mutation(body)) or (not is_graphql and method in WRITE_METHODS)
+        if login is not None and creates_content and not self.secondary_limits.admit(login):
+            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+            budget = self.state.rate_limits.status(login, resource)
+            answer.headers += self.state.rate_limits.headers(budget, resource)
+            return answer, logged(answer.status)
 
         free = path in FREE_PATHS
         limits = self.state.rate_limits
@@ -224,7 +247,7 @@ class SandboxServer:
             return answer, logged(answer.status)
 
         if is_graphql:
-            answer, name = self._graphql(method, login, body)
+            answer, name = self._graphql(method, login, body, self.state.grant_for(token))
             graphql_operation = name or graphql_operation
         elif found is None:
             status = 405 if rest.paths_for(path) else 404
@@ -232,7 +255,15 @@ class SandboxServer:
             answer.charge = 1
         else:
             answer = self._rest(
-                found[0], params=found[1], method=method, path=path, query_string=query_string, body=body, login=login
+                found[0],
+                params=found[1],
+                method=method,
+                path=path,
+                query_string=query_string,
+                body=body,
+                login=login,
+                grant=self.state.grant_for(token),
+                app=app,
             )
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
@@ -260,10 +291,13 @@ class SandboxServer:
             extra.append(("Content-Type", "application/json; charset=utf-8"))
         return Answer(status, body, extra)
 
+    def _secondary_limit_answer(self, status: int, retry_after: int | None) -> Answer:
+        payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
+        return self._json(status, payload, [("Retry-After", str(retry_after))] if retry_after is not None else [])
+
     def _fault_answer(self, fault: Fault, login: str | None, resource: str) -> Answer:
         if fault.kind == "secondary_rate_limit":
-            payload = {"message": MESSAGE_SECONDARY_LIMIT, "documentation_url": SECONDARY_LIMIT_DOCUMENTATION_URL}
-            answer = self._json(403, payload, [("Retry-After", str(fault.retry_after))])
+            answer = self._secondary_limit_answer(403, fault.retry_after)
             budget = self.state.rate_limits.status(login, resource)
             answer.headers += self.state.rate_limits.headers(budget, resource)
             return answer
@@ -278,14 +312,16 @@ class SandboxServer:
         message = MESSAGE_SERVER_ERROR.get(fault.status, "Server Error")
         return self._json(fault.status, error_body(fault.status, message))
 
-    def _graphql(self, method: str, login: str | None, body: bytes) -> tuple[Answer, str | None]:
+    def _graphql(
+        self, method: str, login: str | None, body: bytes, grant: InstallationToken | None
+    ) -> tuple[Answer, str | None]:
         handle = self.graphql_handler()
         if handle is None or method != "POST":
             answer = self._json(404, error_body(404, "Not Found"))
             return answer, None
         if login is None:
             return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
-        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls)
+        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls, grant)
         answer = self._json(status, payload)
         answer.points = points
         answer.charge = points
@@ -301,6 +337,8 @@ class SandboxServer:
         query_string: str,
         body: bytes,
         login: str | None,
+        grant: InstallationToken | None,
+        app: App | None = None,
     ) -> Answer:
         context = rest.Context(
             state=self.state,
@@ -312,9 +350,17 @@ class SandboxServer:
             raw_body=body,
             login=login,
             params=params,
+            grant=grant,
+            app=app,
         )
         points = 1 if method in ("GET", "HEAD", "OPTIONS") else 5
         try:
+            with self.state.lock:
+                owner, name = params.get("owner"), params.get("repo")
+                target = None
+                if owner is not None and name is not None:
+                    target = self.state.find_repo(owner, name) or self.state.renamed_repo(owner, name)
+                rest.check_app_permission(grant, found.app_permission, target)
             reply = found.handler(context)
             answer = self._json(reply.status, reply.body, reply.headers)
             if reply.last_modified is not None and context.method == "GET" and reply.status == 200:

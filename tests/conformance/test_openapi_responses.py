@@ -49,6 +49,37 @@ def raw(sb: Sandbox, method: str, path: str, user: str = "maint", **headers: str
     return requests.request(method, sb.api_url + path, headers=sent, timeout=10)
 
 
+def send_json(sb: Sandbox, method: str, path: str, token: str, body: object) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
+    return requests.request(method, sb.api_url + path, headers=headers, json=body, timeout=10)
+
+
+def drive_actions_routes(sb: Sandbox) -> None:
+    """The Actions side: an App's installation and a minted token (JWT auth), dispatches and workflow runs."""
+    app = sb.add_app("symphony-runner", owner=OWNER)
+    installation = sb.install_app("symphony-runner", OWNER, permissions={"contents": "write", "actions": "write"})
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/installation", Authorization=f"Bearer {app.jwt}").status_code == 200
+    tokens = f"/app/installations/{installation.id}/access_tokens"
+    minted = send_json(sb, "POST", tokens, app.jwt, {"repositories": [REPO], "permissions": {"actions": "write"}})
+    assert minted.status_code == 201
+    token = minted.json()["token"]
+    sb.push_branch(OWNER, REPO, "main", {".github/workflows/run.yml": "on: [workflow_dispatch, repository_dispatch]\n"})
+    dispatch = f"/repos/{OWNER}/{REPO}/actions/workflows/run.yml/dispatches"
+    assert send_json(sb, "POST", dispatch, token, {"ref": "main", "inputs": {"issue": "1"}}).status_code == 204
+    assert send_json(sb, "POST", f"/repos/{OWNER}/{REPO}/dispatches", token, {"event_type": "go"}).status_code == 403
+    assert (
+        send_json(sb, "POST", f"/repos/{OWNER}/{REPO}/dispatches", TOKENS["maint"], {"event_type": "go"}).status_code
+        == 204
+    )
+    run_id = sb.workflow_runs(OWNER, REPO)[0].id
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/actions/runs/{run_id}").status_code == 200
+    cancel = f"/repos/{OWNER}/{REPO}/actions/runs/{run_id}/cancel"
+    assert send_json(sb, "POST", cancel, token, None).status_code == 202
+    assert send_json(sb, "POST", cancel, token, None).status_code == 409
+    assert send_json(sb, "POST", dispatch, token, {"ref": "nowhere"}).status_code == 422
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/installation").status_code == 401
+
+
 def expect_error(status: int, call: Callable[[], object]) -> None:
     with pytest.raises(GithubException) as raised:
         call()
@@ -65,6 +96,7 @@ def drive_every_route(sb: Sandbox) -> None:
     repo.edit(description="Auto Run playground")
     assert repo.get_collaborator_permission("writer") == "write"
     assert repo.get_collaborator_permission("reader") == "read"
+    assert {user.login for user in repo.get_collaborators()} == {OWNER, "writer", "reader"}
 
     # labels
     assert {label.name for label in repo.get_labels()} >= {"runmaestro.ai"}
@@ -91,6 +123,10 @@ def drive_every_route(sb: Sandbox) -> None:
     assert [r.content for r in comment.get_reactions()] == ["eyes"]
     issue.create_reaction("rocket")
     assert [r.content for r in issue.get_reactions()] == ["rocket"]
+    assert issue.delete_reaction(issue.create_reaction("eyes").id)
+    assert comment.delete_reaction(comment.create_reaction("heart").id)
+    issue.lock("resolved")
+    issue.unlock()
     status = issue.create_comment("<!-- symphony:status --> ready")
     status.delete()
     assert {event.event for event in issue.get_timeline()} >= {"labeled", "commented"}
@@ -105,6 +141,8 @@ def drive_every_route(sb: Sandbox) -> None:
     assert main.name in [branch.name for branch in repo.get_branches()]
     assert repo.get_git_ref("heads/main").object.sha == main.commit.sha
     assert [ref.ref for ref in repo.get_git_matching_refs("heads/main")] == ["refs/heads/main"]
+    assert next(iter(repo.get_commits(sha="main"))).sha == main.commit.sha
+    assert repo.get_commit(main.commit.sha).stats.total >= 1
     ref = repo.create_git_ref("refs/heads/scratch", main.commit.sha)
     ref.edit(main.commit.sha)
     ref.delete()
@@ -122,6 +160,8 @@ def drive_every_route(sb: Sandbox) -> None:
         pull.number
     ]
     pull = repo.get_pull(pull.number)
+    assert [f.filename for f in pull.get_files()] == ["docs/a.md"] and pull.get_commits().totalCount == 1
+    assert repo.compare("main", "symphony/1-abc").ahead_by == 1
     pull.edit(body=f"Closes #{issue.number}\n\nsummary")
     assert pull.is_merged() is False
     pull.mark_ready_for_review()
@@ -161,6 +201,16 @@ def drive_every_route(sb: Sandbox) -> None:
     assert requests.get(sb.api_url + "/user", headers={"Authorization": "token wrong"}, timeout=5).status_code == 401
     first = raw(sb, "GET", f"/repos/{OWNER}/{REPO}")
     assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}", **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+    since = {"If-Modified-Since": first.headers["Last-Modified"]}
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}", **since).status_code == 304
+    expect_error(422, lambda: repo.create_git_ref("refs/heads/a..b", main.commit.sha))
+    expect_error(422, lambda: repo.create_issue(title="t" * 257))
+    expect_error(422, lambda: issue.create_comment("c" * 65_537))
+    expect_error(422, lambda: repo.get_commit("no-such-ref"))
+    expect_error(403, lambda: list(reader.get_repo(f"{OWNER}/{REPO}").get_collaborators()))
+    actions = Github(base_url=sb.api_url, auth=Auth.Token(sb.add_actions_token(OWNER, REPO)), retry=None)
+    expect_error(403, lambda: actions.get_repo(f"{OWNER}/{REPO}").create_issue(title="not with contents: read"))
+    expect_error(403, lambda: actions.get_user().login)
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +232,7 @@ def run() -> Iterator[Run]:
         sb.add_label(OWNER, REPO, "Blocking", color="b60205")
         with capture_exchanges() as exchanges:
             drive_every_route(sb)
+            drive_actions_routes(sb)
         logged = [entry for entry in sb.requests if entry.operation != "graphql"]
         rest_exchanges = [exchange for exchange in exchanges if exchange.path != "/graphql"]
         assert len(logged) == len(rest_exchanges), "every exchange must reach the sandbox exactly once"

@@ -18,6 +18,13 @@ from symphony_bot.sandbox.model_server.script import (
 
 ANTHROPIC = "anthropic"
 RESPONSES = "responses"
+# codex 0.169 on its default model sends its tools inside the input, in namespaces, and reaches the shell through
+# a `custom` tool `exec` that runs JavaScript (`await tools.exec_command({cmd: ...})`).
+ADDITIONAL_TOOLS = "additional_tools"
+NAMESPACE = "namespace"
+CODEX_JS_EXEC = "exec"
+CUSTOM_INPUT = "input"  # a custom tool's call carries one free-form string, not JSON arguments
+MODEL_CALL_ITEMS = ("function_call", "custom_tool_call")
 CHAT = "chat"
 GEMINI = "gemini"
 
@@ -44,15 +51,32 @@ def model_turns(api: str, body: Mapping[str, Any]) -> int:
         return sum(
             1
             for i in dicts(body.get("input"))
-            if i.get("type") == "function_call" or (i.get("type") == "message" and i.get("role") == "assistant")
+            if i.get("type") in MODEL_CALL_ITEMS or (i.get("type") == "message" and i.get("role") == "assistant")
         )
     return sum(1 for c in dicts(body.get("contents")) if c.get("role") == "model")
 
 
+def _offered_tools(api: str, body: Mapping[str, Any]) -> list[Any]:
+    """The request's tool list; for the Responses API also the tools sent inside the input, as codex does for
+    its default model (`input[].additional_tools`, tools grouped in namespaces)."""
+    tools = list(body.get("tools") or []) if isinstance(body.get("tools"), list) else []
+    if api == RESPONSES and isinstance(body.get("input"), list):
+        for item in body["input"]:
+            if isinstance(item, dict) and item.get("type") == ADDITIONAL_TOOLS and isinstance(item.get("tools"), list):
+                tools.extend(item["tools"])
+    flat: list[Any] = []
+    while tools:
+        tool = tools.pop(0)
+        if isinstance(tool, dict) and tool.get("type") == NAMESPACE and isinstance(tool.get("tools"), list):
+            tools[:0] = tool["tools"]
+        else:
+            flat.append(tool)
+    return flat
+
+
 def tool_names(api: str, body: Mapping[str, Any]) -> tuple[str, ...]:
     names: list[str] = []
-    tools = body.get("tools")
-    for tool in tools if isinstance(tools, list) else []:
+    for tool in _offered_tools(api, body):
         if not isinstance(tool, dict):
             continue
         if api == GEMINI:
@@ -66,6 +90,9 @@ def tool_names(api: str, body: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def shell_arguments(tool: str, command: str) -> dict[str, Any]:
+    if tool == CODEX_JS_EXEC:  # codex's default model: JavaScript that calls the nested exec_command tool
+        source = f"const result = await tools.exec_command({{cmd: {json.dumps(command)}}});\ntext(result);"
+        return {CUSTOM_INPUT: source}
     if tool == "exec_command":  # codex
         return {"cmd": command}
     if tool in ("shell", "local_shell"):  # older codex

@@ -54,7 +54,7 @@ class TurnUsage:
 NO_USAGE = TurnUsage(0, 0, 0, 0, 0)
 SHELL_TOOL = "<shell>"  # Turn.tool value meaning "whichever shell tool the CLI offers"
 # The shell tool of each CLI, in order of preference.
-SHELL_TOOL_NAMES = ("Bash", "exec_command", "bash", "run_shell_command", "shell", "local_shell")
+SHELL_TOOL_NAMES = ("Bash", "exec_command", "bash", "run_shell_command", "shell", "local_shell", "exec")
 
 
 @dataclass(frozen=True)

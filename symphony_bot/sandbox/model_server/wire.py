@@ -8,7 +8,15 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from symphony_bot.sandbox.model_server.reading import ANTHROPIC, CHAT, GEMINI, RESPONSES, new_id
+from symphony_bot.sandbox.model_server.reading import (
+    ANTHROPIC,
+    CHAT,
+    CODEX_JS_EXEC,
+    CUSTOM_INPUT,
+    GEMINI,
+    RESPONSES,
+    new_id,
+)
 from symphony_bot.sandbox.model_server.script import Turn
 
 GEMINI_QUOTA_FAILURE = "type.googleapis.com/google.rpc.QuotaFailure"
@@ -120,7 +128,17 @@ def _anthropic(out: Sender, model: str, stream: bool, turn: Turn, call: tuple[st
 def _responses(out: Sender, model: str, stream: bool, turn: Turn, call: tuple[str, dict[str, Any]] | None) -> None:
     usage = turn.usage
     item: dict[str, Any]
-    if call is not None:
+    if call is not None and call[0] == CODEX_JS_EXEC and set(call[1]) == {CUSTOM_INPUT}:
+        item = {
+            "type": "custom_tool_call",
+            "id": new_id("ctc_"),
+            "call_id": new_id("call_"),
+            "status": "completed",
+            "name": call[0],
+            "input": call[1][CUSTOM_INPUT],
+        }
+        added = {**item, "input": "", "status": "in_progress"}
+    elif call is not None:
         item = {
             "type": "function_call",
             "id": new_id("fc_"),

@@ -8,7 +8,18 @@ routing table (`routes.ROUTES`), and the request `context` every handler works w
 
 from __future__ import annotations
 
+from symphony_bot.sandbox.app_permissions import check as check_app_permission
 from symphony_bot.sandbox.rest.context import MESSAGE_MOVED, Context, Moved, Reply
 from symphony_bot.sandbox.rest.routes import ROUTES, Route, match, paths_for
 
-__all__ = ["MESSAGE_MOVED", "ROUTES", "Context", "Moved", "Reply", "Route", "match", "paths_for"]
+__all__ = [
+    "MESSAGE_MOVED",
+    "ROUTES",
+    "Context",
+    "Moved",
+    "Reply",
+    "Route",
+    "check_app_permission",
+    "match",
+    "paths_for",
+]

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symphony_bot.sandbox import rest_render as render
-from symphony_bot.sandbox.git_remote import BareRepositories
+from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.state import (
     ANONYMOUS,
+    App,
+    InstallationToken,
     Repository,
     SandboxError,
     SandboxState,
@@ -60,6 +62,8 @@ class Context:
     raw_body: bytes
     login: str | None
     params: dict[str, str] = field(default_factory=dict)
+    app: App | None = None  # a GitHub App authenticated with its JWT (the app endpoints only)
+    grant: InstallationToken | None = None  # the installation token in use (None: a personal token or anonymous)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

@@ -30,8 +30,12 @@ def get_ref(context: Context) -> Reply:
 
 def list_matching_refs(context: Context) -> Reply:
     repo = context.repo()
-    prefix = context.params["ref"].removeprefix("heads/")
-    names = sorted(name for name in repo.branches if name.startswith(prefix))
+    wanted = context.params["ref"]
+    if not wanted.startswith("heads"):
+        names: list[str] = []  # tags and other namespaces: the sandbox has branches only
+    else:
+        prefix = wanted.removeprefix("heads").removeprefix("/")
+        names = sorted(name for name in repo.branches if name.startswith(prefix))
     return Reply(200, [render_git.git_ref_json(context.urls, repo, name, repo.branches[name]) for name in names])
 
 
@@ -54,7 +58,7 @@ def create_ref(context: Context) -> Reply:
     if any(other.startswith(f"{name}/") or name.startswith(f"{other}/") for other in repo.branches):
         raise SandboxError(422, MESSAGE_REF_UPDATE_FAILED)  # git cannot hold both `a` and `a/b`
     context.repositories.set_branch(repo, name, sha)
-    context.state.refresh_branches(repo)
+    context.state.refresh_branches(repo, context.login)
     return Reply(201, render_git.git_ref_json(context.urls, repo, name, sha))
 
 
@@ -70,7 +74,7 @@ def update_ref(context: Context) -> Reply:
     if context.repositories is None or context.repositories.commit_info(repo, sha) is None:
         raise validation_failed("Reference", "Object does not exist")
     context.repositories.set_branch(repo, name, sha)
-    context.state.refresh_branches(repo)
+    context.state.refresh_branches(repo, context.login)
     return Reply(200, render_git.git_ref_json(context.urls, repo, name, sha))
 
 

@@ -298,3 +298,18 @@ def list_issue_events(context: Context) -> Reply:
             rendered.append(body)
     chunk, headers = paginate(context, rendered)
     return Reply(200, chunk, headers)
+
+
+def lock_issue(context: Context) -> Reply:
+    repo = context.repo()
+    issue = context.state.issue(repo, context.number())
+    reason = text_field(context.body_object(), "lock_reason", "Issue")
+    context.state.set_locked(repo, issue, True, context.actor(), reason)
+    return Reply(204, None)
+
+
+def unlock_issue(context: Context) -> Reply:
+    repo = context.repo()
+    issue = context.state.issue(repo, context.number())
+    context.state.set_locked(repo, issue, False, context.actor(), None)
+    return Reply(204, None)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from symphony_bot.sandbox import rest_render_git as render_git
 from symphony_bot.sandbox import rest_render_issues as render_issues
 from symphony_bot.sandbox.rest.context import (
     Context,
@@ -11,10 +14,14 @@ from symphony_bot.sandbox.rest.context import (
     text_field,
 )
 from symphony_bot.sandbox.state import (
+    Repository,
     SandboxError,
     not_found,
     validation_failed,
 )
+
+MAX_PULL_COMMITS = 250
+MAX_PULL_FILES = 3000
 
 
 def list_pulls(context: Context) -> Reply:
@@ -103,3 +110,29 @@ def merge_pull(context: Context) -> Reply:
     context.state.merge_pull(repo, issue, context.actor(), commit_message=full_message)
     merged_sha = issue.pull.merge_commit_sha if issue.pull else None
     return Reply(200, {"sha": merged_sha, "merged": True, "message": "Pull Request successfully merged"})
+
+
+def list_pull_commits(context: Context) -> Reply:
+    """The PR's commits, oldest first (GitHub stops at 250)."""
+    repo = context.repo()
+    issue = context.state.pull(repo, context.number("pull_number"))
+    comparison = render_issues.pull_comparison(context.state, repo, issue)
+    return page_reply(context, comparison.commits[:MAX_PULL_COMMITS], lambda sha: commit_reply_json(context, repo, sha))
+
+
+def list_pull_files(context: Context) -> Reply:
+    """The files the PR changes since its merge base (GitHub stops at 3,000)."""
+    repo = context.repo()
+    issue = context.state.pull(repo, context.number("pull_number"))
+    pull = issue.pull
+    comparison = render_issues.pull_comparison(context.state, repo, issue)
+    head = pull.head_sha if pull is not None else ""
+    files = comparison.files[:MAX_PULL_FILES]
+    return page_reply(context, files, lambda changed: render_issues.diff_entry_json(context.urls, repo, head, changed))
+
+
+def commit_reply_json(context: Context, repo: Repository, sha: str) -> dict[str, Any]:
+    info = context.repositories.commit_info(repo, sha) if context.repositories is not None else None
+    if info is None:
+        raise not_found()
+    return render_git.commit_json(context.urls, context.state, repo, sha, info)

@@ -41,3 +41,17 @@ def create_issue_reaction(context: Context) -> Reply:
     content = text_field(context.body_object(), "content", "Reaction", required=True) or ""
     reaction, created = context.state.add_reaction(repo, issue, content, context.actor())
     return Reply(201 if created else 200, render_issues.reaction_json(context.urls, context.state, reaction))
+
+
+def delete_issue_reaction(context: Context) -> Reply:
+    repo = context.repo()
+    issue = context.state.issue(repo, context.number())
+    context.state.delete_reaction(repo, issue, context.number("reaction_id"), context.actor())
+    return Reply(204, None)
+
+
+def delete_comment_reaction(context: Context) -> Reply:
+    repo = context.repo()
+    comment = context.state.comment(repo, context.number("comment_id"))
+    context.state.delete_reaction(repo, comment, context.number("reaction_id"), context.actor())
+    return Reply(204, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from symphony_bot.sandbox import rest_render as render
 from symphony_bot.sandbox import rest_render_git as render_git
 from symphony_bot.sandbox.rest.context import (
@@ -13,7 +15,9 @@ from symphony_bot.sandbox.rest.context import (
 )
 from symphony_bot.sandbox.state import (
     SandboxError,
+    User,
     not_found,
+    validation_failed,
 )
 
 
@@ -83,13 +87,7 @@ def get_collaborator_permission(context: Context) -> Reply:
         classic, role = render.CLASSIC_PERMISSION[permission], render.ROLE_FOR_PERMISSION[permission]
     collaborator = render.user_json(context.urls, user)
     collaborator["role_name"] = role
-    collaborator["permissions"] = {
-        "admin": permission == "admin",
-        "maintain": permission in ("admin", "maintain"),
-        "push": permission in ("admin", "maintain", "write"),
-        "triage": permission in ("admin", "maintain", "write", "triage"),
-        "pull": permission != "none",
-    }
+    collaborator["permissions"] = permission_flags(permission)
     return Reply(200, {"permission": classic, "role_name": role, "user": collaborator})
 
 
@@ -125,3 +123,38 @@ def get_branch(context: Context) -> Reply:
             "protection_url": f"{api}/protection",
         },
     )
+
+
+def list_collaborators(context: Context) -> Reply:
+    """The owner and the collaborators with their role (`affiliation` is accepted; all are direct here)."""
+    repo = context.repo()
+    context.state.require(repo, context.actor(), "write")  # GitHub: push access to list collaborators
+    logins = [repo.owner, *sorted(repo.collaborators)]
+    users = [user for login in logins if (user := context.state.user(login)) is not None]
+    permission_filter = context.arg("permission")
+
+    def one(user: User) -> dict[str, Any]:
+        role = context.state.granted_role(repo, user.login)
+        body = render.user_json(context.urls, user)
+        body["permissions"] = permission_flags(role)
+        body["role_name"] = render.ROLE_FOR_PERMISSION.get(role, role)
+        return body
+
+    if permission_filter:
+        if permission_filter not in PERMISSION_FLAGS:
+            raise validation_failed("Collaborator", "", "invalid", "permission")
+        users = [u for u in users if permission_flags(context.state.granted_role(repo, u.login))[permission_filter]]
+    return page_reply(context, users, one)
+
+
+PERMISSION_FLAGS = ("pull", "triage", "push", "maintain", "admin")
+
+
+def permission_flags(permission: str) -> dict[str, bool]:
+    return {
+        "admin": permission == "admin",
+        "maintain": permission in ("admin", "maintain"),
+        "push": permission in ("admin", "maintain", "write"),
+        "triage": permission in ("admin", "maintain", "write", "triage"),
+        "pull": permission != "none",
+    }

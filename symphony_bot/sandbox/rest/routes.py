@@ -1,5 +1,6 @@
 # ruff: noqa: E501 - the table reads best, and greps best, one whole route per line
-"""The one routing table of the sandbox's REST API: method, path template, GitHub operation id, handler.
+"""The one routing table of the sandbox's REST API: method, path template, GitHub operation id, handler, and
+what a GitHub App installation token needs for it (app_permissions.py).
 
 Order matters where two templates match the same path (`issues/comments` before `issues/{issue_number}`): the
 first route that matches wins, as GitHub's own router resolves its literal segments first.
@@ -12,7 +13,25 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from symphony_bot.sandbox.rest import git, issues, pulls, reactions, repos, search, users
+from symphony_bot.sandbox.app_permissions import (
+    ACTIONS_READ,
+    ACTIONS_WRITE,
+    ADMINISTRATION,
+    APP_JWT,
+    CONTENTS_READ,
+    CONTENTS_WRITE,
+    ISSUES_ONLY_WRITE,
+    ISSUES_READ,
+    ISSUES_WRITE,
+    METADATA,
+    PUBLIC,
+    PULLS_CREATE,
+    PULLS_READ,
+    PULLS_WRITE,
+    USER_ONLY,
+    AppPermission,
+)
+from symphony_bot.sandbox.rest import actions, apps, commits, git, issues, pulls, reactions, repos, search, users
 from symphony_bot.sandbox.rest.context import Context, Reply
 
 Handler = Callable[[Context], Reply]
@@ -30,6 +49,7 @@ class Route:
     template: str
     operation: str
     handler: Handler
+    app_permission: AppPermission | None  # what an installation token needs (app_permissions.py)
     pattern: re.Pattern[str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -38,54 +58,70 @@ class Route:
 
 # fmt: off
 ROUTES: list[Route] = [
-    Route("GET", "/user", "users/get-authenticated", users.get_authenticated_user),
-    Route("GET", "/users/{username}", "users/get-by-username", users.get_user),
-    Route("GET", "/rate_limit", "rate-limit/get", users.get_rate_limit),
-    Route("GET", "/repos/{owner}/{repo}", "repos/get", repos.get_repo),
-    Route("PATCH", "/repos/{owner}/{repo}", "repos/update", repos.update_repo),
-    Route("GET", "/repos/{owner}/{repo}/contents/{path:path}", "repos/get-content", repos.get_content),
-    Route("GET", "/repos/{owner}/{repo}/forks", "repos/list-forks", repos.list_forks),
-    Route("POST", "/repos/{owner}/{repo}/forks", "repos/create-fork", repos.create_fork),
-    Route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", "repos/get-collaborator-permission-level", repos.get_collaborator_permission),
-    Route("GET", "/repos/{owner}/{repo}/branches", "repos/list-branches", repos.list_branches),
-    Route("GET", "/repos/{owner}/{repo}/branches/{branch:path}", "repos/get-branch", repos.get_branch),
-    Route("GET", "/repos/{owner}/{repo}/git/ref/{ref:path}", "git/get-ref", git.get_ref),
-    Route("GET", "/repos/{owner}/{repo}/git/matching-refs/{ref:path}", "git/list-matching-refs", git.list_matching_refs),
-    Route("POST", "/repos/{owner}/{repo}/git/refs", "git/create-ref", git.create_ref),
-    Route("PATCH", "/repos/{owner}/{repo}/git/refs/{ref:path}", "git/update-ref", git.update_ref),
-    Route("DELETE", "/repos/{owner}/{repo}/git/refs/{ref:path}", "git/delete-ref", git.delete_ref),
-    Route("GET", "/repos/{owner}/{repo}/labels", "issues/list-labels-for-repo", issues.list_labels),
-    Route("POST", "/repos/{owner}/{repo}/labels", "issues/create-label", issues.create_label),
-    Route("GET", "/repos/{owner}/{repo}/labels/{name}", "issues/get-label", issues.get_label),
-    Route("PATCH", "/repos/{owner}/{repo}/labels/{name}", "issues/update-label", issues.update_label),
-    Route("DELETE", "/repos/{owner}/{repo}/labels/{name}", "issues/delete-label", issues.delete_label),
-    Route("GET", "/repos/{owner}/{repo}/issues", "issues/list-for-repo", issues.list_issues),
-    Route("POST", "/repos/{owner}/{repo}/issues", "issues/create", issues.create_issue),
-    Route("GET", "/repos/{owner}/{repo}/issues/comments", "issues/list-comments-for-repo", issues.list_repo_comments),
-    Route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/get-comment", issues.get_comment),
-    Route("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/update-comment", issues.update_comment),
-    Route("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/delete-comment", issues.delete_comment),
-    Route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "reactions/list-for-issue-comment", reactions.list_comment_reactions),
-    Route("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "reactions/create-for-issue-comment", reactions.create_comment_reaction),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", "issues/get", issues.get_issue),
-    Route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", "issues/update", issues.update_issue),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/list-labels-on-issue", issues.list_issue_labels),
-    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/add-labels", issues.add_issue_labels),
-    Route("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/set-labels", issues.set_issue_labels),
-    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", "issues/remove-label", issues.remove_issue_label),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "issues/list-comments", issues.list_comments),
-    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "issues/create-comment", issues.create_comment),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", "reactions/list-for-issue", reactions.list_issue_reactions),
-    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", "reactions/create-for-issue", reactions.create_issue_reaction),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/timeline", "issues/list-events-for-timeline", issues.list_timeline),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", "issues/list-events", issues.list_issue_events),
-    Route("GET", "/repos/{owner}/{repo}/pulls", "pulls/list", pulls.list_pulls),
-    Route("POST", "/repos/{owner}/{repo}/pulls", "pulls/create", pulls.create_pull),
-    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", "pulls/get", pulls.get_pull),
-    Route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", "pulls/update", pulls.update_pull),
-    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/check-if-merged", pulls.check_merged),
-    Route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/merge", pulls.merge_pull),
-    Route("GET", "/search/issues", "search/issues-and-pull-requests", search.search_issues),
+    Route("GET", "/user", "users/get-authenticated", users.get_authenticated_user, USER_ONLY),
+    Route("GET", "/users/{username}", "users/get-by-username", users.get_user, PUBLIC),
+    Route("GET", "/rate_limit", "rate-limit/get", users.get_rate_limit, PUBLIC),
+    Route("GET", "/repos/{owner}/{repo}", "repos/get", repos.get_repo, METADATA),
+    Route("PATCH", "/repos/{owner}/{repo}", "repos/update", repos.update_repo, ADMINISTRATION),
+    Route("GET", "/repos/{owner}/{repo}/contents/{path:path}", "repos/get-content", repos.get_content, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/forks", "repos/list-forks", repos.list_forks, METADATA),
+    Route("POST", "/repos/{owner}/{repo}/forks", "repos/create-fork", repos.create_fork, ADMINISTRATION),
+    Route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", "repos/get-collaborator-permission-level", repos.get_collaborator_permission, METADATA),
+    Route("GET", "/repos/{owner}/{repo}/branches", "repos/list-branches", repos.list_branches, METADATA),
+    Route("GET", "/repos/{owner}/{repo}/branches/{branch:path}", "repos/get-branch", repos.get_branch, METADATA),
+    Route("GET", "/repos/{owner}/{repo}/collaborators", "repos/list-collaborators", repos.list_collaborators, METADATA),
+    Route("GET", "/repos/{owner}/{repo}/commits", "repos/list-commits", commits.list_commits, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/commits/{ref:path}", "repos/get-commit", commits.get_commit, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/compare/{basehead:path}", "repos/compare-commits-with-basehead", commits.compare_commits, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/git/ref/{ref:path}", "git/get-ref", git.get_ref, CONTENTS_READ),
+    Route("GET", "/repos/{owner}/{repo}/git/matching-refs/{ref:path}", "git/list-matching-refs", git.list_matching_refs, CONTENTS_READ),
+    Route("POST", "/repos/{owner}/{repo}/git/refs", "git/create-ref", git.create_ref, CONTENTS_WRITE),
+    Route("PATCH", "/repos/{owner}/{repo}/git/refs/{ref:path}", "git/update-ref", git.update_ref, CONTENTS_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/git/refs/{ref:path}", "git/delete-ref", git.delete_ref, CONTENTS_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/labels", "issues/list-labels-for-repo", issues.list_labels, ISSUES_READ),
+    Route("POST", "/repos/{owner}/{repo}/labels", "issues/create-label", issues.create_label, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/labels/{name}", "issues/get-label", issues.get_label, ISSUES_READ),
+    Route("PATCH", "/repos/{owner}/{repo}/labels/{name}", "issues/update-label", issues.update_label, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/labels/{name}", "issues/delete-label", issues.delete_label, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues", "issues/list-for-repo", issues.list_issues, ISSUES_READ),
+    Route("POST", "/repos/{owner}/{repo}/issues", "issues/create", issues.create_issue, ISSUES_ONLY_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/comments", "issues/list-comments-for-repo", issues.list_repo_comments, ISSUES_READ),
+    Route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/get-comment", issues.get_comment, ISSUES_READ),
+    Route("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/update-comment", issues.update_comment, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "issues/delete-comment", issues.delete_comment, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "reactions/list-for-issue-comment", reactions.list_comment_reactions, ISSUES_READ),
+    Route("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "reactions/create-for-issue-comment", reactions.create_comment_reaction, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions/{reaction_id}", "reactions/delete-for-issue-comment", reactions.delete_comment_reaction, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", "issues/get", issues.get_issue, ISSUES_READ),
+    Route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", "issues/update", issues.update_issue, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/list-labels-on-issue", issues.list_issue_labels, ISSUES_READ),
+    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/add-labels", issues.add_issue_labels, ISSUES_WRITE),
+    Route("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/labels", "issues/set-labels", issues.set_issue_labels, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", "issues/remove-label", issues.remove_issue_label, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "issues/list-comments", issues.list_comments, ISSUES_READ),
+    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "issues/create-comment", issues.create_comment, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", "reactions/list-for-issue", reactions.list_issue_reactions, ISSUES_READ),
+    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", "reactions/create-for-issue", reactions.create_issue_reaction, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}", "reactions/delete-for-issue", reactions.delete_issue_reaction, ISSUES_WRITE),
+    Route("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/lock", "issues/lock", issues.lock_issue, ISSUES_WRITE),
+    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/lock", "issues/unlock", issues.unlock_issue, ISSUES_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/timeline", "issues/list-events-for-timeline", issues.list_timeline, ISSUES_READ),
+    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", "issues/list-events", issues.list_issue_events, ISSUES_READ),
+    Route("GET", "/repos/{owner}/{repo}/pulls", "pulls/list", pulls.list_pulls, PULLS_READ),
+    Route("POST", "/repos/{owner}/{repo}/pulls", "pulls/create", pulls.create_pull, PULLS_CREATE),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", "pulls/get", pulls.get_pull, PULLS_READ),
+    Route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", "pulls/update", pulls.update_pull, PULLS_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/check-if-merged", pulls.check_merged, PULLS_READ),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", "pulls/list-commits", pulls.list_pull_commits, PULLS_READ),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", "pulls/list-files", pulls.list_pull_files, PULLS_READ),
+    Route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/merge", pulls.merge_pull, CONTENTS_WRITE),
+    Route("GET", "/search/issues", "search/issues-and-pull-requests", search.search_issues, PUBLIC),
+    Route("GET", "/repos/{owner}/{repo}/installation", "apps/get-repo-installation", apps.get_repo_installation, APP_JWT),
+    Route("POST", "/app/installations/{installation_id}/access_tokens", "apps/create-installation-access-token", apps.create_installation_token, APP_JWT),
+    Route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}", "actions/get-workflow-run", actions.get_workflow_run, ACTIONS_READ),
+    Route("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel", "actions/cancel-workflow-run", actions.cancel_workflow_run, ACTIONS_WRITE),
+    Route("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "actions/create-workflow-dispatch", actions.create_workflow_dispatch, ACTIONS_WRITE),
+    Route("POST", "/repos/{owner}/{repo}/dispatches", "repos/create-dispatch-event", actions.create_dispatch_event, CONTENTS_WRITE),
 ]
 # fmt: on
 

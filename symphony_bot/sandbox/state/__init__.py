@@ -7,7 +7,8 @@ whenever a PR body or base changes), merges closing linked issues, timeline even
 
 `SandboxState` is built from one store per resource, each a module of this package: `users` (ids, tokens,
 permissions; it owns the data and the lock), `repositories` (repositories and git refs), `issues` (issues,
-comments, labels, reactions) and `pulls` (pull requests and closing-keyword links). A store reaches the ones
+comments, labels, reactions), `pulls` (pull requests and closing-keyword links) and `actions` (apps, installations,
+workflow runs). A store reaches the ones
 below it directly and the ones above it only through named hooks (`_body_changed`, `_branches_moved`,
 `_default_branch_changed`). The objects themselves are plain data in `model`.
 
@@ -19,13 +20,22 @@ this package stays free of subprocesses.
 
 from __future__ import annotations
 
+from symphony_bot.sandbox.state.actions import WORKFLOWS_DIRECTORY, ActionsStore, App, Installation, WorkflowRun
 from symphony_bot.sandbox.state.model import (
+    ACCESS_LEVELS,
+    ACTIONS_APP,
     ANONYMOUS,
+    APP_SCOPES,
+    BOT_SUFFIX,
     DEFAULT_LABEL_COLOR,
     ISSUE_STATES,
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    MESSAGE_ACTIONS_CANNOT_CREATE_PULLS,
     MESSAGE_ARCHIVED,
     MESSAGE_NO_ADMIN,
     MESSAGE_NO_PUSH,
+    MESSAGE_NOT_ACCESSIBLE,
     MESSAGE_NOT_FOUND,
     MESSAGE_VALIDATION,
     NODE_PREFIX,
@@ -33,7 +43,10 @@ from symphony_bot.sandbox.state.model import (
     REACTION_CONTENTS,
     STATE_REASONS,
     USER_TYPES,
+    ChangedFile,
+    Comparison,
     GitBackend,
+    InstallationToken,
     Issue,
     IssueComment,
     IssueEvent,
@@ -44,6 +57,8 @@ from symphony_bot.sandbox.state.model import (
     Repository,
     SandboxError,
     User,
+    app_permissions,
+    check_lengths,
     is_valid_ref_name,
     iso_now,
     make_node_id,
@@ -54,13 +69,20 @@ from symphony_bot.sandbox.state.model import (
     updated_since,
     validation_failed,
 )
-from symphony_bot.sandbox.state.pulls import PullStore
 
 __all__ = [
+    "ACCESS_LEVELS",
+    "ACTIONS_APP",
     "ANONYMOUS",
+    "APP_SCOPES",
+    "BOT_SUFFIX",
     "DEFAULT_LABEL_COLOR",
     "ISSUE_STATES",
+    "MAX_BODY_CHARS",
+    "MAX_TITLE_CHARS",
+    "MESSAGE_ACTIONS_CANNOT_CREATE_PULLS",
     "MESSAGE_ARCHIVED",
+    "MESSAGE_NOT_ACCESSIBLE",
     "MESSAGE_NOT_FOUND",
     "MESSAGE_NO_ADMIN",
     "MESSAGE_NO_PUSH",
@@ -70,7 +92,13 @@ __all__ = [
     "REACTION_CONTENTS",
     "STATE_REASONS",
     "USER_TYPES",
+    "WORKFLOWS_DIRECTORY",
+    "App",
+    "ChangedFile",
+    "Comparison",
     "GitBackend",
+    "Installation",
+    "InstallationToken",
     "Issue",
     "IssueComment",
     "IssueEvent",
@@ -82,6 +110,9 @@ __all__ = [
     "SandboxError",
     "SandboxState",
     "User",
+    "WorkflowRun",
+    "app_permissions",
+    "check_lengths",
     "is_valid_ref_name",
     "iso_now",
     "make_node_id",
@@ -94,5 +125,5 @@ __all__ = [
 ]
 
 
-class SandboxState(PullStore):
+class SandboxState(ActionsStore):
     """All of the sandbox's GitHub. Hold `lock` for multi-step reads; every mutating method takes it itself."""

@@ -8,6 +8,7 @@ from typing import Any
 from symphony_bot.sandbox.state.model import (
     DEFAULT_LABEL_COLOR,
     ISSUE_STATES,
+    LOCK_REASONS,
     REACTION_CONTENTS,
     Issue,
     IssueComment,
@@ -16,6 +17,7 @@ from symphony_bot.sandbox.state.model import (
     Reaction,
     Repository,
     SandboxError,
+    check_lengths,
     iso_now,
     not_found,
     rank,
@@ -91,6 +93,7 @@ class IssueStore(RepositoryStore):
             self.require_writable(repo)
             if not title or not title.strip():
                 raise validation_failed("Issue", "", "missing_field", "title")
+            check_lengths("Issue", actor, title=title, body=body)
             user = self.require_user(author)
             issue = self._new_issue(repo, title, body, user.login)
             # Without triage, GitHub silently drops labels on create.
@@ -188,6 +191,7 @@ class IssueStore(RepositoryStore):
             is_author = actor is not None and actor.lower() == issue.user.lower()
             if not is_author:
                 self.require(repo, actor, "triage")
+            check_lengths("PullRequest" if issue.pull is not None else "Issue", actor, title=title, body=body)
             if title is not None:
                 if not title.strip():
                     raise validation_failed("Issue", "", "missing_field", "title")
@@ -292,6 +296,7 @@ class IssueStore(RepositoryStore):
                 raise SandboxError(403, "Unable to create comment because issue is locked.")
             if not body or not body.strip():
                 raise validation_failed("IssueComment", "", "missing_field", "body")
+            check_lengths("IssueComment", actor, body=body)
             user = self.require_user(author)
             comment_id, node_id = self._new_id("IssueComment")
             now = iso_now()
@@ -324,6 +329,7 @@ class IssueStore(RepositoryStore):
                 self.require(repo, actor, "write")
             if not body or not body.strip():
                 raise validation_failed("IssueComment", "", "missing_field", "body")
+            check_lengths("IssueComment", actor, body=body)
             comment.body = body
             comment.updated_at = iso_now()
             self.touch()
@@ -360,6 +366,42 @@ class IssueStore(RepositoryStore):
             self._register(node_id, reaction)
             self.touch()
             return reaction, True
+
+    def set_locked(self, repo: Repository, issue: Issue, locked: bool, actor: str | None, reason: str | None) -> None:
+        """Lock (with an optional reason: off-topic, too heated, resolved, spam) or unlock; needs write access."""
+        with self.lock:
+            self.require(repo, actor, "write")
+            self.require_writable(repo)
+            if reason is not None and reason not in LOCK_REASONS:
+                raise validation_failed("Issue", "", "invalid", "lock_reason")
+            if issue.locked != locked:
+                issue.locked, issue.lock_reason = locked, reason if locked else None
+                self._event(issue, "locked" if locked else "unlocked", actor)
+                issue.updated_at = iso_now()
+                self.touch()
+
+    def minimize_comment(self, repo: Repository, comment: IssueComment, reason: str, actor: str | None) -> None:
+        """Hide a comment (GraphQL `minimizeComment`): anyone with write access may, as on GitHub."""
+        with self.lock:
+            self.require(repo, actor, "write")
+            self.require_writable(repo)
+            comment.minimized_reason = reason
+            self.touch()
+
+    def delete_reaction(self, repo: Repository, subject: Issue | IssueComment, reaction_id: int, actor: str) -> None:
+        """Delete one reaction by id: your own, or anyone's with write access (GitHub answers 204 either way
+        for an existing reaction, 404 for one that is not on this subject)."""
+        with self.lock:
+            self.require_writable(repo)
+            for reaction in subject.reactions:
+                if reaction.id == reaction_id:
+                    if reaction.user.lower() != actor.lower():
+                        self.require(repo, actor, "write")
+                    subject.reactions.remove(reaction)
+                    self._nodes.pop(reaction.node_id, None)
+                    self.touch()
+                    return
+            raise not_found()
 
     def remove_reaction(self, repo: Repository, subject: Issue | IssueComment, content: str, actor: str) -> bool:
         with self.lock:

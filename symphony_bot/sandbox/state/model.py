@@ -16,12 +16,29 @@ USER_TYPES = ("User", "Bot", "Organization")
 ISSUE_STATES = ("open", "closed")
 STATE_REASONS = ("completed", "not_planned", "reopened", "duplicate")
 DEFAULT_LABEL_COLOR = "ededed"
+LOCK_REASONS = ("off-topic", "too heated", "resolved", "spam")
 
 MESSAGE_NOT_FOUND = "Not Found"
 MESSAGE_ARCHIVED = "Repository was archived so is read-only."
 MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
+MAX_TITLE_CHARS = 256
+MAX_BODY_CHARS = 65_536
+MESSAGE_TITLE_TOO_LONG = f"title is too long (maximum is {MAX_TITLE_CHARS} characters)"
+MESSAGE_BODY_TOO_LONG = f"body is too long (maximum is {MAX_BODY_CHARS} characters)"
+MESSAGE_COMMENT_TOO_LONG = f"Body is too long (maximum is {MAX_BODY_CHARS} characters)"
+
+# What a GitHub App installation token (or the Actions GITHUB_TOKEN) may do: one access level per scope, as
+# GitHub's installation permissions and a workflow's `permissions:` block name them; unspecified = none.
+APP_SCOPES = ("actions", "contents", "issues", "metadata", "pull_requests", "workflows")
+ACCESS_LEVELS = ("none", "read", "write")
+ACTIONS_APP = "github-actions"
+BOT_SUFFIX = "[bot]"
+INSTALLATION_TOKEN_LIFETIME_SECONDS = 3600
+INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
+MESSAGE_NOT_ACCESSIBLE = "Resource not accessible by integration"
+MESSAGE_ACTIONS_CANNOT_CREATE_PULLS = "GitHub Actions is not permitted to create or approve pull requests."
 
 # The login of an unauthenticated caller: sees public repositories only. (None is the operator, who sees all.)
 ANONYMOUS = ""
@@ -41,6 +58,21 @@ class SandboxError(Exception):
 
 def not_found() -> SandboxError:
     return SandboxError(404, MESSAGE_NOT_FOUND)
+
+
+def check_lengths(resource: str, actor: str | None, *, title: str | None = None, body: str | None = None) -> None:
+    """GitHub's 422s for a title over 256 characters or a body over 65,536 (issues, PRs, comments). GitHub's
+    measured cap is 262,144 UTF-8 bytes, but its message names 65,536 characters and that is the budget a client
+    can rely on, so the sandbox holds API callers to it. The operator (actor None: tests, seed files) is exempt, so
+    a test can still build the hostile world a client must survive."""
+    if actor is None:
+        return
+    if title is not None and len(title) > MAX_TITLE_CHARS:
+        raise validation_failed(resource, MESSAGE_TITLE_TOO_LONG, "custom", "title")
+    if body is not None and len(body) > MAX_BODY_CHARS:
+        if resource == "IssueComment":
+            raise validation_failed(resource, MESSAGE_COMMENT_TOO_LONG, "unprocessable", "data")
+        raise validation_failed(resource, MESSAGE_BODY_TOO_LONG, "custom", "body")
 
 
 def validation_failed(resource: str, message: str, code: str = "custom", field_name: str | None = None) -> SandboxError:
@@ -66,6 +98,10 @@ def is_valid_ref_name(ref: str) -> bool:
     if any(ord(character) < 32 or character in REF_FORBIDDEN_CHARACTERS for character in ref):
         return False
     return all(part and not part.startswith(".") and not part.endswith(".lock") for part in ref.split("/"))
+
+
+def iso_in(seconds: int) -> str:
+    return datetime.fromtimestamp(time.time() + seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -108,6 +144,8 @@ NODE_PREFIX = {
     "IssueComment": "IC",
     "Reaction": "REA",
     "IssueEvent": "LE",
+    "Installation": "IN",
+    "WorkflowRun": "WFR",
 }
 
 
@@ -173,6 +211,7 @@ class IssueComment:
     created_at: str
     updated_at: str
     reactions: list[Reaction] = field(default_factory=list)
+    minimized_reason: str | None = None  # abuse, off-topic, outdated, resolved, duplicate, spam
 
 
 @dataclass
@@ -210,6 +249,7 @@ class Issue:
     labels: list[str] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     locked: bool = False
+    lock_reason: str | None = None
     created_at: str = field(default_factory=iso_now)
     updated_at: str = field(default_factory=iso_now)
     closed_at: str | None = None
@@ -245,6 +285,8 @@ class Repository:
     created_at: str = field(default_factory=iso_now)
     updated_at: str = field(default_factory=iso_now)
     pushed_at: str | None = None
+    # Settings > Actions > General: "Allow GitHub Actions to create and approve pull requests" (off by default).
+    actions_can_create_pulls: bool = False
 
     @property
     def full_name(self) -> str:
@@ -252,6 +294,29 @@ class Repository:
 
     def label(self, name: str) -> Label | None:
         return self.labels.get(name.lower())
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """One file of a diff, as GitHub's diff-entry names it (status added / removed / modified / renamed)."""
+
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    sha: str  # the blob on the new side (the old side for a removed file)
+    previous_filename: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`head` against `base` as GitHub compares them: the merge base, head's commits that base lacks (oldest
+    first), how far base is ahead of head, and the files changed since the merge base (three-dot diff)."""
+
+    merge_base: str
+    commits: list[str]
+    behind_by: int
+    files: list[ChangedFile]
 
 
 class GitBackend(Protocol):
@@ -285,6 +350,57 @@ class GitBackend(Protocol):
 
     def set_branch(self, repo: Repository, branch: str, sha: str) -> None: ...
 
+    def compare(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> Comparison: ...
+
 
 def rank(permission: str) -> int:
     return PERMISSION_LEVELS.index(permission)
+
+
+def app_permissions(permissions: dict[str, str] | None) -> dict[str, str]:
+    """A permission set as GitHub stores it: `pull-requests` spelled `pull_requests`, unspecified scopes `none`,
+    `metadata` at least `read` (GitHub grants it to every installation token)."""
+    normalised = dict.fromkeys(APP_SCOPES, "none")
+    for scope, level in (permissions or {}).items():
+        key = scope.replace("-", "_")
+        if key not in APP_SCOPES:
+            raise ValueError(f"unknown permission {scope!r}: use one of {', '.join(APP_SCOPES)}")
+        if level not in ACCESS_LEVELS:
+            raise ValueError(f"permission {scope!r} must be one of {', '.join(ACCESS_LEVELS)}, not {level!r}")
+        normalised[key] = level
+    if normalised["metadata"] == "none":
+        normalised["metadata"] = "read"
+    return normalised
+
+
+@dataclass
+class InstallationToken:
+    """A GitHub App installation token, or the Actions `GITHUB_TOKEN` (`actions=True`, the `github-actions` app,
+    one repository). It acts as the bot user `{app}[bot]` and may do what `permissions` allow on the repositories
+    it covers: `repository_ids`, or every repository of `account` when that is None."""
+
+    token: str
+    app: str
+    installation_id: int
+    account: str
+    permissions: dict[str, str] = field(default_factory=dict)
+    repository_ids: list[int] | None = None
+    actions: bool = False
+    expires_at: str = ""
+
+    @property
+    def login(self) -> str:
+        return f"{self.app}{BOT_SUFFIX}"
+
+    def level(self, scope: str) -> str:
+        return self.permissions.get(scope, "none")
+
+    def allows(self, scopes: tuple[str, ...], level: str) -> bool:
+        """Whether any of `scopes` is granted at `level` or above (GitHub accepts e.g. issues OR pull_requests)."""
+        wanted = ACCESS_LEVELS.index(level)
+        return any(ACCESS_LEVELS.index(self.level(scope)) >= wanted for scope in scopes)
+
+    def covers(self, repo: Repository) -> bool:
+        if self.repository_ids is not None:
+            return repo.id in self.repository_ids
+        return repo.owner.lower() == self.account.lower()

@@ -10,6 +10,7 @@ from symphony_bot.sandbox.state.model import (
     PullRequest,
     Repository,
     SandboxError,
+    check_lengths,
     iso_now,
     not_found,
     validation_failed,
@@ -90,6 +91,7 @@ class PullStore(IssueStore):
                 raise validation_failed("PullRequest", "", "invalid", "head")
             if not title or not title.strip():
                 raise validation_failed("PullRequest", "", "missing_field", "title")
+            check_lengths("PullRequest", actor, title=title, body=body)
             if base_ref not in repo.branches:
                 raise validation_failed("PullRequest", "", "invalid", "base")
             if head_ref not in head_repo.branches:
@@ -160,6 +162,20 @@ class PullStore(IssueStore):
                 and pull.head_ref not in self.repos[pull.head_repo_id].branches
             ):
                 raise validation_failed("PullRequest", "state cannot be changed. The head branch was deleted.")
+            if state == "open" and issue.state == "closed":
+                head_repo = self.repos[pull.head_repo_id]
+                for other in repo.issues.values():
+                    twin = other.pull
+                    if (
+                        twin is not None
+                        and other is not issue
+                        and other.state == "open"
+                        and twin.head_repo_id == pull.head_repo_id
+                        and twin.head_ref == pull.head_ref
+                        and twin.base_ref == pull.base_ref
+                    ):
+                        label = f"{head_repo.owner}:{pull.head_ref}"
+                        raise validation_failed("PullRequest", f"A pull request already exists for {label}.")
             self.update_issue(repo, issue, actor, title=title, body=body, state=state, set_body=set_body)
             return issue
 
@@ -313,12 +329,22 @@ class PullStore(IssueStore):
     def _default_branch_changed(self) -> None:
         self._relink_all()
 
-    def _branches_moved(self, repo: Repository, branches: dict[str, str]) -> None:
-        """Open PRs whose head is on `repo` follow their branch: new head SHA, base SHA and commit count."""
+    def _branches_moved(self, repo: Repository, branches: dict[str, str], actor: str | None = None) -> None:
+        """Open PRs follow their branches: a new head SHA (and base SHA, commit count); a deleted head branch
+        closes the PR (`head_ref_deleted`, then `closed`), and so does a deleted base branch, as on GitHub."""
         for other in self.repos.values():
             for issue in other.issues.values():
                 pull = issue.pull
-                if pull is None or issue.state != "open" or pull.head_repo_id != repo.id:
+                if pull is None or issue.state != "open":
+                    continue
+                if other.id == repo.id and pull.base_ref not in branches:
+                    self._close(issue, actor, None)
+                    continue
+                if pull.head_repo_id != repo.id:
+                    continue
+                if pull.head_ref not in branches:
+                    self._event(issue, "head_ref_deleted", actor)
+                    self._close(issue, actor, None)
                     continue
                 sha = branches.get(pull.head_ref)
                 if sha is not None and sha != pull.head_sha:

@@ -169,14 +169,14 @@ class RepositoryStore(UserStore):
             repo = self.repos[repo.parent_id]
         return repo
 
-    def _branches_moved(self, repo: Repository, branches: dict[str, str]) -> None:
+    def _branches_moved(self, repo: Repository, branches: dict[str, str], actor: str | None = None) -> None:
         """Hook: `repo`'s branches were re-read from git (the pull-request store follows its PRs' heads)."""
 
     def _default_branch_changed(self) -> None:
         """Hook: closing links depend on the default branch (the pull-request store recomputes them)."""
 
-    def refresh_branches(self, repo: Repository) -> None:
-        """Re-read branch heads from the bare repository (after a push) and refresh open PRs' head SHAs."""
+    def refresh_branches(self, repo: Repository, actor: str | None = None) -> None:
+        """Re-read branch heads from the bare repository (after a push by `actor`) and let open PRs follow."""
         if self.git is None:
             return
         branches = self.git.read_branches(repo)
@@ -184,7 +184,7 @@ class RepositoryStore(UserStore):
             if branches != repo.branches:
                 repo.branches = branches
                 repo.pushed_at = iso_now()
-            self._branches_moved(repo, branches)
+            self._branches_moved(repo, branches, actor)
             self.touch()
 
     def push_files(
@@ -219,4 +219,5 @@ class RepositoryStore(UserStore):
             if self.git is not None:
                 self.git.delete_branch(repo, branch)
             repo.branches.pop(branch, None)
+            self._branches_moved(repo, repo.branches, actor)
             self.touch()

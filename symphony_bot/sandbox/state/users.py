@@ -7,15 +7,20 @@ from typing import Any
 
 from symphony_bot.sandbox.faults import RateLimits
 from symphony_bot.sandbox.state.model import (
+    BOT_SUFFIX,
+    INSTALLATION_TOKEN_LIFETIME_SECONDS,
     MESSAGE_ARCHIVED,
     MESSAGE_NO_PUSH,
     NODE_PREFIX,
     USER_TYPES,
     GitBackend,
+    InstallationToken,
     IssueComment,
     Repository,
     SandboxError,
     User,
+    app_permissions,
+    iso_in,
     make_node_id,
     not_found,
     rank,
@@ -41,6 +46,7 @@ class UserStore:
         # (GraphQL: the points graphql_api.handle returns); `rate_limits.status(login, "graphql")` gives
         # limit/used/reset_at for GraphQL's `rateLimit { remaining resetAt }`.
         self.rate_limits = RateLimits()
+        self.installation_tokens: dict[str, InstallationToken] = {}  # token -> grant (the user is its bot)
 
     def _new_id(self, kind: str) -> tuple[int, str]:
         self._next_id += 1
@@ -104,7 +110,60 @@ class UserStore:
         granted = repo.collaborators.get(key)
         if granted:
             return granted
+        if key.endswith(BOT_SUFFIX) and any(
+            grant.covers(repo) for grant in self.installation_tokens.values() if grant.login.lower() == key
+        ):
+            # An installed app may act on the repositories it covers; what exactly is its token's permissions',
+            # checked by the front ends against the token actually used (`grant_for`).
+            return "write"
         return "none" if repo.private else "read"
+
+    def grant_for(self, token: str | None) -> InstallationToken | None:
+        """The installation grant behind a token, or None for a personal token (classic or fine-grained)."""
+        return self.installation_tokens.get(token) if token else None
+
+    def add_installation_token(
+        self,
+        token: str,
+        *,
+        app: str,
+        account: str,
+        permissions: dict[str, str] | None = None,
+        repositories: list[Repository] | None = None,
+        actions: bool = False,
+        installation_id: int | None = None,
+    ) -> InstallationToken:
+        """Issue `token` for app `app` installed on `account`: a `{app}[bot]` user (type Bot) that acts with
+        `permissions` on `repositories` (None: all of the account's)."""
+        with self.lock:
+            self.add_user(f"{app}{BOT_SUFFIX}", [token], "Bot")
+            if installation_id is None:
+                installation_id = (
+                    next(
+                        (
+                            g.installation_id
+                            for g in self.installation_tokens.values()
+                            if g.app == app and g.account == account
+                        ),
+                        None,
+                    )
+                    or self._new_id("Installation")[0]
+                )
+            grant = InstallationToken(
+                token=token,
+                app=app,
+                installation_id=installation_id,
+                account=account,
+                permissions=app_permissions(permissions),
+                repository_ids=None if repositories is None else [repo.id for repo in repositories],
+                actions=actions,
+                expires_at=iso_in(INSTALLATION_TOKEN_LIFETIME_SECONDS),
+            )
+            if actions:
+                grant.permissions["workflows"] = "none"  # a GITHUB_TOKEN never has it (no such `permissions:` key)
+            self.installation_tokens[token] = grant
+            self.touch()
+            return grant
 
     def granted_role(self, repo: Repository, login: str) -> str:
         """The role GitHub *grants* `login` on `repo` (owner: admin; a collaborator: their role; else none).

@@ -1,0 +1,207 @@
+"""The one place the action reaches the contribution runner (`symphony-bot run` / `cancel`).
+
+The runner is a separate command with its own exit codes, JSON event stream and status comment; the action
+starts it as `python -m symphony_bot run OWNER/REPO#N --json …` and reads the events back, so a crash in a run
+can never take the action's own bookkeeping (outputs, summary, the post step) down with it, and the token and
+API keys travel in the child's environment only — never in argv.
+
+What the runner is told beyond its flags:
+* `SYMPHONY_GITHUB_TOKEN`: the token to use (the `github-token` input);
+* `SYMPHONY_TOKEN_KIND=workflow` when that token is the workflow's own GITHUB_TOKEN: pull requests it opens start
+  no workflows, and the status comment must say so and point at the README (WORKFLOW_PR_CAVEAT);
+and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
+The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
+`pushed` (branch), the engine's `complete` (totalCost, usage), and `finalized` (phase, tasksDone, tasksTotal).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from symphony_bot.workflow_commands import neutralize
+
+TOKEN_ENV = "SYMPHONY_GITHUB_TOKEN"  # noqa: S105 (variable names and a kind, not secrets)
+TOKEN_KIND_ENV = "SYMPHONY_TOKEN_KIND"  # noqa: S105
+TOKEN_KIND_WORKFLOW = "workflow"  # noqa: S105
+WORKFLOW_PR_CAVEAT = (
+    "This run used the workflow's `GITHUB_TOKEN`: GitHub starts no workflows for pull requests it opens, so CI "
+    "will not run on this one until a maintainer approves it. Use a GitHub App or fine-grained token instead "
+    '(see the README, "The GITHUB_TOKEN caveat").'
+)
+# Variables of the action's own container the runner process does not need (its agent gets an allow-list anyway).
+_DROPPED_PREFIXES = ("INPUT_",)
+_DROPPED_NAMES = ("SYMPHONY_WORKFLOW_TOKEN",)  # action.yml's copy of the job token, only for the comparison
+MAX_LOG_LINES = 40
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    repo: str
+    issue: int | None  # None with pick
+    pick: bool = False
+    registry: str | None = None
+    agent: str | None = None
+    agent_command: str | None = None
+    model: str | None = None
+    max_cost: float | None = None
+    max_minutes: float | None = None
+    max_tasks: int | None = None
+    task_timeout: float | None = None
+    dry_run: bool = False
+    triggered_by: str | None = None
+    comment_id: int | None = None
+    token: str | None = None
+    workflow_token: bool = False
+    api_keys: Mapping[str, str] = field(default_factory=dict)  # environment variable -> value
+    github_url: str | None = None
+    extra_path: Sequence[str] = ()  # folders to put first on PATH (the installed agent CLI)
+
+
+@dataclass
+class RunResult:
+    status: str  # the runner's final state, or "failed" when it gave none
+    exit_code: int
+    outputs: dict[str, Any] = field(default_factory=dict)  # pr-number, pr-url, branch, tasks-*, cost-usd, tokens-*
+    log_tail: list[str] = field(default_factory=list)
+
+
+class Runner(Protocol):
+    def run(self, request: RunRequest) -> RunResult: ...
+
+    def cancel(self, request: RunRequest) -> RunResult: ...
+
+
+def run_arguments(request: RunRequest) -> list[str]:
+    """`symphony-bot run` arguments for a request (no secret is ever among them)."""
+    target = ["--pick"] if request.pick else [f"{request.repo}#{request.issue}"]
+    arguments = ["run", *target, "--json"]
+    if request.pick and request.registry:
+        arguments += ["--registry", request.registry]
+    options: list[tuple[str, Any]] = [
+        ("--agent", request.agent),
+        ("--agent-command", request.agent_command),
+        ("--model", request.model),
+        ("--max-cost", request.max_cost),
+        ("--max-minutes", request.max_minutes),
+        ("--max-tasks", request.max_tasks),
+        ("--task-timeout", request.task_timeout),
+        ("--requested-by", request.triggered_by),
+        ("--comment-id", request.comment_id),
+        ("--github-url", request.github_url),
+    ]
+    for flag, value in options:
+        if value is not None:
+            arguments += [flag, _number(value) if isinstance(value, float) else str(value)]
+    if request.dry_run:
+        arguments.append("--dry-run")
+    return arguments
+
+
+def child_environment(request: RunRequest, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    source = os.environ if base is None else base
+    environ = {
+        key: value
+        for key, value in source.items()
+        if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED_NAMES
+    }
+    if request.token:
+        environ[TOKEN_ENV] = request.token
+    if request.workflow_token:
+        environ[TOKEN_KIND_ENV] = TOKEN_KIND_WORKFLOW
+    environ.update(request.api_keys)
+    if request.extra_path:
+        environ["PATH"] = os.pathsep.join([*request.extra_path, environ.get("PATH", "")])
+    return environ
+
+
+class CliRunner:
+    """Runs the runner's commands in a child process (see the module docstring)."""
+
+    def __init__(self, python: str | None = None, timeout: float | None = None) -> None:
+        self.python = python or sys.executable
+        self.timeout = timeout
+
+    def run(self, request: RunRequest) -> RunResult:
+        return self._invoke(run_arguments(request), request)
+
+    def cancel(self, request: RunRequest) -> RunResult:
+        arguments = ["cancel", f"{request.repo}#{request.issue}"]
+        if request.github_url:
+            arguments += ["--github-url", request.github_url]
+        return self._invoke(arguments, request)
+
+    def _invoke(self, arguments: list[str], request: RunRequest) -> RunResult:
+        events: list[dict[str, Any]] = []
+        log: list[str] = []
+        with subprocess.Popen(
+            [self.python, "-m", "symphony_bot", *arguments],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=child_environment(request),
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it),
+                # neutralized: it quotes task text and agent output, and no line of it may act as a command.
+                sys.stdout.write(neutralize(line))
+                sys.stdout.flush()
+                parsed = _json_object(line)
+                if parsed is not None:
+                    events.append(parsed)
+                else:
+                    log = [*log[-(MAX_LOG_LINES - 1) :], line.rstrip("\n")]
+            code = process.wait(timeout=self.timeout)
+        return result_from_events(events, code, log)
+
+
+def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[str]) -> RunResult:
+    """Fold the runner's JSON events into the action's outputs. Unknown events and fields are ignored."""
+    outputs: dict[str, Any] = {}
+    status: str | None = None
+    for event in events:
+        kind = event.get("type")
+        if kind == "claimed":
+            _take(outputs, "pr-number", event.get("pullNumber"))
+            _take(outputs, "pr-url", event.get("url"))
+        elif kind == "pushed":
+            _take(outputs, "branch", event.get("branch"))
+        elif kind == "complete":
+            usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
+            assert isinstance(usage, dict)
+            _take(outputs, "cost-usd", event.get("totalCost"))
+            _take(outputs, "tokens-in", usage.get("inputTokens"))
+            _take(outputs, "tokens-out", usage.get("outputTokens"))
+        elif kind == "finalized":
+            _take(outputs, "pr-number", event.get("pullNumber"))
+            _take(outputs, "tasks-done", event.get("tasksDone"))
+            _take(outputs, "tasks-total", event.get("tasksTotal"))
+            if isinstance(event.get("phase"), str):
+                status = event["phase"]
+    return RunResult(status or ("completed" if exit_code == 0 else "failed"), exit_code, outputs, log)
+
+
+def _take(outputs: dict[str, Any], name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, (dict, list)):
+        outputs[name] = value
+
+
+def _json_object(line: str) -> dict[str, Any] | None:
+    text = line.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)

@@ -1,0 +1,152 @@
+"""What `run` and `demo` share: building the agent from autorun's options, the runner, signals, output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+import click
+
+from symphony_bot.exit_codes import USAGE
+
+
+def usage_error(message: str) -> int:
+    click.echo(f"error: {message}", err=True)
+    return USAGE
+
+
+def build_agent(options: dict[str, Any]) -> Any:
+    from symphony_bot.agents.catalogue import make_agent
+    from symphony_bot.commands.autorun import _check_pass_env
+
+    name = options["agent_name"]
+    pass_env = tuple(options.get("pass_env") or ())
+    pass_secrets = tuple(options.get("pass_secrets") or ())
+    if options.get("agent_command") and name != "command":
+        raise click.UsageError(f"--agent-command is for --agent command; the {name} agent takes --agent-executable")
+    _check_pass_env(name, pass_env, pass_secrets)  # autorun's own rules: the same refusals, the same messages
+    try:
+        return make_agent(
+            name,
+            command=options.get("agent_command"),
+            executable=options.get("agent_executable"),
+            model=options.get("model"),
+            passthrough=(*pass_env, *pass_secrets),
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def execute(options: dict[str, Any]) -> int:
+    from symphony_bot.commands.run import EXIT_BY_PHASE, parse_issue
+    from symphony_bot.github.client import GitHubClient
+
+    if options.get("pick") == bool(options.get("issue")):
+        return usage_error("name one issue (OWNER/REPO#N) or give --pick, not both")
+    with GitHubClient.from_env(options.get("github_url")) as client:
+        if not client.authenticated:
+            return usage_error("a run writes to GitHub: set GITHUB_TOKEN or SYMPHONY_GITHUB_TOKEN")
+        if options.get("pick"):
+            picked = pick_issue(client, list(options.get("registries") or ()))
+            if picked is None:
+                click.echo("no available issue found", err=True)
+                return 1
+            repository, number = picked
+        else:
+            try:
+                repository, number = parse_issue(options["issue"])
+            except click.BadParameter as error:
+                return usage_error(str(error.message))
+        agent = build_agent(options)
+        token = client._token or ""  # the same token the API uses: git sends it as a header
+        state = run_contribution(client, repository, number, agent, token, options=options)
+    return EXIT_BY_PHASE.get(str(state.phase), 1)
+
+
+def run_contribution(
+    client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
+) -> Any:
+    from symphony_bot.autorun import events
+    from symphony_bot.autorun.engine import Budget
+    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
+    from symphony_bot.contribution.runner import ContributionRunner
+    from symphony_bot.workflow_commands import neutralize
+
+    config = RunConfig(
+        repository=repository,
+        issue=number,
+        agent=agent,
+        agent_name=options["agent_name"],
+        token=token,
+        model=options.get("model"),
+        task_timeout_s=options.get("task_timeout"),
+        inactivity_timeout_s=options.get("inactivity_timeout"),
+        budget=Budget(
+            max_tasks=options.get("max_tasks"),
+            max_cost_usd=options.get("max_cost"),
+            max_minutes=options.get("max_minutes"),
+        ),
+        fork=options.get("fork") or "auto",
+        dry_run=bool(options.get("dry_run")),
+        trigger_comment_id=options.get("comment_id"),
+        requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
+        run_url=run_url_from_env(),
+        **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
+        **overrides,
+    )
+    listeners: list[Any] = []
+    if options.get("json_lines"):
+        # neutralized as autorun's stream: events quote task text and agent output (JSON stays valid)
+        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
+    elif not options.get("quiet"):
+        listeners.append(_human)
+    listeners += list(options.get("extra_listeners") or ())
+    runner = ContributionRunner(client, config, listeners)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        runner.request_stop(signalled=True)
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return runner.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def pick_issue(client: Any, registries: list[str]) -> tuple[str, int] | None:
+    """The first available issue of a scan of the registry's repositories."""
+    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, load_registries
+    from symphony_bot.github.scan import scan
+
+    selection = load_registries(registries or [DEFAULT_REGISTRY_URL], None, client)
+    for problem in selection.problems:
+        click.echo(f"warning: {problem}", err=True)
+    result = scan(client, selection.slugs, include_closed=False)
+    for issue in result.issues:
+        if str(issue.status) == "available":
+            return issue.repo, issue.number
+    return None
+
+
+def _human(event: dict[str, Any]) -> None:
+    kind = event["type"]
+    line = None
+    if kind == "task_start":
+        line = f"  • {event['document']}: {event['task']}"
+    elif kind == "task_preview":
+        line = f"  ○ {event['document']} line {event['taskLine']}: {event['task']}"
+    elif kind == "task_complete":
+        line = f"    {'✓' if event['tasksCompleted'] else '✗'} {event['summary']}"
+    elif kind == "pushed":
+        line = f"  ↑ pushed {event['sha'][:7]} to {event['branch']}"
+    elif kind == "claimed":
+        line = f"  ⚑ claimed with PR #{event['pullNumber']} {event['url']}"
+    elif kind == "finalized":
+        line = f"{event['phase']}: {event['tasks_done']} of {event['tasks_total']} tasks done"
+    if line is not None:
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)
+    sys.stderr.flush()

@@ -1,0 +1,113 @@
+"""The agent is untrusted: it never sees a GitHub credential, cannot make the harness run its code, and a
+secret it prints never reaches the status comment or the pull request."""
+
+from __future__ import annotations
+
+import pytest
+
+from symphony_bot.contribution.state import Phase
+from symphony_bot.demo import scenario
+from symphony_bot.sandbox import Sandbox
+from tests.e2e.contribution_helpers import BOT_TOKEN, OWNER, REPO, run_issue, script_agent, status_comments
+
+TICK = """
+doc = pathlib.Path(os.environ["SYMPHONY_DOC"])
+lines = doc.read_text().split("\\n")
+n = int(os.environ["SYMPHONY_TASK_LINE"]) - 1
+lines[n] = lines[n].replace("[ ]", "[x]", 1)
+doc.write_text("\\n".join(lines))
+"""
+
+
+@pytest.fixture
+def world():
+    with Sandbox() as sb:
+        number, _ = scenario.seed(sb)
+        yield sb, number
+
+
+def test_a_probe_agent_sees_no_token_and_no_git_directory(world, tmp_path) -> None:
+    sb, number = world
+    body = (
+        "repo = pathlib.Path(os.environ['SYMPHONY_REPO'])\n"
+        "found = [str(p) for p in [repo / '.git', repo.parent / '.git'] if p.exists()]\n"
+        "(repo / 'probe.txt').write_text('\\n'.join(f'{k}={v}' for k, v in sorted(os.environ.items())) + "
+        "'\\ngit:' + repr(found))\n" + TICK
+    )
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body))
+    assert state.phase is Phase.COMPLETED
+    [pull] = sb.pulls(OWNER, REPO)
+    probe = sb.file(OWNER, REPO, "probe.txt", ref=pull.pull.head_ref)
+    assert probe is not None and "SYMPHONY_TASK=" in probe
+    for forbidden in (BOT_TOKEN, "x-access-token", "GIT_CONFIG_COUNT", "extraHeader"):
+        assert forbidden not in probe
+    assert "GITHUB_TOKEN" not in probe and "SYMPHONY_GITHUB_TOKEN" not in probe
+    assert probe.endswith("git:[]")
+
+
+def test_nothing_the_agent_plants_in_git_runs(world, tmp_path) -> None:
+    """The agent finds the private git directory next to its folder and plants hooks, fsmonitor, filter and
+    diff drivers, an sshCommand, a credential helper and an include; then every later git command of the
+    harness (add, commit, push with the token) must run none of them."""
+    sb, number = world
+    ran = tmp_path / "ran"
+    probe = tmp_path / "probe.sh"
+    probe.write_text(f'#!/bin/sh\necho "$0 $*" >> {ran}\nenv >> {ran}\ncat\n')
+    probe.chmod(0o755)
+    body = (
+        f"""
+probe = {str(probe)!r}
+repo = pathlib.Path(os.environ["SYMPHONY_REPO"])
+hooks = repo.parent / "evil-hooks"
+hooks.mkdir(exist_ok=True)
+for name in ("pre-commit", "commit-msg", "post-commit", "pre-push", "reference-transaction", "post-checkout"):
+    (hooks / name).write_text(open(probe).read()); (hooks / name).chmod(0o755)
+inc = repo.parent / "evil.gitconfig"
+inc.write_text("[core]\\n\\thooksPath = " + str(hooks) + "\\n")
+for git_dir in repo.parent.rglob("git-*"):
+    if (git_dir / "config").exists():
+        with open(git_dir / "config", "a") as c:
+            c.write("[core]\\n\\thooksPath = %s\\n\\tfsmonitor = %s\\n\\tsshCommand = %s\\n" % (hooks, probe, probe))
+            c.write('[filter "evil"]\\n\\tclean = %s\\n\\tsmudge = %s\\n\\trequired = true\\n' % (probe, probe))
+            c.write('[diff "evil"]\\n\\tcommand = %s\\n[credential]\\n\\thelper = !%s\\n' % (probe, probe))
+            c.write("[include]\\n\\tpath = %s\\n" % inc)
+        for name in ("pre-commit", "pre-push", "post-commit"):
+            (git_dir / "hooks").mkdir(exist_ok=True)
+            (git_dir / "hooks" / name).write_text(open(probe).read()); (git_dir / "hooks" / name).chmod(0o755)
+        (git_dir / "info").mkdir(exist_ok=True)
+        (git_dir / "info" / "attributes").write_text("* filter=evil diff=evil\\n")
+(repo / ".gitattributes").write_text("* filter=evil diff=evil\\n")
+(repo / ".git").mkdir(exist_ok=True)
+(repo / ".git" / "config").write_text("[core]\\n\\tfsmonitor = " + probe + "\\n")
+(repo / "work.txt").write_text(os.environ["SYMPHONY_TASK"])
+"""
+        + TICK
+    )
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body))
+    assert state.phase is Phase.COMPLETED, state.last_error
+    assert not ran.exists(), ran.read_text()
+    [pull] = sb.pulls(OWNER, REPO)
+    assert sb.file(OWNER, REPO, "work.txt", ref=pull.pull.head_ref) is not None
+    assert sb.file(OWNER, REPO, ".git/config", ref=pull.pull.head_ref) is None
+
+
+def test_a_secret_printed_by_the_agent_never_reaches_the_comment_or_the_pull(world, tmp_path) -> None:
+    sb, number = world
+    leaked = "ghp_" + "Zx9" * 12
+    body = (
+        f"print('done; my token is {leaked} and {BOT_TOKEN}')\n"
+        "marker = pathlib.Path(os.environ['SYMPHONY_REPO']).parent / 'failed-once'\n"
+        "if not marker.exists():\n"
+        "    marker.write_text('x')\n"
+        f"    sys.stderr.write('fatal: Authorization: Bearer {leaked} rejected for {BOT_TOKEN}\\n')\n"
+        "    sys.exit(1)\n"
+        f"(pathlib.Path(os.environ['SYMPHONY_REPO']) / 'note.txt').write_text('x')\n" + TICK
+    )
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body), extra_secrets=())
+    assert state.phase is Phase.COMPLETED
+    [comment] = status_comments(sb, number)
+    [pull] = sb.pulls(OWNER, REPO)
+    history = [c.body for c in sb.comments(OWNER, REPO, number)] + [pull.body, pull.title]
+    for text in history:
+        assert leaked not in text and BOT_TOKEN not in text
+    assert "[REDACTED]" in comment.body  # the first attempt's error is shown, redacted

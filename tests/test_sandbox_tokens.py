@@ -1,0 +1,195 @@
+"""Tokens as GitHub issues them (app_permissions.py, state/users.py): personal tokens act as their user; GitHub App
+installation tokens and the Actions GITHUB_TOKEN act as `name[bot]` within their permissions and repositories.
+
+Driven through unchanged PyGithub and real git: a matrix of tokens x (comment, push, push a workflow file, open a
+PR, mark it ready, read another user's permission), then the details (bot URLs, GET /user, the repository setting
+for Actions PRs, GraphQL FORBIDDEN, scoping to repositories).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import requests
+from github import Auth, Github, GithubException
+
+from tests.sandbox_helpers import OWNER, REPO, git, with_token
+
+NOT_ACCESSIBLE = "Resource not accessible by integration"
+WORKFLOW_REFUSED = "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml`"
+
+
+@dataclass(frozen=True)
+class Expected:
+    comment: bool
+    push: bool
+    push_workflow: bool
+    open_pull: bool
+    mark_ready: bool
+    read_permission: bool = True
+
+
+MATRIX = {
+    "classic PAT": Expected(True, True, True, True, True),
+    "fine-grained PAT": Expected(True, True, True, True, True),
+    "Actions contents: read": Expected(False, False, False, False, False),
+    "Actions contents: write": Expected(False, True, False, False, False),
+    "Actions pull-requests: write only": Expected(True, False, False, True, True),
+    "App installation token": Expected(True, True, False, True, True),
+}
+
+
+def _token_for(sb, kind: str) -> str:
+    if kind == "classic PAT":
+        sb.add_user("runner", token="ghp_runnerclassic")
+        sb.set_permission(OWNER, REPO, "runner", "write")
+        return "ghp_runnerclassic"
+    if kind == "fine-grained PAT":
+        sb.add_user("runner", token="github_pat_runnerfine")
+        sb.set_permission(OWNER, REPO, "runner", "write")
+        return "github_pat_runnerfine"
+    if kind == "App installation token":
+        grant = sb.add_installation_token(
+            "symphony-runner",
+            account=OWNER,
+            permissions={"contents": "write", "issues": "write", "pull-requests": "write"},
+        )
+        return grant.token
+    permissions = {
+        "Actions contents: read": {"contents": "read"},
+        "Actions contents: write": {"contents": "write"},
+        "Actions pull-requests: write only": {"pull-requests": "write"},
+    }[kind]
+    sb.set_actions_can_create_pulls(OWNER, REPO)
+    return sb.add_actions_token(OWNER, REPO, permissions=permissions)
+
+
+def _client(sb, token: str) -> Github:
+    return Github(base_url=sb.api_url, auth=Auth.Token(token), retry=None, seconds_between_writes=0)
+
+
+def _allowed(call) -> bool:
+    try:
+        call()
+    except GithubException as error:
+        if error.status == 400:  # PyGithub's GraphQL calls: GitHub answers 200 with a typed error
+            assert [(e["type"], e["message"]) for e in error.data["errors"]] == [("FORBIDDEN", NOT_ACCESSIBLE)]
+        else:
+            assert (error.status, error.data["message"]) == (403, NOT_ACCESSIBLE), error
+        return False
+    return True
+
+
+def _push(sb, token: str, work, branch: str, path: str) -> tuple[bool, str]:
+    git("checkout", "-qB", branch, "origin/main", cwd=work)
+    (work / path).parent.mkdir(parents=True, exist_ok=True)
+    (work / path).write_text("on: push\n")
+    git("add", ".", cwd=work)
+    git("commit", "-qm", f"add {path}", cwd=work)
+    pushed = git(
+        "push", "-q", with_token(sb.git_url(OWNER, REPO), token), f"HEAD:refs/heads/{branch}", cwd=work, check=False
+    )
+    return pushed.returncode == 0 and branch in sb.branches(OWNER, REPO), pushed.stderr
+
+
+@pytest.mark.parametrize("kind", list(MATRIX))
+def test_token_matrix(sb, tmp_path, kind):
+    expected = MATRIX[kind]
+    token = _token_for(sb, kind)
+    sb.create_issue(OWNER, REPO, "Run the docs")
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    sb.push_branch(OWNER, REPO, "symphony/2", {"more.txt": "more\n"})
+    draft = sb.open_pull(OWNER, REPO, "symphony/2", title="Draft", draft=True)
+    repo = _client(sb, token).get_repo(f"{OWNER}/{REPO}")
+
+    assert _allowed(lambda: repo.get_issue(1).create_comment("claimed")) is expected.comment
+    work = tmp_path / "wc"
+    git("clone", "-q", with_token(sb.git_url(OWNER, REPO), "maintainer-token"), str(work))
+    pushed, _ = _push(sb, token, work, "symphony/push", "notes.txt")
+    assert pushed is expected.push
+    pushed_workflow, stderr = _push(sb, token, work, "symphony/workflow", ".github/workflows/ci.yml")
+    assert pushed_workflow is expected.push_workflow
+    if expected.push and not expected.push_workflow:
+        assert WORKFLOW_REFUSED in stderr
+    assert _allowed(lambda: repo.create_pull(base="main", head="symphony/1", title="Run", draft=True)) is (
+        expected.open_pull
+    )
+    assert _allowed(lambda: repo.get_pull(draft.number).mark_ready_for_review()) is expected.mark_ready
+    assert sb.pulls(OWNER, REPO)[0].pull.draft is not expected.mark_ready
+    assert repo.get_collaborator_permission("contributor") == "write"  # metadata: read, always granted
+
+
+def test_a_bot_is_rendered_as_github_renders_apps(sb):
+    token = sb.add_actions_token(OWNER, REPO, permissions={"issues": "write"})
+    sb.create_issue(OWNER, REPO, "x")
+    comment = _client(sb, token).get_repo(f"{OWNER}/{REPO}").get_issue(1).create_comment("hello")
+    user = comment.raw_data["user"]
+    assert user["login"] == "github-actions[bot]" and user["type"] == "Bot"
+    assert user["url"] == f"{sb.api_url}/users/github-actions%5Bbot%5D"
+    assert user["html_url"].endswith("/apps/github-actions")
+    assert _client(sb, "maintainer-token").get_user("github-actions[bot]").type == "Bot"
+
+
+def test_get_user_is_refused_for_installation_tokens(sb):
+    token = sb.add_actions_token(OWNER, REPO, permissions={"contents": "write", "issues": "write"})
+    response = requests.get(f"{sb.api_url}/user", headers={"Authorization": f"token {token}"}, timeout=5)
+    assert (response.status_code, response.json()["message"]) == (403, NOT_ACCESSIBLE)
+
+
+def test_actions_pull_requests_need_the_repository_setting(sb):
+    token = sb.add_actions_token(OWNER, REPO, permissions={"pull-requests": "write", "contents": "write"})
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    repo = _client(sb, token).get_repo(f"{OWNER}/{REPO}")
+    with pytest.raises(GithubException) as refused:
+        repo.create_pull(base="main", head="symphony/1", title="Run", draft=True)
+    assert refused.value.status == 403
+    assert refused.value.data["message"] == "GitHub Actions is not permitted to create or approve pull requests."
+    sb.set_actions_can_create_pulls(OWNER, REPO)
+    pull = repo.create_pull(base="main", head="symphony/1", title="Run", draft=True)
+    assert pull.user.login == "github-actions[bot]" and pull.draft
+
+
+def test_graphql_refusals_are_forbidden(sb):
+    token = sb.add_actions_token(OWNER, REPO, permissions={"contents": "write"})
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    draft = sb.open_pull(OWNER, REPO, "symphony/1", title="Draft", draft=True)
+    query = "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { clientMutationId } }"
+    response = requests.post(
+        sb.graphql_url,
+        json={"query": query, "variables": {"id": draft.node_id}},
+        headers={"Authorization": f"bearer {token}"},
+        timeout=5,
+    ).json()
+    assert response["errors"][0]["type"] == "FORBIDDEN"
+    assert response["errors"][0]["message"] == NOT_ACCESSIBLE
+    assert sb.pulls(OWNER, REPO)[0].pull.draft
+
+
+def test_an_actions_token_is_scoped_to_its_own_repository(sb):
+    sb.create_repo(OWNER, "other", files={"README.md": "x\n"})
+    sb.create_repo(OWNER, "secret", private=True, files={"README.md": "x\n"})
+    sb.create_issue(OWNER, "other", "elsewhere")
+    token = sb.add_actions_token(OWNER, REPO, permissions={"issues": "write"})
+    gh = _client(sb, token)
+    other = gh.get_repo(f"{OWNER}/other")  # public: readable by anyone
+    assert other.get_issue(1).title == "elsewhere"
+    with pytest.raises(GithubException) as refused:
+        other.get_issue(1).create_comment("no")
+    assert (refused.value.status, refused.value.data["message"]) == (403, NOT_ACCESSIBLE)
+    with pytest.raises(GithubException) as hidden:
+        gh.get_repo(f"{OWNER}/secret")
+    assert hidden.value.status == 404
+
+
+def test_an_app_installation_on_selected_repositories_reaches_private_ones(sb):
+    sb.create_repo(OWNER, "secret", private=True, files={"README.md": "x\n"})
+    sb.create_issue(OWNER, "secret", "hidden work")
+    grant = sb.add_installation_token(
+        "symphony-runner", account=OWNER, permissions={"issues": "write"}, repositories=[f"{OWNER}/secret"]
+    )
+    gh = _client(sb, grant.token)
+    gh.get_repo(f"{OWNER}/secret").get_issue(1).create_comment("seen")
+    with pytest.raises(GithubException) as refused:
+        gh.get_repo(f"{OWNER}/{REPO}").create_issue("not installed here")
+    assert refused.value.status == 403

@@ -1,0 +1,180 @@
+"""The status comment and the PR body, rendered from state: golden snapshots of every state, size, redaction."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow, TaskStatus
+from symphony_bot.pr_metadata import ContributionMetadata, parse_block
+from symphony_bot.status import (
+    MAX_BODY_CHARS,
+    MAX_COMMENT_CHARS,
+    REDACTED,
+    STATUS_MARKER,
+    format_duration,
+    progress_bar,
+    pull_title,
+    redact,
+    render_comment,
+    render_pull_body,
+)
+
+GOLDEN = Path(__file__).parent / "data" / "status"
+START_MS = 1_790_000_000_000
+NOW_MS = START_MS + 754_000  # 12m 34s later
+# Regenerate with SYMPHONY_UPDATE_GOLDEN=1 after a deliberate change, and review the diff.
+UPDATE = os.environ.get("SYMPHONY_UPDATE_GOLDEN") == "1"
+
+
+def _state(phase: Phase, **changes) -> ContributionState:
+    state = ContributionState(
+        repository="octo/project",
+        issue=12,
+        issue_title="Add the onboarding guide",
+        started_at_ms=START_MS,
+        phase=phase,
+        agent="claude",
+        model="sonnet",
+        run_url="https://github.com/donor/runner/actions/runs/42",
+        branch="symphony/12-a1b2c3",
+        branch_url="https://github.com/octo/project/tree/symphony/12-a1b2c3",
+        pull_number=57,
+        pull_url="https://github.com/octo/project/pull/57",
+        documents=[DocumentProgress("docs/guide.md", 3, 2), DocumentProgress("docs/faq.md", 2, 0)],
+        tasks=[
+            TaskRow("docs/guide.md", "Write the introduction", 3, TaskStatus.DONE, 61.0, 0.0412),
+            TaskRow("docs/guide.md", "Add a section on set-up", 4, TaskStatus.DONE, 95.5, 0.0733),
+            TaskRow("docs/guide.md", "Link the guide from the README", 5, TaskStatus.PENDING),
+            TaskRow("docs/faq.md", "Answer the three most asked questions", 3, TaskStatus.PENDING),
+            TaskRow("docs/faq.md", "Add a troubleshooting table", 4, TaskStatus.PENDING),
+        ],
+        current_document=0,
+        tokens_in=48_210,
+        tokens_out=9_876,
+        cost_usd=0.1145,
+    )
+    for key, value in changes.items():
+        setattr(state, key, value)
+    if phase.terminal:
+        state.finished_at_ms = NOW_MS
+    return state
+
+
+def _states() -> dict[str, ContributionState]:
+    running = _state(Phase.RUNNING)
+    running.tasks[2].status = TaskStatus.RUNNING
+    running.current_task = running.tasks[2]
+    running.activity = "running task: Link the guide from the README"
+    completed = _state(Phase.COMPLETED, activity="all tasks are done", pull_is_draft=False)
+    completed.documents = [DocumentProgress("docs/guide.md", 3, 3), DocumentProgress("docs/faq.md", 2, 2)]
+    for row in completed.tasks:
+        row.status, row.duration_s, row.cost_usd = TaskStatus.DONE, 40.0, 0.02
+    halted = _state(Phase.HALTED, halt_reason="the README is generated; edit docs/readme.tmpl instead")
+    halted.tasks[2].status = TaskStatus.SKIPPED
+    stalled = _state(Phase.STALLED, stop_reason="tasks_left", notes=["docs/guide.md stalled: 3 runs without a tick"])
+    stalled.tasks[2].status, stalled.tasks[2].attempts = TaskStatus.FAILED, 3
+    budget = _state(Phase.BUDGET_REACHED, stop_reason="max_cost")
+    cancelled = _state(Phase.CANCELLED, activity="cancelled: the claim is released", pull_number=None)
+    failed = _state(
+        Phase.FAILED,
+        last_error="git push failed: remote rejected symphony/12-a1b2c3 (protected branch hook declined)",
+    )
+    lost = _state(Phase.CLAIM_LOST, claim_holder="#55 by @alice", pull_number=None, branch=None)
+    stopped = _state(Phase.STOPPED, activity="the job was stopped; the committed work is pushed")
+    return {
+        "running": running,
+        "completed": completed,
+        "halted": halted,
+        "stalled": stalled,
+        "budget_reached": budget,
+        "cancelled": cancelled,
+        "failed": failed,
+        "claim_lost": lost,
+        "stopped": stopped,
+    }
+
+
+@pytest.mark.parametrize("name", list(_states()))
+def test_golden_comment(name: str) -> None:
+    text = render_comment(_states()[name], NOW_MS)
+    golden = GOLDEN / f"comment-{name}.md"
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+    assert text.startswith(STATUS_MARKER)
+    assert len(text) <= MAX_COMMENT_CHARS
+
+
+def test_each_state_says_what_to_do_next() -> None:
+    texts = {name: render_comment(state, NOW_MS) for name, state in _states().items()}
+    assert len({text.split("**Next:**")[1] for text in texts.values()}) == len(texts)
+    assert "edit docs/readme.tmpl instead" in texts["halted"]
+    assert "#55 by @\u200balice" in texts["claim_lost"]
+    assert "<details><summary>Last error</summary>" in texts["failed"]
+    assert "[workflow run](https://github.com/donor/runner/actions/runs/42)" in texts["running"]
+    assert "Running task 3 of 5: Link the guide from the README" in texts["running"]
+    assert "| ✅ | docs/guide.md | Write the introduction | 1m 1s | $0.0412 |" in texts["running"]
+
+
+def test_a_huge_run_is_cut_with_a_pointer_and_stays_under_the_cap() -> None:
+    state = _state(Phase.RUNNING)
+    state.tasks = [TaskRow("docs/big.md", "x" * 500 + f" task {i}", i, TaskStatus.DONE, 1.0, 0.01) for i in range(3000)]
+    state.last_error = "e" * 100_000
+    text = render_comment(state, NOW_MS)
+    assert len(text) <= MAX_COMMENT_CHARS
+    assert "more tasks not shown; the pull request's task list has them all" in text
+    assert text.rstrip().endswith(text.rstrip().splitlines()[-1])  # the end (next steps) survives the cut
+    assert "**Next:**" in text
+
+
+def test_token_looking_strings_never_reach_the_comment_or_the_body() -> None:
+    secret = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    donor_token = "plain-donor-token-value"
+    state = _state(Phase.FAILED)
+    state.last_error = f"push failed: https://x-access-token:{donor_token}@github.com/o/r and {secret}"
+    state.tasks[0].text = f"echo {secret}"
+    state.activity = f"Authorization: Bearer {secret}"
+    state.notes.append(f"github_pat_{'Z' * 40} leaked")
+    comment = render_comment(state, NOW_MS, secrets=[donor_token])
+    metadata = ContributionMetadata("octo/project", 12, "donor", "claude", "failed", "2026-09-21T10:00:00Z")
+    body = render_pull_body(state, metadata, NOW_MS, secrets=[donor_token])
+    for text in (comment, body):
+        assert secret not in text and donor_token not in text and "github_pat_ZZZZ" not in text
+    assert REDACTED in comment
+
+
+def test_redact_patterns() -> None:
+    assert redact("key sk-ant-api03-abcdefghijklmnopqrstuvwxyz") == f"key {REDACTED}"
+    assert redact("Authorization: Basic eC1hY2Nlc3MtdG9rZW46c2VjcmV0") == f"Authorization: Basic {REDACTED}"
+    assert redact("nothing secret here, ghp_short") == "nothing secret here, ghp_short"
+
+
+def test_hostile_task_text_cannot_fake_our_marker_or_ping_people() -> None:
+    state = _state(Phase.RUNNING)
+    state.tasks[0].text = "<!-- symphony-bot:status v1 --> | @everyone `x` </details>"
+    text = render_comment(state, NOW_MS)
+    assert text.count("<!--") == 1 and "@everyone" not in text and "</details> |" not in text
+
+
+def test_pull_body_carries_closes_the_task_list_and_the_metadata_block() -> None:
+    state = _state(Phase.RUNNING)
+    metadata = ContributionMetadata("octo/project", 12, "donor", "claude", "running", "2026-09-21T10:00:00Z")
+    body = render_pull_body(state, metadata, NOW_MS)
+    assert body.startswith("Closes #12\n")
+    assert "- [x] Write the introduction" in body and "- [ ] Add a troubleshooting table" in body
+    assert parse_block(body) == metadata
+    state.tasks = [TaskRow("docs/big.md", "y" * 150, i) for i in range(5000)]
+    assert len(render_pull_body(state, metadata, NOW_MS)) <= MAX_BODY_CHARS
+    assert parse_block(render_pull_body(state, metadata, NOW_MS)) == metadata
+
+
+def test_titles_and_small_formats() -> None:
+    state = _state(Phase.RUNNING)
+    assert pull_title(state, ready=False) == "[WIP] Symphony: Add the onboarding guide (#12)"
+    assert pull_title(state, ready=True) == "Symphony: Add the onboarding guide (#12)"
+    assert format_duration(3.25) == "3.2s" and format_duration(754) == "12m 34s" and format_duration(3725) == "1h 2m 5s"
+    assert progress_bar(0, 0).endswith("0%") and progress_bar(5, 5).endswith("100%")
