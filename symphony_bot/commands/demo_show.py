@@ -54,6 +54,7 @@ def run_demo(agent_name: str, *, json_lines: bool, echo: Echo) -> int:
                 "inactivity_timeout": 60.0,
                 "extra_listeners": [on_event],
                 "quiet": True,
+                "demo": True,  # the demo agent runs as the demo's own user: nothing to contain on a sandbox
             }
             state = run_contribution(
                 client,

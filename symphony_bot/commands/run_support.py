@@ -92,6 +92,7 @@ def run_contribution(
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
+        agent_user=_agent_user(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
@@ -146,3 +147,12 @@ def _human(event: dict[str, Any]) -> None:
     if line is not None:
         click.echo(line, err=True)
     sys.stderr.flush()
+
+
+def _agent_user(options: dict[str, Any]) -> str | None:
+    """As autorun: a bot running as root starts each agent as an unprivileged user (--agent-user)."""
+    from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
+
+    if options.get("dry_run") or not running_as_root() or "agent_name" not in options or options.get("demo"):
+        return None
+    return str(options.get("agent_user") or AGENT_USER)
