@@ -72,6 +72,7 @@ def run_contribution(
     from symphony_bot.autorun.engine import Budget
     from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
     from symphony_bot.contribution.runner import ContributionRunner
+    from symphony_bot.workflow_commands import neutralize
 
     config = RunConfig(
         repository=repository,
@@ -98,7 +99,8 @@ def run_contribution(
     )
     listeners: list[Any] = []
     if options.get("json_lines"):
-        listeners.append(lambda event: click.echo(events.to_json_line(event)))
+        # `##[` and `::` in agent output must not become workflow commands in an Actions log.
+        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
     elif not options.get("quiet"):
         listeners.append(_human)
     listeners += list(options.get("extra_listeners") or ())
@@ -145,7 +147,9 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "finalized":
         line = f"{event['phase']}: {event['tasks_done']} of {event['tasks_total']} tasks done"
     if line is not None:
-        click.echo(line, err=True)
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)
     sys.stderr.flush()
 
 
