@@ -145,7 +145,7 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "claimed":
         line = f"  ⚑ claimed with PR #{event['pullNumber']} {event['url']}"
     elif kind == "finalized":
-        line = f"{event['phase']}: {event['tasks_done']} of {event['tasks_total']} tasks done"
+        line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
     if line is not None:
         from symphony_bot.workflow_commands import neutralize
 
