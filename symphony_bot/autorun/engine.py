@@ -28,6 +28,13 @@ from symphony_bot.autorun.summary import Budget, RunOptions, RunSummary, StopRea
 MAX_RUNS_WITHOUT_PROGRESS = 3
 SUMMARY_CHARS = 200
 RUNS_FOLDER = "runs"
+# Outcomes that no retry can change: the run stops with this error code.
+STOPPING_OUTCOMES = {
+    Outcome.NOT_FOUND: events.AGENT_NOT_FOUND,
+    Outcome.RATE_LIMITED: events.AGENT_RATE_LIMITED,
+    Outcome.UNREACHABLE: events.AGENT_UNREACHABLE,
+    Outcome.AUTH_FAILED: events.AGENT_AUTH,
+}
 
 __all__ = ["Budget", "Engine", "RunOptions", "RunSummary", "StopReason"]
 
@@ -282,9 +289,8 @@ class Engine:
             if result.outcome is Outcome.CANCELLED:
                 raise _Stop(StopReason.CANCELLED)
             self._refuse_unpriced(result)
-            if result.outcome in (Outcome.NOT_FOUND, Outcome.RATE_LIMITED):
+            if (code := STOPPING_OUTCOMES.get(result.outcome)) is not None:
                 self._summary.error = result.error
-                code = events.AGENT_NOT_FOUND if result.outcome is Outcome.NOT_FOUND else events.AGENT_RATE_LIMITED
                 self._emit(events.ERROR, code=code, message=result.error or str(result.outcome))
                 raise _Stop(StopReason.AGENT_FAILED)
             if newly_checked:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Any
@@ -69,7 +70,8 @@ def run_contribution(
 ) -> Any:
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget
-    from symphony_bot.contribution.runner import ContributionRunner, RunConfig, run_url_from_env
+    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
+    from symphony_bot.contribution.runner import ContributionRunner
     from symphony_bot.workflow_commands import neutralize
 
     config = RunConfig(
@@ -89,7 +91,7 @@ def run_contribution(
         fork=options.get("fork") or "auto",
         dry_run=bool(options.get("dry_run")),
         trigger_comment_id=options.get("comment_id"),
-        requested_by=options.get("requested_by"),
+        requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
@@ -133,6 +135,8 @@ def _human(event: dict[str, Any]) -> None:
     line = None
     if kind == "task_start":
         line = f"  • {event['document']}: {event['task']}"
+    elif kind == "task_preview":
+        line = f"  ○ {event['document']} line {event['taskLine']}: {event['task']}"
     elif kind == "task_complete":
         line = f"    {'✓' if event['tasksCompleted'] else '✗'} {event['summary']}"
     elif kind == "pushed":
@@ -140,7 +144,7 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "claimed":
         line = f"  ⚑ claimed with PR #{event['pullNumber']} {event['url']}"
     elif kind == "finalized":
-        line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
+        line = f"{event['phase']}: {event['tasks_done']} of {event['tasks_total']} tasks done"
     if line is not None:
         from symphony_bot.workflow_commands import neutralize
 

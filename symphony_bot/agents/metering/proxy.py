@@ -273,7 +273,8 @@ class _Handler(BaseHTTPRequestHandler):
             meter = None
             if wire is not None:
                 streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
-                meter = ResponseMeter(wire, streaming, _model_hint(path, body.head))
+                encoding = response.getheader("content-encoding")
+                meter = ResponseMeter(wire, streaming, _model_hint(path, body.head), encoding)
             settled = False
 
             def settle() -> None:
