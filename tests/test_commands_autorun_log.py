@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.actions_runner import command_lines, forged_commands
-from tests.autorun_helpers import TICK
+from tests.autorun_helpers import AGENT_PYTHON, TICK, reachable_tmp
 
 BIN = Path(sys.executable).parent / "symphony-bot"
 # The agent ticks its task, then "summarises" with forged commands in both forms.
@@ -22,6 +22,13 @@ print("    ::error file=x,line=1::forged by the agent")
 DOCUMENT = "- [ ] ##[add-mask]forged by the document\n- [ ] \u0085::error::forged too\n"
 
 
+@pytest.fixture(name="tmp_path")
+def reachable_tmp_path():
+    """Run as root, the command starts agents as an unprivileged user: their work trees must be reachable."""
+    with reachable_tmp() as path:
+        yield path
+
+
 @pytest.mark.parametrize("json_lines", [False, True], ids=["human", "json"])
 def test_task_text_and_agent_summaries_cannot_forge_commands(tmp_path, json_lines) -> None:
     repo = tmp_path / "repo"
@@ -30,7 +37,7 @@ def test_task_text_and_agent_summaries_cannot_forge_commands(tmp_path, json_line
     agent = tmp_path / "agent.py"
     agent.write_text(FORGING_AGENT)
     completed = subprocess.run(
-        [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", f"{sys.executable} {agent}"]
+        [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", f"{AGENT_PYTHON} {agent}"]
         + (["--json"] if json_lines else []),
         cwd=repo,
         capture_output=True,
