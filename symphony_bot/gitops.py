@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 import time
 import urllib.parse
@@ -68,6 +69,8 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
 #     a URL, never in `.git/config`, never in argv, never logged.
 
 GIT_TIMEOUT_SECONDS = 120
+NOTHING_TO_COMMIT = "nothing to commit"
+_COMMIT_LINE = re.compile(r"^\[[^\]\s]+(?: \(root-commit\))? ([0-9a-f]{7,64})\]", re.MULTILINE)
 NETWORK_ATTEMPTS = 3  # a fetch or push that failed (5xx, reset, limit) is tried again; both are idempotent
 NETWORK_BACKOFF_SECONDS = 1.0
 BOT_EMAIL_DOMAIN = "users.noreply.github.com"
@@ -88,6 +91,7 @@ _SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("advice.detachedHead", "false"),
     ("init.defaultBranch", "main"),
     ("gc.auto", "0"),
+    ("core.abbrev", "no"),  # full object names in every output (the commit line names the new commit)
     ("maintenance.auto", "false"),
     ("safe.directory", "*"),
 )
@@ -208,6 +212,14 @@ class WorkTree:
             return None
         return self.run("log", "-1", "--format=%ae", f"refs/remotes/origin/{branch}")
 
+    def exclude(self, pattern: str) -> None:
+        """Never commit paths matching `pattern` (the private `info/exclude`, not the repository's .gitignore)."""
+        exclude = self.git_dir / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        current = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+        if pattern not in current.splitlines():
+            exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n") + pattern + "\n")
+
     def create_branch(self, branch: str) -> None:
         _check_ref_name(branch)
         self.run("checkout", "--quiet", "-b", branch)
@@ -230,11 +242,9 @@ class WorkTree:
     # -- commits -----------------------------------------------------------------------------------------------
 
     def commit_all(self, message: str, identity: Identity) -> CommitResult:
-        """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed."""
+        """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed.
+        Two git processes: `add`, then `commit`, whose own output says the new commit or that nothing changed."""
         self.run("add", "--all", "--", ".")
-        changed = self.run("diff", "--cached", "--name-only", "--no-ext-diff", "--no-textconv")
-        if not changed.strip():
-            return CommitResult(self.head(), created=False)
         environment = {
             "GIT_AUTHOR_NAME": identity.name,
             "GIT_AUTHOR_EMAIL": identity.email,
@@ -243,8 +253,16 @@ class WorkTree:
         }
         message_file = self.home / "COMMIT_MESSAGE"
         message_file.write_text(message, encoding="utf-8")
-        self.run("commit", "--quiet", "--no-verify", "--no-gpg-sign", f"--file={message_file}", extra=environment)
-        return CommitResult(self.head(), created=True)
+        try:
+            output = self.run(
+                "commit", "--no-verify", "--no-gpg-sign", "--no-status", f"--file={message_file}", extra=environment
+            )
+        except GitError as error:
+            if NOTHING_TO_COMMIT in str(error):
+                return CommitResult("", created=False)
+            raise
+        found = _COMMIT_LINE.search(output)
+        return CommitResult(found.group(1) if found else self.head(), created=True)
 
     def commits_since(self, revision: str) -> int:
         return int(self.run("rev-list", "--count", f"{revision}..HEAD"))
@@ -330,6 +348,9 @@ class WorkTree:
         )
         if with_dirs:
             environment["GIT_DIR"] = str(self.git_dir)
+            # A `commondir` file planted in the git directory would make git read its config (and refs and
+            # objects) from elsewhere, where the restored config does not reach: the common dir is ours too.
+            environment["GIT_COMMON_DIR"] = str(self.git_dir)
             environment["GIT_WORK_TREE"] = str(self.path)
         pairs = list(_SAFE_CONFIG)
         if network is not None and network.token:
@@ -356,6 +377,8 @@ def _check_ref_name(branch: str) -> None:
 
 def _reason(error: Any, tokens: tuple[str | None, ...]) -> str:
     detail = [line for line in str(error.stderr or "").strip().splitlines() if line.strip()]
+    if not detail or NOTHING_TO_COMMIT in str(error.stdout or ""):
+        detail = [line for line in str(error.stdout or "").strip().splitlines() if line.strip()] + detail
     rejected = [line for line in detail if "rejected" in line]
     detail = rejected[-1:] or detail
     text = detail[-1].strip().removeprefix("stderr: ").strip("'").removeprefix("fatal: ") if detail else ""

@@ -30,7 +30,14 @@ def reachable_tmp_path():
 
 
 @pytest.mark.parametrize("json_lines", [False, True], ids=["human", "json"])
-def test_task_text_and_agent_summaries_cannot_forge_commands(tmp_path, json_lines) -> None:
+def test_task_text_and_agent_summaries_cannot_forge_commands(json_lines) -> None:
+    with reachable_tmp() as folder:
+        _check_no_forged_commands(folder, json_lines)
+
+
+def _check_no_forged_commands(tmp_path: Path, json_lines: bool) -> None:
+    # Run as root, autorun starts the agent as its own unprivileged user: the folder and the interpreter must be
+    # reachable by that user (pytest's tmp_path is not).
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "plan.md").write_text(DOCUMENT, encoding="utf-8")

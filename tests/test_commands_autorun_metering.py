@@ -19,6 +19,13 @@ from tests.autorun_helpers import AGENT_PYTHON, TICK, reachable_tmp
 from tests.metering_helpers import REAL_KEY
 
 BIN = Path(sys.executable).parent / "symphony-bot"
+# The tool shell's environment, its parent's (the CLI, or a shell it started) and every process's it can read,
+# the bot's included (its initial environment holds the donor's key).
+PROBE = (
+    "(env; echo; tr '\\0' '\\n' </proc/$PPID/environ; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n')"
+    " > env.txt; " + DO_AND_TICK
+)
+MODEL = "claude-sonnet-4-5"
 
 
 @pytest.fixture(name="tmp_path")
@@ -26,12 +33,6 @@ def reachable_tmp_path():
     """Run as root, the command starts agents as an unprivileged user: their work trees must be reachable."""
     with reachable_tmp() as path:
         yield path
-
-
-# The CLI's own environment and its parent's (the bot's child: the CLI itself, or the shell it started).
-# (Into the work tree: run as root, the agent runs as an unprivileged user that may write only there.)
-PROBE = "(env; echo; tr '\\0' '\\n' </proc/$PPID/environ) > env.txt; " + DO_AND_TICK
-MODEL = "claude-sonnet-4-5"
 
 
 def autorun(tmp_path: Path, server: ModelServer, npm_modules: Path, *extra: str) -> subprocess.CompletedProcess[str]:

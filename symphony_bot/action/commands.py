@@ -31,8 +31,10 @@ from symphony_bot.github import triggers
 
 ISSUE_REFERENCE = re.compile(r"^(?:(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#)?#?(?P<number>[1-9][0-9]{0,9})$")
 PICK = "pick"
-_RUN_ID = re.compile(r"/actions/runs/(?P<id>[0-9]{1,20})")
-_RUN_ID_METADATA = re.compile(r'"run_id"\s*:\s*"?(?P<id>[0-9]{1,20})')
+# The status comment's own links line (status.py): the workflow run is its last link. Text quoted from agents,
+# documents and errors is rendered after that line or inside single-line cells, so only this line is read.
+LINKS_LINE_PREFIX = "**Links** "
+_RUN_LINK = re.compile(r"\[workflow run\]\(https?://[^\s()]+/actions/runs/(?P<id>[0-9]{1,20})\)$")
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(?P<number>[0-9]{1,10})\b", re.IGNORECASE)
 
 
@@ -90,7 +92,7 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
             if not context.dry_run:
                 triggers.reply(context.client, repo, number, not_offered_reply(context.config.symphony_label))
             return Outcome("refused", "the issue is not labelled for Symphony", event=name, target=target)
-        return start_run(context, repo, number, triggered_by=author.login, event=name)
+        return start_run(context, repo, number, triggered_by=author.login, event=name, comment_id=comment_id)
     if command.name == slash.STOP:
         return _stop(context, repo, number, name)
     if command.name == slash.CANCEL:
@@ -99,9 +101,16 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
 
 
 def start_run(
-    context: ActionContext, repo: str, number: int | None, *, triggered_by: str | None, event: str, pick: bool = False
+    context: ActionContext,
+    repo: str,
+    number: int | None,
+    *,
+    triggered_by: str | None,
+    event: str,
+    pick: bool = False,
+    comment_id: int | None = None,
 ) -> Outcome:
-    request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick)
+    request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick, comment_id=comment_id)
     target = f"{repo}#{number}" if number else repo
     agent = request.agent or "claude"
     if not request.dry_run:
@@ -176,11 +185,11 @@ def _status_comment(context: ActionContext, repo: str, number: int) -> dict[str,
 
 
 def run_id_in(body: str) -> int | None:
-    """The workflow run a status comment names: its metadata's run_id, else its run link."""
-    for pattern in (_RUN_ID_METADATA, _RUN_ID):
-        found = pattern.search(body)
-        if found:
-            return int(found.group("id"))
+    """The workflow run a status comment links in its first links line; None when that line has no run link."""
+    for line in body.splitlines():
+        if line.startswith(LINKS_LINE_PREFIX):
+            found = _RUN_LINK.search(line.rstrip())
+            return int(found.group("id")) if found else None
     return None
 
 
@@ -192,17 +201,14 @@ def _stop(context: ActionContext, repo: str, number: int, event: str) -> Outcome
         run_id = None  # never cancel ourselves
     server = context.environ.get("GITHUB_SERVER_URL", "https://github.com")
     run_url = f"{server}/{repo}/actions/runs/{run_id}" if run_id else None
+    finished = False
     if not context.dry_run:
         if run_id is not None:
-            triggers.cancel_workflow_run(context.client, repo, run_id)
-        triggers.reply(context.client, repo, number, stop_reply(run_url, run_id))
-    status = "stop-requested" if run_id is not None else "nothing-to-stop"
-    return Outcome(
-        status,
-        f"workflow run {run_id} cancelled" if run_id else "no running job found",
-        event=event,
-        target=f"{repo}#{number}",
-    )
+            finished = not triggers.cancel_workflow_run(context.client, repo, run_id)
+        triggers.reply(context.client, repo, number, stop_reply(run_url, run_id, finished=finished))
+    if run_id is None or finished:
+        return Outcome("nothing-to-stop", "no running job found", event=event, target=f"{repo}#{number}")
+    return Outcome("stop-requested", f"workflow run {run_id} cancelled", event=event, target=f"{repo}#{number}")
 
 
 def _issue_of_pull(context: ActionContext, repo: str, number: int) -> int:

@@ -18,6 +18,7 @@ AGENT_OPTION_NAMES = (
     "agent_executable",
     "pass_env",
     "pass_secrets",
+    "agent_user",
     "model",
     "task_timeout",
     "inactivity_timeout",
@@ -28,6 +29,7 @@ AGENT_OPTION_NAMES = (
 ISSUE_PATTERN = re.compile(
     r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
 )
+MAX_ISSUE_NUMBER = 2**31 - 1  # GraphQL Int
 # Exit codes by final phase (as autorun's: 0 done, 1 failure, 3 halted, 4 tasks left or stopped, 5 budget).
 EXIT_BY_PHASE = {
     "completed": 0,
@@ -55,7 +57,10 @@ def parse_issue(text: str) -> tuple[str, int]:
     found = ISSUE_PATTERN.match(text.strip())
     if found is None:
         raise click.BadParameter(f"{text!r} is not OWNER/REPO#NUMBER (for example octo/project#12)")
-    return found.group("repo"), int(found.group("number"))
+    number = int(found.group("number"))
+    if number > MAX_ISSUE_NUMBER:
+        raise click.BadParameter(f"issue number {number} is larger than GitHub's {MAX_ISSUE_NUMBER}")
+    return found.group("repo"), number
 
 
 @click.command()

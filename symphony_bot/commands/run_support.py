@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Any
@@ -69,7 +70,9 @@ def run_contribution(
 ) -> Any:
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget
-    from symphony_bot.contribution.runner import ContributionRunner, RunConfig, run_url_from_env
+    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
+    from symphony_bot.contribution.runner import ContributionRunner
+    from symphony_bot.workflow_commands import neutralize
 
     config = RunConfig(
         repository=repository,
@@ -88,14 +91,16 @@ def run_contribution(
         fork=options.get("fork") or "auto",
         dry_run=bool(options.get("dry_run")),
         trigger_comment_id=options.get("comment_id"),
-        requested_by=options.get("requested_by"),
+        requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
+        agent_user=_agent_user(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
     listeners: list[Any] = []
     if options.get("json_lines"):
-        listeners.append(lambda event: click.echo(events.to_json_line(event)))
+        # `##[` and `::` in agent output must not become workflow commands in an Actions log.
+        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
     elif not options.get("quiet"):
         listeners.append(_human)
     listeners += list(options.get("extra_listeners") or ())
@@ -131,6 +136,8 @@ def _human(event: dict[str, Any]) -> None:
     line = None
     if kind == "task_start":
         line = f"  • {event['document']}: {event['task']}"
+    elif kind == "task_preview":
+        line = f"  ○ {event['document']} line {event['taskLine']}: {event['task']}"
     elif kind == "task_complete":
         line = f"    {'✓' if event['tasksCompleted'] else '✗'} {event['summary']}"
     elif kind == "pushed":
@@ -140,5 +147,16 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "finalized":
         line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
     if line is not None:
-        click.echo(line, err=True)
+        from symphony_bot.workflow_commands import neutralize
+
+        click.echo(neutralize(line), err=True)
     sys.stderr.flush()
+
+
+def _agent_user(options: dict[str, Any]) -> str | None:
+    """As autorun: a bot running as root starts each agent as an unprivileged user (--agent-user)."""
+    from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
+
+    if options.get("dry_run") or not running_as_root() or "agent_name" not in options or options.get("demo"):
+        return None
+    return str(options.get("agent_user") or AGENT_USER)

@@ -13,62 +13,38 @@ import os
 import secrets
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.agents.base import Agent
 from symphony_bot.autorun import events
-from symphony_bot.autorun.document import parse
-from symphony_bot.autorun.engine import Budget, Engine, RunOptions
+from symphony_bot.autorun.engine import Engine, RunOptions
 from symphony_bot.contribution import claim as claim_rule
-from symphony_bot.contribution.preflight import PreflightError, check_document, check_issue
-from symphony_bot.contribution.publisher import DEFAULT_INTERVAL_SECONDS, Publisher, WriteLimiter
-from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow
+from symphony_bot.contribution.config import (
+    CLAIMED,
+    COMMENT_UPDATED,
+    FINALIZED,
+    NOTE_CLOSED_LOST,
+    NOTE_NO_DRAFTS,
+    NOTE_WORKFLOW_TOKEN,
+    PUSHED,
+    TOKEN_KIND_ENV,
+    TOKEN_KIND_WORKFLOW,
+    TRAVERSE_ONLY,
+    RunConfig,
+    commit_message,
+    metadata_of,
+)
+from symphony_bot.contribution.documents import load_tasks, resolve_documents
+from symphony_bot.contribution.preflight import PreflightError, check_issue
+from symphony_bot.contribution.publisher import Publisher, WriteLimiter
+from symphony_bot.contribution.state import ContributionState, Phase
 from symphony_bot.github import comments, permissions, pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
 from symphony_bot.gitops import GitError, Identity, Remote, WorkTree
 from symphony_bot.pr_metadata import ContributionMetadata
-from symphony_bot.status import STATUS_MARKER, pull_title, render_comment, render_pull_body
-
-# Runner events, printed with the engine's by `run --json`.
-CLAIMED = "claimed"
-PUSHED = "pushed"
-COMMENT_UPDATED = "comment_updated"
-FINALIZED = "finalized"
-COMMIT_TEMPLATE = "symphony: {document} — {task}"
-COMMIT_SUBJECT_CHARS = 120
-NOTE_NO_DRAFTS = "This repository does not accept draft pull requests: the PR is a normal one titled [WIP]."
-NOTE_CLOSED_LOST = "Closed by symphony-bot: the issue is claimed by {holder}, which was opened first."
-FORK_MODES = ("auto", "always", "never")
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    repository: str  # OWNER/NAME
-    issue: int
-    agent: Agent
-    agent_name: str
-    token: str
-    model: str | None = None
-    task_timeout_s: float | None = None
-    inactivity_timeout_s: float | None = None
-    budget: Budget = field(default_factory=Budget)
-    fork: str = "auto"
-    dry_run: bool = False
-    trigger_comment_id: int | None = None
-    requested_by: str | None = None
-    run_url: str | None = None
-    comment_interval_s: float = DEFAULT_INTERVAL_SECONDS
-    work_root: Path | None = None
-    extra_secrets: tuple[str, ...] = field(default=(), repr=False)
-
-
-def run_url_from_env() -> str | None:
-    server, repository, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
-    return f"{server.rstrip('/')}/{repository}/actions/runs/{run}" if server and repository and run else None
+from symphony_bot.status import STATUS_MARKER, pull_title, redact, render_comment, render_pull_body
 
 
 class ContributionRunner:
@@ -76,15 +52,9 @@ class ContributionRunner:
         self.client = client
         self.config = config
         self.listeners = list(listeners)
-        self.state = ContributionState(
-            repository=config.repository,
-            issue=config.issue,
-            issue_title="",
-            started_at_ms=events.now_ms(),
-            agent=config.agent_name,
-            model=config.model,
-            run_url=config.run_url,
-        )
+        started = events.now_ms()
+        self.state = ContributionState(config.repository, config.issue, "", started, agent=config.agent_name)
+        self.state.model, self.state.run_url = config.model, config.run_url
         self.secrets = (config.token, *config.extra_secrets)
         self.limiter = WriteLimiter()
         self.publisher = Publisher(self._write_comment, self._write_pull, self.limiter, config.comment_interval_s)
@@ -120,6 +90,8 @@ class ContributionRunner:
     def run(self) -> ContributionState:
         state = self.state
         with tempfile.TemporaryDirectory(prefix="symphony-run-", dir=self.config.work_root) as scratch:
+            if self.config.agent_user is not None:
+                os.chmod(scratch, TRAVERSE_ONLY)  # the work tree is reachable; the private git folder stays 0700
             try:
                 self._prepare()
                 if self.config.dry_run:
@@ -150,6 +122,8 @@ class ContributionRunner:
         self.login = viewer.login
         self.identity = Identity.for_login(viewer.login, viewer.id)
         self.state.contributor = self.config.requested_by or viewer.login
+        if os.environ.get(TOKEN_KIND_ENV) == TOKEN_KIND_WORKFLOW:
+            self.state.notes.append(NOTE_WORKFLOW_TOKEN)
         owner, name = self.config.repository.split("/", 1)
         view = fetch_issue_view(self.client, (owner, name), self.config.issue)
         self.state.issue_title = view.issue.title
@@ -228,30 +202,19 @@ class ContributionRunner:
         state.branch_url = f"{base}/{self.push_repo}/tree/{branch}" if base else None
         if self.pull is not None:
             self._adopt(self.pull)
-        self.paths = [check_document(tree.path, reference) for reference in self._repo_documents()]
+        self.paths = self._resolve_documents(scratch)
         self._load_tasks()
         if state.resumed and self.pull is None and tree.head() != self._base_sha:
             # An earlier run pushed and died before opening the PR: the claim is opened now.
             self._open_pull()
 
-    def _repo_documents(self) -> list[Any]:
-        external = [reference for reference in self.documents if reference.external]
-        if external:
-            raise PreflightError(
-                f"{external[0].url} (issue body line {external[0].line}) is an attachment; this version runs "
-                "documents committed in the repository only"
-            )
-        return [reference for reference in self.documents if not reference.external]
+    def _resolve_documents(self, scratch: Path) -> list[Path]:
+        assert self.tree is not None
+        return resolve_documents(self.tree, self.documents, scratch / "attachments")
 
     def _load_tasks(self) -> None:
         assert self.tree is not None
-        state = self.state
-        state.documents, state.tasks = [], []
-        for path in self.paths:
-            name = str(path.relative_to(self.tree.path.resolve()))
-            parsed = parse(path.read_text(encoding="utf-8", errors="replace"))
-            state.documents.append(DocumentProgress(name=name, total=len(parsed.tasks), done=parsed.checked))
-            state.tasks += [TaskRow(document=name, text=task.text, line=task.line) for task in parsed.open_tasks]
+        self.state.documents, self.state.tasks = load_tasks(self.tree.path, self.paths)
 
     def _engine_options(self, scratch: Path, dry_run: bool) -> RunOptions:
         assert self.tree is not None
@@ -264,6 +227,7 @@ class ContributionRunner:
             inactivity_timeout_s=self.config.inactivity_timeout_s,
             budget=self.config.budget,
             dry_run=dry_run,
+            agent_user=self.config.agent_user,
         )
 
     def _run_engine(self, scratch: Path) -> None:
@@ -283,7 +247,7 @@ class ContributionRunner:
     def _dry_run(self, scratch: Path) -> ContributionState:
         upstream = Remote(self.access.clone_url, self.config.token)
         self.tree = WorkTree.clone(upstream, self.default_branch, scratch / "work", scratch / "private")
-        self.paths = [check_document(self.tree.path, reference) for reference in self._repo_documents()]
+        self.paths = self._resolve_documents(scratch)
         self._load_tasks()
         engine = Engine(self.config.agent, self._engine_options(scratch, dry_run=True))
         engine.subscribe(self._on_event)
@@ -295,10 +259,10 @@ class ContributionRunner:
     def _on_event(self, event: events.Event) -> None:
         for listener in self.listeners:
             listener(event)
-        if self.config.dry_run:
-            return
         with self.publisher.lock:
             phase_changed = self.state.apply(event)
+        if self.config.dry_run:
+            return  # a dry run writes nothing anywhere
         if event["type"] == events.TASK_COMPLETE:
             self._commit_and_push(event)
         if event["type"] == events.COMPLETE:
@@ -315,13 +279,8 @@ class ContributionRunner:
         )
         if row is not None:
             task = row.text
-        subject = COMMIT_TEMPLATE.format(document=event.get("document"), task=task)
-        if len(subject) > COMMIT_SUBJECT_CHARS:
-            subject = subject[: COMMIT_SUBJECT_CHARS - 1] + "…"
-        message = f"{subject}\n\nRefs #{self.config.issue}\n"
-        if self.config.requested_by and self.config.requested_by.lower() != self.login.lower():
-            login = self.config.requested_by
-            message += f"\nCo-authored-by: {login} <{login}@users.noreply.github.com>\n"
+        co_author = self.config.requested_by if self.config.requested_by != self.login else None
+        message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
         result = tree.commit_all(message, self.identity)
         if not result.created:
             return
@@ -395,32 +354,7 @@ class ContributionRunner:
     # -- writes ------------------------------------------------------------------------------------------------
 
     def _metadata(self) -> ContributionMetadata:
-        state = self.state
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.started_at_ms / 1000))
-        completed = None
-        if state.finished_at_ms is not None:
-            completed = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.finished_at_ms / 1000))
-        phase = state.phase
-        metadata_state = "running" if not phase.terminal else phase.value
-        if phase in (Phase.STOPPED, Phase.CLAIM_LOST):
-            metadata_state = "cancelled"
-        return ContributionMetadata(
-            repository=self.config.repository,
-            issue=self.config.issue,
-            contributor=state.contributor or self.login or "ghost",
-            agent=state.agent,
-            model=state.model,
-            state=metadata_state,
-            started_at=started,
-            documents=tuple(document.name for document in state.documents),
-            tasks_done=state.tasks_done,
-            tasks_total=state.tasks_total,
-            tokens_in=state.tokens_in,
-            tokens_out=state.tokens_out,
-            cost_usd=round(state.cost_usd, 6),
-            completed_at=completed,
-            run_url=state.run_url,
-        )
+        return metadata_of(self.state, self.config.repository, self.state.contributor or self.login or "ghost")
 
     def _render_comment(self) -> str:
         return render_comment(self.state, events.now_ms(), self.secrets)
@@ -457,6 +391,11 @@ class ContributionRunner:
             self._finish_pull()
         except (GitHubError, GitError) as error:
             state.last_error = f"{state.last_error + '; ' if state.last_error else ''}{error}"
+            if state.phase is Phase.COMPLETED:
+                # Every task is done but the PR could not be finished (title, body, ready): say so; a re-run
+                # resumes, finds nothing left to do and finishes the PR.
+                state.phase = Phase.FAILED
+                state.activity = "all tasks are done, but the pull request could not be marked ready"
         try:
             if self.comment_id is None and self.login:
                 # The run failed before the comment existed (preflight): say why on the issue.
@@ -472,12 +411,19 @@ class ContributionRunner:
                 self.publisher.final()
         except GitHubError as error:
             state.last_error = str(error)
+        # camelCase like the engine's own events (Maestro's names); the Action folds these into its outputs
         self._emit(
             FINALIZED,
             phase=str(state.phase),
             pullNumber=state.pull_number,
+            pullUrl=state.pull_url,
+            branch=state.branch,
             tasksDone=state.tasks_done,
             tasksTotal=state.tasks_total,
+            costUsd=round(state.cost_usd, 6),
+            tokensIn=state.tokens_in,
+            tokensOut=state.tokens_out,
+            error=redact(state.last_error, self.secrets) if state.last_error else None,
         )
 
     def _finish_pull(self) -> None:
@@ -499,6 +445,3 @@ class ContributionRunner:
 
 class _ClaimLost(Exception):
     """Another open PR holds the claim; ours is closed and the run stops."""
-
-
-SignalHandler = Callable[[int, Any], None]

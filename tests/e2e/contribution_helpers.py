@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from symphony_bot.agents.command import CommandAgent
-from symphony_bot.contribution.runner import ContributionRunner, RunConfig
+from symphony_bot.contribution.config import RunConfig
+from symphony_bot.contribution.runner import ContributionRunner
 from symphony_bot.demo import scenario
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.status import STATUS_MARKER

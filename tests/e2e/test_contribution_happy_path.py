@@ -51,6 +51,9 @@ def test_happy_path(world) -> None:
         "symphony: docs/autorun/2-docs.md — Add a changelog entry in `CHANGELOG.md`",
     ]
     assert sb.file(OWNER, REPO, "hello.txt", ref=pull.pull.head_ref).count("\n") == 2
+    head = sb.repositories.commit_info(sb.repo(OWNER, REPO), pull.pull.head_sha)
+    assert f"Refs #{number}" in head["message"] and f"Co-authored-by: {OWNER} <" in head["message"]
+    assert head["author_name"] == scenario.BOT_LOGIN and head["author_email"].endswith("@users.noreply.github.com")
     assert "- [ ]" not in sb.file(OWNER, REPO, "docs/autorun/2-docs.md", ref=pull.pull.head_ref)
     [comment] = status_comments(sb, number)
     assert comment.user == scenario.BOT_LOGIN
@@ -87,3 +90,61 @@ def test_dry_run_writes_nothing(world) -> None:
     )
     assert state.tasks_total == 5
     assert sb.pulls(OWNER, REPO) == [] and status_comments(sb, number) == []
+
+
+def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(monkeypatch, tmp_path) -> None:
+    """The issue links an attachment on GitHub's host; the download is routed to a local server (the real
+    downloader, only the host differs) and the run does its tasks without committing the document."""
+    import http.server
+    import threading
+
+    from symphony_bot.github import attachments
+
+    class Serve(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b"# Extra\n\n- [ ] Write `extra.txt` from the attachment\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Serve)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    real = attachments.download
+    local = f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    def routed(url, name, cache_dir, **options):
+        assert url.startswith("https://github.com/user-attachments/files/")
+        return real(
+            url.replace("https://github.com", local),
+            name,
+            cache_dir,
+            **options,
+            https_only=False,
+            allowed_hosts={"127.0.0.1"},
+        )
+
+    monkeypatch.setattr(attachments, "download", routed)
+    try:
+        with Sandbox() as sb:
+            sb.add_user(scenario.OWNER, token=scenario.MAINTAINER_TOKEN)
+            sb.add_user(scenario.BOT_LOGIN, token=scenario.BOT_TOKEN)
+            sb.create_repo(OWNER, REPO, files={"docs/a.md": "- [ ] Create `a.txt`\n"})
+            sb.add_label(OWNER, REPO, "runmaestro.ai")
+            sb.set_permission(OWNER, REPO, scenario.BOT_LOGIN, "write")
+            body = "docs/a.md\n[extra.md](https://github.com/user-attachments/files/123/extra.md)\n"
+            issue = sb.create_issue(OWNER, REPO, "With an attachment", body, labels=["runmaestro.ai"])
+            state = run_issue(sb, issue.number)
+            assert state.phase is Phase.COMPLETED, state.last_error
+            assert state.tasks_done == 2 and next(d.name for d in state.documents) == "docs/a.md"
+            [pull] = sb.pulls(OWNER, REPO)
+            assert sb.file(OWNER, REPO, "extra.txt", ref=pull.pull.head_ref) is not None
+            branch_files = [c for c in symphony_commits(sb, pull.pull.head_sha)]
+            assert len(branch_files) == 2
+            assert sb.file(OWNER, REPO, ".symphony-attachments/02-extra.md", ref=pull.pull.head_ref) is None
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from symphony_bot.contribution.state import Phase
 from symphony_bot.demo import scenario
 from symphony_bot.sandbox import Sandbox
@@ -37,7 +35,8 @@ def _check(sb, number, results) -> None:
     assert winner.number == min(pull.number for pull in pulls)
     phases = sorted(str(result.phase) for result in results)
     assert phases.count("completed") == 1, phases
-    assert set(phases) <= {"completed", "claim_lost"}, [(str(r.phase), r.last_error) for r in results if str(r.phase) != "claim_lost"]
+    failures = [(str(r.phase), r.last_error) for r in results if str(r.phase) != "claim_lost"]
+    assert set(phases) <= {"completed", "claim_lost"}, failures
     for pull in pulls:
         if pull.number != winner.number:
             assert pull.state == "closed"

@@ -53,6 +53,10 @@ _REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
 BAD_BODY = "the request body's length is missing or malformed"
+UNMETERED_MESSAGE = (
+    "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
+    "kept; request refused"
+)
 ENDPOINT_REFUSED = (
     "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
     "lists); refused: {method} {path}"
@@ -99,6 +103,9 @@ class MeteringProxy:
         # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
         self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
+        # A successful model answer without usage (a chat stream without include_usage, a background response)
+        # cost an unknown amount: with a budget, no model request is forwarded after it.
+        self._unmetered = False
         self._task = TaskUsage()
         self._total = TaskUsage()
         handler = type("MeteringHandler", (_Handler,), {"proxy": self})
@@ -155,7 +162,7 @@ class MeteringProxy:
             return self._spent_locked()
 
     def _spent_locked(self) -> bool:
-        return self.max_cost_usd is not None and self._total.usage.cost_usd >= self.max_cost_usd
+        return self.max_cost_usd is not None and (self._unmetered or self._total.usage.cost_usd >= self.max_cost_usd)
 
     def _begin(self) -> None:
         with self._lock:
@@ -176,8 +183,9 @@ class MeteringProxy:
             if not self._spent_locked():
                 return None
             spent = self._total.usage.cost_usd
+            template = UNMETERED_MESSAGE if self._unmetered and spent < (self.max_cost_usd or 0) else BUDGET_MESSAGE
         self._add(TaskUsage(budget_refusals=1))
-        return self.provider.budget_error(BUDGET_MESSAGE.format(limit=self.max_cost_usd, spent=spent))
+        return self.provider.budget_error(template.format(limit=self.max_cost_usd, spent=spent))
 
     def _authorised(self, headers: Any, query: list[tuple[str, str]]) -> bool:
         offered = [value for name, value in query if name == GEMINI_KEY_PARAM]
@@ -255,40 +263,51 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- forwarding --------------------------------------------------------------------------------------
     def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
+        self.proxy._begin()
+        try:
+            self._exchange(path, body, wire)
+        finally:
+            self.proxy._end()
+
+    def _exchange(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
         proxy = self.proxy
         upstream = proxy.upstream.acquire()
-        response: http.client.HTTPResponse | None = None
-        proxy._begin()
         try:
-            try:
-                response = self._send_upstream(upstream, path, body)
-            except (OSError, http.client.HTTPException) as error:
-                if wire is not None:
-                    proxy._add(TaskUsage(requests=1))
-                self.close_connection = True
-                message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
-                # The CLI's own retry policy applies, as if it had met the network error itself.
-                self._reply(proxy.provider.request_error(502, message), retry=True)
-                return
-            meter = None
+            response = self._send_upstream(upstream, path, body)
+        except (OSError, http.client.HTTPException) as error:
+            proxy.upstream.release(upstream, None)
             if wire is not None:
-                streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
-                meter = ResponseMeter(wire, streaming, _model_hint(path, body.head))
-            settled = False
+                proxy._add(TaskUsage(requests=1))
+            self.close_connection = True
+            message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
+            # The CLI's own retry policy applies, as if it had met the network error itself.
+            self._reply(proxy.provider.request_error(502, message), retry=True)
+            return
+        meter = None
+        if wire is not None:
+            streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
+            encoding = response.getheader("content-encoding")
+            meter = ResponseMeter(wire, streaming, _model_hint(path, body.head), encoding)
+        finished = False
 
-            def settle() -> None:
-                nonlocal settled
-                if meter is not None and not settled:
-                    settled = True
-                    proxy._add(TaskUsage(usage=meter.finish().usage, requests=1))
+        def finish() -> None:
+            """Count the usage and give the connection back, once: before the body's last bytes go out, so a
+            client that has read the whole response finds both done."""
+            nonlocal finished
+            if not finished:
+                finished = True
+                if meter is not None:
+                    usage = meter.finish().usage
+                    if 200 <= response.status < 300 and not meter.usage_reported:
+                        with proxy._lock:
+                            proxy._unmetered = True
+                    proxy._add(TaskUsage(usage=usage, requests=1))
+                proxy.upstream.release(upstream, response)
 
-            try:
-                self._relay(response, meter, settle)
-            finally:
-                settle()
+        try:
+            self._relay(response, meter, finish)
         finally:
-            proxy.upstream.release(upstream, response)
-            proxy._end()
+            finish()
 
     def _send_upstream(
         self, upstream: http.client.HTTPConnection, path: str, body: RequestBody
@@ -313,10 +332,10 @@ class _Handler(BaseHTTPRequestHandler):
         return upstream.getresponse()
 
     def _relay(
-        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, settle: Callable[[], None]
+        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, finish: Callable[[], None]
     ) -> None:
-        """Copy the response as it arrives. The usage is settled before the body's last bytes go out, so a
-        client that has read the whole response can read its usage too."""
+        """Copy the response as it arrives; `finish` runs once the upstream body has ended, before the last
+        bytes go out."""
         self.send_response_only(response.status, response.reason)
         for name, value in end_to_end(response.getheaders()):
             self.send_header(name, value)
@@ -329,6 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("content-length", length)
         self.end_headers()
         if not has_body:
+            finish()
             return
         remaining = None if chunked or length is None else int(length)
         try:
@@ -338,9 +358,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if remaining is not None:
                     remaining -= len(piece)
                     if remaining <= 0:
-                        settle()
+                        finish()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            settle()
+            finish()
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
         except (OSError, http.client.HTTPException, ValueError):
