@@ -22,13 +22,6 @@ print("    ::error file=x,line=1::forged by the agent")
 DOCUMENT = "- [ ] ##[add-mask]forged by the document\n- [ ] \u0085::error::forged too\n"
 
 
-@pytest.fixture(name="tmp_path")
-def reachable_tmp_path():
-    """Run as root, the command starts agents as an unprivileged user: their work trees must be reachable."""
-    with reachable_tmp() as path:
-        yield path
-
-
 @pytest.mark.parametrize("json_lines", [False, True], ids=["human", "json"])
 def test_task_text_and_agent_summaries_cannot_forge_commands(json_lines) -> None:
     with reachable_tmp() as folder:
