@@ -67,6 +67,8 @@ def test_real_cli_edits_the_file_ticks_the_box_and_reports_what_the_server_charg
     assert all(r.stream for r in server.conversation())
     assert {r.reply for r in server.requests} - {f"tool:{cli.shell_tool}", "text"} <= cli.side_replies
     assert_only_loopback_home(tmp_path / "scratch")
+    # Its temporary files went into the run's private directory (removed with it), not the system's.
+    assert any((tmp_path / "scratch" / "tmp").iterdir()) is cli.writes_temporary_files
 
 
 def test_real_cli_rate_limit_is_reported_as_rate_limited(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
