@@ -398,13 +398,25 @@ def test_budget_refusals_of_the_other_apis(api, status, code) -> None:
     assert proxy.total.budget_refusals == 1
 
 
-def test_an_unreachable_upstream_is_a_502_in_the_providers_shape() -> None:
+@pytest.mark.parametrize("api", ["anthropic", "gemini"])
+def test_an_unreachable_upstream_resets_the_clients_connection_as_the_network_would(api) -> None:
     with RecordingUpstream() as gone:
         url = gone.url
-    with MeteringProxy("anthropic", REAL_KEY, url) as proxy:
-        reply = call(proxy.url, "POST", "/v1/messages", {}, {"x-api-key": proxy.dummy_key})
-    assert reply.status == 502 and reply.json()["error"]["type"] == "api_error"
-    assert "could not reach" in reply.json()["error"]["message"] and proxy.take_usage().requests == 1
+    with MeteringProxy(api, REAL_KEY, url) as proxy:
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+            call(proxy.url, "POST", "/v1/messages", {}, credential("x-goog-api-key", proxy.dummy_key))
+        taken = proxy.take_usage()
+    assert taken.requests == 1 and "unable to connect to 127.0.0.1" in proxy.unreachable[0]
+
+
+def test_an_unreachable_upstream_is_a_502_naming_it_for_the_openai_clis() -> None:
+    with RecordingUpstream() as gone:
+        url = gone.url
+    with MeteringProxy("openai", REAL_KEY, url) as proxy:
+        reply = call(proxy.url, "POST", "/v1/chat/completions", {}, credential("authorization", proxy.dummy_key))
+    assert reply.status == 502 and reply.json()["error"]["type"] == "server_error"
+    assert "unable to connect" in reply.json()["error"]["message"] and "x-should-retry" not in reply.headers
+    assert proxy.take_usage().requests == 1
 
 
 def test_upstream_errors_pass_through_with_their_status() -> None:

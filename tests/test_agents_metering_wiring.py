@@ -15,7 +15,7 @@ from symphony_bot.agents.metering.wiring import (
     metered_run,
     why_unmetered,
 )
-from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
+from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, api_error, shell, text
 from tests.agent_cli_helpers import (
     DO_AND_TICK,
     FINAL_TEXT,
@@ -114,3 +114,31 @@ def test_a_budget_stop_is_named_in_the_result(donor, npm_modules, tmp_path) -> N
     assert result.outcome is Outcome.AGENT_ERROR and BUDGET_STOP in (result.error or "")
     assert_task_untouched(repo)
     assert result.usage.cost_usd > 0.01
+
+
+UNREACHABLE_WITHIN_S = 60  # the containment promise (tests/test_agents_cli_contract.py), kept behind the proxy
+REFUSED_KEY_MESSAGE = "Invalid API key: the donor's key was refused"
+
+
+def test_an_unreachable_api_behind_the_proxy_still_stops_fast_in_the_clis_words(cli, donor, tmp_path) -> None:
+    with ModelServer([text("never asked")]) as server:
+        url = server.url
+    donor(cli.name, url)  # the server is closed now: its port refuses connections
+    with metered_run(cli.name) as proxy:
+        assert proxy is not None
+        agent = MeteredAgent(cli.spec.make(executable=cli.executable, model=cli.spec.model), proxy)
+        result, repo = run_task(agent, tmp_path, max_seconds=UNREACHABLE_WITHIN_S)
+    assert result.outcome is Outcome.UNREACHABLE, (result.outcome, result.error)
+    assert_task_untouched(repo)
+
+
+def test_a_key_the_api_refuses_behind_the_proxy_still_stops_at_once(cli, donor, tmp_path) -> None:
+    with ModelServer([api_error(401, REFUSED_KEY_MESSAGE)]) as server:
+        donor(cli.name, server.url)
+        with metered_run(cli.name) as proxy:
+            assert proxy is not None
+            agent = MeteredAgent(cli.spec.make(executable=cli.executable, model=cli.spec.model), proxy)
+            result, repo = run_task(agent, tmp_path, max_seconds=UNREACHABLE_WITHIN_S)
+    assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
+    assert REFUSED_KEY_MESSAGE in (result.error or "")
+    assert_task_untouched(repo)

@@ -19,6 +19,8 @@ import http.client
 import json
 import re
 import secrets
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -53,6 +55,8 @@ _REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
 BAD_BODY = "the request body's length is missing or malformed"
+# "unable to connect": the words every adapter reads as an unreachable API (agents/api_trouble.py).
+UNREACHABLE_MESSAGE = "the metering proxy was unable to connect to {host}: {error}"
 ENDPOINT_REFUSED = (
     "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
     "lists); refused: {method} {path}"
@@ -98,6 +102,8 @@ class MeteringProxy:
         self._idle = threading.Condition(self._lock)
         # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
         self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
+        # The latest failures to reach the upstream (each met by the CLI as a reset connection).
+        self.unreachable: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
         self._task = TaskUsage()
         self._total = TaskUsage()
@@ -270,10 +276,13 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.upstream.release(upstream, None)
             if wire is not None:
                 proxy._add(TaskUsage(requests=1))
+            failure = UNREACHABLE_MESSAGE.format(host=proxy.upstream.host_header, error=error)
+            proxy.unreachable.append(failure)
             self.close_connection = True
-            message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
-            # The CLI's own retry policy applies, as if it had met the network error itself.
-            self._reply(proxy.provider.request_error(502, message), retry=True)
+            if proxy.provider.reset_when_unreachable:  # the CLI meets the network error as without the proxy
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self._reply(proxy.provider.request_error(502, failure), retry=True)
             return
         meter = None
         if wire is not None:
