@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from symphony_bot.agents.base import Outcome
+from symphony_bot.agents.base import Outcome, Usage
 from symphony_bot.agents.metering.wiring import (
     BUDGET_STOP,
     MODEL_KEY_VARIABLES,
@@ -15,6 +15,7 @@ from symphony_bot.agents.metering.wiring import (
     metered_run,
     why_unmetered,
 )
+from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, api_error, shell, text
 from tests.agent_cli_helpers import (
     DO_AND_TICK,
@@ -142,3 +143,22 @@ def test_a_key_the_api_refuses_behind_the_proxy_still_stops_at_once(cli, donor, 
     assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
     assert REFUSED_KEY_MESSAGE in (result.error or "")
     assert_task_untouched(repo)
+
+
+def test_on_its_defaults_each_cli_is_priced_at_the_model_that_answered(cli, donor, tmp_path) -> None:
+    """No --model: the proxy prices the model named in the API's own response, whatever the CLI printed."""
+    contract = cli.spec.spec  # the adapter contract's facts about the CLI's defaults
+    with ModelServer(task_script()) as server:
+        donor(cli.name, server.url)
+        with metered_run(cli.name) as proxy:
+            assert proxy is not None
+            result, repo = run_task(MeteredAgent(cli.spec.make(executable=cli.executable, model=None), proxy), tmp_path)
+    if contract.default_model is None:  # opencode against an OpenAI-compatible endpoint: no default to know
+        assert result.outcome is Outcome.NOT_FOUND and server.requests == []
+        return
+    assert result.outcome is Outcome.OK, result.error
+    assert_task_done(repo)
+    usage = result.usage
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (300, 35, 50)
+    assert usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), contract.default_model))
+    assert usage.unpriced_model == (None if contract.default_priced else contract.default_model)
