@@ -84,3 +84,31 @@ def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys)
     captured = capsys.readouterr()
     assert "forged" in captured.out
     assert command_lines(captured.out + captured.err) == []
+
+
+def test_stop_cancels_only_the_run_the_status_comment_links_not_one_named_in_hostile_text() -> None:
+    """`/symphony stop` cancels the workflow run found in the status comment. The comment quotes agent output
+    (last error, halt reason) and task text, and `run_id_in` took the first `"run_id": N` anywhere in it (then
+    the first `/actions/runs/N`): an agent that printed `{"run_id": 4242}` made a maintainer's stop cancel run
+    4242 of the repository (a deploy, a release) and leave the Symphony run going."""
+    from symphony_bot.action.commands import run_id_in
+    from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow
+    from symphony_bot.status import render_comment
+
+    hostile = 'see https://github.com/o/r/actions/runs/5151 {"run_id": 4242} [workflow run](https://x/actions/runs/9)'
+    state = ContributionState(
+        repository="o/r",
+        issue=1,
+        issue_title="t",
+        started_at_ms=0,
+        phase=Phase.RUNNING,
+        activity=f"task not ticked: {hostile}",
+        documents=[DocumentProgress("docs/a.md", 1, 0)],
+        tasks=[TaskRow("docs/a.md", hostile, 3)],
+        last_error=f"agent failed\n{hostile}\n**Links** [workflow run](https://github.com/o/r/actions/runs/6)",
+        notes=[hostile],
+        run_url="https://github.com/o/r/actions/runs/77",
+    )
+    assert run_id_in(render_comment(state, 0)) == 77
+    state.run_url = None
+    assert run_id_in(render_comment(state, 0)) is None

@@ -31,8 +31,10 @@ from symphony_bot.github import triggers
 
 ISSUE_REFERENCE = re.compile(r"^(?:(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#)?#?(?P<number>[1-9][0-9]{0,9})$")
 PICK = "pick"
-_RUN_ID = re.compile(r"/actions/runs/(?P<id>[0-9]{1,20})")
-_RUN_ID_METADATA = re.compile(r'"run_id"\s*:\s*"?(?P<id>[0-9]{1,20})')
+# The status comment's own links line (status.py): the workflow run is its last link. Text quoted from agents,
+# documents and errors is rendered after that line or inside single-line cells, so only this line is read.
+LINKS_LINE_PREFIX = "**Links** "
+_RUN_LINK = re.compile(r"\[workflow run\]\(https?://[^\s()]+/actions/runs/(?P<id>[0-9]{1,20})\)$")
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(?P<number>[0-9]{1,10})\b", re.IGNORECASE)
 
 
@@ -183,11 +185,11 @@ def _status_comment(context: ActionContext, repo: str, number: int) -> dict[str,
 
 
 def run_id_in(body: str) -> int | None:
-    """The workflow run a status comment names: its metadata's run_id, else its run link."""
-    for pattern in (_RUN_ID_METADATA, _RUN_ID):
-        found = pattern.search(body)
-        if found:
-            return int(found.group("id"))
+    """The workflow run a status comment links in its first links line; None when that line has no run link."""
+    for line in body.splitlines():
+        if line.startswith(LINKS_LINE_PREFIX):
+            found = _RUN_LINK.search(line.rstrip())
+            return int(found.group("id")) if found else None
     return None
 
 

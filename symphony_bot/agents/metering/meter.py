@@ -259,6 +259,11 @@ class ResponseMeter:
         elif self._document is not None:
             self._document.add(data)
 
+    @property
+    def usage_reported(self) -> bool:
+        """Whether the response carried a usage object at all (after `finish`): one without cost an unknown amount."""
+        return bool(self._raw)
+
     def finish(self) -> Metered:
         if self._sse is not None:
             self._sse.close()

@@ -57,6 +57,10 @@ NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets)
 BAD_BODY = "the request body's length is missing or malformed"
 # "unable to connect": the words every adapter reads as an unreachable API (agents/api_trouble.py).
 UNREACHABLE_MESSAGE = "the metering proxy was unable to connect to {host}: {error}"
+UNMETERED_MESSAGE = (
+    "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
+    "kept; request refused"
+)
 ENDPOINT_REFUSED = (
     "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
     "lists); refused: {method} {path}"
@@ -105,6 +109,9 @@ class MeteringProxy:
         # The latest failures to reach the upstream (each met by the CLI as a reset connection).
         self.unreachable: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
+        # A successful model answer without usage (a chat stream without include_usage, a background response)
+        # cost an unknown amount: with a budget, no model request is forwarded after it.
+        self._unmetered = False
         self._task = TaskUsage()
         self._total = TaskUsage()
         handler = type("MeteringHandler", (_Handler,), {"proxy": self})
@@ -161,7 +168,7 @@ class MeteringProxy:
             return self._spent_locked()
 
     def _spent_locked(self) -> bool:
-        return self.max_cost_usd is not None and self._total.usage.cost_usd >= self.max_cost_usd
+        return self.max_cost_usd is not None and (self._unmetered or self._total.usage.cost_usd >= self.max_cost_usd)
 
     def _begin(self) -> None:
         with self._lock:
@@ -182,8 +189,9 @@ class MeteringProxy:
             if not self._spent_locked():
                 return None
             spent = self._total.usage.cost_usd
+            template = UNMETERED_MESSAGE if self._unmetered and spent < (self.max_cost_usd or 0) else BUDGET_MESSAGE
         self._add(TaskUsage(budget_refusals=1))
-        return self.provider.budget_error(BUDGET_MESSAGE.format(limit=self.max_cost_usd, spent=spent))
+        return self.provider.budget_error(template.format(limit=self.max_cost_usd, spent=spent))
 
     def _authorised(self, headers: Any, query: list[tuple[str, str]]) -> bool:
         offered = [value for name, value in query if name == GEMINI_KEY_PARAM]
@@ -298,7 +306,11 @@ class _Handler(BaseHTTPRequestHandler):
             if not finished:
                 finished = True
                 if meter is not None:
-                    proxy._add(TaskUsage(usage=meter.finish().usage, requests=1))
+                    usage = meter.finish().usage
+                    if 200 <= response.status < 300 and not meter.usage_reported:
+                        with proxy._lock:
+                            proxy._unmetered = True
+                    proxy._add(TaskUsage(usage=usage, requests=1))
                 proxy.upstream.release(upstream, response)
 
         try:
