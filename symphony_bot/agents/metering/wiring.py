@@ -44,7 +44,10 @@ MODEL_KEY_VARIABLES = (
     "XAI_API_KEY",
     "DEEPSEEK_API_KEY",
 )
-BUDGET_STOP = "the run's budget (--max-cost) was spent: the metering proxy refused the agent's next model request"
+BUDGET_STOP = (
+    "the metering proxy refused the agent's next model request: the run's budget (--max-cost) is spent, or a model "
+    "answer without usage means it can no longer be kept"
+)
 
 
 @dataclass(frozen=True)
