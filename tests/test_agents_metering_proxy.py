@@ -15,7 +15,15 @@ from symphony_bot.agents.base import Usage
 from symphony_bot.agents.metering import MeteringProxy, ProxyConfigError
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
-from tests.metering_helpers import REAL_KEY, RecordingUpstream, call, raw_exchange, send_json, send_sse_chunks
+from tests.metering_helpers import (
+    REAL_KEY,
+    ConnectProxy,
+    RecordingUpstream,
+    call,
+    raw_exchange,
+    send_json,
+    send_sse_chunks,
+)
 
 TURN = TurnUsage(input_tokens=120, output_tokens=30, cache_read_tokens=40, cache_write_tokens=0, reasoning_tokens=6)
 CLAUDE_TURN = TurnUsage(input_tokens=120, output_tokens=30, cache_read_tokens=40, cache_write_tokens=9)
@@ -443,3 +451,24 @@ def test_unknown_api_and_missing_key_are_refused() -> None:
         MeteringProxy("mistral", REAL_KEY)
     with pytest.raises(ProxyConfigError, match="needs the model API key"):
         MeteringProxy("anthropic", "")
+
+
+def test_behind_a_runners_proxy_the_api_is_reached_through_a_connect_tunnel(monkeypatch) -> None:
+    with RecordingUpstream() as upstream, ConnectProxy() as runner_proxy:
+        monkeypatch.setenv("HTTP_PROXY", runner_proxy.url.replace("://", "://donor:p%40ss@"))
+        monkeypatch.setenv("NO_PROXY", "example.com")
+        with MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+            reply = call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key})
+    assert reply.status == 200 and upstream.seen[0].headers["x-api-key"] == REAL_KEY
+    assert runner_proxy.tunnels == [(urlsplit(upstream.url).netloc, "Basic ZG9ub3I6cEBzcw==")]
+
+
+def test_no_proxy_names_the_hosts_reached_directly(monkeypatch) -> None:
+    with RecordingUpstream() as upstream, ConnectProxy() as runner_proxy:
+        monkeypatch.setenv("HTTP_PROXY", runner_proxy.url)
+        monkeypatch.setenv("no_proxy", ".example.com,127.0.0.1")
+        with MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+            assert (
+                call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key}).status == 200
+            )
+    assert runner_proxy.tunnels == [] and len(upstream.seen) == 1

@@ -55,11 +55,29 @@ def donor(monkeypatch):
     return set_env
 
 
+def test_the_cli_reaches_the_loopback_proxy_directly_whatever_the_runners_proxy(monkeypatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    monkeypatch.delenv("no_proxy", raising=False)
+    environ = dict(os.environ) | {"ANTHROPIC_API_KEY": REAL_KEY}
+    with metered_run("claude", environ=environ) as proxy:
+        assert proxy is not None
+        assert environ["NO_PROXY"] == "internal.example,127.0.0.1,localhost"
+        assert environ["no_proxy"] == "127.0.0.1,localhost"
+    assert environ["NO_PROXY"] == "internal.example" and "no_proxy" not in environ
+
+
 def test_the_environment_points_at_the_proxy_while_it_runs_and_is_restored_after() -> None:
     environ = {"ANTHROPIC_API_KEY": REAL_KEY, "OPENAI_API_KEY": "sk-other", "GOOGLE_API_KEY": "g", "PATH": "/bin"}
     with metered_run("claude", environ=environ) as proxy:
         assert proxy is not None
-        assert environ == {"ANTHROPIC_API_KEY": proxy.dummy_key, "ANTHROPIC_BASE_URL": proxy.url, "PATH": "/bin"}
+        loopback = "127.0.0.1,localhost"
+        assert environ == {
+            "ANTHROPIC_API_KEY": proxy.dummy_key,
+            "ANTHROPIC_BASE_URL": proxy.url,
+            "PATH": "/bin",
+            "NO_PROXY": loopback,
+            "no_proxy": loopback,
+        }
         assert proxy.upstream.host_header == "api.anthropic.com" and proxy.upstream.scheme == "https"
     assert environ == {
         "ANTHROPIC_API_KEY": REAL_KEY,

@@ -44,6 +44,8 @@ MODEL_KEY_VARIABLES = (
     "XAI_API_KEY",
     "DEEPSEEK_API_KEY",
 )
+NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 BUDGET_STOP = (
     "the metering proxy refused the agent's next model request: the run's budget (--max-cost) is spent, or a model "
     "answer without usage means it can no longer be kept"
@@ -135,13 +137,17 @@ def metered_run(
     route = ROUTES[agent_name]
     key = next(environ[name] for name in route.key_variables if environ.get(name))
     upstream = environ.get(route.base_url_variable) or route.default_upstream
-    saved = {name: environ.get(name) for name in (*MODEL_KEY_VARIABLES, route.base_url_variable)}
+    saved = {name: environ.get(name) for name in (*MODEL_KEY_VARIABLES, route.base_url_variable, *NO_PROXY_VARIABLES)}
+    # Created while the runner's proxy variables are in force: the proxy itself reaches the API through them.
     with MeteringProxy(route.api, key, upstream, max_cost_usd=max_cost_usd) as proxy:
         try:
             for name in MODEL_KEY_VARIABLES:
                 environ.pop(name, None)
             environ[route.base_url_variable] = proxy.url
             environ[route.key_variable] = proxy.dummy_key
+            # The CLI must talk to the loopback proxy directly, never through the runner's own proxy.
+            for name in NO_PROXY_VARIABLES:
+                environ[name] = ",".join(filter(None, (environ.get(name), *LOOPBACK_HOSTS)))
             yield proxy
         finally:
             for name, value in saved.items():
