@@ -3,7 +3,8 @@
 The agent CLI is pointed at `proxy.url` with `proxy.dummy_key`, a per-run credential worth nothing outside
 this process. For each request the proxy
 - refuses anything but an origin-form request to the configured upstream (no CONNECT, no absolute-form
-  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only;
+  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only; and of that
+  host's endpoints only those the CLIs use (`meter.endpoint_allowed`);
 - checks the dummy credential (constant-time), removes every credential header, and adds the real key in the
   provider's own header;
 - streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
@@ -82,7 +83,7 @@ class TaskUsage:
 
 
 class MeteringProxy:
-    """`with MeteringProxy("anthropic", upstream, key, max_cost_usd=1.0) as proxy:` then point the CLI at
+    """`with MeteringProxy("anthropic", key, upstream, max_cost_usd=1.0) as proxy:` then point the CLI at
     `proxy.url` with `proxy.dummy_key`; `proxy.take_usage()` after each task."""
 
     def __init__(
@@ -106,7 +107,7 @@ class MeteringProxy:
         self._idle = threading.Condition(self._lock)
         # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
         self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
-        # The latest failures to reach the upstream (each met by the CLI as a reset connection).
+        # The latest failures to reach the upstream (met by the CLI as a reset connection or a 502: `providers`).
         self.unreachable: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
         # A successful model answer without usage (a chat stream without include_usage, a background response)
@@ -243,8 +244,11 @@ class _Handler(BaseHTTPRequestHandler):
         if wire is not None:
             refusal = self.proxy._budget_refusal()
             if refusal is not None:
-                for _ in body:  # read the request to its end so the connection stays usable
-                    pass
+                try:
+                    for _ in body:  # read the request to its end so the connection stays usable
+                        pass
+                except OSError:
+                    self.close_connection = True
                 self._reply(refusal, retry=False)
                 return
         forwarded_query = urlencode([(name, value) for name, value in query if name != GEMINI_KEY_PARAM])
