@@ -94,14 +94,21 @@ def test_the_environment_points_at_the_proxy_while_it_runs_and_is_restored_after
         ("claude", {"ANTHROPIC_API_KEY": "k", "CLAUDE_CODE_USE_BEDROCK": "1"}, "CLAUDE_CODE_USE_BEDROCK is set"),
         ("gemini", {"GEMINI_API_KEY": "k", "GOOGLE_GENAI_USE_VERTEXAI": "true"}, "GOOGLE_GENAI_USE_VERTEXAI"),
         ("codex", {}, "no OPENAI_API_KEY or CODEX_API_KEY is set"),
+        ("opencode", {"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "a", "MODEL": "anthropic/x"}, "provider 'anthropic'"),
     ],
 )
 def test_what_cannot_be_metered_keeps_todays_path_and_says_why(agent, environ, reason) -> None:
+    model = environ.pop("MODEL", None)
     before = dict(environ)
-    unmetered = why_unmetered(agent, environ)
+    unmetered = why_unmetered(agent, environ, model)
     assert unmetered is not None and reason in unmetered.reason
-    with metered_run(agent, environ=environ) as proxy:
+    with metered_run(agent, environ=environ, model=model) as proxy:
         assert proxy is None and environ == before
+
+
+@pytest.mark.parametrize("model", [None, "gpt-5", "openai/gpt-5", "symphony/scripted"])
+def test_opencode_is_metered_on_the_openai_compatible_provider(model) -> None:
+    assert why_unmetered("opencode", {"OPENAI_API_KEY": "k"}, model) is None
 
 
 def test_each_real_cli_runs_behind_the_proxy_from_the_donors_environment(cli, donor, tmp_path) -> None:

@@ -189,7 +189,8 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
     run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
     with contextlib.ExitStack() as resources:
-        agent = resources.enter_context(metered_agent(agent, agent_name, max_cost, metering_proxy and not dry_run))
+        metering = metering_proxy and not dry_run
+        agent = resources.enter_context(metered_agent(agent, agent_name, max_cost, metering, model))
         scratch = resources.enter_context(tempfile.TemporaryDirectory(prefix="symphony-autorun-"))
         if run_as is not None:
             # The agent's user must reach its own folder inside; it may not list what else is there.
@@ -229,7 +230,9 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
 
 @contextlib.contextmanager
-def metered_agent(agent: Agent, agent_name: str, max_cost: float | None, enabled: bool = True) -> Iterator[Agent]:
+def metered_agent(
+    agent: Agent, agent_name: str, max_cost: float | None, enabled: bool = True, model: str | None = None
+) -> Iterator[Agent]:
     """`agent` behind the metering proxy while the block runs (`run` uses it too), or as it is when the proxy is
     off or the agent's CLI cannot be pointed at it (then said on stderr)."""
     if not enabled:
@@ -237,12 +240,12 @@ def metered_agent(agent: Agent, agent_name: str, max_cost: float | None, enabled
         return
     from symphony_bot.agents.metering.wiring import MeteredAgent, metered_run, why_unmetered
 
-    unmetered = why_unmetered(agent_name)
+    unmetered = why_unmetered(agent_name, model=model)
     if unmetered is not None:
         click.echo(UNMETERED_NOTICE.format(reason=unmetered.reason), err=True)
         yield agent
         return
-    with metered_run(agent_name, max_cost_usd=max_cost) as proxy:
+    with metered_run(agent_name, max_cost_usd=max_cost, model=model) as proxy:
         yield agent if proxy is None else MeteredAgent(agent, proxy)
 
 

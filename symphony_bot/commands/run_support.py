@@ -63,7 +63,8 @@ def execute(options: dict[str, Any]) -> int:
         agent = build_agent(options)
         token = client._token or ""  # the same token the API uses: git sends it as a header
         metering = options.get("metering_proxy", True) and not options.get("dry_run")
-        with metered_agent(agent, options["agent_name"], options.get("max_cost"), metering) as agent:
+        name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
+        with metered_agent(agent, name, max_cost, metering, model) as agent:
             state = run_contribution(client, repository, number, agent, token, options=options)
     return EXIT_BY_PHASE.get(str(state.phase), 1)
 

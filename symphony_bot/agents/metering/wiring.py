@@ -63,6 +63,9 @@ class Route:
     default_upstream: str
     # Set when the donor chose a way the proxy cannot carry (the CLI then keeps today's path).
     unsupported_when: tuple[str, ...] = ()
+    # `provider/model` prefixes the route can carry; any other provider named in --model keeps today's path
+    # (opencode's own providers: `anthropic/claude-…` goes to Anthropic with ANTHROPIC_API_KEY).
+    model_providers: tuple[str, ...] | None = None
 
 
 ROUTES = {
@@ -87,6 +90,7 @@ ROUTES = {
         "OPENCODE_BASE_URL",
         "OPENCODE_API_KEY",
         "https://api.openai.com/v1",
+        model_providers=("openai", "symphony"),
     ),
     "gemini": Route(
         ProviderName.GEMINI,
@@ -106,12 +110,18 @@ class Unmetered:
     reason: str
 
 
-def why_unmetered(agent_name: str, environ: MutableMapping[str, str] | None = None) -> Unmetered | None:
-    """None when `agent_name` can run behind the proxy with this environment, else the reason it cannot."""
+def why_unmetered(
+    agent_name: str, environ: MutableMapping[str, str] | None = None, model: str | None = None
+) -> Unmetered | None:
+    """None when `agent_name` can run behind the proxy with this environment (and --model), else the reason it
+    cannot."""
     environ = os.environ if environ is None else environ
     route = ROUTES.get(agent_name)
     if route is None:
         return Unmetered(f"the {agent_name} agent has no base-URL switch the metering proxy could set")
+    named = model.split("/", 1)[0] if model and "/" in model else None
+    if route.model_providers is not None and named is not None and named not in route.model_providers:
+        return Unmetered(f"--model {model} names {agent_name}'s own provider {named!r}, not one the proxy carries")
     chosen = [name for name in route.unsupported_when if environ.get(name) not in (None, "", "0", "false")]
     if chosen:
         return Unmetered(f"{', '.join(chosen)} is set: the metering proxy carries API keys only")
@@ -126,12 +136,13 @@ def metered_run(
     agent_name: str,
     max_cost_usd: float | None = None,
     environ: MutableMapping[str, str] | None = None,
+    model: str | None = None,
 ) -> Iterator[MeteringProxy | None]:
     """Start the proxy for `agent_name` and point the environment at it; restore everything on exit.
 
     Yields None (and changes nothing) when the agent cannot be metered: see `why_unmetered`."""
     environ = os.environ if environ is None else environ
-    if why_unmetered(agent_name, environ) is not None:
+    if why_unmetered(agent_name, environ, model) is not None:
         yield None
         return
     route = ROUTES[agent_name]
