@@ -472,3 +472,19 @@ def test_no_proxy_names_the_hosts_reached_directly(monkeypatch) -> None:
                 call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key}).status == 200
             )
     assert runner_proxy.tunnels == [] and len(upstream.seen) == 1
+
+
+def test_an_http_1_0_client_gets_a_close_delimited_stream_it_can_read() -> None:
+    events = [b'data: {"usage": {"prompt_tokens": 3, "completion_tokens": 2}}\n\n', b"data: [DONE]\n\n"]
+
+    def respond(seen, handler) -> None:
+        send_sse_chunks(handler, iter(events))
+
+    with RecordingUpstream(respond) as upstream, MeteringProxy("openai", REAL_KEY, upstream.url) as proxy:
+        key = f"authorization: Bearer {proxy.dummy_key}\r\n".encode()
+        request = b"POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n" + key + b"\r\n{}"
+        answer = raw_exchange(proxy.url, request)
+        taken = proxy.take_usage()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"chunked" not in head.lower() and body == b"".join(events)
+    assert (taken.usage.input_tokens, taken.usage.output_tokens) == (3, 2)

@@ -354,16 +354,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         has_body = self.command != "HEAD" and response.status not in NO_BODY_STATUSES and response.status >= 200
         length = response.getheader("content-length")
-        chunked = has_body and (response.chunked or length is None)
+        unsized = has_body and (response.chunked or length is None)
+        # An HTTP/1.0 client knows no chunked encoding: its unsized body ends when the connection closes.
+        chunked = unsized and self.request_version != "HTTP/1.0"
         if chunked:
             self.send_header("transfer-encoding", "chunked")
+        elif unsized:
+            self.close_connection = True
+            self.send_header("connection", "close")
         elif length is not None:
             self.send_header("content-length", length)
         self.end_headers()
         if not has_body:
             finish()
             return
-        remaining = None if chunked or length is None else int(length)
+        remaining = None if unsized or length is None else int(length)
         try:
             while piece := response.read1(PIECE_BYTES):
                 if meter is not None:
