@@ -40,6 +40,7 @@ def build_agent(options: dict[str, Any]) -> Any:
 
 
 def execute(options: dict[str, Any]) -> int:
+    from symphony_bot.commands.autorun import metered_agent
     from symphony_bot.commands.run import EXIT_BY_PHASE, parse_issue
     from symphony_bot.github.client import GitHubClient
 
@@ -61,7 +62,10 @@ def execute(options: dict[str, Any]) -> int:
                 return usage_error(str(error.message))
         agent = build_agent(options)
         token = client._token or ""  # the same token the API uses: git sends it as a header
-        state = run_contribution(client, repository, number, agent, token, options=options)
+        metering = options.get("metering_proxy", True) and not options.get("dry_run")
+        name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
+        with metered_agent(agent, name, max_cost, metering, model) as agent:
+            state = run_contribution(client, repository, number, agent, token, options=options)
     return EXIT_BY_PHASE.get(str(state.phase), 1)
 
 
