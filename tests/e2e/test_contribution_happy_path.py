@@ -148,3 +148,32 @@ def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(monke
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_commits_the_agent_made_itself_are_pushed(world, tmp_path) -> None:
+    """An agent (running as the bot's user) that finds the git directory and commits its own work: nothing is
+    left for the harness to commit, and the agent's commit is pushed all the same."""
+    from tests.e2e.contribution_helpers import script_agent
+
+    sb, number, _ = world
+    body = """
+import subprocess
+repo = pathlib.Path(os.environ["SYMPHONY_REPO"])
+doc = pathlib.Path(os.environ["SYMPHONY_DOC"])
+lines = doc.read_text().split("\\n")
+n = int(os.environ["SYMPHONY_TASK_LINE"]) - 1
+lines[n] = lines[n].replace("[ ]", "[x]", 1)
+doc.write_text("\\n".join(lines))
+(repo / f"agent-{n}.txt").write_text("by the agent")
+[git_dir] = [p for p in (repo.parent / "private").iterdir() if p.name.startswith("git-")]
+env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(repo), "PATH": os.environ["PATH"], "HOME": str(repo.parent)}
+subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True)
+subprocess.run(["git", "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-qm",
+                f"agent: task {n}"], cwd=repo, env=env, check=True)
+"""
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body))
+    assert state.phase is Phase.COMPLETED, state.last_error
+    [pull] = sb.pulls(OWNER, REPO)
+    assert sb.file(OWNER, REPO, "agent-4.txt", ref=pull.pull.head_ref) == "by the agent"
+    head = sb.repositories.commit_info(sb.repo(OWNER, REPO), pull.pull.head_sha)
+    assert head["message"].startswith("agent: task") and head["author_name"] == "agent"
