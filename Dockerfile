@@ -8,6 +8,7 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b
 FROM ${BASE_IMAGE}
 
+# Debian drops superseded versions from its archive at point releases: bump this when the build says so.
 ARG GIT_VERSION=1:2.39.5-0+deb12u3
 ARG NODE_WHEEL_VERSION=24.19.0
 ARG PREINSTALL_AGENT=""

@@ -348,6 +348,9 @@ class WorkTree:
         )
         if with_dirs:
             environment["GIT_DIR"] = str(self.git_dir)
+            # A `commondir` file planted in the git directory would make git read its config (and refs and
+            # objects) from elsewhere, where the restored config does not reach: the common dir is ours too.
+            environment["GIT_COMMON_DIR"] = str(self.git_dir)
             environment["GIT_WORK_TREE"] = str(self.path)
         pairs = list(_SAFE_CONFIG)
         if network is not None and network.token:

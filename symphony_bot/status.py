@@ -96,7 +96,8 @@ def _fold(summary: str, text: str, secrets: Iterable[str]) -> str:
     text = redact(text, secrets)
     if len(text) > MAX_ERROR_CHARS:
         text = text[:MAX_ERROR_CHARS] + "\n… (cut; the workflow log has the rest)"
-    fence = "~~~~" if "~~~" in text else "~~~"
+    # longer than any run of tildes in the text, or a line of them would close the fence early
+    fence = "~" * max(3, 1 + max((len(run) for run in re.findall("~+", text)), default=0))
     text = text.replace("<!--", "<!- -")
     return f"<details><summary>{summary}</summary>\n\n{fence}text\n{text}\n{fence}\n</details>"
 

@@ -30,6 +30,12 @@ CREDENTIALS = {
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "secret5",
     "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic c2VjcmV0NQ==",
 }
+# Proxy and certificate settings of a runner behind a proxy (the proxy is never used: the model is on loopback).
+NETWORK = {
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/ca-certificates.crt",
+}
 RATE_LIMIT_MESSAGE = "Rate limit reached: you exceeded your current quota, please check your plan and billing details"
 # Every per-CLI test must stay well inside this (gemini without -m would take ~2 minutes).
 MAX_RUN_SECONDS = 30
@@ -48,7 +54,9 @@ def make_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_task(agent, tmp_path: Path, setup=None, task_timeout_s: float = 90) -> tuple[AgentResult, Path]:
+def run_task(
+    agent, tmp_path: Path, setup=None, task_timeout_s: float = 90, max_seconds: float = MAX_RUN_SECONDS
+) -> tuple[AgentResult, Path]:
     repo = make_repo(tmp_path)
     if setup is not None:
         setup(repo)
@@ -67,7 +75,7 @@ def run_task(agent, tmp_path: Path, setup=None, task_timeout_s: float = 90) -> t
     )
     started = time.monotonic()
     result = agent.run(request, threading.Event())
-    assert time.monotonic() - started < MAX_RUN_SECONDS, f"{agent.name} took {time.monotonic() - started:.1f} s"
+    assert time.monotonic() - started < max_seconds, f"{agent.name} took {time.monotonic() - started:.1f} s"
     return result, repo
 
 
@@ -93,13 +101,21 @@ def assert_no_credentials(repo: Path) -> None:
 
 def probe_credentials(make_agent, tmp_path: Path, monkeypatch) -> None:
     """The real CLI runs `env` through its shell tool with GitHub and Actions credentials set in the parent:
-    none of them may reach it. `make_agent(server)` builds the adapter pointed at the scripted server."""
+    none of them may reach it. `make_agent(server)` builds the adapter pointed at the scripted server. The
+    proxy and certificate variables a runner behind a proxy needs do reach it, and its temporary directory is
+    the run's private one."""
     for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    for name, value in NETWORK.items():
         monkeypatch.setenv(name, value)
     with ModelServer(task_script(DUMP_ENV)) as server:
         result, repo = run_task(make_agent(server), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_no_credentials(repo)
+    seen = dict(line.split("=", 1) for line in (repo / "env.txt").read_text().splitlines() if "=" in line)
+    for name, value in NETWORK.items():
+        assert seen.get(name) == value, f"{name} did not reach the agent's tools"
+    assert seen.get("TMPDIR") == str(tmp_path / "scratch" / "tmp")
 
 
 def assert_only_loopback_home(scratch: Path) -> None:

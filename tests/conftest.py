@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from symphony_bot.sandbox import Sandbox
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NPM_MODULES = REPO_ROOT / "tests" / "npm" / "node_modules"
 TEST_DATA = REPO_ROOT / "tests" / "data"
@@ -78,11 +80,10 @@ def registry_history() -> Path:
 
 
 @pytest.fixture
-def sb() -> Iterator[Any]:
+def sb() -> Iterator[Sandbox]:
     """A running sandbox GitHub with the standard world of `tests/sandbox_helpers.populate`: users maintainer
     (owner), contributor (write) and stranger, repository maintainer/project and its label. Test modules that need
     more add it with a fixture of their own on top of this one."""
-    from symphony_bot.sandbox import Sandbox
     from tests.sandbox_helpers import populate
 
     with Sandbox() as box:

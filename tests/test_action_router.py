@@ -136,10 +136,11 @@ def comment_on(world: World, number: int, body: str, by: str, *, pull: bool = Fa
 
 def test_run_command_reacts_and_starts_the_runner(world: World) -> None:
     number = issue(world)
-    _, payload = comment_on(world, number, "Thanks!\n\n/symphony run", "writer")
+    comment_id, payload = comment_on(world, number, "Thanks!\n\n/symphony run", "writer")
     step = world.act("issue_comment", payload)
     assert world.reactions(number) == [(BOT, "eyes")]
     [(kind, request)] = world.runner.requests
+    assert request.comment_id == comment_id
     assert (kind, request.issue, request.triggered_by, request.workflow_token) == ("run", number, "writer", False)
     assert request.token == "bot-token" and request.github_url == world.sb.api_url
     assert step.outputs["status"] == "completed" and step.outputs["branch"] == "symphony/1-abc"
@@ -477,3 +478,71 @@ def test_main_step_records_start_and_end_in_the_step_state(world: World) -> None
     _, payload = comment_on(world, number, "/symphony run", "writer")
     step = world.act("issue_comment", payload)
     assert parse_output_file(step.state) == {"symphony_target": f"{SLUG}#{number}", "symphony_done": "true"}
+
+
+# ---- with the workflow's own GITHUB_TOKEN (the sandbox's Actions installation token) ------------------------------
+
+WORKFLOW_PERMISSIONS = {"contents": "write", "issues": "write", "pull-requests": "write", "actions": "write"}
+
+
+def test_with_github_token_the_bot_is_github_actions(world: World) -> None:
+    token = world.sb.add_actions_token(OWNER, REPO, permissions=WORKFLOW_PERMISSIONS)
+    number = issue(world)
+    step = world.act("issues", labeled(number, by=OWNER), {"github-token": token})
+    assert step.outcome.status == "ready", step.outcome.message
+    [(author, body)] = world.comments(number)
+    assert author == "github-actions[bot]" and STATUS_MARKER in body
+    # Its own status comment found again (GET /user is refused to it; GraphQL's viewer names it): still one.
+    world.act("issues", labeled(number, by="triager"), {"github-token": token})
+    assert [user for user, _ in world.comments(number)] == ["github-actions[bot]"]
+    # Its own comments never trigger it.
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony help", author="github-actions[bot]")
+    payload = commented(number, posted.id, "/symphony help", by="github-actions[bot]", labels=[LABEL])
+    assert world.act("issue_comment", payload, {"github-token": token}).outcome.status == "ignored"
+
+
+def test_github_token_without_write_permissions_fails_clearly(world: World) -> None:
+    token = world.sb.add_actions_token(OWNER, REPO)  # GitHub's default for new repositories: contents: read
+    number = issue(world)
+    step = world.act("issues", labeled(number, by=OWNER), {"github-token": token})
+    assert step.outcome.failed and "403" in step.outcome.message
+    assert "Resource not accessible by integration" in step.outcome.message
+    assert step.outputs["status"] == "failed" and world.comments(number) == []
+
+
+def test_scan_mode_fills_the_matrix_output(world: World) -> None:
+    available = issue(world)
+    issue(world, body="no documents here\n")  # invalid: not in the matrix
+    registry = {
+        "schemaVersion": "1.0",
+        "lastUpdated": "2026-05-09T00:00:00Z",
+        "repositories": [
+            {
+                "slug": SLUG,
+                "name": "Project",
+                "description": "A project.",
+                "url": f"https://github.com/{SLUG}",
+                "category": "ai-ml",
+                "maintainer": {"name": "M", "url": f"https://github.com/{OWNER}"},
+                "isActive": True,
+                "addedAt": "2025-01-01",
+            }
+        ],
+    }
+    (world.workspace / "registry.json").write_text(json.dumps(registry))
+    step = world.act(
+        "workflow_dispatch",
+        readdress(example("workflow_dispatch", None), sender=OWNER),
+        {"mode": "scan", "registry": "registry.json"},
+    )
+    assert step.outcome.status == "scanned", step.log
+    assert json.loads(step.outputs["matrix"]) == {"include": [{"repo": SLUG, "issue": available}]}
+    assert f"| {SLUG} | #{available} |" in step.summary
+
+
+def test_finalize_says_it_is_not_available_yet(world: World) -> None:
+    number = issue(world)
+    _, payload = comment_on(world, number, "/symphony finalize", "writer")
+    step = world.act("issue_comment", payload)
+    assert step.outcome.status == "refused" and world.runner.requests == []
+    assert "not available in this version of the runner" in bot_comments(world, number)[-1]

@@ -10,7 +10,6 @@ from symphony_bot.action.agents import AGENT_PACKAGES, ensure_agent
 from symphony_bot.action.runner_seam import (
     TOKEN_ENV,
     TOKEN_KIND_ENV,
-    TRIGGERED_BY_ENV,
     CliRunner,
     RunRequest,
     child_environment,
@@ -31,6 +30,7 @@ REQUEST = RunRequest(
     task_timeout=600.0,
     dry_run=True,
     triggered_by="writer",
+    comment_id=55,
     token="ghs_secret_token",
     workflow_token=True,
     api_keys={"OPENAI_API_KEY": "sk-secret"},
@@ -44,7 +44,8 @@ def test_arguments_carry_every_option_and_no_secret() -> None:
     assert arguments == [
         "run", "owner/name#12", "--json",
         "--agent", "codex", "--model", "gpt-5", "--max-cost", "2.5", "--max-minutes", "30",
-        "--max-tasks", "10", "--task-timeout", "600", "--github-url", "http://127.0.0.1:1/api", "--dry-run",
+        "--max-tasks", "10", "--task-timeout", "600", "--requested-by", "writer", "--comment-id", "55",
+        "--github-url", "http://127.0.0.1:1/api", "--dry-run",
     ]  # fmt: skip
     assert not any("secret" in argument for argument in arguments)
     picked = run_arguments(RunRequest(repo="", issue=None, pick=True, registry="reg.json"))
@@ -52,28 +53,36 @@ def test_arguments_carry_every_option_and_no_secret() -> None:
 
 
 def test_environment_gets_the_token_its_kind_and_the_trigger() -> None:
-    base = {"PATH": "/usr/bin", "INPUT_GITHUB-TOKEN": "ghs_secret_token", "INPUT_MODE": "auto", "HOME": "/root"}
+    base = {
+        "PATH": "/usr/bin",
+        "INPUT_GITHUB-TOKEN": "ghs_secret_token",
+        "INPUT_MODE": "auto",
+        "HOME": "/root",
+        "SYMPHONY_WORKFLOW_TOKEN": "ghs_job_token",
+    }
     environ = child_environment(REQUEST, base)
     assert environ[TOKEN_ENV] == "ghs_secret_token" and environ[TOKEN_KIND_ENV] == "workflow"
-    assert environ[TRIGGERED_BY_ENV] == "writer" and environ["OPENAI_API_KEY"] == "sk-secret"
-    assert not [key for key in environ if key.startswith("INPUT_")]
+    assert environ["OPENAI_API_KEY"] == "sk-secret"
+    assert not [key for key in environ if key.startswith("INPUT_")] and "SYMPHONY_WORKFLOW_TOKEN" not in environ
     assert environ["PATH"] == "/opt/agents/codex/node_modules/.bin:/usr/bin"
     plain = child_environment(RunRequest(repo="o/r", issue=1), {"PATH": "/usr/bin"})
     assert TOKEN_KIND_ENV not in plain and TOKEN_ENV not in plain
 
 
 def test_events_fold_into_outputs() -> None:
+    # The shapes `symphony-bot run --json` prints (contribution.runner and the autorun engine).
     events = [
-        {"event": "start", "data": {"tasks_total": 5}},
-        {"event": "claimed", "pr_number": 7, "pr_url": "https://x/pull/7", "branch": "symphony/12-ab"},
-        {"event": "task_complete", "data": {"tasks_done": 3, "total_cost_usd": 0.4, "input_tokens": 10}},
-        {"event": "finalized", "final_state": "completed", "tokens_out": 99},
+        {"type": "start", "timestamp": 1},
+        {"type": "pushed", "timestamp": 2, "branch": "symphony/12-ab", "sha": "abc"},
+        {"type": "claimed", "timestamp": 3, "pullNumber": 7, "url": "https://x/pull/7", "adopted": False},
+        {"type": "complete", "timestamp": 4, "totalCost": 0.4, "usage": {"inputTokens": 10, "outputTokens": 99}},
+        {"type": "finalized", "timestamp": 5, "phase": "completed", "pullNumber": 7, "tasksDone": 3, "tasksTotal": 5},
     ]
     result = result_from_events(events, 0, [])
     assert result.status == "completed"
     assert result.outputs == {
-        "tasks-total": 5, "pr-number": 7, "pr-url": "https://x/pull/7", "branch": "symphony/12-ab",
-        "tasks-done": 3, "cost-usd": 0.4, "tokens-in": 10, "tokens-out": 99,
+        "branch": "symphony/12-ab", "pr-number": 7, "pr-url": "https://x/pull/7", "cost-usd": 0.4,
+        "tokens-in": 10, "tokens-out": 99, "tasks-done": 3, "tasks-total": 5,
     }  # fmt: skip
     assert result_from_events([], 3, ["boom"]).status == "failed"
 
@@ -81,7 +90,7 @@ def test_events_fold_into_outputs() -> None:
 def test_cli_runner_runs_a_real_child_and_relays_its_output(tmp_path: Path, capsys) -> None:
     # A stand-in interpreter that prints what `symphony-bot run --json` prints: JSON lines and a log line.
     fake = tmp_path / "python"
-    lines = [json.dumps({"event": "finalized", "final_state": "stopped", "pr_number": 3}), "plain log line"]
+    lines = [json.dumps({"type": "finalized", "phase": "stopped", "pullNumber": 3}), "plain log line"]
     fake.write_text("#!/bin/sh\n" + "".join(f"echo '{line}'\n" for line in lines) + "exit 4\n")
     fake.chmod(0o755)
     result = CliRunner(python=str(fake)).run(RunRequest(repo="o/r", issue=1))

@@ -24,6 +24,8 @@ from tests.agent_cli_helpers import (
 from tests.agent_cli_specs import ALL_CLIS, HOSTILE, CliSpec
 
 pytestmark = pytest.mark.parametrize("cli", ALL_CLIS, ids=str)
+UNREACHABLE_WITHIN_S = 60  # the promise: a run against an API it cannot use stops within a minute
+REFUSED_KEY_MESSAGE = "Invalid API key: the key test-key was refused"
 
 
 def test_real_cli_edits_the_file_ticks_the_box_and_reports_what_the_server_charged(
@@ -128,3 +130,26 @@ def test_real_cli_works_on_its_defaults(cli: CliSpec, npm_modules, monkeypatch, 
         assert usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), cli.default_model))
     else:
         assert usage.unpriced_model == cli.default_model and usage.cost_is_estimate
+
+
+def test_real_cli_with_an_unreachable_api_stops_fast_in_its_own_words(
+    cli: CliSpec, npm_modules, monkeypatch, tmp_path
+) -> None:
+    """codex and opencode would retry silently until the inactivity limit (15 minutes), claude for minutes."""
+    with ModelServer([text("never asked")]) as server:
+        agent = cli.make(npm_modules, monkeypatch, server)
+    # The server is closed now: its port refuses connections.
+    result, repo = run_task(agent, tmp_path, max_seconds=UNREACHABLE_WITHIN_S)
+    assert result.outcome is Outcome.UNREACHABLE, (result.outcome, result.error)
+    assert cli.name in (result.error or "") and "cannot be reached" in (result.error or "")
+    assert_task_untouched(repo)
+
+
+def test_real_cli_with_a_refused_key_stops_at_once_in_its_own_words(
+    cli: CliSpec, npm_modules, monkeypatch, tmp_path
+) -> None:
+    with ModelServer([api_error(401, REFUSED_KEY_MESSAGE)]) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path, max_seconds=UNREACHABLE_WITHIN_S)
+    assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
+    assert REFUSED_KEY_MESSAGE in (result.error or "")
+    assert_task_untouched(repo)

@@ -67,9 +67,24 @@ def test_the_agent_gets_a_private_home_and_an_isolated_git(tmp_path) -> None:
     assert (tmp_path / "gitconfig").read_text() == GIT_SAFE_DIRECTORY
     assert (env["GIT_CONFIG_NOSYSTEM"], env["GIT_TERMINAL_PROMPT"]) == ("1", "0")
     assert "GIT_CONFIG_COUNT" not in env
+    # Temporary files go to the run's private directory, removed with it (issue 10, item 5).
+    assert env["TMPDIR"] == env["TMP"] == env["TEMP"] == str(tmp_path / "tmp") and (tmp_path / "tmp").is_dir()
     assert set(env) <= {"PATH", "HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_TERMINAL_PROMPT"} | {
         f"XDG_{kind}_HOME" for kind in ("CONFIG", "CACHE", "DATA", "STATE")
+    } | {"TMPDIR", "TMP", "TEMP"}
+
+
+def test_proxy_and_certificate_variables_pass_and_the_system_temp_dir_does_not(tmp_path) -> None:
+    source = {
+        "HTTPS_PROXY": "http://proxy:3128",
+        "no_proxy": "127.0.0.1,localhost",
+        "NODE_EXTRA_CA_CERTS": "/etc/ssl/corp.pem",
+        "TMPDIR": "/var/tmp/bot-secrets",
     }
+    env = agent_environment(tmp_path, source=source)
+    assert (env["HTTPS_PROXY"], env["no_proxy"]) == ("http://proxy:3128", "127.0.0.1,localhost")
+    assert env["NODE_EXTRA_CA_CERTS"] == "/etc/ssl/corp.pem"
+    assert env["TMPDIR"] == str(tmp_path / "tmp")
 
 
 def test_every_runner_credential_name_is_denied() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 
 import pytest
 
@@ -54,9 +55,9 @@ def test_anthropic_stream_cut_anywhere(size) -> None:
 def test_an_event_of_several_data_lines_and_a_stream_without_a_final_blank_line() -> None:
     documents: list[dict] = []
     scanner = SseScanner(documents.append)
-    scanner.feed(b'data: {"a":\ndata: 1}\n\nid: 7\nretry: 10\ndata:{"b":2}')
+    scanner.feed(b'data: {"usage":\ndata: 1}\n\nid: 7\nretry: 10\ndata: {"model": "m"}\n\ndata:{"usage":2}')
     scanner.close()
-    assert documents == [{"a": 1}, {"b": 2}]
+    assert documents == [{"usage": 1}, {"usage": 2}]  # a document without usage is not even parsed
 
 
 def test_chat_completions_usage_comes_with_the_last_chunk_and_done_is_ignored() -> None:
@@ -167,3 +168,28 @@ def test_the_endpoint_allow_list() -> None:
     ]
     assert all(endpoint_allowed(method, path) for method, path in allowed)
     assert not any(endpoint_allowed(method, path) for method, path in refused)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_response_is_read_through_its_compression(encoding) -> None:
+    compress = zlib.compressobj(wbits=16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
+    body = compress.compress(ANTHROPIC_STREAM) + compress.flush()
+    meter = ResponseMeter(WireFormat.ANTHROPIC, True, None, encoding)
+    for i in range(0, len(body), 5):
+        meter.feed(body[i : i + 5])
+    usage = meter.finish().usage
+    assert (usage.input_tokens, usage.output_tokens) == (11, 42)
+
+
+def test_a_compression_bomb_is_read_in_bounded_pieces_and_garbage_is_dropped() -> None:
+    compress = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    bomb = compress.compress(b"data: " + b" " * (64 * 1024 * 1024)) + compress.flush()
+    assert len(bomb) < 100_000
+    meter = ResponseMeter(WireFormat.CHAT, True, None, "gzip")
+    meter.feed(bomb)
+    assert meter.finish().usage.total_tokens == 0
+    broken = ResponseMeter(WireFormat.CHAT, False, None, "gzip")
+    broken.feed(b"not gzip at all")
+    broken.feed(b"more")
+    assert broken.finish().usage.total_tokens == 0
+    assert ResponseMeter(WireFormat.CHAT, False, None, "br").finish().usage.total_tokens == 0

@@ -68,7 +68,9 @@ def test_invocation_keeps_opencode_offline_and_allows_tools(tmp_path, monkeypatc
     request = TaskRequest("p" * 200_000, tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
     request.scratch_dir.mkdir()
     invocation = OpenCodeAgent(model=MODEL).invocation(request)
-    assert invocation.argv[1:] == ["run", "--format", "json"] and invocation.stdin == b"p" * 200_000
+    # Its own errors go to stderr, where an unreachable endpoint is seen (fail fast, not after 15 minutes).
+    assert invocation.argv[1:] == ["run", "--format", "json", "--print-logs", "--log-level", "ERROR"]
+    assert invocation.stdin == b"p" * 200_000
     config = json.loads(invocation.env["OPENCODE_CONFIG_CONTENT"])
     assert config["permission"]["*"] == "allow" and config["model"] == "symphony/scripted"
     assert invocation.env["npm_config_offline"] == "true"

@@ -3,7 +3,6 @@ read, the limit, de-duplication and the cache."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,15 @@ from symphony_bot.sandbox import Sandbox
 MANY = "".join(f"- [ ] task {n}\n" for n in range(PREVIEW_TASKS + 3))
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as sandbox:
-        sandbox.add_user("maint", token="t-maint")
-        files = {
-            "docs/a.md": "# A\n- [x] done\n- [ ] open one\n```\n- [ ] in a fence\n```\n* [ ] open two\n",
-            "docs/many.md": MANY,
-            "docs/folder/x.md": "- [ ] x\n",
-        }
-        sandbox.create_repo("maint", "proj", files=files)
-        yield sandbox
+@pytest.fixture(autouse=True)
+def _maint_project(sb: Sandbox) -> None:
+    sb.add_user("maint", token="t-maint")
+    files = {
+        "docs/a.md": "# A\n- [x] done\n- [ ] open one\n```\n- [ ] in a fence\n```\n* [ ] open two\n",
+        "docs/many.md": MANY,
+        "docs/folder/x.md": "- [ ] x\n",
+    }
+    sb.create_repo("maint", "proj", files=files)
 
 
 def client_for(sb: Sandbox) -> GitHubClient:

@@ -27,3 +27,28 @@ def test_a_ref_that_would_nest_under_an_existing_branch_fails_as_on_github(sb):
         repo.create_git_ref("refs/heads/feature/x", sha)
     assert (refused.value.status, refused.value.data["message"]) == (422, "Reference update failed")
     assert repo.create_git_ref("refs/heads/feature-x", sha).ref == "refs/heads/feature-x"
+
+
+def test_matching_refs_lists_every_branch_under_heads(sb):
+    sb.push_branch(OWNER, REPO, "symphony/1", {"a": "1"})
+    sb.push_branch(OWNER, REPO, "feature", {"b": "1"})
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    assert [ref.ref for ref in repo.get_git_matching_refs("heads")] == [
+        "refs/heads/feature",
+        "refs/heads/main",
+        "refs/heads/symphony/1",
+    ]
+    assert [ref.ref for ref in repo.get_git_matching_refs("heads/symphony/")] == ["refs/heads/symphony/1"]
+    assert list(repo.get_git_matching_refs("tags")) == []
+
+
+def test_branches_and_refs(sb):
+    sha = sb.push_branch(OWNER, REPO, "feature/x", {"a": "1"})
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    assert {b.name for b in repo.get_branches()} == {"main", "feature/x"}
+    assert repo.get_branch("feature/x").commit.sha == sha
+    assert repo.get_git_ref("heads/feature/x").object.sha == sha
+    ref = repo.create_git_ref("refs/heads/copy", sha)
+    assert sb.branches(OWNER, REPO)["copy"] == sha
+    ref.delete()
+    assert "copy" not in sb.branches(OWNER, REPO)

@@ -84,3 +84,47 @@ def test_titles_and_bodies_over_githubs_limits_are_422_with_githubs_messages(sb)
     with pytest.raises(GithubException) as long_pull:
         repo.create_pull(base="main", head="fix", title="p", body="b" * 65_537)
     assert long_pull.value.data["errors"][0]["resource"] == "PullRequest"
+
+
+def test_issue_life_cycle_with_labels_and_comments(sb):
+    gh = github(sb, "maintainer")
+    repo = gh.get_repo(f"{OWNER}/{REPO}")
+    issue = repo.create_issue("Run the docs", "docs/tasks.md", labels=["runmaestro.ai"])
+    assert [label.name for label in issue.labels] == ["runmaestro.ai"]
+    issue.add_to_labels("blocking")  # unknown labels are created, as on GitHub
+    assert {label.name for label in repo.get_issue(issue.number).labels} == {"runmaestro.ai", "blocking"}
+    issue.remove_from_labels("blocking")
+    comment = issue.create_comment("status")
+    comment.edit("status v2")
+    assert [c.body for c in issue.get_comments()] == ["status v2"]
+    assert issue.get_comment(comment.id).body == "status v2"
+    issue.edit(state="closed", state_reason="not_planned")
+    closed = repo.get_issue(issue.number)
+    assert closed.state == "closed" and closed.state_reason == "not_planned" and closed.closed_by.login == "maintainer"
+    comment.delete()
+    assert list(issue.get_comments()) == []
+    assert [i.number for i in repo.get_issues(state="closed")] == [issue.number]
+    assert list(repo.get_issues(state="open")) == []
+
+
+def test_issue_list_filters_labels_and_includes_pulls(sb):
+    sb.create_issue(OWNER, REPO, "labelled", labels=["runmaestro.ai"])
+    sb.create_issue(OWNER, REPO, "plain")
+    sb.push_branch(OWNER, REPO, "feature", {"a.txt": "a\n"})
+    sb.open_pull(OWNER, REPO, "feature", title="A PR")
+    repo = github(sb, "contributor").get_repo(f"{OWNER}/{REPO}")
+    assert [i.title for i in repo.get_issues(labels=["RunMaestro.ai"])] == ["labelled"]
+    everything = list(repo.get_issues(state="all"))
+    assert [i.title for i in everything] == ["A PR", "plain", "labelled"]
+    assert everything[0].pull_request is not None and everything[1].pull_request is None
+
+
+def test_timeline_labeled_event_names_the_actor(sb):
+    sb.create_issue(OWNER, REPO, "x", author="contributor")
+    sb.label_issue(OWNER, REPO, 1, "runmaestro.ai", actor="contributor")
+    github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}").get_issue(1).add_to_labels("blocking")
+    events = [
+        (e.event, e.actor.login, e.raw_data["label"]["name"])
+        for e in github(sb, "stranger").get_repo(f"{OWNER}/{REPO}").get_issue(1).get_timeline()
+    ]
+    assert events == [("labeled", "contributor", "runmaestro.ai"), ("labeled", "maintainer", "blocking")]

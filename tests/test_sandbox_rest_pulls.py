@@ -115,3 +115,59 @@ def test_list_collaborators_with_roles(sb):
     with pytest.raises(GithubException) as refused:
         list(_repo(sb, "stranger").get_collaborators())
     assert refused.value.status == 403
+
+
+def test_draft_pull_rules(sb):
+    repo = github(sb, "contributor").get_repo(f"{OWNER}/{REPO}")
+    repo.create_git_ref("refs/heads/empty", sb.branches(OWNER, REPO)["main"])
+    with pytest.raises(GithubException) as no_commits:
+        repo.create_pull(base="main", head="empty", title="nothing", body="", draft=True)
+    assert no_commits.value.status == 422
+    assert no_commits.value.data["errors"][0]["message"] == "No commits between main and empty"
+    sha = sb.push_branch(OWNER, REPO, "symphony/1-abc", {"work.txt": "done\n"})
+    pull = repo.create_pull(base="main", head="symphony/1-abc", title="Symphony", body="", draft=True)
+    assert (
+        pull.draft and pull.head.sha == sha and pull.head.ref == "symphony/1-abc" and pull.user.login == "contributor"
+    )
+    with pytest.raises(GithubException) as duplicate:
+        repo.create_pull(base="main", head="symphony/1-abc", title="again", body="")
+    assert duplicate.value.data["errors"][0]["message"] == f"A pull request already exists for {OWNER}:symphony/1-abc."
+    found = repo.get_pulls(state="open", head=f"{OWNER}:symphony/1-abc", base="main")
+    assert [p.number for p in found] == [pull.number]
+    assert list(repo.get_pulls(head="symphony/1-abc")) == []  # GitHub wants owner:branch
+    pull.edit(title="Renamed", body="new body")
+    again = repo.get_pull(pull.number)
+    assert again.title == "Renamed" and again.body == "new body" and again.draft
+    pull.edit(state="closed")
+    assert repo.get_pull(pull.number).state == "closed" and not repo.get_pull(pull.number).merged
+
+
+def test_merge_closes_linked_issue_and_moves_the_base(sb):
+    sb.create_issue(OWNER, REPO, "work")
+    sb.push_branch(OWNER, REPO, "fix", {"fix.txt": "fixed\n"})
+    repo = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}")
+    pull = repo.create_pull(base="main", head="fix", title="Fix", body="Fixes: #1")
+    status = pull.merge()
+    assert status.merged
+    assert repo.get_pull(pull.number).merged and repo.get_pull(pull.number).merged_by.login == "maintainer"
+    issue = repo.get_issue(1)
+    assert issue.state == "closed" and issue.state_reason == "completed"
+    assert sb.file(OWNER, REPO, "fix.txt") == "fixed\n"
+    assert sb.branches(OWNER, REPO)["main"] == status.sha
+
+
+def test_fork_flow_opens_a_pull_from_the_fork(sb):
+    sb.create_issue(OWNER, REPO, "work")
+    gh = github(sb, "stranger")
+    fork = gh.get_repo(f"{OWNER}/{REPO}").create_fork()
+    assert fork.full_name == f"stranger/{REPO}" and fork.fork and fork.parent.full_name == f"{OWNER}/{REPO}"
+    assert [f.full_name for f in gh.get_repo(f"{OWNER}/{REPO}").get_forks()] == [f"stranger/{REPO}"]
+    sb.push_branch("stranger", REPO, "symphony/1-x", {"w.txt": "w\n"}, author="stranger")
+    upstream = gh.get_repo(f"{OWNER}/{REPO}")
+    pull = upstream.create_pull(
+        base="main", head="stranger:symphony/1-x", title="From fork", body="Closes #1", draft=True
+    )
+    assert pull.head.repo.full_name == f"stranger/{REPO}" and pull.head.label == "stranger:symphony/1-x"
+    assert [p.number for p in upstream.get_pulls(head="stranger:symphony/1-x")] == [pull.number]
+    closers = sb.state.closed_by_pulls(sb.state.find_repo(OWNER, REPO), sb.state.find_repo(OWNER, REPO).issues[1])
+    assert [issue.number for _, issue in closers] == [pull.number]

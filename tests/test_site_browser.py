@@ -33,6 +33,8 @@ PAGES = [
     "projects/maint--ai-proj.html",
     "projects/maint--evil.html",
     "projects/maint--odd.html",
+    "contributors/donor.html",
+    "contributors/mallory.html",
 ]
 BLOCKING_IMPACTS = {"serious", "critical"}
 BROWSER_TIMEOUT_SECONDS = 300  # seven pages twice, with axe, on a shared two-core machine

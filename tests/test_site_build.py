@@ -37,7 +37,7 @@ def test_files_of_the_site(site: tuple[Path, str, str]) -> None:
     stats = json.loads(read(out, "stats.json"))
     assert stats["totals"]["mergedPullRequests"] == 2 and stats["user"] is None
     assert "projects/maint--inactive.html" not in names  # inactive entries are not shown
-    assert re.match(r"wrote 10 pages \(\d+ KiB\) for 6 projects to .* in 2 GraphQL requests and 6 document", stdout)
+    assert re.match(r"wrote 13 pages \(\d+ KiB\) for 6 projects to .* in 2 GraphQL requests and 6 document", stdout)
 
 
 def test_featured_first_then_by_name(site: tuple[Path, str, str]) -> None:
@@ -63,6 +63,18 @@ def test_project_page_groups_issues_and_shows_how_to_start(site: tuple[Path, str
     assert "blob/HEAD/docs/task.md" in page
 
 
+def test_contributor_pages_linked_from_the_leaderboard(site: tuple[Path, str, str]) -> None:
+    out, _, _ = site
+    names = sorted(path.name for path in (out / "contributors").iterdir())
+    assert names == ["donor.html", "mallory.html", "other.html"]
+    stats = read(out, "stats.html")
+    assert '<td>1</td><td><a href="contributors/donor.html">@donor</a></td>' in stats
+    donor = read(out, "contributors/donor.html")
+    assert "<h1>@donor</h1>" in donor and "maint/ai-proj#4" in donor and "Running (1)" in donor
+    assert '<a href="../stats.html">Stats</a>' in donor
+    assert "maint/web-thing#2" not in donor  # other's contribution
+
+
 def test_task_previews_of_documents(site: tuple[Path, str, str]) -> None:
     out, _, _ = site
     page = read(out, "projects/maint--ai-proj.html")
@@ -82,7 +94,7 @@ def test_active_history_and_stats_pages(site: tuple[Path, str, str]) -> None:
     assert "maint/ai-proj#4" in history and "maint/web-thing#2" in history and "merged" in history
     stats = read(out, "stats.html")
     assert "Weekly Rhythm" in stats and "7 consecutive ISO weeks" in stats
-    assert re.search(r"<td>1</td><td>@donor</td>", stats)
+    assert re.search(r"<td>1</td><td><a [^>]*>@donor</a></td>", stats)
 
 
 def test_every_hostile_value_is_escaped(site: tuple[Path, str, str]) -> None:
@@ -139,7 +151,8 @@ def test_malformed_entries_do_not_break_the_model() -> None:
 
 def test_only_http_urls_become_links() -> None:
     assert safe_url("https://github.com/a/b") == "https://github.com/a/b"
-    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", "/relative", "https://", "https://a b"):
+    bad_urls = ("javascript:alert(1)", "data:text/html,x", "//evil", "/relative", "https://", "https://a b")
+    for bad in (*bad_urls, "https://user:pw@github.com/x", "https://github.com/a\\b", "https://x/\u0000"):
         assert safe_url(bad) is None, bad
 
 

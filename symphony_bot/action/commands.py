@@ -90,7 +90,7 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
             if not context.dry_run:
                 triggers.reply(context.client, repo, number, not_offered_reply(context.config.symphony_label))
             return Outcome("refused", "the issue is not labelled for Symphony", event=name, target=target)
-        return start_run(context, repo, number, triggered_by=author.login, event=name)
+        return start_run(context, repo, number, triggered_by=author.login, event=name, comment_id=comment_id)
     if command.name == slash.STOP:
         return _stop(context, repo, number, name)
     if command.name == slash.CANCEL:
@@ -99,9 +99,16 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
 
 
 def start_run(
-    context: ActionContext, repo: str, number: int | None, *, triggered_by: str | None, event: str, pick: bool = False
+    context: ActionContext,
+    repo: str,
+    number: int | None,
+    *,
+    triggered_by: str | None,
+    event: str,
+    pick: bool = False,
+    comment_id: int | None = None,
 ) -> Outcome:
-    request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick)
+    request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick, comment_id=comment_id)
     target = f"{repo}#{number}" if number else repo
     agent = request.agent or "claude"
     if not request.dry_run:
@@ -192,17 +199,14 @@ def _stop(context: ActionContext, repo: str, number: int, event: str) -> Outcome
         run_id = None  # never cancel ourselves
     server = context.environ.get("GITHUB_SERVER_URL", "https://github.com")
     run_url = f"{server}/{repo}/actions/runs/{run_id}" if run_id else None
+    finished = False
     if not context.dry_run:
         if run_id is not None:
-            triggers.cancel_workflow_run(context.client, repo, run_id)
-        triggers.reply(context.client, repo, number, stop_reply(run_url, run_id))
-    status = "stop-requested" if run_id is not None else "nothing-to-stop"
-    return Outcome(
-        status,
-        f"workflow run {run_id} cancelled" if run_id else "no running job found",
-        event=event,
-        target=f"{repo}#{number}",
-    )
+            finished = not triggers.cancel_workflow_run(context.client, repo, run_id)
+        triggers.reply(context.client, repo, number, stop_reply(run_url, run_id, finished=finished))
+    if run_id is None or finished:
+        return Outcome("nothing-to-stop", "no running job found", event=event, target=f"{repo}#{number}")
+    return Outcome("stop-requested", f"workflow run {run_id} cancelled", event=event, target=f"{repo}#{number}")
 
 
 def _issue_of_pull(context: ActionContext, repo: str, number: int) -> int:

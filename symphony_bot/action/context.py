@@ -64,7 +64,15 @@ class ActionContext:
         self.stdout.write(neutralize(message) + "\n")
         self.stdout.flush()
 
-    def run_request(self, repo: str, issue: int | None, *, triggered_by: str | None, pick: bool = False) -> RunRequest:
+    def run_request(
+        self,
+        repo: str,
+        issue: int | None,
+        *,
+        triggered_by: str | None,
+        pick: bool = False,
+        comment_id: int | None = None,
+    ) -> RunRequest:
         inputs, config = self.inputs, self.config
         return RunRequest(
             repo=repo,
@@ -80,6 +88,7 @@ class ActionContext:
             task_timeout=inputs.task_timeout if inputs.task_timeout is not None else config.task_timeout,
             dry_run=inputs.dry_run,
             triggered_by=triggered_by,
+            comment_id=comment_id,
             token=inputs.github_token,
             workflow_token=self.uses_workflow_token,
             api_keys={API_KEY_VARIABLES[name]: value for name, value in inputs.api_keys},

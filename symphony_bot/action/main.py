@@ -17,7 +17,7 @@ from typing import TextIO
 
 from symphony_bot.action import outputs as action_outputs
 from symphony_bot.action.inputs import ActionInputs, InputError, read_inputs, read_secret_values
-from symphony_bot.action.replies import STATUS_MARKER, Outcome, outputs_for, summary_markdown
+from symphony_bot.action.replies import STATUS_MARKER, Outcome, outputs_for, summary_markdown, with_note
 from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT, CliRunner, Runner
 from symphony_bot.workflow_commands import append_summary, escape_data, escape_property, neutralize
 
@@ -194,9 +194,7 @@ def run_post(environ: Mapping[str, str], stdout: TextIO) -> Outcome:
             body = str(comment.get("body") or "")
             if STOPPED_HEADLINE in body:
                 return Outcome("stopped", "the status comment already says the run stopped", target=target)
-            head, marker, rest = body.partition(STATUS_MARKER)
-            updated = f"{head}{marker}\n{STOPPED_HEADLINE}\n{rest}"
-            triggers.upsert_comment(client, repo, int(number), marker=STATUS_MARKER, author=login, body=updated)
+            triggers.edit_comment(client, repo, int(str(comment["id"])), with_note(body, STOPPED_HEADLINE))
         except GitHubError as error:
             stdout.write(f"::warning::{escape_data(f'could not finalise the status comment: {error}')}\n")
             return Outcome("failed", str(error), failed=True, target=target)

@@ -29,9 +29,9 @@ def _event_name(event: Event) -> str:
 
 
 def _symphony(context: ActionContext, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environ = {key: value for key, value in context.environ.items() if not key.startswith("INPUT_")}
-    if context.inputs.github_token:
-        environ["SYMPHONY_GITHUB_TOKEN"] = context.inputs.github_token
+    from symphony_bot.action.runner_seam import RunRequest, child_environment
+
+    environ = child_environment(RunRequest(repo="", issue=None, token=context.inputs.github_token), context.environ)
     return subprocess.run(
         [sys.executable, "-m", "symphony_bot", *arguments],
         capture_output=True,

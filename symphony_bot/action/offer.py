@@ -9,22 +9,32 @@ from symphony_bot.action.replies import (
     CLAIMED,
     CLOSED,
     INVALID,
+    OFFER_MARKER,
     READY,
     STATUS_MARKER,
     OfferFacts,
+    offer_note,
+    with_note,
 )
 from symphony_bot.github import triggers
 
 
 def announce(context: ActionContext, repo: str, number: int, body: str, *, create: bool = True) -> None:
-    """Write the offer into the one status comment (marker + our login); never while dry-running."""
+    """Write the offer into the one status comment (marker + our login); never while dry-running. A comment
+    the runner wrote (a run's report) is not replaced: the offer's headline goes at its top as a note."""
     if context.dry_run:
         context.log("dry run: the status comment would read:\n" + body)
         return
     login = context.bot().login
-    if not create and triggers.find_comment(context.client, repo, number, STATUS_MARKER, login) is None:
+    existing = triggers.find_comment(context.client, repo, number, STATUS_MARKER, login)
+    if existing is None:
+        if create:
+            triggers.upsert_comment(context.client, repo, number, marker=STATUS_MARKER, author=login, body=body)
         return
-    triggers.upsert_comment(context.client, repo, number, marker=STATUS_MARKER, author=login, body=body)
+    current = str(existing.get("body") or "")
+    updated = body if OFFER_MARKER in current else with_note(current, offer_note(body))
+    if updated != current:
+        triggers.edit_comment(context.client, repo, int(str(existing["id"])), updated)
 
 
 def check_issue(context: ActionContext, repo: str, number: int, *, labelled_by: str | None) -> OfferFacts:

@@ -3,6 +3,7 @@ and the job summary. Pure functions of their arguments."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,11 @@ from symphony_bot.action.slash import COMMAND_PREFIX, HELP_TEXT, PULL_REQUEST_SU
 # comment the runner later takes over, so an issue never has two.
 STATUS_MARKER = "<!-- symphony-bot:status v1 -->"
 REPLY_MARKER = "<!-- symphony-bot:reply -->"
+# The action's own offers carry this beside STATUS_MARKER: a comment without it is the runner's (a run's report),
+# which the action never overwrites — it only puts a note at its top, between NOTE_START and NOTE_END.
+OFFER_MARKER = "<!-- symphony-bot:offer -->"
+NOTE_START = "<!-- symphony-bot:note -->"
+NOTE_END = "<!-- /symphony-bot:note -->"
 STALE_MARKER = "<!-- symphony-bot:stale-claim -->"
 HEADING = "🎼 Symphony"
 README_URL = "https://github.com/RunMaestro/symphony-bot#the-github_token-caveat"
@@ -42,7 +48,7 @@ class OfferFacts:
 
 
 def offer_comment(facts: OfferFacts) -> str:
-    lines = [STATUS_MARKER, f"### {HEADING}", ""]
+    lines = [STATUS_MARKER, OFFER_MARKER, f"### {HEADING}", ""]
     if facts.state == READY:
         start = (
             "starting now (this repository starts runs on the label)"
@@ -75,14 +81,41 @@ def offer_comment(facts: OfferFacts) -> str:
     return "\n".join(lines) + "\n"
 
 
+def offer_note(body: str) -> str:
+    """The headline of an offer (its first bold line), as a note for a comment the runner owns."""
+    for line in body.splitlines():
+        if line.startswith("**"):
+            return line
+    return body.strip().splitlines()[-1] if body.strip() else ""
+
+
+def with_note(body: str, note: str) -> str:
+    """`body` (a status comment) with `note` at its top, in place of any earlier note; the marker stays first."""
+    start, end = body.find(NOTE_START), body.find(NOTE_END)
+    if start != -1 and end > start:
+        body = body[:start] + body[end + len(NOTE_END) :].lstrip("\n")
+    head, marker, rest = body.partition(STATUS_MARKER)
+    block = f"{NOTE_START}\n{note}\n{NOTE_END}\n"
+    if not marker:
+        return f"{STATUS_MARKER}\n{block}{body}"
+    return f"{head}{marker}\n{block}{rest.lstrip(chr(10))}"
+
+
 def withdrawn_comment(removed_by: str | None) -> str:
     body = offer_comment(OfferFacts(WITHDRAWN))
     return body + (f"\n<sub>Label removed by @{removed_by}.</sub>\n" if removed_by else "")
 
 
 def help_reply(unknown: str | None) -> str:
-    prefix = f"`{COMMAND_PREFIX} {unknown}` is not a command.\n\n" if unknown else ""
+    prefix = f"{_code(f'{COMMAND_PREFIX} {unknown}')} is not a command.\n\n" if unknown else ""
     return f"{REPLY_MARKER}\n{prefix}{HELP_TEXT}\n"
+
+
+def _code(text: str) -> str:
+    """`text` as one code span whatever backticks it holds (the commenter's word must not end the span)."""
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def refusal_reply(login: str, command: str, reason: str) -> str:
@@ -109,9 +142,12 @@ def status_reply(status_url: str | None, summary: str) -> str:
     return f"{REPLY_MARKER}\n{summary}{where}\n"
 
 
-def stop_reply(run_url: str | None, run_id: int | None) -> str:
+def stop_reply(run_url: str | None, run_id: int | None, *, finished: bool = False) -> str:
     if run_id is None:
         return f"{REPLY_MARKER}\nNo running Symphony job was found for this issue; nothing to stop.\n"
+    if finished:
+        link = f"[{run_id}]({run_url})" if run_url else str(run_id)
+        return f"{REPLY_MARKER}\nWorkflow run {link} has already finished; nothing to stop.\n"
     link = f"[{run_id}]({run_url})" if run_url else str(run_id)
     return (
         f"{REPLY_MARKER}\nStopping workflow run {link}. The claim and the draft pull request are kept; the status "

@@ -9,7 +9,9 @@ What the runner is told beyond its flags:
 * `SYMPHONY_GITHUB_TOKEN`: the token to use (the `github-token` input);
 * `SYMPHONY_TOKEN_KIND=workflow` when that token is the workflow's own GITHUB_TOKEN: pull requests it opens start
   no workflows, and the status comment must say so and point at the README (WORKFLOW_PR_CAVEAT);
-* `SYMPHONY_TRIGGERED_BY`: the login of whoever commented `/symphony run` (the commit's Co-authored-by).
+and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
+The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
+`pushed` (branch), the engine's `complete` (totalCost, usage), and `finalized` (phase, tasksDone, tasksTotal).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from symphony_bot.workflow_commands import neutralize
+
 TOKEN_ENV = "SYMPHONY_GITHUB_TOKEN"  # noqa: S105 (variable names and a kind, not secrets)
 TOKEN_KIND_ENV = "SYMPHONY_TOKEN_KIND"  # noqa: S105
 TOKEN_KIND_WORKFLOW = "workflow"  # noqa: S105
-TRIGGERED_BY_ENV = "SYMPHONY_TRIGGERED_BY"
 WORKFLOW_PR_CAVEAT = (
     "This run used the workflow's `GITHUB_TOKEN`: GitHub starts no workflows for pull requests it opens, so CI "
     "will not run on this one until a maintainer approves it. Use a GitHub App or fine-grained token instead "
@@ -33,6 +36,7 @@ WORKFLOW_PR_CAVEAT = (
 )
 # Variables of the action's own container the runner process does not need (its agent gets an allow-list anyway).
 _DROPPED_PREFIXES = ("INPUT_",)
+_DROPPED_NAMES = ("SYMPHONY_WORKFLOW_TOKEN",)  # action.yml's copy of the job token, only for the comparison
 MAX_LOG_LINES = 40
 
 
@@ -51,6 +55,7 @@ class RunRequest:
     task_timeout: float | None = None
     dry_run: bool = False
     triggered_by: str | None = None
+    comment_id: int | None = None
     token: str | None = None
     workflow_token: bool = False
     api_keys: Mapping[str, str] = field(default_factory=dict)  # environment variable -> value
@@ -86,6 +91,8 @@ def run_arguments(request: RunRequest) -> list[str]:
         ("--max-minutes", request.max_minutes),
         ("--max-tasks", request.max_tasks),
         ("--task-timeout", request.task_timeout),
+        ("--requested-by", request.triggered_by),
+        ("--comment-id", request.comment_id),
         ("--github-url", request.github_url),
     ]
     for flag, value in options:
@@ -98,13 +105,15 @@ def run_arguments(request: RunRequest) -> list[str]:
 
 def child_environment(request: RunRequest, base: Mapping[str, str] | None = None) -> dict[str, str]:
     source = os.environ if base is None else base
-    environ = {key: value for key, value in source.items() if not key.startswith(_DROPPED_PREFIXES)}
+    environ = {
+        key: value
+        for key, value in source.items()
+        if not key.startswith(_DROPPED_PREFIXES) and key not in _DROPPED_NAMES
+    }
     if request.token:
         environ[TOKEN_ENV] = request.token
     if request.workflow_token:
         environ[TOKEN_KIND_ENV] = TOKEN_KIND_WORKFLOW
-    if request.triggered_by:
-        environ[TRIGGERED_BY_ENV] = request.triggered_by
     environ.update(request.api_keys)
     if request.extra_path:
         environ["PATH"] = os.pathsep.join([*request.extra_path, environ.get("PATH", "")])
@@ -139,8 +148,9 @@ class CliRunner:
         ) as process:
             assert process.stdout is not None
             for line in process.stdout:
-                # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it).
-                sys.stdout.write(line)
+                # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it),
+                # neutralized: it quotes task text and agent output, and no line of it may act as a command.
+                sys.stdout.write(neutralize(line))
                 sys.stdout.flush()
                 parsed = _json_object(line)
                 if parsed is not None:
@@ -152,33 +162,40 @@ class CliRunner:
 
 
 def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[str]) -> RunResult:
-    """Fold the runner's JSON events into the action's outputs. Unknown fields are ignored."""
+    """Fold the runner's JSON events into the action's outputs. Unknown events and fields are ignored."""
     outputs: dict[str, Any] = {}
     status: str | None = None
     for event in events:
-        data = event.get("data") if isinstance(event.get("data"), dict) else event
-        assert isinstance(data, dict)
-        for key, names in _OUTPUT_FIELDS.items():
-            for name in names:
-                if data.get(name) is not None:
-                    outputs[key] = data[name]
-        for name in ("final_state", "state", "status"):
-            if isinstance(data.get(name), str) and event.get("event") in ("finalized", "complete", None):
-                status = data[name]
-                break
+        kind = event.get("type")
+        if kind == "claimed":
+            _take(outputs, "pr-number", event.get("pullNumber"))
+            _take(outputs, "pr-url", event.get("url"))
+        elif kind == "pushed":
+            _take(outputs, "branch", event.get("branch"))
+        elif kind == "complete":
+            usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
+            assert isinstance(usage, dict)
+            _take(outputs, "cost-usd", event.get("totalCost"))
+            _take(outputs, "tokens-in", usage.get("inputTokens"))
+            _take(outputs, "tokens-out", usage.get("outputTokens"))
+        elif kind == "finalized":
+            # the runner's own totals: they include tasks done by earlier runs of the same claim
+            _take(outputs, "pr-number", event.get("pullNumber"))
+            _take(outputs, "pr-url", event.get("pullUrl"))
+            _take(outputs, "branch", event.get("branch"))
+            _take(outputs, "tasks-done", event.get("tasksDone"))
+            _take(outputs, "tasks-total", event.get("tasksTotal"))
+            _take(outputs, "cost-usd", event.get("costUsd"))
+            _take(outputs, "tokens-in", event.get("tokensIn"))
+            _take(outputs, "tokens-out", event.get("tokensOut"))
+            if isinstance(event.get("phase"), str):
+                status = event["phase"]
     return RunResult(status or ("completed" if exit_code == 0 else "failed"), exit_code, outputs, log)
 
 
-_OUTPUT_FIELDS = {
-    "pr-number": ("pr_number", "pull_number"),
-    "pr-url": ("pr_url", "pull_url"),
-    "branch": ("branch",),
-    "tasks-done": ("tasks_done", "tasks_completed"),
-    "tasks-total": ("tasks_total", "total_tasks"),
-    "cost-usd": ("cost_usd", "total_cost_usd"),
-    "tokens-in": ("tokens_in", "input_tokens"),
-    "tokens-out": ("tokens_out", "output_tokens"),
-}
+def _take(outputs: dict[str, Any], name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, (dict, list)):
+        outputs[name] = value
 
 
 def _json_object(line: str) -> dict[str, Any] | None:

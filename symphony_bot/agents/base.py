@@ -90,6 +90,8 @@ class Outcome(StrEnum):
     INACTIVE = "inactive"  # no output for the inactivity limit; process group killed
     CANCELLED = "cancelled"  # stop requested (SIGTERM/SIGINT); process group killed
     NOT_FOUND = "not_found"  # the CLI's executable is not installed
+    UNREACHABLE = "unreachable"  # the model API cannot be reached: retrying for minutes helps nobody
+    AUTH_FAILED = "auth_failed"  # the model API refused the key
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,12 @@ class ProcessAgent(Protocol):
 
     name: str
     install_hint: str
+    classifies_errors: bool
 
     def invocation(self, request: TaskRequest) -> Invocation: ...
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput: ...
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """("auth" or "unreachable", the CLI's words) when `line` is the CLI's own notice of that, else None."""
+        ...

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import uuid
 
+from symphony_bot.agents.api_trouble import AUTH, UNREACHABLE
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, is_plan_limit_result, records
 
 MAX_DENIAL_CHARS = 200
+API_RETRY = "api_retry"
 ALLOWED_TOOLS = "Bash,Edit,MultiEdit,Write,Read,Glob,Grep,LS,NotebookEdit,TodoWrite,Task,WebFetch,WebSearch"
 PASSTHROUGH = (
     "ANTHROPIC_API_KEY",
@@ -72,6 +74,20 @@ class ClaudeAgent(CliAgent):
             argv += ["--model", request.model or self.model or ""]
         env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra=QUIET)
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """claude's `system/api_retry` records: a 401/403 is a refused key; no status at all, a connection that
+        failed (claude would back off for minutes)."""
+        if API_RETRY not in line:
+            return None
+        record = next(records(line), None)
+        if record is None or record.get("type") != "system" or record.get("subtype") != API_RETRY:
+            return None
+        status, error = record.get("error_status"), record.get("error")
+        words = f"claude: API retry {record.get('attempt')} of {record.get('max_retries')}, status {status}: {error}"
+        if status in (401, 403):
+            return AUTH, words
+        return (UNREACHABLE, words) if status is None else None
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         session_id: str | None = None

@@ -26,5 +26,13 @@ class CliAgent(ABC):
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         """Read the CLI's machine-readable output."""
 
+    # Whether a failure's text is the CLI's own error (so a refused key or an unreachable API can be told apart).
+    classifies_errors: bool = True
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """The CLI's own notice, in an output line, that the model API refused the key or cannot be reached
+        (see `symphony_bot.agents.api_trouble`). None: not such a notice."""
+        return None
+
     def run(self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None) -> AgentResult:
         return run_agent_process(self, request, stop, on_output)

@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 from symphony_bot.agents import pricing
+from symphony_bot.agents.api_trouble import classify
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
@@ -85,6 +86,17 @@ class CodexAgent(CliAgent):
             argv += ["-m", model]
         argv.append("-")  # the prompt is on stdin
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """codex's `error` events ("Reconnecting... waiting for network (Connection failed: …)", a 401)."""
+        if '"error"' not in line:
+            return None
+        record = next(records(line), None)
+        if record is None or record.get("type") != "error":
+            return None
+        message = str(record.get("message") or "")
+        kind = classify(message)
+        return (kind, f"codex: {message}") if kind else None
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         session_id: str | None = None

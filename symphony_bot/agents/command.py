@@ -29,6 +29,7 @@ PROMPT_FILE_NAME = "prompt.md"
 
 class CommandAgent(CliAgent):
     name = "command"
+    classifies_errors = False  # its output and errors are whatever the command prints
 
     def __init__(self, command: str | list[str], passthrough: tuple[str, ...] = (), model: str | None = None) -> None:
         try:

@@ -11,8 +11,27 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+# A runner behind a proxy, or with its own certificate authority, needs these to reach the model API at all.
+NETWORK = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NODE_EXTRA_CA_CERTS",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+# Every CLI writes its temporary files (claude-<uid>, gemini-shell-*, …) inside the run's private directory,
+# removed with it, instead of the system's.
+TEMPORARY_VARIABLES = ("TMPDIR", "TMP", "TEMP")
+TMP_DIR_NAME = "tmp"
+
 # What any program needs to run: locale, time zone, terminal, temp dir, and where executables live.
-BASE_ALLOWED = ("PATH", "LANG", "LANGUAGE", "LC_*", "TZ", "TERM", "TMPDIR", "NO_COLOR", "SSL_CERT_FILE", "SSL_CERT_DIR")
+BASE_ALLOWED = ("PATH", "LANG", "LANGUAGE", "LC_*", "TZ", "TERM", "NO_COLOR", "SSL_CERT_FILE", "SSL_CERT_DIR", *NETWORK)
 
 # Credentials and runner internals that must never reach an agent, whatever an adapter asks for.
 DENIED = (
@@ -107,6 +126,8 @@ def agent_environment(
     declared = {name for name in (*passthrough, *(extra or {})) if not any(c in name for c in "*?[")}
     home = scratch_dir / HOME_DIR_NAME
     home.mkdir(parents=True, exist_ok=True)
+    temporary = scratch_dir / TMP_DIR_NAME
+    temporary.mkdir(parents=True, exist_ok=True)
     git_config = scratch_dir / GITCONFIG_FILE_NAME
     if not git_config.exists():
         # The agent may run as a user of its own on a work tree whose .git stays the bot's: let its git read it.
@@ -120,6 +141,7 @@ def agent_environment(
             "XDG_CACHE_HOME": str(home / ".cache"),
             "XDG_DATA_HOME": str(home / ".local" / "share"),
             "XDG_STATE_HOME": str(home / ".local" / "state"),
+            **dict.fromkeys(TEMPORARY_VARIABLES, str(temporary)),
         }
     )
     for name, value in (extra or {}).items():

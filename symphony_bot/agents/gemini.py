@@ -10,12 +10,14 @@ import json
 import os
 
 from symphony_bot.agents import pricing
+from symphony_bot.agents.api_trouble import classify
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
 
 DEFAULT_MODEL = "gemini-2.5-pro"
+RETRY_NOTICE = "Attempt "
 POINTER_PROMPT = "Carry out the instructions given above."
 PASSTHROUGH = (
     "GEMINI_API_KEY",
@@ -74,6 +76,13 @@ class GeminiAgent(CliAgent):
             POINTER_PROMPT,
         ]
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """gemini's retry notices on stderr ("Attempt 1 failed. Retrying with backoff... Error: … fetch failed")."""
+        if not line.startswith(RETRY_NOTICE):
+            return None
+        kind = classify(line)
+        return (kind, f"gemini: {line.strip()}") if kind else None
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         session_id: str | None = None

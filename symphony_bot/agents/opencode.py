@@ -22,6 +22,7 @@ import os
 from typing import Any
 
 from symphony_bot.agents import pricing
+from symphony_bot.agents.api_trouble import classify
 from symphony_bot.agents.base import AgentSetupError, Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
@@ -51,6 +52,10 @@ HEADLESS_ENV = {
     "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
     "npm_config_offline": "true",
 }
+# Its own errors on stderr, where the adapter can see an unreachable endpoint (see api_trouble).
+LOG_ERRORS = ("--print-logs", "--log-level", "ERROR")
+STREAM_ERROR = 'message="stream error"'
+MAX_NOTICE_CHARS = 500
 PERMISSIONS = {"*": "allow", "external_directory": "allow", "question": "deny"}
 
 
@@ -94,8 +99,16 @@ class OpenCodeAgent(CliAgent):
                 **HEADLESS_ENV,
             },
         )
-        argv = [self.executable, "run", "--format", "json"]
+        argv = [self.executable, "run", "--format", "json", *LOG_ERRORS]
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
+
+    def api_trouble(self, line: str) -> tuple[str, str] | None:
+        """opencode's own log (`--print-logs --log-level ERROR`, on stderr): its `stream error` lines; it would
+        otherwise retry an unreachable endpoint silently until the inactivity limit."""
+        if STREAM_ERROR not in line:
+            return None
+        kind = classify(line.split(" error=", 1)[-1])
+        return (kind, f"opencode: {line.strip()[-MAX_NOTICE_CHARS:]}") if kind else None
 
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         session_id: str | None = None

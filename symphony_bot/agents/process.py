@@ -18,10 +18,12 @@ import subprocess
 import threading
 import time
 from collections import deque
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 from symphony_bot.agents import agent_user, containment
+from symphony_bot.agents.api_trouble import KINDS, OUTCOMES, REASONS, TroubleWatch, classify
 from symphony_bot.agents.base import (
     AgentResult,
     AgentSetupError,
@@ -242,10 +244,17 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
 
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = _Tail(), _Tail()
+    watch = TroubleWatch(agent)
+
+    def read_stdout(line: str) -> None:
+        watch.line(line)
+        if on_output is not None:
+            on_output(line)
+
     exited = threading.Event()
     threads = [
-        threading.Thread(target=_pump, args=(process.stdout, stdout, on_output), daemon=True),
-        threading.Thread(target=_pump, args=(process.stderr, stderr, None), daemon=True),
+        threading.Thread(target=_pump, args=(process.stdout, stdout, read_stdout), daemon=True),
+        threading.Thread(target=_pump, args=(process.stderr, stderr, partial(watch.line, resets=False)), daemon=True),
         # Wakes the watch loop the moment the process ends, instead of at the next poll.
         threading.Thread(target=_wait_for_exit, args=(process, exited), daemon=True),
     ]
@@ -262,6 +271,8 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
         now = time.monotonic()
         if stop.is_set():
             interrupted = Outcome.CANCELLED
+        elif watch.found is not None:
+            interrupted = watch.found[0]
         elif request.task_timeout_s is not None and now - started > request.task_timeout_s:
             interrupted = Outcome.TIMEOUT
         elif (
@@ -292,7 +303,9 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
         parse_error = f"could not read the {agent.name} agent's output: {type(error).__name__}: {error}"
 
     if interrupted is not None:
-        if interrupted is Outcome.CANCELLED:
+        if watch.found is not None and interrupted is watch.found[0]:
+            reason = f"was stopped: {REASONS[KINDS[interrupted]]}: {watch.found[1]}"
+        elif interrupted is Outcome.CANCELLED:
             reason = "was stopped on request"
         elif interrupted is Outcome.TIMEOUT:
             reason = f"took longer than the task timeout of {request.task_timeout_s or 0:g} s"
@@ -313,8 +326,11 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
         return AgentResult(
             outcome=Outcome.AGENT_ERROR, error=parse_error, exit_code=process.returncode, elapsed_s=elapsed
         )
+    trouble = classify(parsed.error) if agent.classifies_errors and not parsed.success else None
     if parsed.rate_limited:
         outcome = Outcome.RATE_LIMITED
+    elif trouble is not None:
+        outcome = OUTCOMES[trouble]
     elif parsed.success:
         outcome = Outcome.OK
     else:

@@ -411,19 +411,18 @@ class ContributionRunner:
                 self.publisher.final()
         except GitHubError as error:
             state.last_error = str(error)
-        # snake_case, the names the GitHub Action reads back for its outputs (action/runner_seam.py)
+        # camelCase like the engine's own events (Maestro's names); the Action folds these into its outputs
         self._emit(
             FINALIZED,
             phase=str(state.phase),
-            status=str(state.phase),
-            pull_number=state.pull_number,
-            pull_url=state.pull_url,
+            pullNumber=state.pull_number,
+            pullUrl=state.pull_url,
             branch=state.branch,
-            tasks_done=state.tasks_done,
-            tasks_total=state.tasks_total,
-            cost_usd=round(state.cost_usd, 6),
-            tokens_in=state.tokens_in,
-            tokens_out=state.tokens_out,
+            tasksDone=state.tasks_done,
+            tasksTotal=state.tasks_total,
+            costUsd=round(state.cost_usd, 6),
+            tokensIn=state.tokens_in,
+            tokensOut=state.tokens_out,
             error=redact(state.last_error, self.secrets) if state.last_error else None,
         )
 

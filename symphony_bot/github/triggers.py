@@ -1,5 +1,7 @@
-"""The GitHub calls the action's event routing makes: who the bot is, what role a person has, 👀 on a command,
-short replies, and the Actions API's run cancellation.
+"""The GitHub calls the action's event routing makes beyond the runner's own: who the bot is (also with an
+installation token), what role a person has, short replies, open pull requests, and the Actions API's run
+cancellation. Every call goes through `write_retry` (reads and idempotent writes retried; a POST that creates
+is never blindly repeated); the status comment itself is `github/comments.py`'s.
 
 Permission comes from `GET /repos/{o}/{r}/collaborators/{login}/permission` — never from a payload's
 `author_association`, which hides private org membership (github-semantics §5.4). Its `role_name` tells triage from
@@ -13,48 +15,47 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from symphony_bot.github import comments, write_retry
 from symphony_bot.github.client import GitHubClient, GitHubError
 
 ROLE_NAMES = ("admin", "maintain", "write", "triage", "read", "none")
 # What GITHUB_TOKEN is, seen from the API: an installation of the GitHub Actions app.
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
-EYES = "eyes"
+BOT_SUFFIX = "[bot]"
+VIEWER_QUERY = "query { viewer { login } }"
 
 
 @dataclass(frozen=True)
 class BotIdentity:
     login: str
-    via_actions_token: bool  # True when GET /user is refused: an installation token (GITHUB_TOKEN or an App's)
-
-
-def _request(client: GitHubClient, verb: str, url: str, **kwargs: Any) -> Any:
-    from github import GithubException
-
-    try:
-        _, data = client.github.requester.requestJsonAndCheck(verb, url, **kwargs)
-    except GithubException as error:
-        message = error.data.get("message") if isinstance(error.data, dict) else None
-        raise GitHubError(f"{verb} {url}: HTTP {error.status}: {message or 'no message'}", error.status) from None
-    return data
+    installation: bool  # an installation token (GITHUB_TOKEN or an App's): GET /user is refused
 
 
 def bot_identity(client: GitHubClient, app_login: str | None = None) -> BotIdentity:
-    """The account the token acts as. An installation token cannot read /user (403): it is `app_login` when the
-    caller knows the App (its slug + `[bot]`), else GITHUB_TOKEN's `github-actions[bot]`."""
+    """The account the token acts as. An installation token cannot read `GET /user` (403); GraphQL's `viewer`
+    still names it (`github-actions`, which REST calls `github-actions[bot]`). Last resort: `app_login`, else
+    GITHUB_TOKEN's `github-actions[bot]`."""
     try:
-        data = _request(client, "GET", "/user")
+        data = write_retry.request(client, "GET", "/user")
     except GitHubError as error:
-        if error.status in (401, 403, 404):
-            return BotIdentity(app_login or ACTIONS_BOT_LOGIN, True)
-        raise
-    return BotIdentity(str(data.get("login") or ""), False)
+        if error.status not in (401, 403, 404):
+            raise
+    else:
+        return BotIdentity(str(data.get("login") or ""), False)
+    try:
+        login = str((write_retry.graphql_data(client, VIEWER_QUERY, {}).get("viewer") or {}).get("login") or "")
+    except GitHubError:
+        login = ""
+    if login and not login.endswith(BOT_SUFFIX):
+        login += BOT_SUFFIX
+    return BotIdentity(login or app_login or ACTIONS_BOT_LOGIN, True)
 
 
 def role_of(client: GitHubClient, repo: str, login: str) -> str:
     """The person's role on `repo` (one of ROLE_NAMES)."""
     url = f"/repos/{repo}/collaborators/{quote(login, safe='')}/permission"
     try:
-        data = _request(client, "GET", url)
+        data = write_retry.request(client, "GET", url)
     except GitHubError as error:
         if error.status == 404:
             return "none"
@@ -66,70 +67,62 @@ def role_of(client: GitHubClient, repo: str, login: str) -> str:
     return classic if classic in ROLE_NAMES else "none"
 
 
-def react(client: GitHubClient, repo: str, comment_id: int, content: str = EYES) -> None:
-    """Idempotent: GitHub answers 200 for a reaction already there."""
-    _request(client, "POST", f"/repos/{repo}/issues/comments/{comment_id}/reactions", input={"content": content})
+def react(client: GitHubClient, repo: str, comment_id: int) -> None:
+    """👀 on a command comment (idempotent on GitHub)."""
+    comments.react(client, repo, comment_id)
 
 
 def reply(client: GitHubClient, repo: str, number: int, body: str) -> int:
-    """Post a comment on issue or pull request `number`; its id."""
-    data = _request(client, "POST", f"/repos/{repo}/issues/{number}/comments", input={"body": body})
+    """Post a comment on issue or pull request `number`; its id. Not retried: a reply lost to a failure is
+    better than two."""
+    data = write_retry.request(
+        client, "POST", f"/repos/{repo}/issues/{number}/comments", body={"body": body}, retry=False
+    )
     return int(data["id"])
 
 
 def find_comment(client: GitHubClient, repo: str, number: int, marker: str, author: str) -> dict[str, Any] | None:
-    """The first comment by `author` whose body holds `marker` (our hidden HTML comment), or None."""
-    page = 1
-    while True:
-        data = _request(
-            client, "GET", f"/repos/{repo}/issues/{number}/comments", parameters={"per_page": 100, "page": page}
-        )
-        if not isinstance(data, list) or not data:
-            return None
-        for comment in data:
-            user = (comment.get("user") or {}).get("login") or ""
-            if marker in str(comment.get("body") or "") and user.casefold() == author.casefold():
-                return dict(comment)
-        if len(data) < 100:
-            return None
-        page += 1
+    """Our oldest comment carrying `marker` (a hidden HTML comment), as `{id, body, html_url}`, or None."""
+    found = comments.find_marked(client, repo, number, marker, author)
+    if not found:
+        return None
+    return {"id": found[0].id, "body": found[0].body, "html_url": found[0].url}
 
 
 def upsert_comment(client: GitHubClient, repo: str, number: int, *, marker: str, author: str, body: str) -> int:
-    """Edit our marked comment, or create it; its id. `body` must contain `marker`."""
-    existing = find_comment(client, repo, number, marker, author)
-    if existing is None:
-        return reply(client, repo, number, body)
-    if existing.get("body") != body:
-        _request(client, "PATCH", f"/repos/{repo}/issues/comments/{existing['id']}", input={"body": body})
-    return int(existing["id"])
+    """Edit our marked comment, or create it (never two); its id. `body` must contain `marker`."""
+    comment = comments.find_or_create(client, repo, number, marker=marker, login=author, body=body)
+    if comment.body != body:
+        comments.edit(client, repo, comment.id, body)
+    return comment.id
 
 
-def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> None:
-    """`POST /actions/runs/{id}/cancel` (202). A run that already finished answers 409: nothing to stop."""
+def edit_comment(client: GitHubClient, repo: str, comment_id: int, body: str) -> None:
+    comments.edit(client, repo, comment_id, body)
+
+
+def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> bool:
+    """`POST /actions/runs/{id}/cancel` (202): True. A run that already finished answers 409: False."""
     try:
-        _request(client, "POST", f"/repos/{repo}/actions/runs/{run_id}/cancel")
+        write_retry.request(client, "POST", f"/repos/{repo}/actions/runs/{run_id}/cancel")
     except GitHubError as error:
         if error.status != 409:
             raise
-
-
-def issue_labels(client: GitHubClient, repo: str, number: int) -> list[str]:
-    data = _request(client, "GET", f"/repos/{repo}/issues/{number}")
-    return [str(label.get("name")) for label in data.get("labels") or [] if isinstance(label, dict)]
+        return False
+    return True
 
 
 def pull_body(client: GitHubClient, repo: str, number: int) -> str:
-    data = _request(client, "GET", f"/repos/{repo}/pulls/{number}")
+    data = write_retry.request(client, "GET", f"/repos/{repo}/pulls/{number}")
     return str(data.get("body") or "")
 
 
 def open_pulls(client: GitHubClient, repo: str) -> list[dict[str, Any]]:
-    """Open pull requests, most recently updated last (every page)."""
+    """Every open pull request of `repo`."""
     pulls: list[dict[str, Any]] = []
     page = 1
     while True:
-        data = _request(
+        data = write_retry.request(
             client, "GET", f"/repos/{repo}/pulls", parameters={"state": "open", "per_page": 100, "page": page}
         )
         if not isinstance(data, list):

@@ -42,6 +42,7 @@ ISSUES_ONLY_WRITE = AppPermission(("issues",), "write")  # creating an issue nee
 PULLS_READ = AppPermission(("pull_requests",))
 PULLS_WRITE = AppPermission(("pull_requests",), "write")
 PULLS_CREATE = AppPermission(("pull_requests",), "write", creates_pull=True)
+APP_JWT = None  # authenticated by the App's JWT, checked by the handler
 ACTIONS_READ = AppPermission(("actions",))
 ACTIONS_WRITE = AppPermission(("actions",), "write")
 

@@ -49,17 +49,27 @@ from symphony_bot.sandbox.graphql_execution import (
     context_of,
     format_error,
     is_dry_run,
+    ref_node_id,
     resolve_type,
     result_payload,
     select_operation,
 )
 from symphony_bot.sandbox.graphql_mutations import (
+    mutation_add_comment,
     mutation_add_reaction,
+    mutation_close_pull,
     mutation_convert_to_draft,
+    mutation_create_pull,
+    mutation_delete_ref,
     mutation_mark_ready,
+    mutation_minimize_comment,
+    mutation_reopen_pull,
+    mutation_update_comment,
+    mutation_update_pull,
 )
 from symphony_bot.sandbox.graphql_resolvers import (
     actor,
+    comment_viewer_can_minimize,
     query_node,
     query_nodes,
     query_rate_limit,
@@ -75,6 +85,8 @@ from symphony_bot.sandbox.graphql_resolvers import (
     repository_owner,
     repository_pull_request,
     repository_pull_requests,
+    repository_ref,
+    repository_viewer_permission,
 )
 from symphony_bot.sandbox.graphql_resolvers_issues import (
     actor_url,
@@ -120,7 +132,7 @@ def sandbox_schema() -> GraphQLSchema:
     schema = build_schema(sdl)
     for (type_name, field_name), resolver in _RESOLVERS.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver  # type: ignore[attr-defined]
-    for type_name in ("Node", "Actor", "RepositoryOwner", "Reactable", "GitObject"):
+    for type_name in ("Node", "Actor", "RepositoryOwner", "Reactable", "GitObject", "Minimizable"):
         schema.type_map[type_name].resolve_type = resolve_type  # type: ignore[attr-defined]
     return schema
 
@@ -246,6 +258,19 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Mutation", "markPullRequestReadyForReview"): mutation_mark_ready,
     ("Mutation", "convertPullRequestToDraft"): mutation_convert_to_draft,
     ("Mutation", "addReaction"): mutation_add_reaction,
+    ("Mutation", "createPullRequest"): mutation_create_pull,
+    ("Mutation", "updatePullRequest"): mutation_update_pull,
+    ("Mutation", "closePullRequest"): mutation_close_pull,
+    ("Mutation", "reopenPullRequest"): mutation_reopen_pull,
+    ("Mutation", "addComment"): mutation_add_comment,
+    ("Mutation", "updateIssueComment"): mutation_update_comment,
+    ("Mutation", "minimizeComment"): mutation_minimize_comment,
+    ("Mutation", "deleteRef"): mutation_delete_ref,
+    ("Repository", "viewerPermission"): repository_viewer_permission,
+    ("Repository", "ref"): repository_ref,
+    ("IssueComment", "isMinimized"): _attribute(lambda comment: comment.minimized_reason is not None),
+    ("IssueComment", "minimizedReason"): _attribute(lambda comment: comment.minimized_reason),
+    ("IssueComment", "viewerCanMinimize"): comment_viewer_can_minimize,
     ("Repository", "id"): _attribute(lambda repo: repo.node_id),
     ("Repository", "name"): _attribute(lambda repo: repo.name),
     ("Repository", "nameWithOwner"): _attribute(lambda repo: repo.full_name),
@@ -261,7 +286,7 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Repository", "pullRequest"): repository_pull_request,
     ("Repository", "pullRequests"): repository_pull_requests,
     ("Repository", "labels"): repository_labels,
-    ("Ref", "id"): _attribute(lambda ref: f"REF_{ref.repo.node_id}_{ref.name}"),
+    ("Ref", "id"): _attribute(lambda ref: ref_node_id(ref.repo, ref.name)),
     ("Ref", "name"): _attribute(lambda ref: ref.name),
     ("Ref", "prefix"): _attribute(lambda ref: "refs/heads/"),
     ("Ref", "target"): _attribute(lambda ref: CommitObject(ref.repo, ref.oid)),

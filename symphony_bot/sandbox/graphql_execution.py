@@ -172,9 +172,12 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         formatted["path"] = list(error.path)
     if error.locations:
         formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
-    formatted["message"] = (
-        original.message if isinstance(original, GitHubGraphQLError | SandboxError) else error.message
-    )
+    if isinstance(original, SandboxError) and original.errors and original.errors[0].get("message"):
+        formatted["message"] = original.errors[0]["message"]  # GraphQL names the validation failure itself
+    elif isinstance(original, GitHubGraphQLError | SandboxError):
+        formatted["message"] = original.message
+    else:
+        formatted["message"] = error.message
     return formatted
 
 
@@ -201,6 +204,26 @@ class ReactionOn:
     subject: Issue | IssueComment
 
 
+REF_NODE_PREFIX = "REF_kwDO"
+
+
+def ref_node_id(repo: Repository, name: str) -> str:
+    """A branch's global id: opaque, and decodable back to (repository id, branch name) for `deleteRef`."""
+    tail = base64.urlsafe_b64encode(f"ref:{repo.id}:{name}".encode()).decode().rstrip("=")
+    return f"{REF_NODE_PREFIX}{tail}"
+
+
+def parse_ref_node_id(node_id: str) -> tuple[int, str] | None:
+    if not node_id.startswith(REF_NODE_PREFIX):
+        return None
+    tail = node_id.removeprefix(REF_NODE_PREFIX)
+    try:
+        kind, repo_id, name = base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4)).decode().split(":", 2)
+        return (int(repo_id), name) if kind == "ref" else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def resolve_type(value: Any, info: Info, abstract_type: Any) -> str | None:
     if isinstance(value, User):
         return value.type if value.type in ("User", "Bot", "Organization") else "User"
@@ -219,6 +242,11 @@ def resolve_type(value: Any, info: Info, abstract_type: Any) -> str | None:
     if isinstance(value, CommitObject):
         return "Commit"
     return None
+
+
+def edge_cursor(offset: int, key: int) -> str:
+    """The cursor of the item at `offset` (with id `key`) in a connection, as `connection` writes it."""
+    return _cursor(offset, key)
 
 
 def _cursor(offset: int, key: int) -> str:

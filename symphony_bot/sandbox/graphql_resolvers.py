@@ -254,3 +254,23 @@ def repository_default_branch_ref(repo: Repository, info: Info) -> RefObject | N
 def repository_owner(repo: Repository, info: Info) -> User:
     state = context_of(info).state
     return state.user(repo.owner) or state.add_user(repo.owner)
+
+
+def repository_viewer_permission(repo: Repository, info: Info) -> str | None:
+    """ADMIN / MAINTAIN / WRITE / TRIAGE / READ, or null when the viewer has none (as GitHub answers)."""
+    context = context_of(info)
+    permission = context.state.permission(repo, context.viewer.login)
+    return None if permission == "none" else permission.upper()
+
+
+def repository_ref(repo: Repository, info: Info, qualifiedName: str) -> RefObject | None:
+    """`refs/heads/<branch>` or a bare branch name; null when there is no such branch."""
+    name = qualifiedName.removeprefix("refs/heads/")
+    oid = repo.branches.get(name)
+    return RefObject(repo, name, oid) if oid else None
+
+
+def comment_viewer_can_minimize(comment: IssueComment, info: Info) -> bool:
+    context = context_of(info)
+    permission = context.state.permission(repo_of(context.state, comment), context.viewer.login)
+    return permission in ("write", "maintain", "admin")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from symphony_bot.sandbox.state import (
+    InstallationToken,
     Issue,
     IssueComment,
     IssueEvent,
@@ -36,6 +37,7 @@ def save_state(state: SandboxState, path: Path, *, repositories_dir: Path) -> Pa
         "users": [dataclasses.asdict(user) for user in state.users.values()],
         "repos": repos,
         "comments": [dataclasses.asdict(comment) for comment in state.comments.values()],
+        "installation_tokens": [dataclasses.asdict(grant) for grant in state.installation_tokens.values()],
     }
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(document, indent=1), encoding="utf-8")
@@ -99,6 +101,9 @@ def load_state(state: SandboxState, path: Path) -> None:
             state._register(comment.node_id, comment)
             for reaction in reactions:
                 state._register(reaction.node_id, reaction)
+        for raw in document.get("installation_tokens", []):  # absent from files saved before tokens existed
+            grant = InstallationToken(**raw)
+            state.installation_tokens[grant.token] = grant
         state._next_id = max(state._next_id, int(document["next_id"]))
         state.reindex_links()
         state.touch()

@@ -3,6 +3,25 @@
 Tests, benchmarks and the demo build the world through it (users, repositories, issues, pull requests, permissions)
 and read it back as copies. Heavy modules (the server, git, GraphQL) are imported when a `Sandbox` is made, so
 `from symphony_bot.sandbox import Sandbox` stays cheap.
+
+Tokens as GitHub issues them:
+
+- `add_user(login, token=...)`: personal tokens (classic `ghp_...` or fine-grained `github_pat_...`, no
+  difference here): they act as the user, with the user's role on each repository.
+- `add_installation_token(app, account=..., permissions={...}, repositories=["owner/name"])`: a GitHub App
+  installation token acting as `{app}[bot]` (type Bot) within `permissions` (actions, contents, issues, metadata,
+  pull_requests / pull-requests, workflows: none/read/write; unspecified = none) on those repositories.
+- `add_actions_token(owner, repo, permissions={...})`: the Actions `GITHUB_TOKEN` (`github-actions[bot]`, that
+  repository only, no `workflows`, default `contents: read`); `set_actions_can_create_pulls(owner, repo)` is the
+  repository setting that lets it open pull requests.
+- `add_app(slug)` / `install_app(slug, account, ...)`: an App whose `.jwt` mints tokens through the REST API.
+
+Refusals are GitHub's: 403 "Resource not accessible by integration" (REST), `FORBIDDEN` (GraphQL), refused pushes
+without `contents: write` or touching `.github/workflows/` without `workflows: write`, `GET /user` refused.
+Limits: titles over 256 and bodies over 65,536 characters are 422 for API callers (not for this operator API);
+`set_secondary_limits(per_minute=, per_hour=, status=, retry_after=)` turns on the content-creation secondary
+limit, which is OFF by default so existing tests are unaffected. Workflow runs from dispatches:
+`workflow_runs(owner, repo)`, `set_run_status(...)`.
 """
 
 from __future__ import annotations
@@ -16,7 +35,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
-    from symphony_bot.sandbox.state import InstallationToken, Issue, IssueComment, Label, Repository, User
+    from symphony_bot.sandbox.state import (
+        App,
+        Installation,
+        InstallationToken,
+        Issue,
+        IssueComment,
+        Label,
+        Repository,
+        User,
+        WorkflowRun,
+    )
 
 STATE_FILE = "state.json"
 INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
@@ -247,6 +276,34 @@ class Sandbox:
             actions=True,
         )
         return grant.token
+
+    def add_app(self, slug: str, *, owner: str | None = None) -> App:
+        """A GitHub App; send `app.jwt` as `Authorization: Bearer` to `GET /repos/{o}/{r}/installation` and
+        `POST /app/installations/{id}/access_tokens` (the sandbox does not check signatures)."""
+        return self.state.add_app(slug, owner or slug)
+
+    def install_app(
+        self,
+        slug: str,
+        account: str,
+        *,
+        permissions: dict[str, str] | None = None,
+        repositories: list[str] | None = None,
+    ) -> Installation:
+        """Install app `slug` on `account` with `permissions`, on `repositories` ("owner/name"; None: all).
+        Tokens minted through the API are narrowed from this, never widened."""
+        scoped = None if repositories is None else [self._repo(*name.split("/", 1)) for name in repositories]
+        return self.state.install_app(slug, account, permissions, scoped)
+
+    def workflow_runs(self, owner: str, repo: str) -> list[WorkflowRun]:
+        """Runs created by dispatches on owner/repo, oldest first (copies)."""
+        target = self._repo(owner, repo)
+        runs = [run for run in self.state.runs.values() if run.repo_id == target.id]
+        return list(self._snapshot(sorted(runs, key=lambda run: run.id)))
+
+    def set_run_status(self, owner: str, repo: str, run_id: int, status: str, conclusion: str | None = None) -> None:
+        """Move a run on (queued, in_progress, completed with a conclusion...), as a runner would."""
+        self.state.set_run_status(self.state.run(self._repo(owner, repo), run_id), status, conclusion)
 
     def set_actions_can_create_pulls(self, owner: str, repo: str, allowed: bool = True) -> None:
         """The repository setting "Allow GitHub Actions to create and approve pull requests" (off by default)."""

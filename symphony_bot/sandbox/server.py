@@ -43,7 +43,7 @@ from symphony_bot.sandbox.server_http import (
     handler_for,
     json_bytes,
 )
-from symphony_bot.sandbox.state import InstallationToken, SandboxError, SandboxState, parse_time
+from symphony_bot.sandbox.state import App, InstallationToken, SandboxError, SandboxState, parse_time
 
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
@@ -208,7 +208,8 @@ class SandboxServer:
                 duration=time.monotonic() - started,
             )
 
-        if token is not None:
+        app = self.state.app_for_jwt(token)
+        if token is not None and app is None:
             user = self.state.user_for_token(token)
             if user is None:
                 answer = self._json(401, error_body(401, MESSAGE_BAD_CREDENTIALS))
@@ -262,6 +263,7 @@ class SandboxServer:
                 body=body,
                 login=login,
                 grant=self.state.grant_for(token),
+                app=app,
             )
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
@@ -336,6 +338,7 @@ class SandboxServer:
         body: bytes,
         login: str | None,
         grant: InstallationToken | None,
+        app: App | None = None,
     ) -> Answer:
         context = rest.Context(
             state=self.state,
@@ -348,6 +351,7 @@ class SandboxServer:
             login=login,
             params=params,
             grant=grant,
+            app=app,
         )
         points = 1 if method in ("GET", "HEAD", "OPTIONS") else 5
         try:

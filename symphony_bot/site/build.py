@@ -1,12 +1,13 @@
 """Write the static site: HTML pages, the stylesheet and the script, nothing fetched from anywhere at view time.
 
 Layout of `out`:
-    index.html  active.html  history.html  stats.html  projects/<page>.html  assets/site.css  assets/site.js
-    stats.json  (the numbers of `stats --format json`)
+    index.html  active.html  history.html  stats.html  projects/<page>.html  contributors/<login>.html
+    assets/site.css  assets/site.js  stats.json  (the numbers of `stats --format json`)
     .nojekyll   (GitHub Pages serves the files as they are)
 
 The directory is written in place: files of an earlier build that this build does not produce are left alone,
-except the `projects/` pages, which are replaced as a whole so a project removed from the registry disappears.
+except the `projects/` and `contributors/` pages, which are replaced as a whole so a project removed from the
+registry disappears.
 Every file is written beside its target and renamed over it, so a killed build leaves the previous site, not
 half pages.
 """
@@ -22,45 +23,65 @@ from pathlib import Path
 
 from symphony_bot.github.document_previews import DocumentPreview
 from symphony_bot.site.html import ASSETS_FOLDER, SCRIPT_FILE, STYLESHEET_FILE, asset_text
-from symphony_bot.site.model import Project
-from symphony_bot.site.pages import active_page, history_page, project_page, projects_page, stats_page
+from symphony_bot.site.model import Project, page_name
+from symphony_bot.site.pages import project_page, projects_page
+from symphony_bot.site.stats_pages import active_page, contributor_page, history_page, stats_page
 from symphony_bot.stats.history import HistoryRow
 from symphony_bot.stats.maths import StatsReport
+from symphony_bot.stats.maths import report as report_for
 from symphony_bot.stats.render import report_json
 
 ASSETS = (STYLESHEET_FILE, SCRIPT_FILE)
 PROJECTS_FOLDER = "projects"
+CONTRIBUTORS_FOLDER = "contributors"
+REPLACED_FOLDERS = (PROJECTS_FOLDER, CONTRIBUTORS_FOLDER)  # rebuilt as a whole: removed entries disappear
 STATS_JSON = "stats.json"  # the `stats --format json` numbers of everyone, for badges and other sites
 
 
 def _write(out: Path, files: dict[str, str]) -> int:
-    """Write every file so that a killed build never leaves half a page: the project pages go to a fresh
-    folder that replaces `projects/` in two renames, every other file is written beside its target and renamed
-    over it."""
-    staging = Path(tempfile.mkdtemp(prefix=".projects-", dir=out))
+    """Write every file so that a killed build never leaves half a page: the pages of each replaced folder go
+    to a fresh folder that takes its place in two renames, every other file is written beside its target and
+    renamed over it."""
+    staging = {folder: Path(tempfile.mkdtemp(prefix=f".{folder}-", dir=out)) for folder in REPLACED_FOLDERS}
     total = 0
     try:
         (out / ASSETS_FOLDER).mkdir(exist_ok=True)
         for relative, content in files.items():
             data = content.encode("utf-8")
             total += len(data)
-            if relative.startswith(f"{PROJECTS_FOLDER}/"):
-                (staging / relative.removeprefix(f"{PROJECTS_FOLDER}/")).write_bytes(data)
+            folder, _, name = relative.partition("/")
+            if folder in staging and name:
+                (staging[folder] / name).write_bytes(data)
                 continue
             target = out / relative
             temporary = target.with_name(f".{target.name}.tmp")
             temporary.write_bytes(data)
             os.replace(temporary, target)
-        current = out / PROJECTS_FOLDER
-        retired = out / f".{PROJECTS_FOLDER}-old"
-        shutil.rmtree(retired, ignore_errors=True)
-        if current.exists():
-            current.rename(retired)
-        staging.rename(current)
-        shutil.rmtree(retired, ignore_errors=True)
+        for folder, fresh in staging.items():
+            current, retired = out / folder, out / f".{folder}-old"
+            shutil.rmtree(retired, ignore_errors=True)
+            if current.exists():
+                current.rename(retired)
+            fresh.rename(current)
+            shutil.rmtree(retired, ignore_errors=True)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        for fresh in staging.values():
+            shutil.rmtree(fresh, ignore_errors=True)
     return total
+
+
+def _contributor_pages(report: StatsReport, generated_at: str) -> dict[str, tuple[str, str]]:
+    """Lower-cased login -> (file name, page) for everyone on the leaderboard."""
+    by_contributor: dict[str, list[HistoryRow]] = {}
+    for row in report.rows:
+        by_contributor.setdefault(row.contributor.casefold(), []).append(row)
+    taken: set[str] = set()
+    pages = {}
+    for entry in report.leaderboard:
+        key = entry.contributor.casefold()
+        own = report_for(by_contributor.get(key, []), entry.contributor, report.generated_on)
+        pages[key] = (page_name(entry.contributor, taken), contributor_page(own, generated_at))
+    return pages
 
 
 class SiteError(Exception):
@@ -83,12 +104,16 @@ def build_site(
 ) -> BuiltSite:
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out} exists and is not a directory; give --out a directory")
+    contributors = _contributor_pages(report, generated_at)
+    links = {login: f"{CONTRIBUTORS_FOLDER}/{name}" for login, (name, _) in contributors.items()}
     files: dict[str, str] = {
         "index.html": projects_page(projects, generated_at),
         "active.html": active_page(report, generated_at),
         "history.html": history_page(report, generated_at),
-        "stats.html": stats_page(report, generated_at),
+        "stats.html": stats_page(report, generated_at, links),
     }
+    for name, html in contributors.values():
+        files[f"{CONTRIBUTORS_FOLDER}/{name}"] = html
     rows = report.rows
     by_repository: dict[str, list[HistoryRow]] = {}
     for row in rows:

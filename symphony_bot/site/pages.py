@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symphony_bot.site.html import attr, link, page, text
+from symphony_bot.site.html import attr, link, page, plural, progress_bar, text
 from symphony_bot.site.model import ISSUE_GROUPS, Category, Project, categories_in
 from symphony_bot.stats.history import HistoryRow
-from symphony_bot.stats.maths import StatsReport
-from symphony_bot.stats.render import money, streak_text
 
 if TYPE_CHECKING:
     from symphony_bot.github.document_previews import DocumentPreview
@@ -24,21 +22,7 @@ Previews = dict[tuple[str, str], "DocumentPreview"]
 RUN_COMMENT = "/symphony run"
 KEYBOARD_HINT = "Arrow keys move between projects, Enter opens one, / goes to the search, Esc clears it."
 NO_MATCH = "No project matches the search and filter."
-NO_ACTIVE = "No contribution is running right now."
-NO_HISTORY = "No contribution has finished yet."
 NO_ISSUES = "No issue of this project is labelled runmaestro.ai yet."
-ACTIVE_CONTROLS = (
-    "To follow or steer a run, comment on its issue: /symphony status, /symphony cancel or /symphony finalize "
-    "(the project's policy decides who may). Progress is read from each PR's metadata when the site is built."
-)
-STATS_NOTE = (
-    "The numbers of all contributors together. Streaks count consecutive ISO weeks with a finished contribution; "
-    "symphony-bot stats --user LOGIN shows one contributor's."
-)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _category_badge(category: Category) -> str:
@@ -49,7 +33,7 @@ def _category_badge(category: Category) -> str:
 
 def _tile(project: Project) -> str:
     counts = [
-        _plural(project.count("available"), "available issue"),
+        plural(project.count("available"), "available issue"),
         f"{project.count('in_progress'):,} in progress",
     ]
     featured = '<span class="badge featured">Featured</span> ' if project.featured else ""
@@ -75,7 +59,7 @@ def projects_page(projects: list[Project], generated_at: str) -> str:
         )
     body = (
         "<h1>Projects</h1>\n"
-        f'<p id="project-count" role="status">{_plural(len(projects), "project")}</p>\n'
+        f'<p id="project-count" role="status">{plural(len(projects), "project")}</p>\n'
         '<div class="controls" id="controls" hidden>\n'
         '<label for="search">Search projects</label>\n'
         '<input type="search" id="search" name="search" autocomplete="off" aria-keyshortcuts="/" '
@@ -99,20 +83,12 @@ def _issue_start(project: Project, number: int, url: str) -> str:
     )
 
 
-def _progress(done: int, total: int, label: str) -> str:
-    value = min(done, total) if total > 0 else 0
-    return (
-        f'<progress max="{max(total, 1)}" value="{value}" aria-label="{attr(label)}"></progress> '
-        f"<span>{done:,} of {_plural(total, 'task')}</span>"
-    )
-
-
 def _preview(preview: DocumentPreview | None) -> str:
     if preview is None:
         return ""
     if preview.note is not None:
         return f' <span class="note">({text(preview.note)})</span>'
-    summary = f" — {_plural(preview.tasks_total, 'task')}, {preview.tasks_open:,} open"
+    summary = f" — {plural(preview.tasks_total, 'task')}, {preview.tasks_open:,} open"
     tasks = "".join(f"<li>{text(task)}</li>" for task in preview.open_tasks)
     more = preview.tasks_open - len(preview.open_tasks)
     if more > 0:
@@ -120,7 +96,13 @@ def _preview(preview: DocumentPreview | None) -> str:
     return text(summary) + (f'<ul class="tasks">{tasks}</ul>' if tasks else "")
 
 
-def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], HistoryRow], previews: Previews) -> str:
+def _issue(
+    project: Project,
+    issue: ScannedIssue,
+    rows: dict[tuple[str, int], HistoryRow],
+    previews: Previews,
+    rendered: dict[DocumentPreview, str],
+) -> str:
     status = str(issue.status)
     documents = issue.parsed.documents
     items = []
@@ -129,11 +111,13 @@ def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], Hi
         target = document.url or (f"{project.url.rstrip('/')}/blob/HEAD/{document.path}" if project.url else "")
         preview = previews.get((issue.repo.casefold(), document.path)) if document.path else None
         label = link(target, shown) if target else text(shown)
-        items.append(f"<li>{label}{_preview(preview)}</li>")
+        if preview is not None and preview not in rendered:
+            rendered[preview] = _preview(preview)  # one document is listed by many issues: render it once
+        items.append(f"<li>{label}{rendered[preview] if preview is not None else ''}</li>")
     parts = [
         f'<li class="issue status-{attr(status)}">',
         f"<h3>{link(issue.url, f'#{issue.number} {issue.title}')}</h3>",
-        f'<p class="documents-count">{_plural(len(documents), "Auto Run document")}</p>',
+        f'<p class="documents-count">{plural(len(documents), "Auto Run document")}</p>',
     ]
     if items:
         parts.append(
@@ -147,7 +131,9 @@ def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], Hi
         parts.append(f"<p>{verb} {link(claim.url, f'{kind} #{claim.number}')} by @{text(claim.author or 'ghost')}</p>")
     row = rows.get((project.slug.casefold(), issue.number))
     if row is not None and row.tasks_total:
-        parts.append(f'<p class="task-progress">{_progress(row.tasks_done, row.tasks_total, f"#{issue.number}")}</p>')
+        parts.append(
+            f'<p class="task-progress">{progress_bar(row.tasks_done, row.tasks_total, f"#{issue.number}")}</p>'
+        )
     if status == "available":
         parts.append(_issue_start(project, issue.number, issue.url))
     if status == "invalid":
@@ -159,6 +145,7 @@ def _issue(project: Project, issue: ScannedIssue, rows: dict[tuple[str, int], Hi
 
 def project_page(project: Project, rows: list[HistoryRow], generated_at: str, previews: Previews | None = None) -> str:
     by_issue = {(row.repository.casefold(), row.issue): row for row in reversed(rows)}
+    rendered: dict[DocumentPreview, str] = {}
     details = [f"<p>{_category_badge(project.category)}</p>", f'<p class="description">{text(project.description)}</p>']
     if project.tags:
         details.append('<ul class="tags">' + "".join(f"<li>{text(t)}</li>" for t in project.tags))
@@ -179,7 +166,7 @@ def project_page(project: Project, rows: list[HistoryRow], generated_at: str, pr
         if not issues:
             continue
         anchor = f"group-{status}"
-        items = "".join(_issue(project, issue, by_issue, previews or {}) for issue in issues)
+        items = "".join(_issue(project, issue, by_issue, previews or {}, rendered) for issue in issues)
         sections.append(
             f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{heading} ({len(issues):,})</h2>'
             f'<ul class="issues">{items}</ul></section>'
@@ -190,128 +177,3 @@ def project_page(project: Project, rows: list[HistoryRow], generated_at: str, pr
         f"<h1>{text(project.name)}</h1>\n" + "\n".join(details) + "\n" + "\n".join(sections)
     )
     return page(title=project.name, current="", body=body, depth=1, generated_at=generated_at)
-
-
-def _issue_url(row: HistoryRow) -> str:
-    """The claimed issue's URL, next to its PR's (same host and repository)."""
-    base, found, _ = row.pr_url.rpartition("/pull/")
-    return f"{base}/issues/{row.issue}" if found else ""
-
-
-def _row_cells(row: HistoryRow) -> str:
-    pull = link(row.pr_url, f"PR #{row.pr_number}")
-    return (
-        f"<td>{link(_issue_url(row), f'{row.repository}#{row.issue}')}</td>"
-        f'<td>{pull} <span class="state state-{attr(row.pr_state)}">'
-        f"{text(row.pr_state)}</span></td><td>@{text(row.contributor)}</td>"
-    )
-
-
-def active_page(report: StatsReport, generated_at: str) -> str:
-    rows = report.active_rows
-    if not rows:
-        table = f"<p>{NO_ACTIVE}</p>"
-    else:
-        lines = []
-        for row in rows:
-            lines.append(
-                f"<tr>{_row_cells(row)}<td>{text(row.agent)}</td>"
-                f"<td>{_progress(row.tasks_done, row.tasks_total, f'{row.repository}#{row.issue}')}</td>"
-                f"<td>{row.tokens:,}</td><td>{money(row.cost_usd)}</td><td>{text(row.started_at[:10])}</td></tr>"
-            )
-        table = (
-            '<div class="table-wrap"><table><caption>Contributions in progress</caption><thead><tr>'
-            '<th scope="col">Issue</th><th scope="col">Pull request</th><th scope="col">Contributor</th>'
-            '<th scope="col">Agent</th><th scope="col">Progress</th><th scope="col">Tokens</th>'
-            '<th scope="col">Cost</th><th scope="col">Started</th></tr></thead>'
-            f"<tbody>{''.join(lines)}</tbody></table></div>"
-        )
-    body = (
-        f"<h1>Active</h1>\n<p>{_plural(len(rows), 'running contribution')}</p>\n{table}\n"
-        f'<p class="note">{text(ACTIVE_CONTROLS)}</p>'
-    )
-    return page(title="Active", current="active.html", body=body, generated_at=generated_at)
-
-
-def _summary(items: list[tuple[str, str]]) -> str:
-    cells = "".join(f'<div class="metric"><dt>{text(label)}</dt><dd>{text(value)}</dd></div>' for label, value in items)
-    return f'<dl class="metrics">{cells}</dl>'
-
-
-def history_page(report: StatsReport, generated_at: str) -> str:
-    rows = report.history_rows
-    t = report.totals
-    summary = _summary(
-        [
-            ("Pull requests", f"{t.contributions:,}"),
-            ("Merged", f"{t.merged_prs:,}"),
-            ("Tokens donated", f"{t.tokens:,}"),
-            ("Estimated cost", money(t.cost_usd)),
-        ]
-    )
-    if not rows:
-        table = f"<p>{NO_HISTORY}</p>"
-    else:
-        lines = [
-            f"<tr>{_row_cells(row)}<td>{text((row.completed_at or row.started_at)[:10])}</td>"
-            f"<td>{len(row.documents):,}</td><td>{row.tasks_done:,}/{row.tasks_total:,}</td>"
-            f"<td>{money(row.cost_usd)}</td></tr>"
-            for row in rows
-        ]
-        table = (
-            '<div class="table-wrap"><table><caption>Finished contributions, newest first</caption><thead><tr>'
-            '<th scope="col">Issue</th><th scope="col">Pull request</th><th scope="col">Contributor</th>'
-            '<th scope="col">Completed</th><th scope="col">Documents</th><th scope="col">Tasks</th>'
-            f'<th scope="col">Cost</th></tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
-        )
-    body = f"<h1>History</h1>\n{summary}\n{table}"
-    return page(title="History", current="history.html", body=body, generated_at=generated_at)
-
-
-def stats_page(report: StatsReport, generated_at: str) -> str:
-    t = report.totals
-    summary = _summary(
-        [
-            ("Contributions", f"{t.contributions:,}"),
-            ("Merged PRs", f"{t.merged_prs:,}"),
-            ("Issues resolved", f"{t.issues_resolved:,}"),
-            ("Tokens donated", f"{t.tokens:,}"),
-            ("Estimated cost", money(t.cost_usd)),
-            ("Repositories", f"{t.repositories:,}"),
-            ("Maintainers helped", f"{t.maintainers_helped:,}"),
-            ("Current streak", streak_text(report.streaks.current_weeks)),
-            ("Longest streak", streak_text(report.streaks.longest_weeks)),
-        ]
-    )
-    badges = []
-    for achievement in report.achievements:
-        state = "Earned" if achievement.earned else "Not yet"
-        badges.append(
-            f'<li class="achievement{" earned" if achievement.earned else ""}">'
-            f'<h3><span aria-hidden="true">{text(achievement.emoji)}</span> {text(achievement.title)}</h3>'
-            f"<p>{text(achievement.description)}</p>"
-            f'<p><progress max="100" value="{achievement.progress_percent}" '
-            f'aria-label="{attr(achievement.title)} progress"></progress> '
-            f"<span>{achievement.progress_percent}% · {state}</span></p></li>"
-        )
-    leaders = "".join(
-        f"<tr><td>{entry.rank}</td><td>@{text(entry.contributor)}</td><td>{entry.merged_prs:,}</td>"
-        f"<td>{entry.contributions:,}</td><td>{entry.tokens:,}</td><td>{streak_text(entry.longest_streak_weeks)}</td></tr>"
-        for entry in report.leaderboard
-    )
-    board = (
-        '<div class="table-wrap"><table><caption>Leaderboard</caption><thead><tr><th scope="col">Rank</th>'
-        '<th scope="col">Contributor</th><th scope="col">Merged</th><th scope="col">Contributions</th>'
-        '<th scope="col">Tokens</th><th scope="col">Longest streak</th></tr></thead>'
-        f"<tbody>{leaders}</tbody></table></div>"
-        if leaders
-        else "<p>No contributor yet.</p>"
-    )
-    body = (
-        "<h1>Stats</h1>\n"
-        f'{summary}\n<p class="note">{text(STATS_NOTE)}</p>\n'
-        f'<section aria-labelledby="achievements"><h2 id="achievements">Achievements</h2>'
-        f'<ul class="achievements">{"".join(badges)}</ul></section>\n'
-        f'<section aria-labelledby="leaderboard"><h2 id="leaderboard">Leaderboard</h2>{board}</section>'
-    )
-    return page(title="Stats", current="stats.html", body=body, generated_at=generated_at)

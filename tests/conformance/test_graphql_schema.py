@@ -75,7 +75,21 @@ def test_the_subset_covers_what_the_bot_needs() -> None:
     closed_by = schema.type_map["Issue"].fields["closedByPullRequestsReferences"]  # type: ignore[union-attr]
     assert {"first", "after", "includeClosedPrs", "orderByState", "userLinkedOnly"} <= set(closed_by.args)
     mutations = set(schema.mutation_type.fields)  # type: ignore[union-attr]
-    assert mutations == {"markPullRequestReadyForReview", "convertPullRequestToDraft", "addReaction"}
+    assert mutations == {
+        "markPullRequestReadyForReview",
+        "convertPullRequestToDraft",
+        "addReaction",
+        "createPullRequest",
+        "updatePullRequest",
+        "closePullRequest",
+        "reopenPullRequest",
+        "addComment",
+        "updateIssueComment",
+        "minimizeComment",
+        "deleteRef",
+    }
+    assert {"viewerPermission", "ref"} <= set(repository)
+    assert {"isMinimized", "minimizedReason"} <= set(schema.type_map["IssueComment"].fields)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

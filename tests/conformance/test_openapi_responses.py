@@ -49,6 +49,37 @@ def raw(sb: Sandbox, method: str, path: str, user: str = "maint", **headers: str
     return requests.request(method, sb.api_url + path, headers=sent, timeout=10)
 
 
+def send_json(sb: Sandbox, method: str, path: str, token: str, body: object) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
+    return requests.request(method, sb.api_url + path, headers=headers, json=body, timeout=10)
+
+
+def drive_actions_routes(sb: Sandbox) -> None:
+    """The Actions side: an App's installation and a minted token (JWT auth), dispatches and workflow runs."""
+    app = sb.add_app("symphony-runner", owner=OWNER)
+    installation = sb.install_app("symphony-runner", OWNER, permissions={"contents": "write", "actions": "write"})
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/installation", Authorization=f"Bearer {app.jwt}").status_code == 200
+    tokens = f"/app/installations/{installation.id}/access_tokens"
+    minted = send_json(sb, "POST", tokens, app.jwt, {"repositories": [REPO], "permissions": {"actions": "write"}})
+    assert minted.status_code == 201
+    token = minted.json()["token"]
+    sb.push_branch(OWNER, REPO, "main", {".github/workflows/run.yml": "on: [workflow_dispatch, repository_dispatch]\n"})
+    dispatch = f"/repos/{OWNER}/{REPO}/actions/workflows/run.yml/dispatches"
+    assert send_json(sb, "POST", dispatch, token, {"ref": "main", "inputs": {"issue": "1"}}).status_code == 204
+    assert send_json(sb, "POST", f"/repos/{OWNER}/{REPO}/dispatches", token, {"event_type": "go"}).status_code == 403
+    assert (
+        send_json(sb, "POST", f"/repos/{OWNER}/{REPO}/dispatches", TOKENS["maint"], {"event_type": "go"}).status_code
+        == 204
+    )
+    run_id = sb.workflow_runs(OWNER, REPO)[0].id
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/actions/runs/{run_id}").status_code == 200
+    cancel = f"/repos/{OWNER}/{REPO}/actions/runs/{run_id}/cancel"
+    assert send_json(sb, "POST", cancel, token, None).status_code == 202
+    assert send_json(sb, "POST", cancel, token, None).status_code == 409
+    assert send_json(sb, "POST", dispatch, token, {"ref": "nowhere"}).status_code == 422
+    assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/installation").status_code == 401
+
+
 def expect_error(status: int, call: Callable[[], object]) -> None:
     with pytest.raises(GithubException) as raised:
         call()
@@ -201,6 +232,7 @@ def run() -> Iterator[Run]:
         sb.add_label(OWNER, REPO, "Blocking", color="b60205")
         with capture_exchanges() as exchanges:
             drive_every_route(sb)
+            drive_actions_routes(sb)
         logged = [entry for entry in sb.requests if entry.operation != "graphql"]
         rest_exchanges = [exchange for exchange in exchanges if exchange.path != "/graphql"]
         assert len(logged) == len(rest_exchanges), "every exchange must reach the sandbox exactly once"

@@ -197,3 +197,23 @@ def test_the_image_has_git_node_and_trusts_the_workspace(world: World, image: st
         check=False,
     )
     assert plain.returncode != 0 and "dubious ownership" in plain.stderr  # without it git refuses: the test bites
+
+
+def test_the_image_turns_a_labelled_issue_into_a_ready_pull_request(world: World, image: str) -> None:
+    # auto-start: the label alone starts the run; the bundled demo agent (a `command` agent) does the tasks.
+    (world.workspace / ".github").mkdir()
+    (world.workspace / ".github" / "symphony.yml").write_text(
+        "auto-start: true\nagent: command\nagent-command: python3 -m symphony_bot.demo.agent\n"
+    )
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    result, outputs, seconds = container_run(
+        world, image, "issues", labeled(number, by=OWNER), {"github-token": TOKENS[BOT]}
+    )
+    print(f"\nentrypoint, label event -> ready PR: {seconds:.1f} s (container start included)")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert outputs["status"] == "completed"
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.pull is not None and not pull.pull.draft
+    assert outputs["pr-number"] == str(pull.number) and outputs["tasks-done"] == "3"
+    status = [c.body for c in world.sb.comments(OWNER, REPO, number) if c.user == BOT and STATUS_MARKER in c.body]
+    assert len(status) == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,8 +25,10 @@ from symphony_bot.agents import pricing
 from symphony_bot.agents.base import Usage
 
 HEAD_BYTES = 64 * 1024
+INFLATE_PIECE_BYTES = 256 * 1024
 TAIL_BYTES = 256 * 1024
 USAGE_KEYS = ("usage", "usageMetadata")
+USAGE_MARK = b'"usage'  # begins both keys
 _USAGE_KEY = re.compile(rb'"(?:usage|usageMetadata)"\s*:\s*\{')
 _MODEL_KEY = re.compile(rb'"(?:model|modelVersion)"\s*:\s*"([^"\\]{1,200})"')
 
@@ -97,8 +100,11 @@ class BoundedDocument:
         """The JSON objects this holds (the elements of an array), or, when truncated, one object with the
         last usage object of the tail and the first model name of the head."""
         if not self.truncated:
+            whole = bytes(self._head + self._tail)
+            if USAGE_MARK not in whole:
+                return []  # every document the meter needs carries a usage object: the rest is not parsed
             try:
-                value = json.loads(bytes(self._head + self._tail))
+                value = json.loads(whole)
             except ValueError:
                 return []
             items = value if isinstance(value, list) else [value]
@@ -219,8 +225,12 @@ class Metered:
 class ResponseMeter:
     """Collects the usage of one response. `feed` every body chunk, then `finish`."""
 
-    def __init__(self, wire: WireFormat, streaming: bool, model_hint: str | None = None) -> None:
+    def __init__(
+        self, wire: WireFormat, streaming: bool, model_hint: str | None = None, encoding: str | None = None
+    ) -> None:
         self.wire = wire
+        # The proxy asks for `identity`; a server that compresses anyway is read through the compression.
+        self._inflate = _decompressor(encoding)
         self._raw: dict[str, Any] = {}
         self._model = model_hint
         self._document: BoundedDocument | None = None
@@ -231,6 +241,19 @@ class ResponseMeter:
             self._document = BoundedDocument()
 
     def feed(self, data: bytes) -> None:
+        if self._inflate is None:
+            self._feed_plain(data)
+            return
+        try:
+            # In bounded pieces: a small compressed body may inflate to gigabytes.
+            piece = self._inflate.decompress(data, INFLATE_PIECE_BYTES)
+            while piece:
+                self._feed_plain(piece)
+                piece = self._inflate.decompress(self._inflate.unconsumed_tail, INFLATE_PIECE_BYTES)
+        except zlib.error:
+            self._inflate = _BROKEN
+
+    def _feed_plain(self, data: bytes) -> None:
         if self._sse is not None:
             self._sse.feed(data)
         elif self._document is not None:
@@ -257,6 +280,29 @@ class ResponseMeter:
                 usage = holder.get(key)
                 if isinstance(usage, dict):
                     self._raw.update(usage)
+
+
+class _Broken:
+    """A compressed body that turned out corrupt: the rest of it is not read."""
+
+    unconsumed_tail = b""
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        return b""
+
+
+_BROKEN: Any = _Broken()
+
+
+def _decompressor(encoding: str | None) -> Any:
+    name = (encoding or "identity").strip().lower()
+    if name in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return zlib.decompressobj()
+    if name == "identity":
+        return None
+    return _BROKEN  # br, zstd...: not readable with the standard library, so not metered
 
 
 def _int(raw: Any, *path: str) -> int:

@@ -11,6 +11,7 @@ from symphony_bot.sandbox import rest_render as render
 from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.state import (
     ANONYMOUS,
+    App,
     InstallationToken,
     Repository,
     SandboxError,
@@ -61,6 +62,7 @@ class Context:
     raw_body: bytes
     login: str | None
     params: dict[str, str] = field(default_factory=dict)
+    app: App | None = None  # a GitHub App authenticated with its JWT (the app endpoints only)
     grant: InstallationToken | None = None  # the installation token in use (None: a personal token or anonymous)
 
     def arg(self, name: str, default: str | None = None) -> str | None:

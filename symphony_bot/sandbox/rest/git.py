@@ -30,8 +30,12 @@ def get_ref(context: Context) -> Reply:
 
 def list_matching_refs(context: Context) -> Reply:
     repo = context.repo()
-    prefix = context.params["ref"].removeprefix("heads/")
-    names = sorted(name for name in repo.branches if name.startswith(prefix))
+    wanted = context.params["ref"]
+    if not wanted.startswith("heads"):
+        names: list[str] = []  # tags and other namespaces: the sandbox has branches only
+    else:
+        prefix = wanted.removeprefix("heads").removeprefix("/")
+        names = sorted(name for name in repo.branches if name.startswith(prefix))
     return Reply(200, [render_git.git_ref_json(context.urls, repo, name, repo.branches[name]) for name in names])
 
 

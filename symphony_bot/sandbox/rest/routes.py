@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from symphony_bot.sandbox.app_permissions import (
+    ACTIONS_READ,
+    ACTIONS_WRITE,
     ADMINISTRATION,
+    APP_JWT,
     CONTENTS_READ,
     CONTENTS_WRITE,
     ISSUES_ONLY_WRITE,
@@ -28,7 +31,7 @@ from symphony_bot.sandbox.app_permissions import (
     USER_ONLY,
     AppPermission,
 )
-from symphony_bot.sandbox.rest import commits, git, issues, pulls, reactions, repos, search, users
+from symphony_bot.sandbox.rest import actions, apps, commits, git, issues, pulls, reactions, repos, search, users
 from symphony_bot.sandbox.rest.context import Context, Reply
 
 Handler = Callable[[Context], Reply]
@@ -113,6 +116,12 @@ ROUTES: list[Route] = [
     Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", "pulls/list-files", pulls.list_pull_files, PULLS_READ),
     Route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/merge", pulls.merge_pull, CONTENTS_WRITE),
     Route("GET", "/search/issues", "search/issues-and-pull-requests", search.search_issues, PUBLIC),
+    Route("GET", "/repos/{owner}/{repo}/installation", "apps/get-repo-installation", apps.get_repo_installation, APP_JWT),
+    Route("POST", "/app/installations/{installation_id}/access_tokens", "apps/create-installation-access-token", apps.create_installation_token, APP_JWT),
+    Route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}", "actions/get-workflow-run", actions.get_workflow_run, ACTIONS_READ),
+    Route("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel", "actions/cancel-workflow-run", actions.cancel_workflow_run, ACTIONS_WRITE),
+    Route("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "actions/create-workflow-dispatch", actions.create_workflow_dispatch, ACTIONS_WRITE),
+    Route("POST", "/repos/{owner}/{repo}/dispatches", "repos/create-dispatch-event", actions.create_dispatch_event, CONTENTS_WRITE),
 ]
 # fmt: on
 

@@ -7,7 +7,8 @@ whenever a PR body or base changes), merges closing linked issues, timeline even
 
 `SandboxState` is built from one store per resource, each a module of this package: `users` (ids, tokens,
 permissions; it owns the data and the lock), `repositories` (repositories and git refs), `issues` (issues,
-comments, labels, reactions) and `pulls` (pull requests and closing-keyword links). A store reaches the ones
+comments, labels, reactions), `pulls` (pull requests and closing-keyword links) and `actions` (apps, installations,
+workflow runs). A store reaches the ones
 below it directly and the ones above it only through named hooks (`_body_changed`, `_branches_moved`,
 `_default_branch_changed`). The objects themselves are plain data in `model`.
 
@@ -19,6 +20,7 @@ this package stays free of subprocesses.
 
 from __future__ import annotations
 
+from symphony_bot.sandbox.state.actions import WORKFLOWS_DIRECTORY, ActionsStore, App, Installation, WorkflowRun
 from symphony_bot.sandbox.state.model import (
     ACCESS_LEVELS,
     ACTIONS_APP,
@@ -67,7 +69,6 @@ from symphony_bot.sandbox.state.model import (
     updated_since,
     validation_failed,
 )
-from symphony_bot.sandbox.state.pulls import PullStore
 
 __all__ = [
     "ACCESS_LEVELS",
@@ -91,9 +92,12 @@ __all__ = [
     "REACTION_CONTENTS",
     "STATE_REASONS",
     "USER_TYPES",
+    "WORKFLOWS_DIRECTORY",
+    "App",
     "ChangedFile",
     "Comparison",
     "GitBackend",
+    "Installation",
     "InstallationToken",
     "Issue",
     "IssueComment",
@@ -106,6 +110,7 @@ __all__ = [
     "SandboxError",
     "SandboxState",
     "User",
+    "WorkflowRun",
     "app_permissions",
     "check_lengths",
     "is_valid_ref_name",
@@ -120,5 +125,5 @@ __all__ = [
 ]
 
 
-class SandboxState(PullStore):
+class SandboxState(ActionsStore):
     """All of the sandbox's GitHub. Hold `lock` for multi-step reads; every mutating method takes it itself."""

@@ -380,6 +380,14 @@ class IssueStore(RepositoryStore):
                 issue.updated_at = iso_now()
                 self.touch()
 
+    def minimize_comment(self, repo: Repository, comment: IssueComment, reason: str, actor: str | None) -> None:
+        """Hide a comment (GraphQL `minimizeComment`): anyone with write access may, as on GitHub."""
+        with self.lock:
+            self.require(repo, actor, "write")
+            self.require_writable(repo)
+            comment.minimized_reason = reason
+            self.touch()
+
     def delete_reaction(self, repo: Repository, subject: Issue | IssueComment, reaction_id: int, actor: str) -> None:
         """Delete one reaction by id: your own, or anyone's with write access (GitHub answers 204 either way
         for an existing reaction, 404 for one that is not on this subject)."""

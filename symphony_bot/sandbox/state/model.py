@@ -36,6 +36,7 @@ ACCESS_LEVELS = ("none", "read", "write")
 ACTIONS_APP = "github-actions"
 BOT_SUFFIX = "[bot]"
 INSTALLATION_TOKEN_LIFETIME_SECONDS = 3600
+INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
 MESSAGE_NOT_ACCESSIBLE = "Resource not accessible by integration"
 MESSAGE_ACTIONS_CANNOT_CREATE_PULLS = "GitHub Actions is not permitted to create or approve pull requests."
 
@@ -210,6 +211,7 @@ class IssueComment:
     created_at: str
     updated_at: str
     reactions: list[Reaction] = field(default_factory=list)
+    minimized_reason: str | None = None  # abuse, off-topic, outdated, resolved, duplicate, spam
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""`/symphony run` end to end: the action, routed by a real issue_comment payload, starts the real runner
+(`symphony-bot run` in a child process) with the bundled demo agent, against the sandbox — and the issue ends with
+one status comment and a pull request ready for review, the outputs saying so."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from symphony_bot.action.replies import STATUS_MARKER
+from symphony_bot.action.runner_seam import CliRunner
+from tests.action_helpers import BOT, LABEL, OWNER, REPO, World, commented, make_world
+
+AGENT_COMMAND = shlex.join([sys.executable, "-m", "symphony_bot.demo.agent"])
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    for world in make_world(tmp_path):
+        world.runner = CliRunner()  # type: ignore[assignment]  # the real seam, not the recording one
+        yield world
+
+
+def test_symphony_run_ends_with_a_ready_pull_request(world: World) -> None:
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND})
+    assert step.outcome.status == "completed", step.log[-3000:]
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.pull is not None and not pull.pull.draft and f"Closes #{number}" in pull.body
+    assert step.outputs["pr-number"] == str(pull.number)
+    assert step.outputs["tasks-done"] == step.outputs["tasks-total"] == "3"  # the runner counts the done one too
+    assert step.outputs["branch"].startswith(f"symphony/{number}-")
+    status = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert len(status) == 1
+    assert (BOT, "eyes") in world.reactions(number)
+    assert "- [x] one" in (world.sb.file(OWNER, REPO, "docs/tasks.md", ref=step.outputs["branch"]) or "")
+
+
+def test_label_events_after_a_run_keep_the_runners_report(world: World) -> None:
+    from symphony_bot.action.replies import NOTE_START, OFFER_MARKER
+    from tests.action_helpers import labeled
+
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    world.act("issues", labeled(number, by=OWNER))  # the offer
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    assert world.act("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND}).outcome.status == (
+        "completed"
+    )
+    [report] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert OFFER_MARKER not in report  # the runner took the offer's comment over
+    world.act("issues", labeled(number, by=OWNER, action="unlabeled"))
+    [after] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert after.startswith(STATUS_MARKER) and NOTE_START in after and "**No longer offered**" in after
+    assert after.endswith(report.split(STATUS_MARKER, 1)[1].lstrip("\n"))  # the report itself is untouched
+    world.act("issues", labeled(number, by=OWNER))  # labelled again: the note changes, still one note
+    [again] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert again.count(NOTE_START) == 1 and "No longer offered" not in again

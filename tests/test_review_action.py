@@ -1,0 +1,86 @@
+"""Security review of the action's replies: what an unprivileged commenter can make the bot say."""
+
+from __future__ import annotations
+
+import re
+
+import cmarkgfm
+import pytest
+
+from symphony_bot.action import slash
+from symphony_bot.action.replies import REPLY_MARKER, help_reply
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "x`[authorize](https://example.invalid/login)`",
+        "x`@octo-org/everyone`",
+        "x``<!--",
+        "```[a](https://example.invalid)",
+    ],
+)
+def test_an_unknown_word_echoed_in_the_help_reply_stays_code(word: str) -> None:
+    """`/symphony WORD` from anyone is answered with help that quotes WORD in a code span; a backtick in WORD
+    ended the span, so the bot's own reply carried the commenter's links, @mentions (pings) or an HTML comment
+    that hid the rest of the reply."""
+    command = slash.parse_command(f"/symphony {word}")
+    assert command is not None and command.unknown == word
+    reply = help_reply(command.unknown)
+    html = cmarkgfm.github_flavored_markdown_to_html(reply)
+    first_paragraph = next(part for part in html.split("</p>") if "is not a command" in part).split("<p>")[-1]
+    outside_code = re.sub(r"<code>.*?</code>", "", first_paragraph, flags=re.DOTALL)
+    assert "<a " not in html
+    assert outside_code.strip() == "is not a command.", first_paragraph
+    assert REPLY_MARKER in reply and "<table>" in html  # the help table is still shown
+
+
+FORGED = "##[set-output name=pr-url;]https://example.invalid/forged"
+
+
+def test_the_runner_childs_output_is_relayed_without_workflow_commands(tmp_path, capsys) -> None:
+    """The action relayed `symphony-bot run`'s output line by line, raw: a child line with `##[…]` (the legacy
+    command form, obeyed anywhere in a line) or starting with `::` set outputs or masks in the donor's job."""
+    import json
+
+    from symphony_bot.action.runner_seam import CliRunner, RunRequest
+    from tests.actions_runner import command_lines
+
+    fake = tmp_path / "python"
+    event = json.dumps({"type": "task_complete", "summary": FORGED})
+    fake.write_text(f"#!/bin/sh\necho '{event}'\necho '::add-mask::everything'\necho 'x {FORGED}'\n")
+    fake.chmod(0o755)
+    result = CliRunner(python=str(fake)).run(RunRequest(repo="o/r", issue=1))
+    assert result.exit_code == 0
+    out = capsys.readouterr().out
+    assert "forged" in out
+    assert command_lines(out) == []
+
+
+def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys) -> None:
+    """`symphony-bot run --json` printed engine events (task text, the agent's summary) unneutralized, unlike
+    `autorun --json`: an agent whose reply starts with `##[set-output …]` set a step output of the donor's job."""
+    from symphony_bot.commands.run_support import run_contribution
+    from symphony_bot.contribution.state import Phase
+    from symphony_bot.demo import scenario
+    from symphony_bot.sandbox import Sandbox
+    from tests.actions_runner import command_lines
+    from tests.e2e.contribution_helpers import client_for, script_agent
+    from tests.e2e.test_contribution_security import TICK
+
+    with Sandbox() as sb:
+        number, _ = scenario.seed(sb)
+        agent = script_agent(tmp_path, f"print({FORGED!r})\n" + TICK)
+        with client_for(sb) as client:
+            state = run_contribution(
+                client,
+                scenario.SLUG,
+                number,
+                agent,
+                scenario.BOT_TOKEN,
+                options={"agent_name": "command", "json_lines": True, "task_timeout": 60},
+            )
+    assert state.phase is Phase.COMPLETED
+    captured = capsys.readouterr()
+    assert "forged" in captured.out
+    assert command_lines(captured.out + captured.err) == []
