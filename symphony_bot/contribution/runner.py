@@ -36,7 +36,7 @@ from symphony_bot.contribution.config import (
     commit_message,
     metadata_of,
 )
-from symphony_bot.contribution.documents import load_tasks, resolve_documents
+from symphony_bot.contribution.documents import load_tasks, resolve_documents, restore_attachment_ticks
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
@@ -204,6 +204,8 @@ class ContributionRunner:
         if self.pull is not None:
             self._adopt(self.pull)
         self.paths = self._resolve_documents(scratch)
+        if self.pull is not None:
+            restore_attachment_ticks(tree.path, self.paths, self.pull.body)
         self._load_tasks()
         self._pushed = tree.head()  # the remote branch (resumed) or the base (new): nothing of ours to push yet
         if state.resumed and self.pull is None and self._pushed != self._base_sha:
