@@ -113,11 +113,13 @@ def run_contribution(
     def on_signal(signum: int, _frame: Any) -> None:
         runner.request_stop(signalled=True)
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    # SIGTERM (the job's time-out or cancel) and Ctrl-C alike: stop the agent, push, finalise as stopped.
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         return runner.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def pick_issue(client: Any, registries: list[str]) -> tuple[str, int] | None:
