@@ -170,6 +170,8 @@ def _finish(context: ActionContext, what: str, repo: str, number: int, *, login:
             triggers.reply(context.client, repo, number, f"{REPLY_MARKER}\n{message}.\n")
         return Outcome("refused", message, event=event, target=target)
     result = runner_call(request)
+    if result.log_tail:
+        context.log(f"{what}: " + result.log_tail[-1])
     return Outcome(
         result.status,
         f"{what}: {result.status}",
