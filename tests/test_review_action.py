@@ -112,3 +112,28 @@ def test_stop_cancels_only_the_run_the_status_comment_links_not_one_named_in_hos
     assert run_id_in(render_comment(state, 0)) == 77
     state.run_url = None
     assert run_id_in(render_comment(state, 0)) is None
+
+
+@pytest.fixture
+def world(tmp_path):
+    from tests.action_helpers import make_world
+
+    yield from make_world(tmp_path)
+
+
+@pytest.mark.parametrize(("labelled_by", "runs"), [("stranger", False), ("reader", False), ("triager", True)])
+def test_under_anyone_the_label_counts_only_when_someone_with_triage_applied_it(world, labelled_by, runs) -> None:
+    """`who-can-run: anyone` promises runs only on issues "which someone with triage or above applied" the label
+    to, but the command handler only looked at the labels in the payload. A label an issue form/template applies
+    for its author, or a labeller workflow applies from the issue's words, let any stranger start a run."""
+    from tests.action_helpers import LABEL, OWNER, REPO, commented
+
+    issue = world.sb.create_issue(
+        OWNER, REPO, "Improve the docs", "docs/tasks.md\n", author="stranger", labels=[LABEL], labeled_by=labelled_by
+    )
+    posted = world.sb.comment(OWNER, REPO, issue.number, "/symphony run", author="stranger")
+    payload = commented(issue.number, posted.id, "/symphony run", by="stranger", labels=[LABEL])
+    step = world.act("issue_comment", payload, inputs={"who-can-run": "anyone"})
+    assert bool(world.runner.requests) is runs, step.outcome
+    if not runs:
+        assert step.outcome.status == "refused" and "triage" in step.outcome.message
