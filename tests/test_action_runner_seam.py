@@ -76,7 +76,20 @@ def test_events_fold_into_outputs() -> None:
         {"type": "pushed", "timestamp": 2, "branch": "symphony/12-ab", "sha": "abc"},
         {"type": "claimed", "timestamp": 3, "pullNumber": 7, "url": "https://x/pull/7", "adopted": False},
         {"type": "complete", "timestamp": 4, "totalCost": 0.4, "usage": {"inputTokens": 10, "outputTokens": 99}},
-        {"type": "finalized", "timestamp": 5, "phase": "completed", "pullNumber": 7, "tasksDone": 3, "tasksTotal": 5},
+        {
+            "type": "finalized",
+            "timestamp": 5,
+            "phase": "completed",
+            "pullNumber": 7,
+            "pullUrl": "https://x/pull/7",
+            "branch": "symphony/12-ab",
+            "tasksDone": 3,
+            "tasksTotal": 5,
+            "costUsd": 0.4,
+            "tokensIn": 10,
+            "tokensOut": 99,
+            "error": None,
+        },
     ]
     result = result_from_events(events, 0, [])
     assert result.status == "completed"

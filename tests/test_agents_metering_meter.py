@@ -55,9 +55,9 @@ def test_anthropic_stream_cut_anywhere(size) -> None:
 def test_an_event_of_several_data_lines_and_a_stream_without_a_final_blank_line() -> None:
     documents: list[dict] = []
     scanner = SseScanner(documents.append)
-    scanner.feed(b'data: {"a":\ndata: 1}\n\nid: 7\nretry: 10\ndata:{"b":2}')
+    scanner.feed(b'data: {"usage":\ndata: 1}\n\nid: 7\nretry: 10\ndata: {"model": "m"}\n\ndata:{"usage":2}')
     scanner.close()
-    assert documents == [{"a": 1}, {"b": 2}]
+    assert documents == [{"usage": 1}, {"usage": 2}]  # a document without usage is not even parsed
 
 
 def test_chat_completions_usage_comes_with_the_last_chunk_and_done_is_ignored() -> None:

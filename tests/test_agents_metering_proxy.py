@@ -36,6 +36,14 @@ FORMATS = {
 }
 
 
+def read_exactly(response: http.client.HTTPResponse, size: int) -> bytes:
+    """`size` bytes of the body, taking each piece as soon as it arrives (never waiting for the end)."""
+    data = b""
+    while len(data) < size and (piece := response.read1(size - len(data))):
+        data += piece
+    return data
+
+
 def credential(header: str, key: str) -> dict[str, str]:
     return {header: f"Bearer {key}" if header == "authorization" else key}
 
@@ -282,7 +290,7 @@ def test_the_first_event_arrives_before_the_upstream_has_finished() -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         connection.request("POST", "/v1/messages", body=b"{}", headers={"x-api-key": proxy.dummy_key})
         response = connection.getresponse()
-        assert response.read1(len(first)) == first  # while the upstream is still holding back the rest
+        assert read_exactly(response, len(first)) == first  # while the upstream is still holding back the rest
         release.set()
         assert response.read() == last
         connection.close()
@@ -326,7 +334,7 @@ def test_a_client_that_leaves_mid_stream_is_still_charged_and_the_proxy_carries_
         parts = urlsplit(proxy.url)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         connection.request("POST", "/v1/messages", body=b"{}", headers={"x-api-key": proxy.dummy_key})
-        assert connection.getresponse().read1(len(first)) == first
+        assert read_exactly(connection.getresponse(), len(first)) == first
         connection.close()  # gone, with most of the stream unread
         taken = proxy.take_usage()
         again = call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key})

@@ -8,18 +8,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from symphony_bot import exit_codes
 from symphony_bot.agents.metering.wiring import BUDGET_STOP, MODEL_KEY_VARIABLES
 from symphony_bot.commands.autorun import UNMETERED_NOTICE
 from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
 from tests.agent_cli_helpers import DO_AND_TICK, FINAL_TEXT, PLAN
-from tests.autorun_helpers import TICK
+from tests.autorun_helpers import AGENT_PYTHON, TICK, reachable_tmp
 from tests.metering_helpers import REAL_KEY
 
 BIN = Path(sys.executable).parent / "symphony-bot"
-# The CLI's own environment and its parent's (the bot's child: the CLI itself, or the shell it started).
-PROBE = "(env; echo; tr '\\0' '\\n' </proc/$PPID/environ) > ../env.txt; " + DO_AND_TICK
+# The tool shell's environment, its parent's (the CLI, or a shell it started) and every process's it can read,
+# the bot's included (its initial environment holds the donor's key).
+PROBE = (
+    "(env; echo; tr '\\0' '\\n' </proc/$PPID/environ; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n')"
+    " > env.txt; " + DO_AND_TICK
+)
 MODEL = "claude-sonnet-4-5"
+
+
+@pytest.fixture(name="tmp_path")
+def reachable_tmp_path():
+    """Run as root, the command starts agents as an unprivileged user: their work trees must be reachable."""
+    with reachable_tmp() as path:
+        yield path
 
 
 def autorun(tmp_path: Path, server: ModelServer, npm_modules: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -43,7 +56,7 @@ def test_the_cli_gets_only_the_proxy_and_the_run_reports_what_the_proxy_counted(
         completed = autorun(tmp_path, server, npm_modules)
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "repo" / "plan.md").read_text().count("[x]") == 1
-    seen = (tmp_path / "env.txt").read_text()
+    seen = (tmp_path / "repo" / "env.txt").read_text()
     assert "ANTHROPIC_BASE_URL=http://127.0.0.1:" in seen and "ANTHROPIC_API_KEY=symphony-proxy-" in seen
     assert REAL_KEY not in seen and server.url not in seen
     (task,) = [event for event in events(completed) if event["type"] == "task_complete"]
@@ -69,7 +82,7 @@ def test_without_the_proxy_the_cli_gets_the_key_itself(tmp_path, npm_modules) ->
     with ModelServer([shell(PROBE), text(FINAL_TEXT)]) as server:
         completed = autorun(tmp_path, server, npm_modules, "--no-metering-proxy")
     assert completed.returncode == 0, completed.stderr
-    assert f"ANTHROPIC_API_KEY={REAL_KEY}" in (tmp_path / "env.txt").read_text()
+    assert f"ANTHROPIC_API_KEY={REAL_KEY}" in (tmp_path / "repo" / "env.txt").read_text()
 
 
 def test_an_agent_that_cannot_be_metered_runs_as_today_and_says_so(tmp_path) -> None:
@@ -77,7 +90,7 @@ def test_an_agent_that_cannot_be_metered_runs_as_today_and_says_so(tmp_path) -> 
     repo.mkdir()
     (repo / "plan.md").write_text("- [ ] one\n")
     (tmp_path / "agent.py").write_text(TICK)
-    argv = [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", f"{sys.executable} ../agent.py"]
+    argv = [str(BIN), "autorun", "plan.md", "--agent", "command", "--agent-command", f"{AGENT_PYTHON} ../agent.py"]
     completed = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     notice = UNMETERED_NOTICE.split("{reason}")[0]

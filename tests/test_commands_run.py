@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -155,3 +159,34 @@ def test_pick_takes_the_first_available_issue(tmp_path) -> None:
             ]
         )
         assert result.exit_code == 1 and "no available issue" in result.output
+
+
+def test_agent_output_cannot_issue_workflow_commands() -> None:
+    shared = Path(tempfile.mkdtemp(prefix="symphony-test-"))
+    os.chmod(shared, 0o711)  # run as root, the agent is the unprivileged symphony-agent: it must reach the script
+    script = shared / "agent.py"
+    script.write_text(
+        "import os, pathlib\n"
+        "print('::add-mask::x\\n##[error]fake')\n"
+        "doc = pathlib.Path(os.environ['SYMPHONY_DOC'])\n"
+        "n = int(os.environ['SYMPHONY_TASK_LINE']) - 1\n"
+        "lines = doc.read_text().split('\\n'); lines[n] = lines[n].replace('[ ]', '[x]', 1)\n"
+        "doc.write_text('\\n'.join(lines))\n"
+        "(doc.parent / 'x.txt').write_text(str(n))\n"
+    )
+    script.chmod(0o644)
+    outputs = []
+    try:
+        with Sandbox() as sb:
+            number, _ = scenario.seed(sb)
+            for flag in ("--json", "--dry-run"):
+                command = f"{sys.executable} {script}"
+                args = ["run", f"{scenario.SLUG}#{number}", "--agent", "command", "--agent-command", command]
+                args += [flag, "--github-url", sb.api_url, "--max-tasks", "1"]
+                outputs.append(_invoke(args).output)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+    for output in outputs:
+        for line in output.splitlines():
+            assert not line.lstrip().startswith("::") and "##[" not in line
+    assert "add-mask::x" in outputs[0], outputs[0][-2000:]  # the agent's text is there, neutralised

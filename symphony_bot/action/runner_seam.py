@@ -11,7 +11,9 @@ What the runner is told beyond its flags:
   no workflows, and the status comment must say so and point at the README (WORKFLOW_PR_CAVEAT);
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
-`pushed` (branch), the engine's `complete` (totalCost, usage), and `finalized` (phase, tasksDone, tasksTotal).
+`pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
+summary in the outputs' own names (status, pull_number, pull_url, branch, tasks_done, tasks_total, cost_usd,
+tokens_in, tokens_out).
 """
 
 from __future__ import annotations
@@ -179,12 +181,24 @@ def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[s
             _take(outputs, "tokens-in", usage.get("inputTokens"))
             _take(outputs, "tokens-out", usage.get("outputTokens"))
         elif kind == "finalized":
-            _take(outputs, "pr-number", event.get("pullNumber"))
-            _take(outputs, "tasks-done", event.get("tasksDone"))
-            _take(outputs, "tasks-total", event.get("tasksTotal"))
+            # the runner's own totals: they include tasks done by earlier runs of the same claim
+            for name, field_name in _FINALIZED_FIELDS.items():
+                _take(outputs, name, event.get(field_name))
             if isinstance(event.get("phase"), str):
                 status = event["phase"]
     return RunResult(status or ("completed" if exit_code == 0 else "failed"), exit_code, outputs, log)
+
+
+_FINALIZED_FIELDS = {  # output name -> field of the runner's `finalized` event (camelCase, like every event)
+    "pr-number": "pullNumber",
+    "pr-url": "pullUrl",
+    "branch": "branch",
+    "tasks-done": "tasksDone",
+    "tasks-total": "tasksTotal",
+    "cost-usd": "costUsd",
+    "tokens-in": "tokensIn",
+    "tokens-out": "tokensOut",
+}
 
 
 def _take(outputs: dict[str, Any], name: str, value: Any) -> None:

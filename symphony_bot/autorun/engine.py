@@ -26,7 +26,6 @@ from symphony_bot.autorun.prompt import task_prompt
 from symphony_bot.autorun.summary import Budget, RunOptions, RunSummary, StopReason, usage_delta
 
 MAX_RUNS_WITHOUT_PROGRESS = 3
-SUMMARY_CHARS = 200
 RUNS_FOLDER = "runs"
 # Outcomes that no retry can change: the run stops with this error code.
 STOPPING_OUTCOMES = {
@@ -361,26 +360,7 @@ class Engine:
     def _emit_task_complete(
         self, name: str, task_index: int, line: int, result: AgentResult, newly_checked: int
     ) -> None:
-        first_line = result.text.strip().split("\n", 1)[0].strip() if result.text.strip() else ""
-        if result.success:
-            summary = first_line or f"[{name}] Task completed"
-        else:
-            summary = f"[{name}] Task failed: {result.error or result.outcome}"
-        self._emit(
-            events.TASK_COMPLETE,
-            document=name,
-            taskIndex=task_index,
-            taskLine=line,
-            success=result.success,
-            outcome=str(result.outcome),
-            tasksCompleted=newly_checked,
-            summary=summary[:SUMMARY_CHARS],
-            fullResponse=result.text,
-            elapsedMs=int(result.elapsed_s * 1000),
-            usageStats=result.usage.to_event(),
-            agentSessionId=result.session_id,
-            error=result.error,
-        )
+        self._emit(events.TASK_COMPLETE, **events.task_complete_fields(name, task_index, line, result, newly_checked))
 
     def _final_reason(self) -> StopReason:
         remaining = self._remaining() if not self.options.reset_on_completion else 0
@@ -408,20 +388,7 @@ class Engine:
             summary.tasks_remaining = sum(
                 self._quiet_count(p) for p in self.options.documents if p not in self._refused
             )
-        fields: dict[str, Any] = {
-            "success": summary.success,
-            "stopReason": str(reason),
-            "totalTasksCompleted": summary.tasks_completed,
-            "tasksRemaining": summary.tasks_remaining,
-            "totalElapsedMs": int(summary.elapsed_s * 1000),
-            "totalCost": round(summary.usage.cost_usd, 6),
-            "usageStats": summary.usage.to_event(),
-            "usage": summary.usage.to_event(),
-            "halted": reason in (StopReason.HALTED, StopReason.HALT_MARKER_PRESENT),
-            "haltReason": summary.halt_reason,
-            "stalledDocuments": summary.stalled_documents,
-            "refusedDocuments": summary.refused_documents,
-        }
+        fields = events.complete_fields(summary)
         if self.exit_code_for is not None:
             fields["exitCode"] = self.exit_code_for(reason)
         if dry_run:

@@ -10,6 +10,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from symphony_bot.agents.base import AgentResult
+from symphony_bot.autorun.summary import RunSummary, StopReason
+
 START = "start"
 DOCUMENT_START = "document_start"
 TASK_PREVIEW = "task_preview"
@@ -48,3 +51,47 @@ def make_event(kind: str, timestamp: int | None = None, **fields: Any) -> Event:
 
 def to_json_line(event: Event) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+SUMMARY_CHARS = 200
+
+
+def task_complete_fields(name: str, task_index: int, line: int, result: AgentResult, newly_checked: int) -> Event:
+    """The fields of `task_complete` for one agent run of the document `name`."""
+    first_line = result.text.strip().split("\n", 1)[0].strip() if result.text.strip() else ""
+    if result.success:
+        summary = first_line or f"[{name}] Task completed"
+    else:
+        summary = f"[{name}] Task failed: {result.error or result.outcome}"
+    return {
+        "document": name,
+        "taskIndex": task_index,
+        "taskLine": line,
+        "success": result.success,
+        "outcome": str(result.outcome),
+        "tasksCompleted": newly_checked,
+        "summary": summary[:SUMMARY_CHARS],
+        "fullResponse": result.text,
+        "elapsedMs": int(result.elapsed_s * 1000),
+        "usageStats": result.usage.to_event(),
+        "agentSessionId": result.session_id,
+        "error": result.error,
+    }
+
+
+def complete_fields(summary: RunSummary) -> Event:
+    """The fields of `complete` for a run that ended as `summary` says (the caller adds `exitCode`)."""
+    return {
+        "success": summary.success,
+        "stopReason": str(summary.stop_reason),
+        "totalTasksCompleted": summary.tasks_completed,
+        "tasksRemaining": summary.tasks_remaining,
+        "totalElapsedMs": int(summary.elapsed_s * 1000),
+        "totalCost": round(summary.usage.cost_usd, 6),
+        "usageStats": summary.usage.to_event(),
+        "usage": summary.usage.to_event(),
+        "halted": summary.stop_reason in (StopReason.HALTED, StopReason.HALT_MARKER_PRESENT),
+        "haltReason": summary.halt_reason,
+        "stalledDocuments": summary.stalled_documents,
+        "refusedDocuments": summary.refused_documents,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,13 +16,29 @@ Echo = Callable[..., None]
 
 def run_demo(agent_name: str, *, json_lines: bool, echo: Echo) -> int:
     from symphony_bot.agents.command import CommandAgent
+
+    with contextlib.ExitStack() as stack:
+        if agent_name == "demo":
+            agent: Any = CommandAgent(scenario.demo_agent_command())
+            kind = "command"
+        else:
+            from symphony_bot.demo.real_agents import scripted_agent
+
+            try:
+                agent = stack.enter_context(scripted_agent(agent_name))
+            except LookupError as error:
+                echo(f"error: {error}", fg="red", err=True)
+                return 2
+            kind = agent_name
+        return _run(agent, kind, json_lines=json_lines, echo=echo)
+
+
+def _run(agent: Any, kind: str, *, json_lines: bool, echo: Echo) -> int:
     from symphony_bot.commands.run import EXIT_BY_PHASE
     from symphony_bot.commands.run_support import run_contribution
     from symphony_bot.github.client import GitHubClient
     from symphony_bot.sandbox import Sandbox
 
-    if agent_name != "demo":
-        return _real_agent_demo(agent_name, echo)
     with Sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="symphony-demo-") as work:
         number, trigger_id = scenario.seed(sandbox)
         echo(f"sandbox GitHub at {sandbox.api_url}", fg="cyan")
@@ -46,20 +63,21 @@ def run_demo(agent_name: str, *, json_lines: bool, echo: Echo) -> int:
         )
         with client:
             options = {
-                "agent_name": "command",
+                "agent_name": kind,
                 "json_lines": json_lines,
                 "comment_id": trigger_id,
                 "requested_by": scenario.OWNER,
-                "task_timeout": 60.0,
-                "inactivity_timeout": 60.0,
+                "task_timeout": 120.0,
+                "inactivity_timeout": 120.0,
                 "extra_listeners": [on_event],
                 "quiet": True,
+                "demo": True,  # the demo agent runs as the demo's own user: nothing to contain on a sandbox
             }
             state = run_contribution(
                 client,
                 scenario.SLUG,
                 number,
-                CommandAgent(scenario.demo_agent_command()),
+                agent,
                 scenario.BOT_TOKEN,
                 options=options,
                 comment_interval_s=COMMENT_INTERVAL_SECONDS,
@@ -128,11 +146,3 @@ def _show_pull(sandbox: Any, echo: Echo) -> None:
         sha = parents[0] if parents else None
     for line in reversed(lines):
         echo(line)
-
-
-def _real_agent_demo(agent_name: str, echo: Echo) -> int:
-    echo(
-        f"demo --agent {agent_name}: not available in this version; `symphony-bot demo` runs the bundled agent",
-        fg="red",
-    )
-    return 2

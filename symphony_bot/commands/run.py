@@ -18,6 +18,7 @@ AGENT_OPTION_NAMES = (
     "agent_executable",
     "pass_env",
     "pass_secrets",
+    "agent_user",
     "model",
     "task_timeout",
     "inactivity_timeout",

@@ -93,12 +93,13 @@ def run_contribution(
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
+        agent_user=_agent_user(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
     listeners: list[Any] = []
     if options.get("json_lines"):
-        # neutralized as autorun's stream: events quote task text and agent output (JSON stays valid)
+        # `##[` and `::` in agent output must not become workflow commands in an Actions log.
         listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
     elif not options.get("quiet"):
         listeners.append(_human)
@@ -144,9 +145,18 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "claimed":
         line = f"  ⚑ claimed with PR #{event['pullNumber']} {event['url']}"
     elif kind == "finalized":
-        line = f"{event['phase']}: {event['tasks_done']} of {event['tasks_total']} tasks done"
+        line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
     if line is not None:
         from symphony_bot.workflow_commands import neutralize
 
         click.echo(neutralize(line), err=True)
     sys.stderr.flush()
+
+
+def _agent_user(options: dict[str, Any]) -> str | None:
+    """As autorun: a bot running as root starts each agent as an unprivileged user (--agent-user)."""
+    from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
+
+    if options.get("dry_run") or not running_as_root() or "agent_name" not in options or options.get("demo"):
+        return None
+    return str(options.get("agent_user") or AGENT_USER)

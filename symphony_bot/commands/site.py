@@ -22,7 +22,8 @@ PREVIEW_STATUSES = ("available", "in_progress", "blocked")
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Directory to write the site into (created when missing; its projects/ folder is replaced).",
+    help="Directory to write the site into (created when missing; its projects/ and contributors/ folders are "
+    "replaced, other files kept).",
 )
 @click.option(
     "--registry",

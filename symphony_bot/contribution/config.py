@@ -31,6 +31,7 @@ NOTE_WORKFLOW_TOKEN = (
     "This run used the workflow's GITHUB_TOKEN: GitHub starts no workflows for pull requests it opens, so CI will "  # noqa: S105
     "not run on this one until a maintainer approves it. A GitHub App or fine-grained token avoids that."
 )
+TRAVERSE_ONLY = 0o711  # the agent's user may enter the run's folder, not list it
 ATTACHMENTS_FOLDER = ".symphony-attachments"  # in the work tree, excluded from every commit
 
 
@@ -52,6 +53,9 @@ class RunConfig:
     run_url: str | None = None
     comment_interval_s: float = DEFAULT_INTERVAL_SECONDS
     work_root: Path | None = None
+    # Run each agent as this unprivileged user (what a bot running as root does; see agents/agent_user.py):
+    # it then cannot even reach the private git directory. None: the agent runs as the bot's own user.
+    agent_user: str | None = None
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
 
 

@@ -32,17 +32,20 @@ class WriteLimiter:
         self.sleep = sleep
         self.recent: deque[float] = deque()
         self.total = 0
+        self._lock = threading.Lock()  # the heartbeat and the run's own writes share the window
 
     def acquire(self) -> None:
         while True:
-            now = self.clock()
-            while self.recent and now - self.recent[0] >= 60:
-                self.recent.popleft()
-            if len(self.recent) < self.per_minute:
-                self.recent.append(now)
-                self.total += 1
-                return
-            self.sleep(60 - (now - self.recent[0]))
+            with self._lock:
+                now = self.clock()
+                while self.recent and now - self.recent[0] >= 60:
+                    self.recent.popleft()
+                if len(self.recent) < self.per_minute:
+                    self.recent.append(now)
+                    self.total += 1
+                    return
+                wait = 60 - (now - self.recent[0])
+            self.sleep(wait)
 
 
 class Publisher:

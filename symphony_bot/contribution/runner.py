@@ -31,6 +31,7 @@ from symphony_bot.contribution.config import (
     PUSHED,
     TOKEN_KIND_ENV,
     TOKEN_KIND_WORKFLOW,
+    TRAVERSE_ONLY,
     RunConfig,
     commit_message,
     metadata_of,
@@ -51,15 +52,9 @@ class ContributionRunner:
         self.client = client
         self.config = config
         self.listeners = list(listeners)
-        self.state = ContributionState(
-            repository=config.repository,
-            issue=config.issue,
-            issue_title="",
-            started_at_ms=events.now_ms(),
-            agent=config.agent_name,
-            model=config.model,
-            run_url=config.run_url,
-        )
+        started = events.now_ms()
+        self.state = ContributionState(config.repository, config.issue, "", started, agent=config.agent_name)
+        self.state.model, self.state.run_url = config.model, config.run_url
         self.secrets = (config.token, *config.extra_secrets)
         self.limiter = WriteLimiter()
         self.publisher = Publisher(self._write_comment, self._write_pull, self.limiter, config.comment_interval_s)
@@ -95,6 +90,8 @@ class ContributionRunner:
     def run(self) -> ContributionState:
         state = self.state
         with tempfile.TemporaryDirectory(prefix="symphony-run-", dir=self.config.work_root) as scratch:
+            if self.config.agent_user is not None:
+                os.chmod(scratch, TRAVERSE_ONLY)  # the work tree is reachable; the private git folder stays 0700
             try:
                 self._prepare()
                 if self.config.dry_run:
@@ -230,6 +227,7 @@ class ContributionRunner:
             inactivity_timeout_s=self.config.inactivity_timeout_s,
             budget=self.config.budget,
             dry_run=dry_run,
+            agent_user=self.config.agent_user,
         )
 
     def _run_engine(self, scratch: Path) -> None:
@@ -413,19 +411,18 @@ class ContributionRunner:
                 self.publisher.final()
         except GitHubError as error:
             state.last_error = str(error)
-        # snake_case, the names the GitHub Action reads back for its outputs (action/runner_seam.py)
+        # camelCase like the engine's own events (Maestro's names); the Action folds these into its outputs
         self._emit(
             FINALIZED,
             phase=str(state.phase),
-            status=str(state.phase),
-            pull_number=state.pull_number,
-            pull_url=state.pull_url,
+            pullNumber=state.pull_number,
+            pullUrl=state.pull_url,
             branch=state.branch,
-            tasks_done=state.tasks_done,
-            tasks_total=state.tasks_total,
-            cost_usd=round(state.cost_usd, 6),
-            tokens_in=state.tokens_in,
-            tokens_out=state.tokens_out,
+            tasksDone=state.tasks_done,
+            tasksTotal=state.tasks_total,
+            costUsd=round(state.cost_usd, 6),
+            tokensIn=state.tokens_in,
+            tokensOut=state.tokens_out,
             error=redact(state.last_error, self.secrets) if state.last_error else None,
         )
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,15 +54,30 @@ def world():
         yield sb, number
 
 
+@pytest.fixture
+def shared(tmp_path):
+    """A folder the agent's unprivileged user can enter (the CLI runs agents as `symphony-agent` under root):
+    the run's temporary folders and the agent script go there; the hang marker is the agent's to write."""
+    folder = Path(tempfile.mkdtemp(prefix="symphony-e2e-"))
+    os.chmod(folder, 0o711)
+    (folder / "markers").mkdir(mode=0o777)
+    os.chmod(folder / "markers", 0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class Run:
     """`symphony-bot run --json` in a child process, its events read as they come."""
 
     def __init__(self, sb, number, tmp_path, hang: bool = False) -> None:
+        marker = tmp_path / "markers" / "hung"
         if not hang:
-            (tmp_path / "hung").write_text("no hang in this run")
+            marker.write_text("no hang in this run")
+            marker.chmod(0o666)
         agent = tmp_path / "slow_agent.py"
         agent.write_text(SLOW_AGENT)
-        command = f"{sys.executable} {agent} {tmp_path / 'hung'}"
+        agent.chmod(0o644)
+        command = f"{sys.executable} {agent} {marker}"
         env = {
             "PATH": os.environ["PATH"],
             "GITHUB_TOKEN": BOT_TOKEN,
@@ -117,18 +135,18 @@ def _task(name: str):
     return lambda event: event.get("type") == "task_start" and event.get("task", "").startswith(name)
 
 
-def test_kill_mid_task(world, tmp_path) -> None:
+def test_kill_mid_task(world, shared) -> None:
     sb, number = world
-    run = Run(sb, number, tmp_path, hang=True)
+    run = Run(sb, number, shared, hang=True)
     run.wait_for(_task("Add a farewell"))
     assert run.kill() == -signal.SIGKILL
     _converged(sb, number)
 
 
-def test_kill_between_commit_and_push(world, tmp_path) -> None:
+def test_kill_between_commit_and_push(world, shared) -> None:
     sb, number = world
     sb.faults.inject("git/receive-pack", "delay", delay=3, nth=3)  # the second push: info/refs, then POST
-    run = Run(sb, number, tmp_path)
+    run = Run(sb, number, shared)
     run.wait_for(
         lambda e: e.get("type") == "task_complete" and e.get("summary", "").startswith("Wrote hello.txt for: Add")
     )
@@ -138,30 +156,30 @@ def test_kill_between_commit_and_push(world, tmp_path) -> None:
     _converged(sb, number)
 
 
-def test_kill_between_push_and_pull_request(world, tmp_path) -> None:
+def test_kill_between_push_and_pull_request(world, shared) -> None:
     sb, number = world
     sb.faults.inject("pulls/create", "delay", delay=2, nth=1)
-    run = Run(sb, number, tmp_path)
+    run = Run(sb, number, shared)
     run.wait_for(lambda e: e.get("type") == "pushed")
     run.kill()
     assert sb.pulls(OWNER, REPO) == []
     _converged(sb, number)  # resumes the pushed branch and opens the PR (the delayed POST may race it)
 
 
-def test_kill_during_a_comment_edit(world, tmp_path) -> None:
+def test_kill_during_a_comment_edit(world, shared) -> None:
     sb, number = world
     sb.faults.inject("issues/update-comment", "delay", delay=2)
-    run = Run(sb, number, tmp_path)
+    run = Run(sb, number, shared)
     run.wait_for(lambda e: e.get("type") == "claimed")
-    time.sleep(0.5)
+    time.sleep(0.5)  # the next comment edit is now held by the server's 2 s delay
     run.kill()
     sb.faults.clear()
     _converged(sb, number)
 
 
-def test_sigterm_pushes_finalises_as_stopped_and_keeps_the_claim(world, tmp_path) -> None:
+def test_sigterm_pushes_finalises_as_stopped_and_keeps_the_claim(world, shared) -> None:
     sb, number = world
-    run = Run(sb, number, tmp_path, hang=True)
+    run = Run(sb, number, shared, hang=True)
     run.wait_for(_task("Add a farewell"))
     assert run.kill(signal.SIGTERM) == 4
     finalized = run.wait_for(lambda e: e.get("type") == "finalized", timeout=5)

@@ -111,3 +111,45 @@ def test_a_secret_printed_by_the_agent_never_reaches_the_comment_or_the_pull(wor
     for text in history:
         assert leaked not in text and BOT_TOKEN not in text
     assert "[REDACTED]" in comment.body  # the first attempt's error is shown, redacted
+
+
+def test_contained_agent_cannot_reach_the_git_directory_at_all(world) -> None:
+    """Run as root, the bot starts the agent as the unprivileged `symphony-agent` user: the private git folder
+    (0700, root's) cannot even be entered, so there is nothing to plant."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from symphony_bot.agents.agent_user import running_as_root
+
+    if not running_as_root():
+        # Reason: without root there is no second user to run the agent as (the other tests cover that case).
+        pytest.skip("containment applies to a bot running as root; this machine's tests run as another user")
+    sb, number = world
+    shared = Path(tempfile.mkdtemp(prefix="symphony-e2e-"))
+    try:
+        os.chmod(shared, 0o711)
+        body = (
+            "repo = pathlib.Path(os.environ['SYMPHONY_REPO'])\n"
+            "seen = []\n"
+            "for name in sorted(os.listdir(repo.parent)) if os.access(repo.parent, os.R_OK) else []:\n"
+            "    seen.append(name)\n"
+            "try:\n"
+            "    os.listdir(repo.parent / 'private')\n"
+            "    seen.append('private-readable')\n"
+            "except PermissionError:\n"
+            "    seen.append('private-refused')\n"
+            "(repo / 'who.txt').write_text(f'{os.getuid()} {seen}')\n" + TICK
+        )
+        agent = script_agent(shared, body)
+        (shared / "agent.py").chmod(0o644)
+        state = run_issue(sb, number, agent=agent, agent_user="symphony-agent", work_root=shared)
+        assert state.phase is Phase.COMPLETED, state.last_error
+        [pull] = sb.pulls(OWNER, REPO)
+        who = sb.file(OWNER, REPO, "who.txt", ref=pull.pull.head_ref)
+        assert who is not None and not who.startswith("0 ")
+        assert "private-refused" in who and "private-readable" not in who
+        assert "git-" not in who  # the run's folder cannot be listed either
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

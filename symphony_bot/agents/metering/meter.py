@@ -28,6 +28,7 @@ HEAD_BYTES = 64 * 1024
 INFLATE_PIECE_BYTES = 256 * 1024
 TAIL_BYTES = 256 * 1024
 USAGE_KEYS = ("usage", "usageMetadata")
+USAGE_MARK = b'"usage'  # begins both keys
 _USAGE_KEY = re.compile(rb'"(?:usage|usageMetadata)"\s*:\s*\{')
 _MODEL_KEY = re.compile(rb'"(?:model|modelVersion)"\s*:\s*"([^"\\]{1,200})"')
 
@@ -99,8 +100,11 @@ class BoundedDocument:
         """The JSON objects this holds (the elements of an array), or, when truncated, one object with the
         last usage object of the tail and the first model name of the head."""
         if not self.truncated:
+            whole = bytes(self._head + self._tail)
+            if USAGE_MARK not in whole:
+                return []  # every document the meter needs carries a usage object: the rest is not parsed
             try:
-                value = json.loads(bytes(self._head + self._tail))
+                value = json.loads(whole)
             except ValueError:
                 return []
             items = value if isinstance(value, list) else [value]

@@ -263,45 +263,51 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- forwarding --------------------------------------------------------------------------------------
     def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
+        self.proxy._begin()
+        try:
+            self._exchange(path, body, wire)
+        finally:
+            self.proxy._end()
+
+    def _exchange(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
         proxy = self.proxy
         upstream = proxy.upstream.acquire()
-        response: http.client.HTTPResponse | None = None
-        proxy._begin()
         try:
-            try:
-                response = self._send_upstream(upstream, path, body)
-            except (OSError, http.client.HTTPException) as error:
-                if wire is not None:
-                    proxy._add(TaskUsage(requests=1))
-                self.close_connection = True
-                message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
-                # The CLI's own retry policy applies, as if it had met the network error itself.
-                self._reply(proxy.provider.request_error(502, message), retry=True)
-                return
-            meter = None
+            response = self._send_upstream(upstream, path, body)
+        except (OSError, http.client.HTTPException) as error:
+            proxy.upstream.release(upstream, None)
             if wire is not None:
-                streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
-                encoding = response.getheader("content-encoding")
-                meter = ResponseMeter(wire, streaming, _model_hint(path, body.head), encoding)
-            settled = False
+                proxy._add(TaskUsage(requests=1))
+            self.close_connection = True
+            message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
+            # The CLI's own retry policy applies, as if it had met the network error itself.
+            self._reply(proxy.provider.request_error(502, message), retry=True)
+            return
+        meter = None
+        if wire is not None:
+            streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
+            encoding = response.getheader("content-encoding")
+            meter = ResponseMeter(wire, streaming, _model_hint(path, body.head), encoding)
+        finished = False
 
-            def settle() -> None:
-                nonlocal settled
-                if meter is not None and not settled:
-                    settled = True
+        def finish() -> None:
+            """Count the usage and give the connection back, once: before the body's last bytes go out, so a
+            client that has read the whole response finds both done."""
+            nonlocal finished
+            if not finished:
+                finished = True
+                if meter is not None:
                     usage = meter.finish().usage
-                    if response is not None and 200 <= response.status < 300 and not meter.usage_reported:
+                    if 200 <= response.status < 300 and not meter.usage_reported:
                         with proxy._lock:
                             proxy._unmetered = True
                     proxy._add(TaskUsage(usage=usage, requests=1))
+                proxy.upstream.release(upstream, response)
 
-            try:
-                self._relay(response, meter, settle)
-            finally:
-                settle()
+        try:
+            self._relay(response, meter, finish)
         finally:
-            proxy.upstream.release(upstream, response)
-            proxy._end()
+            finish()
 
     def _send_upstream(
         self, upstream: http.client.HTTPConnection, path: str, body: RequestBody
@@ -326,10 +332,10 @@ class _Handler(BaseHTTPRequestHandler):
         return upstream.getresponse()
 
     def _relay(
-        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, settle: Callable[[], None]
+        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, finish: Callable[[], None]
     ) -> None:
-        """Copy the response as it arrives. The usage is settled before the body's last bytes go out, so a
-        client that has read the whole response can read its usage too."""
+        """Copy the response as it arrives; `finish` runs once the upstream body has ended, before the last
+        bytes go out."""
         self.send_response_only(response.status, response.reason)
         for name, value in end_to_end(response.getheaders()):
             self.send_header(name, value)
@@ -342,6 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("content-length", length)
         self.end_headers()
         if not has_body:
+            finish()
             return
         remaining = None if chunked or length is None else int(length)
         try:
@@ -351,9 +358,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if remaining is not None:
                     remaining -= len(piece)
                     if remaining <= 0:
-                        settle()
+                        finish()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            settle()
+            finish()
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
         except (OSError, http.client.HTTPException, ValueError):
