@@ -57,7 +57,7 @@ def test_the_runner_childs_output_is_relayed_without_workflow_commands(tmp_path,
     assert command_lines(out) == []
 
 
-def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys) -> None:
+def test_run_json_prints_no_workflow_command_from_agent_output(capsys) -> None:
     """`symphony-bot run --json` printed engine events (task text, the agent's summary) unneutralized, unlike
     `autorun --json`: an agent whose reply starts with `##[set-output …]` set a step output of the donor's job."""
     from symphony_bot.commands.run_support import run_contribution
@@ -65,12 +65,15 @@ def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys)
     from symphony_bot.demo import scenario
     from symphony_bot.sandbox import Sandbox
     from tests.actions_runner import command_lines
+    from tests.autorun_helpers import reachable_tmp
     from tests.e2e.contribution_helpers import client_for, script_agent
     from tests.e2e.test_contribution_security import TICK
 
-    with Sandbox() as sb:
+    # Run as root, the command starts the agent as its own user: script and work tree where that user can reach.
+    with Sandbox() as sb, reachable_tmp() as shared:
         number, _ = scenario.seed(sb)
-        agent = script_agent(tmp_path, f"print({FORGED!r})\n" + TICK)
+        agent = script_agent(shared, f"print({FORGED!r})\n" + TICK)
+        (shared / "agent.py").chmod(0o644)
         with client_for(sb) as client:
             state = run_contribution(
                 client,
@@ -79,8 +82,9 @@ def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys)
                 agent,
                 scenario.BOT_TOKEN,
                 options={"agent_name": "command", "json_lines": True, "task_timeout": 60},
+                work_root=shared,
             )
-    assert state.phase is Phase.COMPLETED
+    assert state.phase is Phase.COMPLETED, state.last_error
     captured = capsys.readouterr()
     assert "forged" in captured.out
     assert command_lines(captured.out + captured.err) == []
