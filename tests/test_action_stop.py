@@ -52,7 +52,8 @@ def test_stop_cancels_the_job_named_in_the_status_comment(world: World) -> None:
         OWNER,
         REPO,
         number,
-        f"{STATUS_MARKER}\nRunning… [workflow run](https://github.com/{SLUG}/actions/runs/{run_id})",
+        # The runner's status comment names its run on its links line (status.py), the only line stop reads.
+        f"{STATUS_MARKER}\n**Running…**\n\n**Links** [workflow run](https://github.com/{SLUG}/actions/runs/{run_id})",
         author=BOT,
     )
     assert stop(world, number) == "stop-requested"
@@ -67,6 +68,10 @@ def test_stop_cancels_the_job_named_in_the_status_comment(world: World) -> None:
 def test_stop_never_cancels_its_own_job(world: World) -> None:
     number = world.sb.create_issue(OWNER, REPO, "Docs", "docs/tasks.md\n", labels=[LABEL]).number
     world.sb.comment(
-        OWNER, REPO, number, f"{STATUS_MARKER}\n[workflow run](https://github.com/{SLUG}/actions/runs/999)", author=BOT
+        OWNER,
+        REPO,
+        number,
+        f"{STATUS_MARKER}\n**Links** [workflow run](https://github.com/{SLUG}/actions/runs/999)",
+        author=BOT,
     )
     assert stop(world, number) == "nothing-to-stop"  # 999 is GITHUB_RUN_ID in the test environment
