@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
 from symphony_bot.commands.options import github_options
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.exit_codes import FINDINGS, OK
 
 DEFAULT_MAX_DOCUMENTS = 300
 PREVIEW_STATUSES = ("available", "in_progress", "blocked")
@@ -81,13 +81,12 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
                 warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
             try:
                 selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as error:
-                _usage(str(error))
+            except RegistryUnreadableError as unreadable:
+                usage_error(str(unreadable))
             for problem in selection.problems:
                 warn(f"registry {problem}")
             if selection.failed_sources == len(sources):
-                _echo("error: no registry could be read; see the warnings above", err=True)
-                sys.exit(FINDINGS)
+                failure("no registry could be read; see the warnings above")
             scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
             collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
             wanted = [
@@ -100,47 +99,29 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
                 if reference.path and not reference.external
             ]
             previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
-    except GitHubError as error:
-        _echo(f"error: {error}", err=True)
-        sys.exit(FINDINGS)
+    except GitHubError as github_error:
+        failure(str(github_error))
     for warning in collected.warnings:
         warn(warning)
     if previews.skipped:
         warn(f"{previews.skipped:,} documents were not read for task previews (--max-documents {max_documents:,})")
     failed = [result for result in scanned.repositories if result.failed]
     for result in failed:
-        _echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
+        error(f"{result.slug}: {result.problems[0].message}")
     reported = {result.slug for result in failed}
-    for failure in collected.failures:
-        if not any(slug in failure for slug in reported):  # the scan already said why this one failed
-            _echo(f"error: {failure}", err=True)
+    for unread in collected.failures:
+        if not any(slug in unread for slug in reported):  # the scan already said why this one failed
+            error(unread)
 
     now = dt.datetime.now(dt.UTC)
     projects = projects_from(selection.entries, {result.slug.casefold(): result for result in scanned.repositories})
     try:
         stats = report(collected.rows, None, now.date())
         built = build_site(out, projects, stats, now.strftime("%Y-%m-%d %H:%M UTC"), previews.previews)
-    except SiteError as error:
-        _usage(str(error))
-    _echo(
+    except SiteError as site_error:
+        usage_error(str(site_error))
+    echo(
         f"wrote {built.pages:,} pages ({built.bytes / 1024:,.0f} KiB) for {len(projects):,} projects to {out} "
         f"in {scanned.requests + collected.requests} GraphQL requests and {previews.read:,} document reads"
     )
     sys.exit(FINDINGS if failed or collected.failures or selection.failed_sources else OK)
-
-
-def warn(message: str) -> None:
-    _echo(f"warning: {message}", err=True)
-
-
-def _usage(message: str) -> NoReturn:
-    _echo(f"error: {message}", err=True)
-    sys.exit(USAGE)
-
-
-def _echo(text: str, **options: Any) -> None:
-    """Print through `neutralize`: warnings and reports quote PR bodies, which anyone who can open a pull request
-    writes, and no line of them may act as a workflow command in the pages workflow's log."""
-    from symphony_bot.workflow_commands import neutralize
-
-    click.echo(neutralize(text), **options)

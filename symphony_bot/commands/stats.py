@@ -7,12 +7,12 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
 from symphony_bot.commands.options import github_options
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.exit_codes import FINDINGS, OK
 
 FORMATS = ("table", "json", "markdown")
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -62,10 +62,10 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.stats.render import report_json, report_markdown, report_table
 
     if user is not None and not _LOGIN.match(user):
-        _usage(f"--user {user!r} is not a GitHub login (letters, digits and hyphens, up to 39 characters)")
+        usage_error(f"--user {user!r} is not a GitHub login (letters, digits and hyphens, up to 39 characters)")
     for repo in repos:
         if parse_slug(repo) is None:
-            _usage(f"--repo {repo!r} is not OWNER/NAME (for example RunMaestro/Maestro)")
+            usage_error(f"--repo {repo!r} is not OWNER/NAME (for example RunMaestro/Maestro)")
     cache = Cache(cache_dir, warn=warn)
     sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
     try:
@@ -75,46 +75,27 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
                 warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
             try:
                 selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as error:
-                _usage(str(error))
+            except RegistryUnreadableError as unreadable:
+                usage_error(str(unreadable))
             for problem in selection.problems:
                 warn(f"registry {problem}")
             if sources and selection.failed_sources == len(sources) and not repos:
-                _echo("error: no registry could be read; see the warnings above", err=True)
-                sys.exit(FINDINGS)
+                failure("no registry could be read; see the warnings above")
             slugs = selection.slugs + list(repos)
             collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
-    except GitHubError as error:
-        _echo(f"error: {error}", err=True)
-        sys.exit(FINDINGS)
+    except GitHubError as github_error:
+        failure(str(github_error))
     for warning in collected.warnings:
         warn(warning)
-    for failure in collected.failures:
-        _echo(f"error: {failure}", err=True)
+    for unread in collected.failures:
+        error(unread)
 
     result = report(collected.rows, user, dt.datetime.now(dt.UTC).date())
     if output_format == "json":
         data = report_json(result) | {"requests": collected.requests, "ignored": collected.warnings}
-        _echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        _echo(report_markdown(result), nl=False)
+        echo(report_markdown(result), nl=False)
     else:
-        _echo(report_table(result), nl=False)
+        echo(report_table(result), nl=False)
     sys.exit(FINDINGS if collected.failures or selection.failed_sources else OK)
-
-
-def warn(message: str) -> None:
-    _echo(f"warning: {message}", err=True)
-
-
-def _usage(message: str) -> NoReturn:
-    _echo(f"error: {message}", err=True)
-    sys.exit(USAGE)
-
-
-def _echo(text: str, **options: Any) -> None:
-    """Print through `neutralize`: warnings and reports quote PR bodies, which anyone who can open a pull request
-    writes, and no line of them may act as a workflow command in the pages workflow's log."""
-    from symphony_bot.workflow_commands import neutralize
-
-    click.echo(neutralize(text), **options)
