@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from symphony_bot.commands.options import github_options
+from symphony_bot.commands.options import cache_options, github_options, registry_option
 from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.commands.repositories import check_repos, select_repositories
 from symphony_bot.exit_codes import FINDINGS, OK
 from symphony_bot.issue_status import IssueStatus
 
@@ -29,14 +30,7 @@ TITLE_WIDTH = 60
 
 
 @click.command()
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    metavar="PATH|URL",
-    help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). Default: Maestro's "
-    "registry, unless --repo is given.",
-)
+@registry_option("Default: Maestro's registry, unless --repo is given.")
 @click.option("--repo", "repos", multiple=True, metavar="OWNER/NAME", help="A repository to scan (repeatable).")
 @click.option(
     "--status",
@@ -47,13 +41,7 @@ TITLE_WIDTH = 60
 )
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="List at most N issues.")
-@click.option("--refresh", is_flag=True, help="Ignore the cache (issues 5 min, registry 2 h) and fetch again.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
-)
+@cache_options("Ignore the cache (issues 5 min, registry 2 h) and fetch again.")
 @github_options
 def scan(  # noqa: PLR0917 (click passes every option as an argument)
     registries: tuple[str, ...],
@@ -71,32 +59,16 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     printed, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
-    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
-    from symphony_bot.github.scan import parse_slug
+    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.scan import scan as run_scan
 
     statuses = _parse_statuses(status_list, output_format)
-    for repo in repos:
-        if parse_slug(repo) is None:
-            usage_error(f"--repo {repo!r} is not OWNER/NAME (for example RunMaestro/Maestro)")
-
+    check_repos(repos)
     cache = Cache(cache_dir, warn=warn)
-    sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
     try:
         with GitHubClient.from_env(github_url) as client:
-            try:
-                selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as unreadable:
-                usage_error(str(unreadable))
-            for registry_problem in selection.problems:
-                warn(f"registry {registry_problem}")
-            if sources and selection.failed_sources == len(sources) and not repos:
-                failure("no registry could be read; see the warnings above")
-            slugs = list(selection.slugs) + list(repos)
-            if not client.authenticated:
-                names = " or ".join(TOKEN_ENV_VARIABLES)
-                warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
+            selection = select_repositories(client, cache, registries, repos, refresh=refresh)
+            slugs = selection.slugs + list(repos)
             include_closed = str(IssueStatus.COMPLETED) in statuses
             result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
     except GitHubError as github_error:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from symphony_bot.commands.options import github_options
+from symphony_bot.commands.options import cache_options, github_options, registry_option
 from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.commands.repositories import select_repositories
 from symphony_bot.exit_codes import FINDINGS, OK
 
 DEFAULT_MAX_DOCUMENTS = 300
@@ -25,14 +26,7 @@ PREVIEW_STATUSES = ("available", "in_progress", "blocked")
     help="Directory to write the site into (created when missing; its projects/ and contributors/ folders are "
     "replaced, other files kept).",
 )
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    metavar="PATH|URL",
-    help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). "
-    "Default: Maestro's registry.",
-)
+@registry_option("Default: Maestro's registry.")
 @click.option(
     "--max-documents",
     type=click.IntRange(min=0),
@@ -41,13 +35,7 @@ PREVIEW_STATUSES = ("available", "in_progress", "blocked")
     help="Read at most N Auto Run documents from GitHub for task previews (one request each; cached 5 min). "
     "Documents of available, in-progress and blocked issues are read, in registry order.",
 )
-@click.option("--refresh", is_flag=True, help="Ignore the cache (issues, PRs, documents 5 min; registry 2 h).")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
-)
+@cache_options("Ignore the cache (issues, PRs, documents 5 min; registry 2 h).")
 @github_options
 def site(  # noqa: PLR0917 (click passes every option as an argument)
     out: Path,
@@ -63,9 +51,8 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     registry) could not be read — its page says so, 2 bad usage or the directory cannot be written.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
+    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.document_previews import DocumentRequest, fetch_previews
-    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import scan
     from symphony_bot.site.build import SiteError, build_site
     from symphony_bot.site.model import projects_from
@@ -73,20 +60,9 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.stats.maths import report
 
     cache = Cache(cache_dir, warn=warn)
-    sources = list(registries) or [DEFAULT_REGISTRY_URL]
     try:
         with GitHubClient.from_env(github_url) as client:
-            if not client.authenticated:
-                names = " or ".join(TOKEN_ENV_VARIABLES)
-                warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
-            try:
-                selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as unreadable:
-                usage_error(str(unreadable))
-            for problem in selection.problems:
-                warn(f"registry {problem}")
-            if selection.failed_sources == len(sources):
-                failure("no registry could be read; see the warnings above")
+            selection = select_repositories(client, cache, registries, (), refresh=refresh)
             scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
             collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
             wanted = [
