@@ -89,7 +89,7 @@ def show(reference: str, github_url: str | None) -> None:
     """
     from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.issue_view import fetch_issue_view
-    from symphony_bot.github.scan import parse_slug
+    from symphony_bot.github.repository_batches import parse_slug
 
     slug_text, _, number_text = reference.partition("#")
     slug = parse_slug(slug_text)

@@ -23,7 +23,7 @@ ANONYMOUS_WARNING = "{names} is not set; GitHub's GraphQL API refuses requests w
 
 def check_repos(repos: tuple[str, ...]) -> None:
     """Exit 2 naming the first --repo that is not OWNER/NAME."""
-    from symphony_bot.github.scan import parse_slug
+    from symphony_bot.github.repository_batches import parse_slug
 
     for repo in repos:
         if parse_slug(repo) is None:
