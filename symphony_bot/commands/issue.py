@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from symphony_bot.commands.options import github_options
-from symphony_bot.commands.output import echo, failure, usage_error
+from symphony_bot.commands.output import echo, usage_error
+from symphony_bot.commands.session import github_session
 from symphony_bot.exit_codes import FINDINGS, OK
 
 if TYPE_CHECKING:
@@ -87,7 +88,6 @@ def show(reference: str, github_url: str | None) -> None:
 
     Exit status: 0 shown, 1 GitHub could not answer (missing repository or issue, rate limit), 2 bad usage.
     """
-    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.issue_view import fetch_issue_view
     from symphony_bot.github.repository_batches import parse_slug
 
@@ -95,11 +95,8 @@ def show(reference: str, github_url: str | None) -> None:
     slug = parse_slug(slug_text)
     if slug is None or not number_text.isdigit() or int(number_text) <= 0:
         usage_error(f"{reference!r} is not OWNER/REPO#N (for example RunMaestro/Maestro#12)")
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            view = fetch_issue_view(client, slug, int(number_text))
-    except GitHubError as error:
-        failure(str(error))
+    with github_session(github_url) as client:
+        view = fetch_issue_view(client, slug, int(number_text))
     echo(render_issue_view(view), nl=False)
     sys.exit(OK)
 

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from symphony_bot.commands.options import cache_options, github_options, registry_option
-from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import check_repos, select_repositories
+from symphony_bot.commands.session import github_session
 from symphony_bot.exit_codes import FINDINGS, OK
 from symphony_bot.issue_status import IssueStatus
 
@@ -59,20 +60,16 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     printed, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.scan import scan as run_scan
 
     statuses = _parse_statuses(status_list, output_format)
     check_repos(repos)
     cache = Cache(cache_dir, warn=warn)
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            selection = select_repositories(client, cache, registries, repos, refresh=refresh)
-            slugs = selection.slugs + list(repos)
-            include_closed = str(IssueStatus.COMPLETED) in statuses
-            result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
-    except GitHubError as github_error:
-        failure(str(github_error))
+    with github_session(github_url) as client:
+        selection = select_repositories(client, cache, registries, repos, refresh=refresh)
+        slugs = selection.slugs + list(repos)
+        include_closed = str(IssueStatus.COMPLETED) in statuses
+        result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
 
     listed = [issue for issue in result.issues if str(issue.status) in statuses]
     truncated = limit is not None and len(listed) > limit

@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from symphony_bot.commands.options import cache_options, github_options, registry_option
-from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import select_repositories
+from symphony_bot.commands.session import github_session
 from symphony_bot.exit_codes import FINDINGS, OK
 
 DEFAULT_MAX_DOCUMENTS = 300
@@ -51,7 +52,6 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     registry) could not be read — its page says so, 2 bad usage or the directory cannot be written.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.document_previews import DocumentRequest, fetch_previews
     from symphony_bot.github.scan import scan
     from symphony_bot.site.build import SiteError, build_site
@@ -60,23 +60,20 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.stats.maths import report
 
     cache = Cache(cache_dir, warn=warn)
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            selection = select_repositories(client, cache, registries, (), refresh=refresh)
-            scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
-            collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
-            wanted = [
-                DocumentRequest(issue.repo, result.default_branch, reference.path)
-                for result in scanned.repositories
-                if result.default_branch
-                for issue in result.issues
-                if str(issue.status) in PREVIEW_STATUSES
-                for reference in issue.parsed.documents
-                if reference.path and not reference.external
-            ]
-            previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
-    except GitHubError as github_error:
-        failure(str(github_error))
+    with github_session(github_url) as client:
+        selection = select_repositories(client, cache, registries, (), refresh=refresh)
+        scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
+        collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
+        wanted = [
+            DocumentRequest(issue.repo, result.default_branch, reference.path)
+            for result in scanned.repositories
+            if result.default_branch
+            for issue in result.issues
+            if str(issue.status) in PREVIEW_STATUSES
+            for reference in issue.parsed.documents
+            if reference.path and not reference.external
+        ]
+        previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
     for warning in collected.warnings:
         warn(warning)
     if previews.skipped:

@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 
 from symphony_bot.commands.options import cache_options, github_options, registry_option
-from symphony_bot.commands.output import echo, error, failure, usage_error, warn
+from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import check_repos, select_repositories
+from symphony_bot.commands.session import github_session
 from symphony_bot.exit_codes import FINDINGS, OK
 
 FORMATS = ("table", "json", "markdown")
@@ -42,7 +43,6 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     could not be read — the rest is still shown, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.stats.collect import collect
     from symphony_bot.stats.maths import report
     from symphony_bot.stats.render import report_json, report_markdown, report_table
@@ -51,13 +51,10 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
         usage_error(f"--user {user!r} is not a GitHub login (letters, digits and hyphens, up to 39 characters)")
     check_repos(repos)
     cache = Cache(cache_dir, warn=warn)
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            selection = select_repositories(client, cache, registries, repos, refresh=refresh)
-            slugs = selection.slugs + list(repos)
-            collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
-    except GitHubError as github_error:
-        failure(str(github_error))
+    with github_session(github_url) as client:
+        selection = select_repositories(client, cache, registries, repos, refresh=refresh)
+        slugs = selection.slugs + list(repos)
+        collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
     for warning in collected.warnings:
         warn(warning)
     for unread in collected.failures:
