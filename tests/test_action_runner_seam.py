@@ -28,6 +28,7 @@ REQUEST = RunRequest(
     max_minutes=30.0,
     max_tasks=10,
     task_timeout=600.0,
+    comment_interval=15.0,
     dry_run=True,
     triggered_by="writer",
     comment_id=55,
@@ -44,7 +45,8 @@ def test_arguments_carry_every_option_and_no_secret() -> None:
     assert arguments == [
         "run", "owner/name#12", "--json",
         "--agent", "codex", "--model", "gpt-5", "--max-cost", "2.5", "--max-minutes", "30",
-        "--max-tasks", "10", "--task-timeout", "600", "--requested-by", "writer", "--comment-id", "55",
+        "--max-tasks", "10", "--task-timeout", "600", "--comment-interval", "15", "--requested-by", "writer",
+        "--comment-id", "55",
         "--github-url", "http://127.0.0.1:1/api", "--dry-run",
     ]  # fmt: skip
     assert not any("secret" in argument for argument in arguments)
@@ -76,7 +78,20 @@ def test_events_fold_into_outputs() -> None:
         {"type": "pushed", "timestamp": 2, "branch": "symphony/12-ab", "sha": "abc"},
         {"type": "claimed", "timestamp": 3, "pullNumber": 7, "url": "https://x/pull/7", "adopted": False},
         {"type": "complete", "timestamp": 4, "totalCost": 0.4, "usage": {"inputTokens": 10, "outputTokens": 99}},
-        {"type": "finalized", "timestamp": 5, "phase": "completed", "pullNumber": 7, "tasksDone": 3, "tasksTotal": 5},
+        {
+            "type": "finalized",
+            "timestamp": 5,
+            "phase": "completed",
+            "pullNumber": 7,
+            "pullUrl": "https://x/pull/7",
+            "branch": "symphony/12-ab",
+            "tasksDone": 3,
+            "tasksTotal": 5,
+            "costUsd": 0.4,
+            "tokensIn": 10,
+            "tokensOut": 99,
+            "error": None,
+        },
     ]
     result = result_from_events(events, 0, [])
     assert result.status == "completed"

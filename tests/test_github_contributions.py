@@ -91,7 +91,15 @@ def world() -> Iterator[tuple[Sandbox, dict[str, int]]]:
         pull("huge", hostile_block('{"v": 1, "agent": "' + "x" * 20000 + '"}'))
         pull("wrong-type", hostile_block(json.dumps({**metadata("owner/proj", 6).to_json(), "issue": "6"})))
         pull("other-repo", render_block(metadata("victim/repo", 7)))
-        pull("forged-credit", render_block(metadata("owner/proj", 8, contributor="donor")), author="mallory")
+        sb.fork("owner", "proj", "mallory")
+        sb.push_branch("mallory", "proj", "forged", {"forged.txt": "x"})
+        forged = render_block(metadata("owner/proj", 8, contributor="donor"))
+        numbers["forged-credit"] = sb.open_pull(
+            "owner", "proj", "forged", "main", title="forged", body=forged, head_owner="mallory"
+        ).number
+        # A run started by someone's `/symphony run`: the runner's account (with push access) opens the PR from
+        # a branch of the repository and credits the requester.
+        pull("requested", render_block(metadata("owner/proj", 10, contributor="owner")), author="donor")
         pull("hostile-text", render_block(metadata("owner/proj", 9, agent='"><img src=x onerror=alert(1)>')))
         yield sb, numbers
 
@@ -108,7 +116,9 @@ def test_contributions_and_their_states(world: tuple[Sandbox, dict[str, int]]) -
     assert by_number[numbers["closed"]].state is PullState.CLOSED
     # A hostile value that passes the field checks is data: kept verbatim, to be escaped by whoever shows it.
     assert by_number[numbers["hostile-text"]].metadata.agent == '"><img src=x onerror=alert(1)>'
-    assert set(by_number) == {numbers[case] for case in ("merged", "running", "open", "closed", "hostile-text")}
+    assert by_number[numbers["requested"]].metadata.contributor == "owner"
+    accepted = ("merged", "running", "open", "closed", "hostile-text", "requested")
+    assert set(by_number) == {numbers[case] for case in accepted}
     assert result.failures == []
     assert result.requests == 1
 
@@ -148,7 +158,7 @@ def test_a_pr_without_a_block_is_no_contribution_and_no_warning(world: tuple[San
 def test_missing_repository_is_reported_and_the_rest_still_read(world: tuple[Sandbox, dict[str, int]]) -> None:
     sb, _ = world
     result = fetch_contributions(client_for(sb), ["ghost/none", "owner/proj", "not a slug", "OWNER/proj"])
-    assert len(result.pulls) == 5
+    assert len(result.pulls) == 6
     assert any(failure.startswith("ghost/none: not found") for failure in result.failures)
     assert any("'not a slug'" in failure for failure in result.failures)
     assert result.requests == 1
@@ -204,7 +214,7 @@ def test_a_flaky_api_is_retried(world: tuple[Sandbox, dict[str, int]]) -> None:
         result = fetch_contributions(client, ["owner/proj"])
     finally:
         sb.faults.clear()
-    assert result.failures == [] and len(result.pulls) == 5
+    assert result.failures == [] and len(result.pulls) == 6
     assert result.requests == 3
     assert 1.0 in slept  # the secondary limit's Retry-After was honoured
 

@@ -155,9 +155,17 @@ def test_readable_without_javascript(observed: dict[str, Any]) -> None:
     assert observed["steps"]["noJavaScript"] == {"tiles": 6, "controlsHidden": True}
 
 
+def test_phone_sized_window(observed: dict[str, Any]) -> None:
+    phone = observed["steps"]["phone"]
+    assert [v for v in phone["axe"] if v["impact"] in BLOCKING_IMPACTS] == []
+    assert phone["focused"] == phone["tiles"][1]  # one column: Down moves to the next project
+    assert phone["scrollWidth"] <= 390  # nothing overflows sideways
+
+
 def test_screenshots_are_saved(observed: dict[str, Any]) -> None:
     shots = {path.name for path in ARTIFACTS.glob("*.png")}
-    assert {"index.html-light.png", "index.html-dark.png", "projects-filtered.png", "project-opened.png"} <= shots
+    expected = {"index.html-light.png", "index.html-dark.png", "projects-filtered.png", "project-opened.png"}
+    assert expected | {"projects-phone.png"} <= shots
 
 
 def test_html_passes_the_validator(built: Path, npm_modules: Path) -> None:

@@ -64,7 +64,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, P
         pull("two", "symphony/4", running, "donor", draft=True)
         pull("two", "symphony/5", block("maint/two", 5, "other", 30), "other", merge=True)
         pull("two", "evil", f'{BLOCK_OPENING}\n{{"v": 1, "issue": -1}}\n-->', "mallory")
-        pull("two", "forged", block("maint/two", 6, "donor", 1, tokens_in=10**12), "mallory")
+        sb.fork("maint", "two", "mallory")
+        sb.push_branch("mallory", "two", "forged", {"forged.txt": "x"})
+        forged = block("maint/two", 6, "donor", 1, tokens_in=10**12)
+        sb.open_pull("maint", "two", "forged", "main", title="forged", body=forged, head_owner="mallory")
         registry = tmp_path_factory.mktemp("registry") / "symphony-registry.json"
         entries = [
             {"slug": f"maint/{name}", "name": name, "isActive": True, "maintainer": {"name": "Maint Ainer"}}

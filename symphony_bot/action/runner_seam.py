@@ -11,7 +11,9 @@ What the runner is told beyond its flags:
   no workflows, and the status comment must say so and point at the README (WORKFLOW_PR_CAVEAT);
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
-`pushed` (branch), the engine's `complete` (totalCost, usage), and `finalized` (phase, tasksDone, tasksTotal).
+`pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
+summary in the outputs' own names (status, pull_number, pull_url, branch, tasks_done, tasks_total, cost_usd,
+tokens_in, tokens_out).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class RunRequest:
     max_minutes: float | None = None
     max_tasks: int | None = None
     task_timeout: float | None = None
+    comment_interval: float | None = None
     dry_run: bool = False
     triggered_by: str | None = None
     comment_id: int | None = None
@@ -91,6 +94,7 @@ def run_arguments(request: RunRequest) -> list[str]:
         ("--max-minutes", request.max_minutes),
         ("--max-tasks", request.max_tasks),
         ("--task-timeout", request.task_timeout),
+        ("--comment-interval", request.comment_interval),
         ("--requested-by", request.triggered_by),
         ("--comment-id", request.comment_id),
         ("--github-url", request.github_url),
@@ -134,9 +138,9 @@ class CliRunner:
         arguments = ["cancel", f"{request.repo}#{request.issue}"]
         if request.github_url:
             arguments += ["--github-url", request.github_url]
-        return self._invoke(arguments, request)
+        return self._invoke(arguments, request, done="cancelled")
 
-    def _invoke(self, arguments: list[str], request: RunRequest) -> RunResult:
+    def _invoke(self, arguments: list[str], request: RunRequest, done: str = "completed") -> RunResult:
         events: list[dict[str, Any]] = []
         log: list[str] = []
         with subprocess.Popen(
@@ -158,10 +162,12 @@ class CliRunner:
                 else:
                     log = [*log[-(MAX_LOG_LINES - 1) :], line.rstrip("\n")]
             code = process.wait(timeout=self.timeout)
-        return result_from_events(events, code, log)
+        return result_from_events(events, code, log, done=done)
 
 
-def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[str]) -> RunResult:
+def result_from_events(
+    events: list[dict[str, Any]], exit_code: int, log: list[str], *, done: str = "completed"
+) -> RunResult:
     """Fold the runner's JSON events into the action's outputs. Unknown events and fields are ignored."""
     outputs: dict[str, Any] = {}
     status: str | None = None
@@ -180,17 +186,23 @@ def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[s
             _take(outputs, "tokens-out", usage.get("outputTokens"))
         elif kind == "finalized":
             # the runner's own totals: they include tasks done by earlier runs of the same claim
-            _take(outputs, "pr-number", event.get("pullNumber"))
-            _take(outputs, "pr-url", event.get("pullUrl"))
-            _take(outputs, "branch", event.get("branch"))
-            _take(outputs, "tasks-done", event.get("tasksDone"))
-            _take(outputs, "tasks-total", event.get("tasksTotal"))
-            _take(outputs, "cost-usd", event.get("costUsd"))
-            _take(outputs, "tokens-in", event.get("tokensIn"))
-            _take(outputs, "tokens-out", event.get("tokensOut"))
+            for name, field_name in _FINALIZED_FIELDS.items():
+                _take(outputs, name, event.get(field_name))
             if isinstance(event.get("phase"), str):
                 status = event["phase"]
-    return RunResult(status or ("completed" if exit_code == 0 else "failed"), exit_code, outputs, log)
+    return RunResult(status or (done if exit_code == 0 else "failed"), exit_code, outputs, log)
+
+
+_FINALIZED_FIELDS = {  # output name -> field of the runner's `finalized` event (camelCase, like every event)
+    "pr-number": "pullNumber",
+    "pr-url": "pullUrl",
+    "branch": "branch",
+    "tasks-done": "tasksDone",
+    "tasks-total": "tasksTotal",
+    "cost-usd": "costUsd",
+    "tokens-in": "tokensIn",
+    "tokens-out": "tokensOut",
+}
 
 
 def _take(outputs: dict[str, Any], name: str, value: Any) -> None:

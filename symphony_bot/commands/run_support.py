@@ -40,6 +40,7 @@ def build_agent(options: dict[str, Any]) -> Any:
 
 
 def execute(options: dict[str, Any]) -> int:
+    from symphony_bot.commands.autorun import metered_agent
     from symphony_bot.commands.run import EXIT_BY_PHASE, parse_issue
     from symphony_bot.github.client import GitHubClient
 
@@ -61,10 +62,13 @@ def execute(options: dict[str, Any]) -> int:
                 return usage_error(str(error.message))
         agent = build_agent(options)
         token = client._token or ""  # the same token the API uses: git sends it as a header
-        # The command line contains the agent as autorun does (in-process callers choose for themselves).
-        state = run_contribution(
-            client, repository, number, agent, token, options=options, agent_user=_agent_user(options)
-        )
+        metering = options.get("metering_proxy", True) and not options.get("dry_run")
+        name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
+        with metered_agent(agent, name, max_cost, metering, model) as agent:
+            # The command line contains the agent as autorun does (in-process callers choose for themselves).
+            state = run_contribution(
+                client, repository, number, agent, token, options=options, agent_user=_agent_user(options)
+            )
     return EXIT_BY_PHASE.get(str(state.phase), 1)
 
 
@@ -149,7 +153,7 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "claimed":
         line = f"  ⚑ claimed with PR #{event['pullNumber']} {event['url']}"
     elif kind == "finalized":
-        line = f"{event['phase']}: {event['tasks_done']} of {event['tasks_total']} tasks done"
+        line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
     if line is not None:
         from symphony_bot.workflow_commands import neutralize
 

@@ -5,9 +5,11 @@ Modelled on `scan`: one aliased GraphQL query covers BATCH_SIZE repositories, ea
 requests. Results are cached per repository for the issues TTL (5 min), keyed like the scan's.
 
 A contribution is a PR whose body carries the runner's metadata block (`symphony_bot.pr_metadata`). A PR body
-is written by whoever can edit the PR, so it is hostile input: a malformed block, a block that names another
-repository, or one that credits a contributor other than the PR's author (unless a bot, i.e. a workflow,
-opened the PR) is ignored with a warning naming the PR and the reason — it never stops the others.
+is written by whoever can edit the PR, so it is hostile input: a malformed block, or a block that names another
+repository, is ignored with a warning naming the PR and the reason — it never stops the others. A block may
+credit someone other than the PR's author only when the author could push to the repository (the PR's branch is
+in it, not in a fork: the runner's own account or the workflow's bot, started by someone's `/symphony run`) or
+is a bot; a PR from a fork that credits someone else is ignored, so nobody can pad another person's numbers.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ fragment ContributionPullFields on PullRequestConnection {
     mergedAt
     closedAt
     body
+    isCrossRepository
     author { __typename login }
   }
 }
@@ -201,7 +204,9 @@ def contribution_from_node(repository: str, node: dict[str, Any]) -> tuple[Contr
         return None, f"{where}: metadata block ignored: it names {metadata.repository}, not this repository"
     author = node.get("author") or {}
     login = str(author.get("login") or "")
-    if author.get("__typename") != BOT_TYPENAME and login.casefold() != metadata.contributor.casefold():
+    could_push = node.get("isCrossRepository") is False  # its branch is in the repository itself
+    credited_self = login.casefold() == metadata.contributor.casefold()
+    if not (credited_self or could_push or author.get("__typename") == BOT_TYPENAME):
         return None, (
             f"{where}: metadata block ignored: it credits {metadata.contributor} but the PR was opened by "
             f"{login or 'a deleted account'}"

@@ -62,8 +62,9 @@ class Project:
 
     @property
     def search_text(self) -> str:
-        """What the search box matches: name, description and tags (Maestro's fields), lower-cased."""
-        return " ".join([self.name, self.slug, self.description, *self.tags]).casefold()
+        """What the search box matches: name, description and tags (Maestro's fields) and the slug, lower-cased
+        with `lower()` like the script's `toLowerCase()` (casefold would turn "ß" into "ss" on one side only)."""
+        return " ".join([self.name, self.slug, self.description, *self.tags]).lower()
 
 
 def category_of(value: Any) -> Category:

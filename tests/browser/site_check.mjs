@@ -153,5 +153,20 @@ observed.steps.noJavaScript = {
 };
 await noScript.screenshot({ path: path.join(config.artifacts, "projects-no-javascript.png"), fullPage: true });
 
+// A phone-sized window: one column, so Down moves to the next project; still no serious violation.
+const phone = await context.newPage();
+await phone.setViewportSize({ width: 390, height: 844 });
+await phone.goto(new URL("index.html", base).href, { waitUntil: "load" });
+await phone.keyboard.press("/");
+await phone.keyboard.press("ArrowDown");
+await phone.keyboard.press("ArrowDown");
+observed.steps.phone = {
+  axe: await axe(phone),
+  focused: await phone.evaluate(() => document.activeElement?.textContent ?? null),
+  tiles: await visibleTiles(phone),
+  scrollWidth: await phone.evaluate(() => document.documentElement.scrollWidth),
+};
+await phone.screenshot({ path: path.join(config.artifacts, "projects-phone.png"), fullPage: true });
+
 await context.close();
 process.stdout.write(JSON.stringify(observed));

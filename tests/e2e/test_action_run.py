@@ -62,3 +62,57 @@ def test_label_events_after_a_run_keep_the_runners_report(world: World) -> None:
     world.act("issues", labeled(number, by=OWNER))  # labelled again: the note changes, still one note
     [again] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
     assert again.count(NOTE_START) == 1 and "No longer offered" not in again
+
+
+def test_a_run_with_the_workflow_token_says_so_in_the_status_comment(world: World) -> None:
+    # The action sees github-token == the job's token (action.yml's SYMPHONY_WORKFLOW_TOKEN) and tells the runner,
+    # which writes the caveat into the status comment. (The bot's token stands in for GITHUB_TOKEN here: the
+    # runner cannot yet run on an installation token — it asks GET /user, which GitHub refuses to those.)
+    import io
+
+    from symphony_bot.action.main import run_action
+    from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT
+    from symphony_bot.contribution.config import NOTE_WORKFLOW_TOKEN
+    from symphony_bot.github.client import GitHubClient
+    from tests.action_helpers import TOKENS
+
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    environ = world.environ("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND})
+    environ["SYMPHONY_WORKFLOW_TOKEN"] = TOKENS[BOT]
+    outcome = run_action(
+        environ,
+        io.StringIO(),
+        runner=world.runner,
+        client_factory=lambda inputs: GitHubClient(
+            world.sb.api_url,
+            world.sb.graphql_url,
+            inputs.github_token,
+            seconds_between_requests=0,
+            seconds_between_writes=0,
+        ),
+    )
+    assert outcome.status == "completed", outcome.message
+    [status] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert NOTE_WORKFLOW_TOKEN.split(":")[0] in status
+    assert WORKFLOW_PR_CAVEAT in Path(environ["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_symphony_cancel_releases_the_claim(world: World) -> None:
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    (world.workspace / ".github").mkdir()
+    (world.workspace / ".github" / "symphony.yml").write_text("budgets: {max-tasks: 1}\n")  # stop after one task
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND})
+    assert step.outcome.status == "budget_reached", step.outcome.message
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.state == "open" and pull.pull is not None and pull.pull.draft  # the claim, kept
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony cancel", author="writer")
+    payload = commented(number, posted.id, "/symphony cancel", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload)
+    assert step.outcome.status == "cancelled" and not step.outcome.failed, step.log[-2000:]
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.state == "closed"
+    assert step.outputs["status"] == "cancelled" and f"closed PR #{pull.number}" in step.log

@@ -3,7 +3,8 @@
 The agent CLI is pointed at `proxy.url` with `proxy.dummy_key`, a per-run credential worth nothing outside
 this process. For each request the proxy
 - refuses anything but an origin-form request to the configured upstream (no CONNECT, no absolute-form
-  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only;
+  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only; and of that
+  host's endpoints only those the CLIs use (`meter.endpoint_allowed`);
 - checks the dummy credential (constant-time), removes every credential header, and adds the real key in the
   provider's own header;
 - streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
@@ -19,6 +20,8 @@ import http.client
 import json
 import re
 import secrets
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -53,6 +56,12 @@ _REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
 BAD_BODY = "the request body's length is missing or malformed"
+# "unable to connect": the words every adapter reads as an unreachable API (agents/api_trouble.py).
+UNREACHABLE_MESSAGE = "the metering proxy was unable to connect to {host}: {error}"
+UNMETERED_MESSAGE = (
+    "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
+    "kept; request refused"
+)
 ENDPOINT_REFUSED = (
     "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
     "lists); refused: {method} {path}"
@@ -74,7 +83,7 @@ class TaskUsage:
 
 
 class MeteringProxy:
-    """`with MeteringProxy("anthropic", upstream, key, max_cost_usd=1.0) as proxy:` then point the CLI at
+    """`with MeteringProxy("anthropic", key, upstream, max_cost_usd=1.0) as proxy:` then point the CLI at
     `proxy.url` with `proxy.dummy_key`; `proxy.take_usage()` after each task."""
 
     def __init__(
@@ -98,7 +107,12 @@ class MeteringProxy:
         self._idle = threading.Condition(self._lock)
         # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
         self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
+        # The latest failures to reach the upstream (met by the CLI as a reset connection or a 502: `providers`).
+        self.unreachable: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
+        # A successful model answer without usage (a chat stream without include_usage, a background response)
+        # cost an unknown amount: with a budget, no model request is forwarded after it.
+        self._unmetered = False
         self._task = TaskUsage()
         self._total = TaskUsage()
         handler = type("MeteringHandler", (_Handler,), {"proxy": self})
@@ -155,7 +169,7 @@ class MeteringProxy:
             return self._spent_locked()
 
     def _spent_locked(self) -> bool:
-        return self.max_cost_usd is not None and self._total.usage.cost_usd >= self.max_cost_usd
+        return self.max_cost_usd is not None and (self._unmetered or self._total.usage.cost_usd >= self.max_cost_usd)
 
     def _begin(self) -> None:
         with self._lock:
@@ -176,8 +190,9 @@ class MeteringProxy:
             if not self._spent_locked():
                 return None
             spent = self._total.usage.cost_usd
+            template = UNMETERED_MESSAGE if self._unmetered and spent < (self.max_cost_usd or 0) else BUDGET_MESSAGE
         self._add(TaskUsage(budget_refusals=1))
-        return self.provider.budget_error(BUDGET_MESSAGE.format(limit=self.max_cost_usd, spent=spent))
+        return self.provider.budget_error(template.format(limit=self.max_cost_usd, spent=spent))
 
     def _authorised(self, headers: Any, query: list[tuple[str, str]]) -> bool:
         offered = [value for name, value in query if name == GEMINI_KEY_PARAM]
@@ -229,8 +244,11 @@ class _Handler(BaseHTTPRequestHandler):
         if wire is not None:
             refusal = self.proxy._budget_refusal()
             if refusal is not None:
-                for _ in body:  # read the request to its end so the connection stays usable
-                    pass
+                try:
+                    for _ in body:  # read the request to its end so the connection stays usable
+                        pass
+                except OSError:
+                    self.close_connection = True
                 self._reply(refusal, retry=False)
                 return
         forwarded_query = urlencode([(name, value) for name, value in query if name != GEMINI_KEY_PARAM])
@@ -270,10 +288,13 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.upstream.release(upstream, None)
             if wire is not None:
                 proxy._add(TaskUsage(requests=1))
+            failure = UNREACHABLE_MESSAGE.format(host=proxy.upstream.host_header, error=error)
+            proxy.unreachable.append(failure)
             self.close_connection = True
-            message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
-            # The CLI's own retry policy applies, as if it had met the network error itself.
-            self._reply(proxy.provider.request_error(502, message), retry=True)
+            if proxy.provider.reset_when_unreachable:  # the CLI meets the network error as without the proxy
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self._reply(proxy.provider.request_error(502, failure), retry=True)
             return
         meter = None
         if wire is not None:
@@ -289,7 +310,11 @@ class _Handler(BaseHTTPRequestHandler):
             if not finished:
                 finished = True
                 if meter is not None:
-                    proxy._add(TaskUsage(usage=meter.finish().usage, requests=1))
+                    usage = meter.finish().usage
+                    if 200 <= response.status < 300 and not meter.usage_reported:
+                        with proxy._lock:
+                            proxy._unmetered = True
+                    proxy._add(TaskUsage(usage=usage, requests=1))
                 proxy.upstream.release(upstream, response)
 
         try:
@@ -329,16 +354,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         has_body = self.command != "HEAD" and response.status not in NO_BODY_STATUSES and response.status >= 200
         length = response.getheader("content-length")
-        chunked = has_body and (response.chunked or length is None)
+        unsized = has_body and (response.chunked or length is None)
+        # An HTTP/1.0 client knows no chunked encoding: its unsized body ends when the connection closes.
+        chunked = unsized and self.request_version != "HTTP/1.0"
         if chunked:
             self.send_header("transfer-encoding", "chunked")
+        elif unsized:
+            self.close_connection = True
+            self.send_header("connection", "close")
         elif length is not None:
             self.send_header("content-length", length)
         self.end_headers()
         if not has_body:
             finish()
             return
-        remaining = None if chunked or length is None else int(length)
+        remaining = None if unsized or length is None else int(length)
         try:
             while piece := response.read1(PIECE_BYTES):
                 if meter is not None:
