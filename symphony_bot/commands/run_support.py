@@ -65,7 +65,10 @@ def execute(options: dict[str, Any]) -> int:
         metering = options.get("metering_proxy", True) and not options.get("dry_run")
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
         with metered_agent(agent, name, max_cost, metering, model) as agent:
-            state = run_contribution(client, repository, number, agent, token, options=options)
+            # The command line contains the agent as autorun does (in-process callers choose for themselves).
+            state = run_contribution(
+                client, repository, number, agent, token, options=options, agent_user=_agent_user(options)
+            )
     return EXIT_BY_PHASE.get(str(state.phase), 1)
 
 
@@ -97,7 +100,6 @@ def run_contribution(
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
-        agent_user=_agent_user(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
@@ -163,6 +165,6 @@ def _agent_user(options: dict[str, Any]) -> str | None:
     """As autorun: a bot running as root starts each agent as an unprivileged user (--agent-user)."""
     from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
 
-    if options.get("dry_run") or not running_as_root() or "agent_name" not in options or options.get("demo"):
+    if options.get("dry_run") or not running_as_root():
         return None
     return str(options.get("agent_user") or AGENT_USER)
