@@ -54,8 +54,13 @@ def make_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_task(
-    agent, tmp_path: Path, setup=None, task_timeout_s: float = 90, max_seconds: float = MAX_RUN_SECONDS
+def run_task(  # noqa: PLR0917 (test helper)
+    agent,
+    tmp_path: Path,
+    setup=None,
+    task_timeout_s: float = 90,
+    max_seconds: float = MAX_RUN_SECONDS,
+    run_as: str | None = None,
 ) -> tuple[AgentResult, Path]:
     repo = make_repo(tmp_path)
     if setup is not None:
@@ -72,6 +77,7 @@ def run_task(
         scratch_dir=tmp_path / "scratch",
         task_timeout_s=task_timeout_s,
         inactivity_timeout_s=60,
+        run_as=run_as,
     )
     started = time.monotonic()
     result = agent.run(request, threading.Event())

@@ -43,6 +43,9 @@ class CliSpec:
     default_model: str | None = None
     default_shell_tool: str = ""
     default_priced: bool = True
+    # Whether it leaves temporary files of its own for a task (claude-<uid>, codex's mount targets, opencode's
+    # native library): they must land in the run's private TMPDIR, which goes with the run.
+    writes_temporary_files: bool = True
 
     def __str__(self) -> str:
         return self.name
@@ -115,6 +118,7 @@ GEMINI_CLI = CliSpec(
     reports_reasoning=True,
     rate_limit_words=("quota",),
     default_model="gemini-2.5-pro",  # the adapter's default (the CLI's own router would take minutes)
+    writes_temporary_files=False,  # its gemini-shell-* folders are removed by the CLI itself
     default_shell_tool="run_shell_command",
 )
 ALL_CLIS = (CLAUDE, CODEX, OPENCODE, GEMINI_CLI)

@@ -2,13 +2,19 @@
 server. What only one CLI does is in its own file (`tests/test_agents_<cli>.py`). The CLIs are slow on a
 shared machine: run one at a time with `-k claude` (or codex, opencode, gemini)."""
 
+import os
+import pwd
+
 import pytest
 
+from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
 from symphony_bot.agents.base import Outcome, Usage
 from symphony_bot.agents.pricing import estimate_cost
+from symphony_bot.autorun.document import parse
 from symphony_bot.sandbox.model_server import ModelServer, api_error, text
 from tests.agent_cli_helpers import (
     DO_AND_TICK,
+    DUMP_ENV,
     FINAL_TEXT,
     RATE_LIMIT_MESSAGE,
     assert_only_loopback_home,
@@ -22,6 +28,7 @@ from tests.agent_cli_helpers import (
     unique_seconds,
 )
 from tests.agent_cli_specs import ALL_CLIS, HOSTILE, CliSpec
+from tests.autorun_helpers import reachable_tmp
 
 pytestmark = pytest.mark.parametrize("cli", ALL_CLIS, ids=str)
 UNREACHABLE_WITHIN_S = 60  # the promise: a run against an API it cannot use stops within a minute
@@ -60,6 +67,8 @@ def test_real_cli_edits_the_file_ticks_the_box_and_reports_what_the_server_charg
     assert all(r.stream for r in server.conversation())
     assert {r.reply for r in server.requests} - {f"tool:{cli.shell_tool}", "text"} <= cli.side_replies
     assert_only_loopback_home(tmp_path / "scratch")
+    # Its temporary files went into the run's private directory (removed with it), not the system's.
+    assert any((tmp_path / "scratch" / "tmp").iterdir()) is cli.writes_temporary_files
 
 
 def test_real_cli_rate_limit_is_reported_as_rate_limited(cli: CliSpec, npm_modules, monkeypatch, tmp_path) -> None:
@@ -153,3 +162,17 @@ def test_real_cli_with_a_refused_key_stops_at_once_in_its_own_words(
     assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
     assert REFUSED_KEY_MESSAGE in (result.error or "")
     assert_task_untouched(repo)
+
+
+def test_real_cli_does_its_task_as_its_own_user(cli: CliSpec, npm_modules, monkeypatch) -> None:
+    """Run as root (as on a runner), the bot starts the agent as its own unprivileged user, which owns the work
+    tree for the run; the CLI must work so, and the work tree is the bot's again afterwards."""
+    run_as = AGENT_USER if running_as_root() else None
+    with reachable_tmp() as tmp_path, ModelServer(task_script("id -u > uid.txt && " + DUMP_ENV)) as server:
+        result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path, run_as=run_as)
+        assert result.outcome is Outcome.OK, result.error
+        assert parse((repo / "plan.md").read_text()).unchecked == 0
+        assert all(path.stat().st_uid == os.geteuid() for path in (repo, repo / "plan.md", repo / "uid.txt"))
+        tool_uid = int((repo / "uid.txt").read_text())
+        assert tool_uid == (pwd.getpwnam(AGENT_USER).pw_uid if run_as else os.geteuid())
+        assert f"HOME={tmp_path / 'scratch' / 'home'}" in (repo / "env.txt").read_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -86,7 +86,7 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
             for problem in selection.problems:
                 warn(f"registry {problem}")
             if selection.failed_sources == len(sources):
-                click.echo("error: no registry could be read; see the warnings above", err=True)
+                _echo("error: no registry could be read; see the warnings above", err=True)
                 sys.exit(FINDINGS)
             scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
             collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
@@ -101,7 +101,7 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
             ]
             previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
     except GitHubError as error:
-        click.echo(f"error: {error}", err=True)
+        _echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)
     for warning in collected.warnings:
         warn(warning)
@@ -109,11 +109,11 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
         warn(f"{previews.skipped:,} documents were not read for task previews (--max-documents {max_documents:,})")
     failed = [result for result in scanned.repositories if result.failed]
     for result in failed:
-        click.echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
+        _echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
     reported = {result.slug for result in failed}
     for failure in collected.failures:
         if not any(slug in failure for slug in reported):  # the scan already said why this one failed
-            click.echo(f"error: {failure}", err=True)
+            _echo(f"error: {failure}", err=True)
 
     now = dt.datetime.now(dt.UTC)
     projects = projects_from(selection.entries, {result.slug.casefold(): result for result in scanned.repositories})
@@ -122,7 +122,7 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
         built = build_site(out, projects, stats, now.strftime("%Y-%m-%d %H:%M UTC"), previews.previews)
     except SiteError as error:
         _usage(str(error))
-    click.echo(
+    _echo(
         f"wrote {built.pages:,} pages ({built.bytes / 1024:,.0f} KiB) for {len(projects):,} projects to {out} "
         f"in {scanned.requests + collected.requests} GraphQL requests and {previews.read:,} document reads"
     )
@@ -130,9 +130,17 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    _echo(f"warning: {message}", err=True)
 
 
 def _usage(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     sys.exit(USAGE)
+
+
+def _echo(text: str, **options: Any) -> None:
+    """Print through `neutralize`: warnings and reports quote PR bodies, which anyone who can open a pull request
+    writes, and no line of them may act as a workflow command in the pages workflow's log."""
+    from symphony_bot.workflow_commands import neutralize
+
+    click.echo(neutralize(text), **options)

@@ -7,7 +7,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -80,33 +80,41 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
             for problem in selection.problems:
                 warn(f"registry {problem}")
             if sources and selection.failed_sources == len(sources) and not repos:
-                click.echo("error: no registry could be read; see the warnings above", err=True)
+                _echo("error: no registry could be read; see the warnings above", err=True)
                 sys.exit(FINDINGS)
             slugs = selection.slugs + list(repos)
             collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
     except GitHubError as error:
-        click.echo(f"error: {error}", err=True)
+        _echo(f"error: {error}", err=True)
         sys.exit(FINDINGS)
     for warning in collected.warnings:
         warn(warning)
     for failure in collected.failures:
-        click.echo(f"error: {failure}", err=True)
+        _echo(f"error: {failure}", err=True)
 
     result = report(collected.rows, user, dt.datetime.now(dt.UTC).date())
     if output_format == "json":
         data = report_json(result) | {"requests": collected.requests, "ignored": collected.warnings}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        _echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        click.echo(report_markdown(result), nl=False)
+        _echo(report_markdown(result), nl=False)
     else:
-        click.echo(report_table(result), nl=False)
+        _echo(report_table(result), nl=False)
     sys.exit(FINDINGS if collected.failures or selection.failed_sources else OK)
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    _echo(f"warning: {message}", err=True)
 
 
 def _usage(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     sys.exit(USAGE)
+
+
+def _echo(text: str, **options: Any) -> None:
+    """Print through `neutralize`: warnings and reports quote PR bodies, which anyone who can open a pull request
+    writes, and no line of them may act as a workflow command in the pages workflow's log."""
+    from symphony_bot.workflow_commands import neutralize
+
+    click.echo(neutralize(text), **options)
