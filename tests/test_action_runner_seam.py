@@ -71,6 +71,19 @@ def test_environment_gets_the_token_its_kind_and_the_trigger() -> None:
     assert TOKEN_KIND_ENV not in plain and TOKEN_ENV not in plain
 
 
+def test_the_finalized_summary_in_camel_case() -> None:
+    event = {
+        "type": "finalized", "phase": "stopped", "pullNumber": 9, "pullUrl": "u", "branch": "b", "tasksDone": 1,
+        "tasksTotal": 4, "costUsd": 0.25, "tokensIn": 5, "tokensOut": 6, "error": None,
+    }  # fmt: skip
+    result = result_from_events([event], 4, [])
+    assert result.status == "stopped"
+    assert result.outputs == {
+        "pr-number": 9, "pr-url": "u", "branch": "b", "tasks-done": 1, "tasks-total": 4, "cost-usd": 0.25,
+        "tokens-in": 5, "tokens-out": 6,
+    }  # fmt: skip
+
+
 def test_events_fold_into_outputs() -> None:
     # The shapes `symphony-bot run --json` prints (contribution.runner and the autorun engine).
     events = [

@@ -12,8 +12,7 @@ What the runner is told beyond its flags:
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
 `pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
-summary in the outputs' own names (status, pull_number, pull_url, branch, tasks_done, tasks_total, cost_usd,
-tokens_in, tokens_out).
+summary (phase, pullNumber, pullUrl, branch, tasksDone, tasksTotal, costUsd, tokensIn, tokensOut).
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ def test_symphony_run_ends_with_a_ready_pull_request(world: World) -> None:
     assert step.outputs["pr-number"] == str(pull.number)
     assert step.outputs["tasks-done"] == step.outputs["tasks-total"] == "3"  # the runner counts the done one too
     assert step.outputs["branch"].startswith(f"symphony/{number}-")
+    assert step.outputs["pr-url"].endswith(f"/pull/{pull.number}")
+    assert int(step.outputs["tokens-in"]) > 0 and int(step.outputs["tokens-out"]) > 0
+    assert float(step.outputs["cost-usd"]) >= 0
     status = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
     assert len(status) == 1
     assert (BOT, "eyes") in world.reactions(number)
