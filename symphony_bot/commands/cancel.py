@@ -18,8 +18,7 @@ def cancel(issue: str, keep_branch: bool, github_url: str | None) -> None:
 
     Exit status: 0 released (or nothing to release); 1 GitHub failure; 2 usage.
     """
-    from symphony_bot.commands.run import parse_issue
-    from symphony_bot.commands.run_support import usage_error
+    from symphony_bot.commands.run_support import parse_issue, usage_error
     from symphony_bot.contribution.cancel import cancel_claim
     from symphony_bot.github.client import GitHubClient, GitHubError
 

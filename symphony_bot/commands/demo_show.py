@@ -34,8 +34,7 @@ def run_demo(agent_name: str, *, json_lines: bool, echo: Echo) -> int:
 
 
 def _run(agent: Any, kind: str, *, json_lines: bool, echo: Echo) -> int:
-    from symphony_bot.commands.run import EXIT_BY_PHASE
-    from symphony_bot.commands.run_support import run_contribution
+    from symphony_bot.commands.run_support import EXIT_BY_PHASE, run_contribution
     from symphony_bot.github.client import GitHubClient
     from symphony_bot.sandbox import Sandbox
 

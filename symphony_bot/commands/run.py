@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -27,21 +26,6 @@ AGENT_OPTION_NAMES = (
     "max_tasks",
     "metering_proxy",
 )
-ISSUE_PATTERN = re.compile(
-    r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
-)
-MAX_ISSUE_NUMBER = 2**31 - 1  # GraphQL Int
-# Exit codes by final phase (as autorun's: 0 done, 1 failure, 3 halted, 4 tasks left or stopped, 5 budget).
-EXIT_BY_PHASE = {
-    "completed": 0,
-    "failed": 1,
-    "claim_lost": 1,
-    "halted": 3,
-    "stalled": 4,
-    "stopped": 4,
-    "cancelled": 4,
-    "budget_reached": 5,
-}
 
 
 def agent_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,16 +36,6 @@ def agent_options(function: Callable[..., Any]) -> Callable[..., Any]:
     params.extend(reversed(wanted))
     function.__click_params__ = params  # type: ignore[attr-defined]
     return function
-
-
-def parse_issue(text: str) -> tuple[str, int]:
-    found = ISSUE_PATTERN.match(text.strip())
-    if found is None:
-        raise click.BadParameter(f"{text!r} is not OWNER/REPO#NUMBER (for example octo/project#12)")
-    number = int(found.group("number"))
-    if number > MAX_ISSUE_NUMBER:
-        raise click.BadParameter(f"issue number {number} is larger than GitHub's {MAX_ISSUE_NUMBER}")
-    return found.group("repo"), number
 
 
 @click.command()

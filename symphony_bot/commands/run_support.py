@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from typing import Any
@@ -10,6 +11,32 @@ from typing import Any
 import click
 
 from symphony_bot.exit_codes import USAGE
+
+ISSUE_PATTERN = re.compile(
+    r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
+)
+MAX_ISSUE_NUMBER = 2**31 - 1  # GraphQL Int
+# Exit codes by final phase (as autorun's: 0 done, 1 failure, 3 halted, 4 tasks left or stopped, 5 budget).
+EXIT_BY_PHASE = {
+    "completed": 0,
+    "failed": 1,
+    "claim_lost": 1,
+    "halted": 3,
+    "stalled": 4,
+    "stopped": 4,
+    "cancelled": 4,
+    "budget_reached": 5,
+}
+
+
+def parse_issue(text: str) -> tuple[str, int]:
+    found = ISSUE_PATTERN.match(text.strip())
+    if found is None:
+        raise click.BadParameter(f"{text!r} is not OWNER/REPO#NUMBER (for example octo/project#12)")
+    number = int(found.group("number"))
+    if number > MAX_ISSUE_NUMBER:
+        raise click.BadParameter(f"issue number {number} is larger than GitHub's {MAX_ISSUE_NUMBER}")
+    return found.group("repo"), number
 
 
 def usage_error(message: str) -> int:
@@ -41,7 +68,6 @@ def build_agent(options: dict[str, Any]) -> Any:
 
 def execute(options: dict[str, Any]) -> int:
     from symphony_bot.commands.autorun import metered_agent
-    from symphony_bot.commands.run import EXIT_BY_PHASE, parse_issue
     from symphony_bot.github.client import GitHubClient
 
     if options.get("pick") == bool(options.get("issue")):
