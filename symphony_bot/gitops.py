@@ -156,6 +156,8 @@ class WorkTree:
         self.push_remote = remote  # where branches go: the repository, or the caller's fork
         self._config: bytes = b""
         self.commands = 0  # git processes run, for the benchmark
+        # Paths staged back to HEAD after `add`: a .gitignore in the work tree outranks info/exclude
+        self._excluded: list[str] = []
 
     # -- clone and branches ------------------------------------------------------------------------------------
 
@@ -219,6 +221,9 @@ class WorkTree:
         current = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
         if pattern not in current.splitlines():
             exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n") + pattern + "\n")
+        pathspec = f":(top,glob){pattern.strip('/')}"
+        if pattern.startswith("/") and pathspec not in self._excluded:
+            self._excluded.append(pathspec)
 
     def create_branch(self, branch: str) -> None:
         _check_ref_name(branch)
@@ -245,6 +250,8 @@ class WorkTree:
         """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed.
         Two git processes: `add`, then `commit`, whose own output says the new commit or that nothing changed."""
         self.run("add", "--all", "--", ".")
+        if self._excluded:
+            self.run("reset", "--quiet", "HEAD", "--", *self._excluded)
         environment = {
             "GIT_AUTHOR_NAME": identity.name,
             "GIT_AUTHOR_EMAIL": identity.email,

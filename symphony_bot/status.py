@@ -221,6 +221,26 @@ def _fit(lines: list[str], budget: int) -> int:
     return len(lines)
 
 
+def ticked_in_body(body: str, document: str) -> set[str]:
+    """The tasks of `document` the PR body's task list shows ticked, as rendered (`task_text_in_body` form):
+    how a resumed run recovers the progress of an attachment, whose ticks are never committed."""
+    header = f"**{_inline(document, (), 200)}** — "
+    ticked: set[str] = set()
+    inside = False
+    for line in body.splitlines():
+        if line.startswith("**"):
+            inside = line.startswith(header)
+        elif inside and line.startswith("- [x] "):
+            ticked.add(line[len("- [x] ") :])
+        elif inside and not line.strip():
+            inside = False
+    return ticked
+
+
+def task_text_in_body(text: str) -> str:
+    return _inline(text, ())
+
+
 def render_pull_body(
     state: ContributionState, metadata: ContributionMetadata, now_ms: int, secrets: Iterable[str] = ()
 ) -> str:

@@ -31,3 +31,22 @@ def issue_world() -> Iterator[tuple[Sandbox, dict[str, str]]]:
         sb.open_pull("alice", "proj", "symphony/2", title="[WIP]", body=f"Closes #{claimed}", draft=True, author="bob")
         env = {"GITHUB_TOKEN": "t-bob", "GITHUB_API_URL": "", "GITHUB_GRAPHQL_URL": ""}
         yield sb, env
+
+
+# Issue 9, item 3: text an issue's author writes, in each form the Actions runner could read as a command.
+FORGED_TEXTS = ("::error::forged", "##[error]forged", "\u2028::add-mask::forged")
+FORGING_BODY = (
+    "- docs/task.md\n- docs/##[error]forged.md\n- `docs/\u0085::error::forged.md`\n"
+    "- docs/a\u2028::add-mask::forged.md\n- ../##[add-mask]forged.md\n"
+)
+
+
+@contextmanager
+def forging_world() -> Iterator[tuple[Sandbox, dict[str, str]]]:
+    """One repository whose labelled issues carry FORGED_TEXTS as titles and FORGING_BODY as body."""
+    with Sandbox() as sb:
+        sb.add_user("mallory", token="t-mallory")
+        sb.create_repo("mallory", "proj", files={"docs/task.md": "- [ ] one\n"})
+        for title in FORGED_TEXTS:
+            sb.create_issue("mallory", "proj", title, FORGING_BODY, labels=[LABEL])
+        yield sb, {"GITHUB_TOKEN": "t-mallory", "GITHUB_API_URL": "", "GITHUB_GRAPHQL_URL": ""}

@@ -224,3 +224,63 @@ def send_sse_chunks(handler: BaseHTTPRequestHandler, chunks: Iterator[bytes], ch
         handler.wfile.flush()
     if chunked:
         handler.wfile.write(b"0\r\n\r\n")
+
+
+class ConnectProxy:
+    """A runner's HTTP proxy: answers CONNECT with a tunnel, and records each target and Proxy-Authorization."""
+
+    def __init__(self) -> None:
+        import socketserver
+
+        self.tunnels: list[tuple[str, str | None]] = []
+        proxy = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                import socket
+
+                request_line = self.rfile.readline().decode()
+                authorization = None
+                while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = line.decode().partition(":")
+                    if name.strip().lower() == "proxy-authorization":
+                        authorization = value.strip()
+                method, target, _ = request_line.split(" ", 2)
+                proxy.tunnels.append((target, authorization))
+                if method != "CONNECT":
+                    self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+                    return
+                host, port = target.rsplit(":", 1)
+                with socket.create_connection((host, int(port))) as far:
+                    self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    _pump(self.connection, far)
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> ConnectProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _pump(near: Any, far: Any) -> None:
+    """Copy bytes both ways until either side closes."""
+    import selectors
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(near, selectors.EVENT_READ, far)
+        selector.register(far, selectors.EVENT_READ, near)
+        while True:
+            for key, _ in selector.select(timeout=30):
+                data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                if not data:
+                    return
+                key.data.sendall(data)

@@ -28,6 +28,7 @@ REQUEST = RunRequest(
     max_minutes=30.0,
     max_tasks=10,
     task_timeout=600.0,
+    comment_interval=15.0,
     dry_run=True,
     triggered_by="writer",
     comment_id=55,
@@ -44,7 +45,8 @@ def test_arguments_carry_every_option_and_no_secret() -> None:
     assert arguments == [
         "run", "owner/name#12", "--json",
         "--agent", "codex", "--model", "gpt-5", "--max-cost", "2.5", "--max-minutes", "30",
-        "--max-tasks", "10", "--task-timeout", "600", "--requested-by", "writer", "--comment-id", "55",
+        "--max-tasks", "10", "--task-timeout", "600", "--comment-interval", "15", "--requested-by", "writer",
+        "--comment-id", "55",
         "--github-url", "http://127.0.0.1:1/api", "--dry-run",
     ]  # fmt: skip
     assert not any("secret" in argument for argument in arguments)
@@ -67,6 +69,19 @@ def test_environment_gets_the_token_its_kind_and_the_trigger() -> None:
     assert environ["PATH"] == "/opt/agents/codex/node_modules/.bin:/usr/bin"
     plain = child_environment(RunRequest(repo="o/r", issue=1), {"PATH": "/usr/bin"})
     assert TOKEN_KIND_ENV not in plain and TOKEN_ENV not in plain
+
+
+def test_the_finalized_summary_in_camel_case() -> None:
+    event = {
+        "type": "finalized", "phase": "stopped", "pullNumber": 9, "pullUrl": "u", "branch": "b", "tasksDone": 1,
+        "tasksTotal": 4, "costUsd": 0.25, "tokensIn": 5, "tokensOut": 6, "error": None,
+    }  # fmt: skip
+    result = result_from_events([event], 4, [])
+    assert result.status == "stopped"
+    assert result.outputs == {
+        "pr-number": 9, "pr-url": "u", "branch": "b", "tasks-done": 1, "tasks-total": 4, "cost-usd": 0.25,
+        "tokens-in": 5, "tokens-out": 6,
+    }  # fmt: skip
 
 
 def test_events_fold_into_outputs() -> None:

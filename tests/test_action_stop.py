@@ -38,6 +38,18 @@ def running_job(world: World) -> int:
     return run.id
 
 
+def status_comment(world: World, number: int, run_id: int) -> None:
+    """The runner's own status comment of a running job, rendered by status.render_comment."""
+    from symphony_bot.contribution.state import ContributionState, Phase
+    from symphony_bot.status import render_comment
+
+    state = ContributionState(repository=SLUG, issue=number, issue_title="Docs", started_at_ms=0, phase=Phase.RUNNING)
+    state.run_url = f"https://github.com/{SLUG}/actions/runs/{run_id}"
+    body = render_comment(state, now_ms=1000)
+    assert STATUS_MARKER in body
+    world.sb.comment(OWNER, REPO, number, body, author=BOT)
+
+
 def stop(world: World, number: int) -> str:
     posted = world.sb.comment(OWNER, REPO, number, "/symphony stop", author="writer")
     return world.act(
@@ -48,13 +60,7 @@ def stop(world: World, number: int) -> str:
 def test_stop_cancels_the_job_named_in_the_status_comment(world: World) -> None:
     number = world.sb.create_issue(OWNER, REPO, "Docs", "docs/tasks.md\n", labels=[LABEL]).number
     run_id = running_job(world)
-    world.sb.comment(
-        OWNER,
-        REPO,
-        number,
-        f"{STATUS_MARKER}\nRunning… [workflow run](https://github.com/{SLUG}/actions/runs/{run_id})",
-        author=BOT,
-    )
+    status_comment(world, number, run_id)
     assert stop(world, number) == "stop-requested"
     [run] = world.sb.workflow_runs(OWNER, REPO)
     assert (run.status, run.conclusion) == ("completed", "cancelled")
@@ -66,7 +72,5 @@ def test_stop_cancels_the_job_named_in_the_status_comment(world: World) -> None:
 
 def test_stop_never_cancels_its_own_job(world: World) -> None:
     number = world.sb.create_issue(OWNER, REPO, "Docs", "docs/tasks.md\n", labels=[LABEL]).number
-    world.sb.comment(
-        OWNER, REPO, number, f"{STATUS_MARKER}\n[workflow run](https://github.com/{SLUG}/actions/runs/999)", author=BOT
-    )
-    assert stop(world, number) == "nothing-to-stop"  # 999 is GITHUB_RUN_ID in the test environment
+    status_comment(world, number, 999)  # 999 is GITHUB_RUN_ID in the test environment: this very job
+    assert stop(world, number) == "nothing-to-stop"

@@ -193,3 +193,11 @@ def test_a_compression_bomb_is_read_in_bounded_pieces_and_garbage_is_dropped() -
     broken.feed(b"more")
     assert broken.finish().usage.total_tokens == 0
     assert ResponseMeter(WireFormat.CHAT, False, None, "br").finish().usage.total_tokens == 0
+
+
+def test_a_response_that_charged_nothing_is_free_whatever_its_model() -> None:
+    error = json.dumps({"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}).encode()
+    usage = meter_usage(WireFormat.ANTHROPIC, False, [error])
+    assert usage == Usage(cost_is_estimate=True) and usage.unpriced_model is None
+    unknown = meter_usage(WireFormat.ANTHROPIC, False, [b'{"model": "mystery-1", "usage": {"input_tokens": 5}}'])
+    assert unknown.unpriced_model == "mystery-1" and unknown.cost_usd > 0  # priced at the fallback, and said so

@@ -15,7 +15,15 @@ from symphony_bot.agents.base import Usage
 from symphony_bot.agents.metering import MeteringProxy, ProxyConfigError
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
-from tests.metering_helpers import REAL_KEY, RecordingUpstream, call, raw_exchange, send_json, send_sse_chunks
+from tests.metering_helpers import (
+    REAL_KEY,
+    ConnectProxy,
+    RecordingUpstream,
+    call,
+    raw_exchange,
+    send_json,
+    send_sse_chunks,
+)
 
 TURN = TurnUsage(input_tokens=120, output_tokens=30, cache_read_tokens=40, cache_write_tokens=0, reasoning_tokens=6)
 CLAUDE_TURN = TurnUsage(input_tokens=120, output_tokens=30, cache_read_tokens=40, cache_write_tokens=9)
@@ -398,13 +406,25 @@ def test_budget_refusals_of_the_other_apis(api, status, code) -> None:
     assert proxy.total.budget_refusals == 1
 
 
-def test_an_unreachable_upstream_is_a_502_in_the_providers_shape() -> None:
+@pytest.mark.parametrize("api", ["anthropic", "gemini"])
+def test_an_unreachable_upstream_resets_the_clients_connection_as_the_network_would(api) -> None:
     with RecordingUpstream() as gone:
         url = gone.url
-    with MeteringProxy("anthropic", REAL_KEY, url) as proxy:
-        reply = call(proxy.url, "POST", "/v1/messages", {}, {"x-api-key": proxy.dummy_key})
-    assert reply.status == 502 and reply.json()["error"]["type"] == "api_error"
-    assert "could not reach" in reply.json()["error"]["message"] and proxy.take_usage().requests == 1
+    with MeteringProxy(api, REAL_KEY, url) as proxy:
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+            call(proxy.url, "POST", "/v1/messages", {}, credential("x-goog-api-key", proxy.dummy_key))
+        taken = proxy.take_usage()
+    assert taken.requests == 1 and "unable to connect to 127.0.0.1" in proxy.unreachable[0]
+
+
+def test_an_unreachable_upstream_is_a_502_naming_it_for_the_openai_clis() -> None:
+    with RecordingUpstream() as gone:
+        url = gone.url
+    with MeteringProxy("openai", REAL_KEY, url) as proxy:
+        reply = call(proxy.url, "POST", "/v1/chat/completions", {}, credential("authorization", proxy.dummy_key))
+    assert reply.status == 502 and reply.json()["error"]["type"] == "server_error"
+    assert "unable to connect" in reply.json()["error"]["message"] and "x-should-retry" not in reply.headers
+    assert proxy.take_usage().requests == 1
 
 
 def test_upstream_errors_pass_through_with_their_status() -> None:
@@ -431,3 +451,40 @@ def test_unknown_api_and_missing_key_are_refused() -> None:
         MeteringProxy("mistral", REAL_KEY)
     with pytest.raises(ProxyConfigError, match="needs the model API key"):
         MeteringProxy("anthropic", "")
+
+
+def test_behind_a_runners_proxy_the_api_is_reached_through_a_connect_tunnel(monkeypatch) -> None:
+    with RecordingUpstream() as upstream, ConnectProxy() as runner_proxy:
+        monkeypatch.setenv("HTTP_PROXY", runner_proxy.url.replace("://", "://donor:p%40ss@"))
+        monkeypatch.setenv("NO_PROXY", "example.com")
+        with MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+            reply = call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key})
+    assert reply.status == 200 and upstream.seen[0].headers["x-api-key"] == REAL_KEY
+    assert runner_proxy.tunnels == [(urlsplit(upstream.url).netloc, "Basic ZG9ub3I6cEBzcw==")]
+
+
+def test_no_proxy_names_the_hosts_reached_directly(monkeypatch) -> None:
+    with RecordingUpstream() as upstream, ConnectProxy() as runner_proxy:
+        monkeypatch.setenv("HTTP_PROXY", runner_proxy.url)
+        monkeypatch.setenv("no_proxy", ".example.com,127.0.0.1")
+        with MeteringProxy("anthropic", REAL_KEY, upstream.url) as proxy:
+            assert (
+                call(proxy.url, "POST", "/v1/messages/count_tokens", {}, {"x-api-key": proxy.dummy_key}).status == 200
+            )
+    assert runner_proxy.tunnels == [] and len(upstream.seen) == 1
+
+
+def test_an_http_1_0_client_gets_a_close_delimited_stream_it_can_read() -> None:
+    events = [b'data: {"usage": {"prompt_tokens": 3, "completion_tokens": 2}}\n\n', b"data: [DONE]\n\n"]
+
+    def respond(seen, handler) -> None:
+        send_sse_chunks(handler, iter(events))
+
+    with RecordingUpstream(respond) as upstream, MeteringProxy("openai", REAL_KEY, upstream.url) as proxy:
+        key = f"authorization: Bearer {proxy.dummy_key}\r\n".encode()
+        request = b"POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n" + key + b"\r\n{}"
+        answer = raw_exchange(proxy.url, request)
+        taken = proxy.take_usage()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"chunked" not in head.lower() and body == b"".join(events)
+    assert (taken.usage.input_tokens, taken.usage.output_tokens) == (3, 2)

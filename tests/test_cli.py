@@ -41,24 +41,6 @@ def test_every_listed_command_imports_as_a_click_command() -> None:
         assert cli.get_command(None, name) is not None, name  # type: ignore[arg-type]
 
 
-def test_no_module_below_commands_imports_the_command_line() -> None:
-    import ast
-    from pathlib import Path
-
-    package = Path(__file__).resolve().parent.parent / "symphony_bot"
-    offenders = []
-    for path in package.rglob("*.py"):
-        relative = path.relative_to(package)
-        if relative.parts[0] in ("commands", "cli.py", "__main__.py"):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
-            forbidden = [n for n in names if n.startswith(("symphony_bot.cli", "symphony_bot.commands"))]
-            offenders += [f"{relative}: {name}" for name in forbidden]
-    assert offenders == []
-
-
 def test_the_suite_cannot_reach_the_internet() -> None:
     with socket.socket() as sock, pytest.raises(RuntimeError, match="only loopback"):
         sock.connect(("140.82.112.3", 443))

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from symphony_bot.cli import cli
 from symphony_bot.sandbox import Sandbox
-from tests.issue_helpers import issue_world, run
+from tests.actions_runner import command_lines
+from tests.issue_helpers import FORGED_TEXTS, FORGING_BODY, forging_world, issue_world, run
 
 # --- issue parse -------------------------------------------------------------------------------------------------
 
@@ -79,6 +80,19 @@ def test_parse_huge_body_is_cut_with_a_warning() -> None:
     result = run("issue", "parse", "--format", "json", stdin="- docs/a.md\n" + "x" * (2 * 1024 * 1024))
     assert result.exit_code == 0
     assert [p["code"] for p in json.loads(result.output)["problems"]] == ["body-truncated"]
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_parse_prints_no_workflow_command_from_the_body(output_format: str) -> None:
+    # Issue 9, item 3: document names and problems quote the body; none of it may act as a command in Actions.
+    body = FORGING_BODY + "".join(f"- docs/{text}.md\n" for text in FORGED_TEXTS)
+    result = run("issue", "parse", "--format", output_format, stdin=body)
+    assert result.exit_code == 1  # the ../ reference
+    assert "forged" in result.stdout  # shown, inert
+    assert command_lines(result.stdout + result.stderr) == []
+    if output_format == "json":  # neutralized JSON is still JSON, and decodes to the body's own text
+        names = [document["name"] for document in json.loads(result.stdout)["documents"]]
+        assert "##[error]forged.md" in names
 
 
 # --- against the sandbox -------------------------------------------------------------------------------------------
@@ -155,3 +169,12 @@ def test_issue_show_says_why_a_document_has_no_counts() -> None:
     assert "5. https://github.com/user-attachments/files/1/spec.md — attachment: downloaded when a run starts" in (
         result.output
     )
+
+
+def test_issue_show_prints_no_workflow_command_from_the_issue() -> None:
+    with forging_world() as (sb, env):
+        for number in range(1, len(FORGED_TEXTS) + 1):
+            result = run("issue", "show", f"mallory/proj#{number}", "--github-url", sb.api_url, env=env)
+            assert result.exit_code == 0, result.output
+            assert "forged" in result.stdout
+            assert command_lines(result.stdout + result.stderr) == []

@@ -16,8 +16,9 @@ from symphony_bot.github.client import USER_AGENT
 from symphony_bot.issue_status import IssueStatus
 from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES
 from symphony_bot.sandbox import Sandbox
+from tests.actions_runner import command_lines
 from tests.http_helpers import closed_port, static_server
-from tests.issue_helpers import LABEL, issue_world, run
+from tests.issue_helpers import FORGED_TEXTS, LABEL, forging_world, issue_world, run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,6 +196,19 @@ def test_scan_unreachable_registry_url_names_the_cause(world: tuple[Sandbox, dic
     assert result.exit_code == 1  # the --repo is still scanned; the failed registry is the failure
     assert "cannot be fetched (ConnectionError); check the URL and the network" in result.stderr
     assert "alice/proj" in result.stdout
+
+
+def test_scan_prints_no_workflow_command_from_an_issue(tmp_path: Path) -> None:
+    # Issue 9, item 3: titles, document names and problems come from issues anyone can open.
+    with forging_world() as (sb, env):
+        table = run(*scan_args(sb, tmp_path, "--repo", "mallory/proj"), env=env)
+        as_json = run(*scan_args(sb, tmp_path, "--repo", "mallory/proj", "--format", "json"), env=env)
+    for result in (table, as_json):
+        assert result.exit_code == 0, result.output
+        assert "forged" in result.stdout
+        assert command_lines(result.stdout + result.stderr) == []
+    titles = [issue["title"] for issue in json.loads(as_json.stdout)["issues"]]
+    assert titles == list(FORGED_TEXTS)  # neutralized JSON decodes to the issues' own text
 
 
 def test_status_names_are_the_issue_statuses() -> None:

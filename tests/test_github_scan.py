@@ -16,7 +16,7 @@ from symphony_bot.github.issue_queries import (
     BATCH_SIZE,
     LINKED_PULL_REQUESTS_PAGE,
 )
-from symphony_bot.github.scan import RepositoryProblemCode, parse_slug, scan
+from symphony_bot.github.scan import RepositoryProblemCode, scan
 from symphony_bot.issue_status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 
@@ -188,13 +188,6 @@ def test_open_only_scan_skips_closed_issues(world: tuple[Sandbox, dict[str, int]
     assert numbers["closed-issue"] not in listed
     assert numbers["merged"] not in listed  # merging closed it
     assert numbers["no-pr"] in listed
-
-
-def test_slug_parsing() -> None:
-    assert parse_slug("RunMaestro/Maestro") == ("RunMaestro", "Maestro")
-    assert parse_slug("a/b.c_d-e") == ("a", "b.c_d-e")
-    for bad in ("", "owner", "a/b/c", "-owner/x", "o/..", "o/a b", "o/" + "x" * 101, "ö/x"):
-        assert parse_slug(bad) is None, bad
 
 
 # --- scale: pagination and batching ----------------------------------------------------------------------------

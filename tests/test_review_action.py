@@ -57,7 +57,7 @@ def test_the_runner_childs_output_is_relayed_without_workflow_commands(tmp_path,
     assert command_lines(out) == []
 
 
-def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys) -> None:
+def test_run_json_prints_no_workflow_command_from_agent_output(capsys) -> None:
     """`symphony-bot run --json` printed engine events (task text, the agent's summary) unneutralized, unlike
     `autorun --json`: an agent whose reply starts with `##[set-output …]` set a step output of the donor's job."""
     from symphony_bot.commands.run_support import run_contribution
@@ -65,12 +65,15 @@ def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys)
     from symphony_bot.demo import scenario
     from symphony_bot.sandbox import Sandbox
     from tests.actions_runner import command_lines
+    from tests.autorun_helpers import reachable_tmp
     from tests.e2e.contribution_helpers import client_for, script_agent
     from tests.e2e.test_contribution_security import TICK
 
-    with Sandbox() as sb:
+    # Run as root, the command starts the agent as its own user: script and work tree where that user can reach.
+    with Sandbox() as sb, reachable_tmp() as shared:
         number, _ = scenario.seed(sb)
-        agent = script_agent(tmp_path, f"print({FORGED!r})\n" + TICK)
+        agent = script_agent(shared, f"print({FORGED!r})\n" + TICK)
+        (shared / "agent.py").chmod(0o644)
         with client_for(sb) as client:
             state = run_contribution(
                 client,
@@ -79,8 +82,9 @@ def test_run_json_prints_no_workflow_command_from_agent_output(tmp_path, capsys)
                 agent,
                 scenario.BOT_TOKEN,
                 options={"agent_name": "command", "json_lines": True, "task_timeout": 60},
+                work_root=shared,
             )
-    assert state.phase is Phase.COMPLETED
+    assert state.phase is Phase.COMPLETED, state.last_error
     captured = capsys.readouterr()
     assert "forged" in captured.out
     assert command_lines(captured.out + captured.err) == []
@@ -112,3 +116,28 @@ def test_stop_cancels_only_the_run_the_status_comment_links_not_one_named_in_hos
     assert run_id_in(render_comment(state, 0)) == 77
     state.run_url = None
     assert run_id_in(render_comment(state, 0)) is None
+
+
+@pytest.fixture
+def world(tmp_path):
+    from tests.action_helpers import make_world
+
+    yield from make_world(tmp_path)
+
+
+@pytest.mark.parametrize(("labelled_by", "runs"), [("stranger", False), ("reader", False), ("triager", True)])
+def test_under_anyone_the_label_counts_only_when_someone_with_triage_applied_it(world, labelled_by, runs) -> None:
+    """`who-can-run: anyone` promises runs only on issues "which someone with triage or above applied" the label
+    to, but the command handler only looked at the labels in the payload. A label an issue form/template applies
+    for its author, or a labeller workflow applies from the issue's words, let any stranger start a run."""
+    from tests.action_helpers import LABEL, OWNER, REPO, commented
+
+    issue = world.sb.create_issue(
+        OWNER, REPO, "Improve the docs", "docs/tasks.md\n", author="stranger", labels=[LABEL], labeled_by=labelled_by
+    )
+    posted = world.sb.comment(OWNER, REPO, issue.number, "/symphony run", author="stranger")
+    payload = commented(issue.number, posted.id, "/symphony run", by="stranger", labels=[LABEL])
+    step = world.act("issue_comment", payload, inputs={"who-can-run": "anyone"})
+    assert bool(world.runner.requests) is runs, step.outcome
+    if not runs:
+        assert step.outcome.status == "refused" and "triage" in step.outcome.message

@@ -63,3 +63,24 @@ def test_a_planted_commondir_cannot_redirect_the_configuration(sandbox, tmp_path
 
     _assert_nothing_ran(ran)
     assert sandbox.file("bot", "p", "change.txt", ref="symphony/1-abc") == "changed\n"
+
+
+def test_an_excluded_folder_stays_out_of_commits_whatever_the_repositorys_gitignore_says(tmp_path: Path) -> None:
+    """Attachments are copied into the work tree under a folder `exclude` keeps out of every commit, through
+    `info/exclude`. A `.gitignore` in the work tree (the repository's, or one the agent writes) outranks
+    `info/exclude`: `!/.symphony-attachments/` put the downloaded documents into the pushed commit."""
+    from symphony_bot.sandbox import Sandbox
+
+    with Sandbox() as sb:
+        sb.add_user("bot", token=TOKEN)
+        sb.create_repo("bot", "p", files={"README.md": "hi\n", ".gitignore": "!/.symphony-attachments/\n"})
+        tree = WorkTree.clone(Remote(sb.git_url("bot", "p"), TOKEN), "main", tmp_path / "work", tmp_path / "private")
+        tree.create_branch("symphony/1-abc")
+        tree.exclude("/.symphony-attachments/")
+        (tree.path / ".symphony-attachments").mkdir()
+        (tree.path / ".symphony-attachments" / "01-doc.md").write_text("- [x] task\n")
+        (tree.path / "change.txt").write_text("changed\n")
+        tree.commit_all("symphony: doc — task\n\nRefs #1\n", Identity("bot", "bot@example.com"))
+        tree.push("symphony/1-abc")
+        assert sb.file("bot", "p", "change.txt", ref="symphony/1-abc") == "changed\n"
+        assert sb.file("bot", "p", ".symphony-attachments/01-doc.md", ref="symphony/1-abc") is None

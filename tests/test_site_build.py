@@ -200,3 +200,12 @@ def test_build_site_refuses_a_file(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(SiteError, match="exists and is not a directory; give --out a directory"):
         build_site(target, [], report([], None, dt.date(2026, 1, 1)), "now")
+
+
+def test_text_and_attributes_escape_every_markup_character() -> None:
+    from symphony_bot.site.html import attr, text
+
+    assert text("""a & b < c > d " e ' f""") == "a &amp; b &lt; c &gt; d &quot; e &#x27; f"
+    assert attr('"><img onerror=x>') == "&quot;&gt;&lt;img onerror=x&gt;"
+    assert text("plain text — ünïcode") == "plain text — ünïcode"
+    assert text(42) == "42"

@@ -178,3 +178,16 @@ def test_titles_and_small_formats() -> None:
     assert pull_title(state, ready=True) == "Symphony: Add the onboarding guide (#12)"
     assert format_duration(3.25) == "3.2s" and format_duration(754) == "12m 34s" and format_duration(3725) == "1h 2m 5s"
     assert progress_bar(0, 0).endswith("0%") and progress_bar(5, 5).endswith("100%")
+
+
+def test_ticked_tasks_are_read_back_from_the_body_per_document() -> None:
+    from symphony_bot.status import task_text_in_body, ticked_in_body
+
+    state = _state(Phase.RUNNING)
+    state.tasks[3].status = TaskStatus.DONE
+    state.tasks[3].text = "Answer | the `three` questions"
+    metadata = ContributionMetadata("octo/project", 12, "donor", "claude", "running", "2026-09-21T10:00:00Z")
+    body = render_pull_body(state, metadata, NOW_MS)
+    assert ticked_in_body(body, "docs/faq.md") == {task_text_in_body("Answer | the `three` questions")}
+    assert ticked_in_body(body, "docs/guide.md") == {"Write the introduction", "Add a section on set-up"}
+    assert ticked_in_body(body, "docs/other.md") == set()

@@ -14,7 +14,7 @@ from symphony_bot.action import agents, slash
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event
 from symphony_bot.action.offer import check_issue, offer_message
-from symphony_bot.action.policy import identity_refusal, may_command
+from symphony_bot.action.policy import Actor, identity_refusal, may_command, may_label
 from symphony_bot.action.replies import (
     REPLY_MARKER,
     STATUS_MARKER,
@@ -73,6 +73,14 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
         return Outcome("status", f"reported the status of #{issue_number}", event=name, target=target)
 
     labelled = context.config.symphony_label.casefold() in (label.casefold() for label in event.issue_labels)
+    if labelled and context.policy.anyone:
+        # `anyone` runs only issues a maintainer offered: an issue form, or a labeller workflow reading the
+        # issue's words, applies the label without anyone with triage access having looked at it.
+        refusal = _label_refusal(context, repo, number)
+        if refusal is not None:
+            if not context.dry_run:
+                triggers.reply(context.client, repo, number, refusal_reply(author.login, command.name, refusal))
+            return Outcome("refused", refusal, event=name, target=target)
     decision = may_command(
         author,
         context.policy,
@@ -98,6 +106,21 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
     if command.name == slash.CANCEL:
         return _finish(context, "cancel", repo, number, login=author.login, event=name)
     return _finish(context, "finalize", repo, number, login=author.login, event=name)
+
+
+def _label_refusal(context: ActionContext, repo: str, number: int) -> str | None:
+    """Why the Symphony label on the issue does not count as an offer, or None when someone with triage access
+    (or the bot, or a listed bot) applied it last."""
+    applier = triggers.label_applier(context.client, repo, number, context.config.symphony_label)
+    if applier is None:
+        return "nobody is recorded applying the Symphony label to this issue; a maintainer must label it"
+    login, kind = applier
+    decision = may_label(
+        Actor(login, kind), context.lookup_for(repo), bot_login=context.bot().login, allowed_bots=context.allowed_bots
+    )
+    if decision.allowed:
+        return None
+    return f"the Symphony label was applied by {login}, not by someone with triage access ({decision.reason})"
 
 
 def start_run(
@@ -170,6 +193,8 @@ def _finish(context: ActionContext, what: str, repo: str, number: int, *, login:
             triggers.reply(context.client, repo, number, f"{REPLY_MARKER}\n{message}.\n")
         return Outcome("refused", message, event=event, target=target)
     result = runner_call(request)
+    if result.log_tail:
+        context.log(f"{what}: " + result.log_tail[-1])
     return Outcome(
         result.status,
         f"{what}: {result.status}",

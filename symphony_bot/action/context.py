@@ -86,6 +86,7 @@ class ActionContext:
             max_minutes=inputs.max_minutes if inputs.max_minutes is not None else config.max_minutes,
             max_tasks=config.max_tasks,
             task_timeout=inputs.task_timeout if inputs.task_timeout is not None else config.task_timeout,
+            comment_interval=config.comment_throttle,
             dry_run=inputs.dry_run,
             triggered_by=triggered_by,
             comment_id=comment_id,

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 MODES = ("auto", "run", "scan", "registry-check")
 AGENTS = ("claude", "codex", "opencode", "gemini", "command")
-SECRET_INPUTS = ("github-token", "anthropic-api-key", "openai-api-key", "gemini-api-key")
+SECRET_INPUTS = ("github-token", "workflow-token", "anthropic-api-key", "openai-api-key", "gemini-api-key")
 # The order action.yml declares them in; tests check both lists agree.
 INPUT_NAMES = (
     "github-token",
+    "workflow-token",
     "agent",
     "agent-command",
     "model",

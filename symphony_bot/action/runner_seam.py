@@ -12,8 +12,7 @@ What the runner is told beyond its flags:
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
 `pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
-summary in the outputs' own names (status, pull_number, pull_url, branch, tasks_done, tasks_total, cost_usd,
-tokens_in, tokens_out).
+summary (phase, pullNumber, pullUrl, branch, tasksDone, tasksTotal, costUsd, tokensIn, tokensOut).
 """
 
 from __future__ import annotations
@@ -55,6 +54,7 @@ class RunRequest:
     max_minutes: float | None = None
     max_tasks: int | None = None
     task_timeout: float | None = None
+    comment_interval: float | None = None
     dry_run: bool = False
     triggered_by: str | None = None
     comment_id: int | None = None
@@ -93,6 +93,7 @@ def run_arguments(request: RunRequest) -> list[str]:
         ("--max-minutes", request.max_minutes),
         ("--max-tasks", request.max_tasks),
         ("--task-timeout", request.task_timeout),
+        ("--comment-interval", request.comment_interval),
         ("--requested-by", request.triggered_by),
         ("--comment-id", request.comment_id),
         ("--github-url", request.github_url),
@@ -136,9 +137,9 @@ class CliRunner:
         arguments = ["cancel", f"{request.repo}#{request.issue}"]
         if request.github_url:
             arguments += ["--github-url", request.github_url]
-        return self._invoke(arguments, request)
+        return self._invoke(arguments, request, done="cancelled")
 
-    def _invoke(self, arguments: list[str], request: RunRequest) -> RunResult:
+    def _invoke(self, arguments: list[str], request: RunRequest, done: str = "completed") -> RunResult:
         events: list[dict[str, Any]] = []
         log: list[str] = []
         with subprocess.Popen(
@@ -160,10 +161,12 @@ class CliRunner:
                 else:
                     log = [*log[-(MAX_LOG_LINES - 1) :], line.rstrip("\n")]
             code = process.wait(timeout=self.timeout)
-        return result_from_events(events, code, log)
+        return result_from_events(events, code, log, done=done)
 
 
-def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[str]) -> RunResult:
+def result_from_events(
+    events: list[dict[str, Any]], exit_code: int, log: list[str], *, done: str = "completed"
+) -> RunResult:
     """Fold the runner's JSON events into the action's outputs. Unknown events and fields are ignored."""
     outputs: dict[str, Any] = {}
     status: str | None = None
@@ -186,7 +189,7 @@ def result_from_events(events: list[dict[str, Any]], exit_code: int, log: list[s
                 _take(outputs, name, event.get(field_name))
             if isinstance(event.get("phase"), str):
                 status = event["phase"]
-    return RunResult(status or ("completed" if exit_code == 0 else "failed"), exit_code, outputs, log)
+    return RunResult(status or (done if exit_code == 0 else "failed"), exit_code, outputs, log)
 
 
 _FINALIZED_FIELDS = {  # output name -> field of the runner's `finalized` event (camelCase, like every event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -188,8 +189,8 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
     run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
     with contextlib.ExitStack() as resources:
-        if metering_proxy and not dry_run:
-            agent = _metered(agent, agent_name, max_cost, resources)
+        metering = metering_proxy and not dry_run
+        agent = resources.enter_context(metered_agent(agent, agent_name, max_cost, metering, model))
         scratch = resources.enter_context(tempfile.TemporaryDirectory(prefix="symphony-autorun-"))
         if run_as is not None:
             # The agent's user must reach its own folder inside; it may not list what else is there.
@@ -228,17 +229,24 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     sys.exit(exit_code_for(summary.stop_reason))
 
 
-def _metered(agent: Agent, agent_name: str, max_cost: float | None, resources: contextlib.ExitStack) -> Agent:
-    """`agent` behind the metering proxy for the rest of the run, or as it is (said on stderr) when its CLI
-    cannot be pointed at the proxy."""
+@contextlib.contextmanager
+def metered_agent(
+    agent: Agent, agent_name: str, max_cost: float | None, enabled: bool = True, model: str | None = None
+) -> Iterator[Agent]:
+    """`agent` behind the metering proxy while the block runs (`run` uses it too), or as it is when the proxy is
+    off or the agent's CLI cannot be pointed at it (then said on stderr)."""
+    if not enabled:
+        yield agent
+        return
     from symphony_bot.agents.metering.wiring import MeteredAgent, metered_run, why_unmetered
 
-    unmetered = why_unmetered(agent_name)
+    unmetered = why_unmetered(agent_name, model=model)
     if unmetered is not None:
         click.echo(UNMETERED_NOTICE.format(reason=unmetered.reason), err=True)
-        return agent
-    proxy = resources.enter_context(metered_run(agent_name, max_cost_usd=max_cost))
-    return agent if proxy is None else MeteredAgent(agent, proxy)
+        yield agent
+        return
+    with metered_run(agent_name, max_cost_usd=max_cost, model=model) as proxy:
+        yield agent if proxy is None else MeteredAgent(agent, proxy)
 
 
 def exit_code_for(reason: StopReason) -> int:

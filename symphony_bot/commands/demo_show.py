@@ -71,7 +71,6 @@ def _run(agent: Any, kind: str, *, json_lines: bool, echo: Echo) -> int:
                 "inactivity_timeout": 120.0,
                 "extra_listeners": [on_event],
                 "quiet": True,
-                "demo": True,  # the demo agent runs as the demo's own user: nothing to contain on a sandbox
             }
             state = run_contribution(
                 client,

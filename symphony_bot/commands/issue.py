@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from symphony_bot.commands.options import github_options
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.output import echo, usage_error
+from symphony_bot.commands.session import github_session
+from symphony_bot.exit_codes import FINDINGS, OK
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_view import IssueView
@@ -46,21 +48,21 @@ def parse(source: str, output_format: str) -> None:
             with open(source, "rb") as handle:
                 raw = handle.read(MAX_INPUT_BYTES)
     except IsADirectoryError:
-        _fail(f"{source} is a directory; give the file that holds the issue body")
+        usage_error(f"{source} is a directory; give the file that holds the issue body")
     except FileNotFoundError:
-        _fail(f"{source} does not exist; give the file that holds the issue body, or - for stdin")
+        usage_error(f"{source} does not exist; give the file that holds the issue body, or - for stdin")
     except OSError as error:
-        _fail(f"cannot read {source}: {error.strerror or error}")
+        usage_error(f"cannot read {source}: {error.strerror or error}")
     try:
         body = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        _fail(f"{source}: byte {error.start} is not valid UTF-8; GitHub issue bodies are UTF-8 text")
+        usage_error(f"{source}: byte {error.start} is not valid UTF-8; GitHub issue bodies are UTF-8 text")
 
     parsed = parse_body(body)
     if output_format == "json":
-        click.echo(json.dumps(parsed.to_json(), indent=2, ensure_ascii=False))
+        echo(json.dumps(parsed.to_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_parsed_text(parsed), nl=False)
+        echo(render_parsed_text(parsed), nl=False)
     sys.exit(OK if parsed.valid else FINDINGS)
 
 
@@ -86,21 +88,16 @@ def show(reference: str, github_url: str | None) -> None:
 
     Exit status: 0 shown, 1 GitHub could not answer (missing repository or issue, rate limit), 2 bad usage.
     """
-    from symphony_bot.github.client import GitHubClient, GitHubError
     from symphony_bot.github.issue_view import fetch_issue_view
-    from symphony_bot.github.scan import parse_slug
+    from symphony_bot.github.repository_batches import parse_slug
 
     slug_text, _, number_text = reference.partition("#")
     slug = parse_slug(slug_text)
     if slug is None or not number_text.isdigit() or int(number_text) <= 0:
-        _fail(f"{reference!r} is not OWNER/REPO#N (for example RunMaestro/Maestro#12)")
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            view = fetch_issue_view(client, slug, int(number_text))
-    except GitHubError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(FINDINGS)
-    click.echo(render_issue_view(view), nl=False)
+        usage_error(f"{reference!r} is not OWNER/REPO#N (for example RunMaestro/Maestro#12)")
+    with github_session(github_url) as client:
+        view = fetch_issue_view(client, slug, int(number_text))
+    echo(render_issue_view(view), nl=False)
     sys.exit(OK)
 
 
@@ -135,8 +132,3 @@ def render_issue_view(view: IssueView) -> str:
         if problem not in issue.classification.reasons:
             lines.append(f"  line {problem.line}: {problem.severity}: {problem.message} [{problem.code}]")
     return "\n".join(lines) + "\n"
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE)

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import click
 
+from symphony_bot.commands.output import echo, error, print_commands, usage_error
 from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
 FC = TypeVar("FC", bound=Callable[..., object])
@@ -54,32 +55,29 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
     for name in files or (DEFAULT_FILE,):
         try:
             reports.append(validate_file(Path(name)))
-        except OSError as error:
-            problem = unreadable_reason(name, error)
-            _say(f"error: {problem}", err=True)
+        except OSError as os_error:
+            problem = unreadable_reason(name, os_error)
+            error(problem)
             if output_format == "github":
-                click.echo(workflow_commands.annotation("error", problem, file=name, title=UNREADABLE_TITLE))
+                print_commands([workflow_commands.annotation("error", problem, file=name, title=UNREADABLE_TITLE)])
             unreadable = True
-        except FormatCheckerMissing as error:
-            _say(f"error: {error}", err=True)
-            sys.exit(USAGE)
+        except FormatCheckerMissing as missing:
+            usage_error(str(missing))
 
     if output_format == "json":
-        _say(registry_render.validation_json(reports), nl=False)
+        echo(registry_render.validation_json(reports), nl=False)
     elif output_format == "github":
         not_annotated = 0
         for report in reports:
             _, rest = workflow_commands.split_for_annotation(report.findings)
             not_annotated += len(rest)
-            workflow_commands.print_lines(
-                workflow_commands.finding_annotations(report.path, report.findings), sys.stdout
-            )
+            print_commands(workflow_commands.finding_annotations(report.path, report.findings))
         workflow_commands.append_summary(
             registry_render.validation_markdown(reports, workflow_commands.not_annotated_note(not_annotated))
         )
-        _say(registry_render.validation_text(reports), nl=False)
+        echo(registry_render.validation_text(reports), nl=False)
     else:
-        _say(registry_render.validation_text(reports), nl=False)
+        echo(registry_render.validation_text(reports), nl=False)
 
     if unreadable:
         sys.exit(USAGE)
@@ -124,52 +122,41 @@ def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> No
     try:
         base = at_revision(base_rev, head.path) if base_rev is not None else Source(files[0])
         documents = [load(base), load(head)]
-    except SourceUnreadable as error:
-        _say(f"error: {error}", err=True)
-        sys.exit(USAGE)
+    except SourceUnreadable as unreadable:
+        usage_error(str(unreadable))
     for source, document in zip((base, head), documents, strict=True):
         if document.data is not None and path_deeper_than(document.data, MAX_NESTING_DEPTH) is not None:
             document.data = None  # the validator names the place; the diff only refuses
-            _say(
-                f"error: {source.display}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
-                f"run `symphony-bot registry validate` on it to see where",
-                err=True,
+            error(
+                f"{source.display}: values are nested more than {MAX_NESTING_DEPTH} levels deep; "
+                f"run `symphony-bot registry validate` on it to see where"
             )
             sys.exit(FINDINGS)
         if document.data is None:
             report = RegistryReport(path=source.display, findings=document.findings)
             if output_format == "github":
-                workflow_commands.print_lines(
+                print_commands(
                     workflow_commands.finding_annotations(
                         source.path if source is head else source.display, document.findings
-                    ),
-                    sys.stdout,
+                    )
                 )
-            _say(registry_render.validation_text([report]), nl=False, err=True)
+            echo(registry_render.validation_text([report]), nl=False, err=True)
             sys.exit(FINDINGS)
 
     head_path = head.path
     base_document, head_document = documents
     result = diff_registries(base_document.data, head_document.data, head_document.text)
     if output_format == "json":
-        _say(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        _say(registry_render.diff_markdown(head_path, result), nl=False)
+        echo(registry_render.diff_markdown(head_path, result), nl=False)
     elif output_format == "github":
         _, rest = workflow_commands.split_for_annotation(result.findings)
-        workflow_commands.print_lines(workflow_commands.finding_annotations(head_path, result.findings), sys.stdout)
+        print_commands(workflow_commands.finding_annotations(head_path, result.findings))
         workflow_commands.append_summary(
             registry_render.diff_markdown(head_path, result, workflow_commands.not_annotated_note(len(rest)))
         )
-        _say(registry_render.diff_text(head_path, result), nl=False)
+        echo(registry_render.diff_text(head_path, result), nl=False)
     else:
-        _say(registry_render.diff_text(head_path, result), nl=False)
+        echo(registry_render.diff_text(head_path, result), nl=False)
     sys.exit(FINDINGS if has_errors(result.findings) else OK)
-
-
-def _say(text: str, *, err: bool = False, nl: bool = True) -> None:
-    """Print anything but this command's own annotations: neutralized, so no value from a registry can become a
-    workflow command in an Actions log (see `symphony_bot.workflow_commands.neutralize`)."""
-    from symphony_bot.workflow_commands import neutralize
-
-    click.echo(neutralize(text), err=err, nl=nl)

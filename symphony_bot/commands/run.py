@@ -25,6 +25,7 @@ AGENT_OPTION_NAMES = (
     "max_cost",
     "max_minutes",
     "max_tasks",
+    "metering_proxy",
 )
 ISSUE_PATTERN = re.compile(
     r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"

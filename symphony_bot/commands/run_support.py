@@ -40,6 +40,7 @@ def build_agent(options: dict[str, Any]) -> Any:
 
 
 def execute(options: dict[str, Any]) -> int:
+    from symphony_bot.commands.autorun import metered_agent
     from symphony_bot.commands.run import EXIT_BY_PHASE, parse_issue
     from symphony_bot.github.client import GitHubClient
 
@@ -61,7 +62,13 @@ def execute(options: dict[str, Any]) -> int:
                 return usage_error(str(error.message))
         agent = build_agent(options)
         token = client._token or ""  # the same token the API uses: git sends it as a header
-        state = run_contribution(client, repository, number, agent, token, options=options)
+        metering = options.get("metering_proxy", True) and not options.get("dry_run")
+        name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
+        with metered_agent(agent, name, max_cost, metering, model) as agent:
+            # The command line contains the agent as autorun does (in-process callers choose for themselves).
+            state = run_contribution(
+                client, repository, number, agent, token, options=options, agent_user=_agent_user(options)
+            )
     return EXIT_BY_PHASE.get(str(state.phase), 1)
 
 
@@ -93,7 +100,6 @@ def run_contribution(
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
-        agent_user=_agent_user(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
@@ -109,11 +115,13 @@ def run_contribution(
     def on_signal(signum: int, _frame: Any) -> None:
         runner.request_stop(signalled=True)
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    # SIGTERM (the job's time-out or cancel) and Ctrl-C alike: stop the agent, push, finalise as stopped.
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         return runner.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def pick_issue(client: Any, registries: list[str]) -> tuple[str, int] | None:
@@ -157,6 +165,6 @@ def _agent_user(options: dict[str, Any]) -> str | None:
     """As autorun: a bot running as root starts each agent as an unprivileged user (--agent-user)."""
     from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
 
-    if options.get("dry_run") or not running_as_root() or "agent_name" not in options or options.get("demo"):
+    if options.get("dry_run") or not running_as_root():
         return None
     return str(options.get("agent_user") or AGENT_USER)

@@ -6,12 +6,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from symphony_bot.commands.options import github_options
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.options import cache_options, github_options, registry_option
+from symphony_bot.commands.output import echo, error, usage_error, warn
+from symphony_bot.commands.repositories import check_repos, select_repositories
+from symphony_bot.commands.session import github_session
+from symphony_bot.exit_codes import FINDINGS, OK
 from symphony_bot.issue_status import IssueStatus
 
 if TYPE_CHECKING:
@@ -28,14 +31,7 @@ TITLE_WIDTH = 60
 
 
 @click.command()
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    metavar="PATH|URL",
-    help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). Default: Maestro's "
-    "registry, unless --repo is given.",
-)
+@registry_option("Default: Maestro's registry, unless --repo is given.")
 @click.option("--repo", "repos", multiple=True, metavar="OWNER/NAME", help="A repository to scan (repeatable).")
 @click.option(
     "--status",
@@ -46,13 +42,7 @@ TITLE_WIDTH = 60
 )
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="List at most N issues.")
-@click.option("--refresh", is_flag=True, help="Ignore the cache (issues 5 min, registry 2 h) and fetch again.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
-)
+@cache_options("Ignore the cache (issues 5 min, registry 2 h) and fetch again.")
 @github_options
 def scan(  # noqa: PLR0917 (click passes every option as an argument)
     registries: tuple[str, ...],
@@ -70,40 +60,16 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     printed, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
-    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
-    from symphony_bot.github.scan import parse_slug
     from symphony_bot.github.scan import scan as run_scan
 
     statuses = _parse_statuses(status_list, output_format)
-    for repo in repos:
-        if parse_slug(repo) is None:
-            _usage(f"--repo {repo!r} is not OWNER/NAME (for example RunMaestro/Maestro)")
-
-    cache = Cache(cache_dir, warn=lambda message: click.echo(f"warning: {message}", err=True))
-    sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            try:
-                selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as error:
-                _usage(str(error))
-            for registry_problem in selection.problems:
-                click.echo(f"warning: registry {registry_problem}", err=True)
-            if sources and selection.failed_sources == len(sources) and not repos:
-                click.echo("error: no registry could be read; see the warnings above", err=True)
-                sys.exit(FINDINGS)
-            slugs = list(selection.slugs) + list(repos)
-            if not client.authenticated:
-                names = " or ".join(TOKEN_ENV_VARIABLES)
-                click.echo(
-                    f"warning: {names} is not set; GitHub's GraphQL API refuses requests without a token", err=True
-                )
-            include_closed = str(IssueStatus.COMPLETED) in statuses
-            result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
-    except GitHubError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(FINDINGS)
+    check_repos(repos)
+    cache = Cache(cache_dir, warn=warn)
+    with github_session(github_url) as client:
+        selection = select_repositories(client, cache, registries, repos, refresh=refresh)
+        slugs = selection.slugs + list(repos)
+        include_closed = str(IssueStatus.COMPLETED) in statuses
+        result = run_scan(client, slugs, include_closed=include_closed, cache=cache, refresh=refresh)
 
     listed = [issue for issue in result.issues if str(issue.status) in statuses]
     truncated = limit is not None and len(listed) > limit
@@ -111,23 +77,21 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
 
     for repository in result.repositories:
         for problem in repository.problems:
-            level = "error" if problem.fatal else "warning"
-            click.echo(f"{level}: {repository.slug}: {problem.message} [{problem.code}]", err=True)
+            (error if problem.fatal else warn)(f"{repository.slug}: {problem.message} [{problem.code}]")
 
     if output_format == "json":
-        click.echo(json.dumps(scan_json(result, listed, statuses, truncated), indent=2, ensure_ascii=False))
+        echo(json.dumps(scan_json(result, listed, statuses, truncated), indent=2, ensure_ascii=False))
     elif output_format == "matrix":
         entries = [{"repo": issue.repo, "issue": issue.number} for issue in listed]
         if len(entries) > MATRIX_MAX_ENTRIES:
-            click.echo(
-                f"warning: {len(entries)} issues match; a GitHub Actions matrix takes at most {MATRIX_MAX_ENTRIES}, "
-                f"so only the first {MATRIX_MAX_ENTRIES} are listed (use --status or --limit to choose)",
-                err=True,
+            warn(
+                f"{len(entries)} issues match; a GitHub Actions matrix takes at most {MATRIX_MAX_ENTRIES}, "
+                f"so only the first {MATRIX_MAX_ENTRIES} are listed (use --status or --limit to choose)"
             )
             entries = entries[:MATRIX_MAX_ENTRIES]
-        click.echo(json.dumps({"include": entries}, separators=(",", ":")))
+        echo(json.dumps({"include": entries}, separators=(",", ":")))
     else:
-        click.echo(render_table(result, listed), nl=False)
+        echo(render_table(result, listed), nl=False)
     sys.exit(FINDINGS if result.failed or selection.failed_sources else OK)
 
 
@@ -137,13 +101,8 @@ def _parse_statuses(status_list: str | None, output_format: str) -> tuple[str, .
     wanted = tuple(part.strip().lower().replace("-", "_") for part in status_list.split(",") if part.strip())
     unknown = [status for status in wanted if status not in STATUSES]
     if unknown or not wanted:
-        _usage(f"--status {status_list!r}: use a comma-separated list of {', '.join(STATUSES)}")
+        usage_error(f"--status {status_list!r}: use a comma-separated list of {', '.join(STATUSES)}")
     return wanted
-
-
-def _usage(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE)
 
 
 def scan_json(

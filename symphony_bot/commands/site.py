@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
-from symphony_bot.commands.options import github_options
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.options import cache_options, github_options, registry_option
+from symphony_bot.commands.output import echo, error, usage_error, warn
+from symphony_bot.commands.repositories import select_repositories
+from symphony_bot.commands.session import github_session
+from symphony_bot.exit_codes import FINDINGS, OK
 
 DEFAULT_MAX_DOCUMENTS = 300
 PREVIEW_STATUSES = ("available", "in_progress", "blocked")
@@ -25,14 +27,7 @@ PREVIEW_STATUSES = ("available", "in_progress", "blocked")
     help="Directory to write the site into (created when missing; its projects/ and contributors/ folders are "
     "replaced, other files kept).",
 )
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    metavar="PATH|URL",
-    help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). "
-    "Default: Maestro's registry.",
-)
+@registry_option("Default: Maestro's registry.")
 @click.option(
     "--max-documents",
     type=click.IntRange(min=0),
@@ -41,13 +36,7 @@ PREVIEW_STATUSES = ("available", "in_progress", "blocked")
     help="Read at most N Auto Run documents from GitHub for task previews (one request each; cached 5 min). "
     "Documents of available, in-progress and blocked issues are read, in registry order.",
 )
-@click.option("--refresh", is_flag=True, help="Ignore the cache (issues, PRs, documents 5 min; registry 2 h).")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
-)
+@cache_options("Ignore the cache (issues, PRs, documents 5 min; registry 2 h).")
 @github_options
 def site(  # noqa: PLR0917 (click passes every option as an argument)
     out: Path,
@@ -63,9 +52,7 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     registry) could not be read — its page says so, 2 bad usage or the directory cannot be written.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
     from symphony_bot.github.document_previews import DocumentRequest, fetch_previews
-    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
     from symphony_bot.github.scan import scan
     from symphony_bot.site.build import SiteError, build_site
     from symphony_bot.site.model import projects_from
@@ -73,66 +60,41 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.stats.maths import report
 
     cache = Cache(cache_dir, warn=warn)
-    sources = list(registries) or [DEFAULT_REGISTRY_URL]
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            if not client.authenticated:
-                names = " or ".join(TOKEN_ENV_VARIABLES)
-                warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
-            try:
-                selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as error:
-                _usage(str(error))
-            for problem in selection.problems:
-                warn(f"registry {problem}")
-            if selection.failed_sources == len(sources):
-                click.echo("error: no registry could be read; see the warnings above", err=True)
-                sys.exit(FINDINGS)
-            scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
-            collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
-            wanted = [
-                DocumentRequest(issue.repo, result.default_branch, reference.path)
-                for result in scanned.repositories
-                if result.default_branch
-                for issue in result.issues
-                if str(issue.status) in PREVIEW_STATUSES
-                for reference in issue.parsed.documents
-                if reference.path and not reference.external
-            ]
-            previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
-    except GitHubError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(FINDINGS)
+    with github_session(github_url) as client:
+        selection = select_repositories(client, cache, registries, (), refresh=refresh)
+        scanned = scan(client, selection.slugs, include_closed=True, cache=cache, refresh=refresh)
+        collected = collect(client, selection.slugs, selection.entries, cache=cache, refresh=refresh)
+        wanted = [
+            DocumentRequest(issue.repo, result.default_branch, reference.path)
+            for result in scanned.repositories
+            if result.default_branch
+            for issue in result.issues
+            if str(issue.status) in PREVIEW_STATUSES
+            for reference in issue.parsed.documents
+            if reference.path and not reference.external
+        ]
+        previews = fetch_previews(client, wanted, limit=max_documents, cache=cache, refresh=refresh)
     for warning in collected.warnings:
         warn(warning)
     if previews.skipped:
         warn(f"{previews.skipped:,} documents were not read for task previews (--max-documents {max_documents:,})")
     failed = [result for result in scanned.repositories if result.failed]
     for result in failed:
-        click.echo(f"error: {result.slug}: {result.problems[0].message}", err=True)
+        error(f"{result.slug}: {result.problems[0].message}")
     reported = {result.slug for result in failed}
-    for failure in collected.failures:
-        if not any(slug in failure for slug in reported):  # the scan already said why this one failed
-            click.echo(f"error: {failure}", err=True)
+    for unread in collected.failures:
+        if not any(slug in unread for slug in reported):  # the scan already said why this one failed
+            error(unread)
 
     now = dt.datetime.now(dt.UTC)
     projects = projects_from(selection.entries, {result.slug.casefold(): result for result in scanned.repositories})
     try:
         stats = report(collected.rows, None, now.date())
         built = build_site(out, projects, stats, now.strftime("%Y-%m-%d %H:%M UTC"), previews.previews)
-    except SiteError as error:
-        _usage(str(error))
-    click.echo(
+    except SiteError as site_error:
+        usage_error(str(site_error))
+    echo(
         f"wrote {built.pages:,} pages ({built.bytes / 1024:,.0f} KiB) for {len(projects):,} projects to {out} "
         f"in {scanned.requests + collected.requests} GraphQL requests and {previews.read:,} document reads"
     )
     sys.exit(FINDINGS if failed or collected.failures or selection.failed_sources else OK)
-
-
-def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
-
-
-def _usage(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE)

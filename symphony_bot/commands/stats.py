@@ -7,12 +7,14 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
-from symphony_bot.commands.options import github_options
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.options import cache_options, github_options, registry_option
+from symphony_bot.commands.output import echo, error, usage_error, warn
+from symphony_bot.commands.repositories import check_repos, select_repositories
+from symphony_bot.commands.session import github_session
+from symphony_bot.exit_codes import FINDINGS, OK
 
 FORMATS = ("table", "json", "markdown")
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -20,23 +22,10 @@ _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 
 @click.command()
 @click.option("--user", metavar="LOGIN", default=None, help="One contributor's numbers. Default: everyone's.")
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    metavar="PATH|URL",
-    help="A symphony-registry.json file or URL (repeatable; the first entry for a slug wins). Default: Maestro's "
-    "registry, unless --repo is given.",
-)
+@registry_option("Default: Maestro's registry, unless --repo is given.")
 @click.option("--repo", "repos", multiple=True, metavar="OWNER/NAME", help="A repository to read (repeatable).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--refresh", is_flag=True, help="Ignore the cache (PRs 5 min, registry 2 h) and fetch again.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Cache directory. Default: $XDG_CACHE_HOME/symphony-bot.",
-)
+@cache_options("Ignore the cache (PRs 5 min, registry 2 h) and fetch again.")
 @github_options
 def stats(  # noqa: PLR0917 (click passes every option as an argument)
     user: str | None,
@@ -54,59 +43,29 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     could not be read — the rest is still shown, 2 bad usage.
     """
     from symphony_bot.cache import Cache
-    from symphony_bot.github.client import TOKEN_ENV_VARIABLES, GitHubClient, GitHubError
-    from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, RegistryUnreadableError, load_registries
-    from symphony_bot.github.scan import parse_slug
     from symphony_bot.stats.collect import collect
     from symphony_bot.stats.maths import report
     from symphony_bot.stats.render import report_json, report_markdown, report_table
 
     if user is not None and not _LOGIN.match(user):
-        _usage(f"--user {user!r} is not a GitHub login (letters, digits and hyphens, up to 39 characters)")
-    for repo in repos:
-        if parse_slug(repo) is None:
-            _usage(f"--repo {repo!r} is not OWNER/NAME (for example RunMaestro/Maestro)")
+        usage_error(f"--user {user!r} is not a GitHub login (letters, digits and hyphens, up to 39 characters)")
+    check_repos(repos)
     cache = Cache(cache_dir, warn=warn)
-    sources = list(registries) or ([] if repos else [DEFAULT_REGISTRY_URL])
-    try:
-        with GitHubClient.from_env(github_url) as client:
-            if not client.authenticated:
-                names = " or ".join(TOKEN_ENV_VARIABLES)
-                warn(f"{names} is not set; GitHub's GraphQL API refuses requests without a token")
-            try:
-                selection = load_registries(sources, cache, client, refresh=refresh)
-            except RegistryUnreadableError as error:
-                _usage(str(error))
-            for problem in selection.problems:
-                warn(f"registry {problem}")
-            if sources and selection.failed_sources == len(sources) and not repos:
-                click.echo("error: no registry could be read; see the warnings above", err=True)
-                sys.exit(FINDINGS)
-            slugs = selection.slugs + list(repos)
-            collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
-    except GitHubError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(FINDINGS)
+    with github_session(github_url) as client:
+        selection = select_repositories(client, cache, registries, repos, refresh=refresh)
+        slugs = selection.slugs + list(repos)
+        collected = collect(client, slugs, selection.entries, cache=cache, refresh=refresh)
     for warning in collected.warnings:
         warn(warning)
-    for failure in collected.failures:
-        click.echo(f"error: {failure}", err=True)
+    for unread in collected.failures:
+        error(unread)
 
     result = report(collected.rows, user, dt.datetime.now(dt.UTC).date())
     if output_format == "json":
         data = report_json(result) | {"requests": collected.requests, "ignored": collected.warnings}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif output_format == "markdown":
-        click.echo(report_markdown(result), nl=False)
+        echo(report_markdown(result), nl=False)
     else:
-        click.echo(report_table(result), nl=False)
+        echo(report_table(result), nl=False)
     sys.exit(FINDINGS if collected.failures or selection.failed_sources else OK)
-
-
-def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
-
-
-def _usage(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE)

@@ -28,10 +28,8 @@ def cancel_claim(client: GitHubClient, repository: str, issue: int, *, keep_bran
         _restore_figures(state, pull.body)
         pulls.update(client, repository, pull.number, state="closed")
         done = f"closed PR #{pull.number}"
-        if not keep_branch:
-            head_repo = repository if pull.head_owner.lower() == repository.split("/", maxsplit=1)[0].lower() else None
-            target = head_repo or f"{pull.head_owner}/{repository.split('/', 1)[1]}"
-            pulls.delete_branch(client, target, pull.head_ref)
+        if not keep_branch and pull.head_repo:
+            pulls.delete_branch(client, pull.head_repo, pull.head_ref)
             done += f" and deleted branch {pull.head_ref}"
         else:
             state.branch = pull.head_ref

@@ -3,6 +3,7 @@ into a cache outside the work tree and copied under ATTACHMENTS_FOLDER, which no
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,9 +11,12 @@ from pathlib import Path
 from symphony_bot.autorun.document import parse
 from symphony_bot.contribution.config import ATTACHMENTS_FOLDER
 from symphony_bot.contribution.preflight import PreflightError, check_document
-from symphony_bot.contribution.state import DocumentProgress, TaskRow
+from symphony_bot.contribution.state import DocumentProgress, TaskRow, TaskStatus
 from symphony_bot.gitops import WorkTree
 from symphony_bot.issue_body import DocumentReference
+from symphony_bot.status import task_text_in_body, ticked_in_body
+
+_OPEN_BOX = re.compile(r"^([ \t]*[-*+][ \t]*)\[[ \t]*\]")
 
 
 def resolve_documents(tree: WorkTree, references: Iterable[DocumentReference], cache: Path) -> list[Path]:
@@ -37,12 +41,34 @@ def resolve_documents(tree: WorkTree, references: Iterable[DocumentReference], c
 
 
 def load_tasks(work_tree: Path, paths: Iterable[Path]) -> tuple[list[DocumentProgress], list[TaskRow]]:
-    """Each document's counts and its open tasks, as the status comment lists them before the run."""
+    """Each document's counts and every task (the ticked ones done), as the status comment lists them."""
     documents: list[DocumentProgress] = []
     tasks: list[TaskRow] = []
     for path in paths:
         name = str(path.relative_to(work_tree.resolve()))
         parsed = parse(path.read_text(encoding="utf-8", errors="replace"))
         documents.append(DocumentProgress(name=name, total=len(parsed.tasks), done=parsed.checked))
-        tasks += [TaskRow(document=name, text=task.text, line=task.line) for task in parsed.open_tasks]
+        for task in parsed.tasks:
+            status = TaskStatus.DONE if task.checked else TaskStatus.PENDING
+            tasks.append(TaskRow(document=name, text=task.text, line=task.line, status=status))
     return documents, tasks
+
+
+def restore_attachment_ticks(work_tree: Path, paths: Iterable[Path], body: str) -> int:
+    """Tick, in the fresh copies of attachment documents, the tasks an earlier run of this PR ticked (its body's
+    task list says which): a resumed run does not redo them. Returns how many were ticked."""
+    restored = 0
+    for path in paths:
+        name = str(path.relative_to(work_tree.resolve()))
+        if not name.startswith(ATTACHMENTS_FOLDER + "/"):
+            continue
+        ticked = ticked_in_body(body, name)
+        if not ticked:
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        for task in parse("\n".join(lines)).open_tasks:
+            if task_text_in_body(task.text) in ticked:
+                lines[task.line - 1] = _OPEN_BOX.sub(r"\1[x]", lines[task.line - 1], count=1)
+                restored += 1
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return restored

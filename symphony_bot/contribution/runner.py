@@ -36,7 +36,7 @@ from symphony_bot.contribution.config import (
     commit_message,
     metadata_of,
 )
-from symphony_bot.contribution.documents import load_tasks, resolve_documents
+from symphony_bot.contribution.documents import load_tasks, resolve_documents, restore_attachment_ticks
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
@@ -70,6 +70,7 @@ class ContributionRunner:
         self._stop = threading.Event()
         self._signalled = False
         self._base_sha = ""
+        self._pushed = ""
 
     # -- control -----------------------------------------------------------------------------------------------
 
@@ -203,8 +204,11 @@ class ContributionRunner:
         if self.pull is not None:
             self._adopt(self.pull)
         self.paths = self._resolve_documents(scratch)
+        if self.pull is not None:
+            restore_attachment_ticks(tree.path, self.paths, self.pull.body)
         self._load_tasks()
-        if state.resumed and self.pull is None and tree.head() != self._base_sha:
+        self._pushed = tree.head()  # the remote branch (resumed) or the base (new): nothing of ours to push yet
+        if state.resumed and self.pull is None and self._pushed != self._base_sha:
             # An earlier run pushed and died before opening the PR: the claim is opened now.
             self._open_pull()
 
@@ -233,9 +237,7 @@ class ContributionRunner:
     def _run_engine(self, scratch: Path) -> None:
         if self._stop.is_set():
             return
-        engine = Engine(self.config.agent, self._engine_options(scratch, dry_run=False))
-        self.engine = engine
-        engine.subscribe(self._on_event)
+        self.engine = engine = Engine(self.config.agent, self._engine_options(scratch, False), [self._on_event])
         self.publisher.start_heartbeat(lambda error: None)
         if self._stop.is_set():
             engine.request_stop(abort=True)
@@ -249,9 +251,7 @@ class ContributionRunner:
         self.tree = WorkTree.clone(upstream, self.default_branch, scratch / "work", scratch / "private")
         self.paths = self._resolve_documents(scratch)
         self._load_tasks()
-        engine = Engine(self.config.agent, self._engine_options(scratch, dry_run=True))
-        engine.subscribe(self._on_event)
-        engine.run()
+        Engine(self.config.agent, self._engine_options(scratch, dry_run=True), [self._on_event]).run()
         return self.state
 
     # -- engine events -----------------------------------------------------------------------------------------
@@ -282,11 +282,13 @@ class ContributionRunner:
         co_author = self.config.requested_by if self.config.requested_by != self.login else None
         message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
         result = tree.commit_all(message, self.identity)
-        if not result.created:
+        head = result.sha if result.created else tree.head()  # an agent may have committed on its own
+        if head == self._pushed:
             return
         assert self.state.branch is not None
         tree.push(self.state.branch)
-        self._emit(PUSHED, branch=self.state.branch, sha=result.sha)
+        self._pushed = head
+        self._emit(PUSHED, branch=self.state.branch, sha=head)
         if self.pull is None:
             self._open_pull()
 

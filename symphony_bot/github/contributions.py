@@ -14,7 +14,6 @@ is a bot; a PR from a fork that credits someone else is ignored, so nobody can p
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,13 @@ from typing import Any
 from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError
 from symphony_bot.github.issue_queries import BATCH_SIZE
-from symphony_bot.github.scan import parse_slug
+from symphony_bot.github.repository_batches import (
+    alias,
+    batch_query,
+    batch_variables,
+    repository_cache_key,
+    unique_slugs,
+)
 from symphony_bot.pr_metadata import BLOCK_OPENING, MetadataError, parse_block
 from symphony_bot.stats.history import ContributionPull, PullState
 
@@ -54,20 +59,13 @@ fragment ContributionPullFields on PullRequestConnection {
 
 def build_contributions_query(count: int) -> str:
     """The query for `count` repositories: variables $o{i}, $n{i} (owner, name) and $c{i} (PR cursor)."""
-    declarations = []
-    fields = []
-    for index in range(count):
-        declarations += [f"$o{index}: String!", f"$n{index}: String!", f"$c{index}: String"]
-        fields.append(
-            f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{\n"
-            "    nameWithOwner\n"
-            f"    pullRequests(first: {PULL_REQUESTS_PAGE}, after: $c{index},"
-            " orderBy: {field: CREATED_AT, direction: ASC}) { ...ContributionPullFields }\n"
-            "  }"
-        )
-    return (
-        f"query SymphonyContributions({', '.join(declarations)}) {{\n"
-        "  rateLimit { cost remaining resetAt limit }\n" + "\n".join(fields) + "\n}\n" + PULL_REQUEST_PAGE_FIELDS
+    return batch_query(
+        "SymphonyContributions",
+        count,
+        "    nameWithOwner\n"
+        f"    pullRequests(first: {PULL_REQUESTS_PAGE}, after: $c0,"
+        " orderBy: {field: CREATED_AT, direction: ASC}) { ...ContributionPullFields }\n",
+        PULL_REQUEST_PAGE_FIELDS,
     )
 
 
@@ -97,16 +95,11 @@ def fetch_contributions(
     requests_before = client.graphql_requests
     result = ContributionsResult()
     pending: list[_Pending] = []
-    seen: set[str] = set()
-    for slug in slugs:
-        if slug.casefold() in seen:
-            continue
-        seen.add(slug.casefold())
-        parts = parse_slug(slug)
+    for slug, parts in unique_slugs(slugs):
         if parts is None:
             result.failures.append(f"{slug!r} is not an owner/name slug")
             continue
-        key = _cache_key(client, slug)
+        key = repository_cache_key(client, slug)
         cached = None if cache is None or refresh else cache.get(CACHE_NAMESPACE, key, ISSUES_TTL_SECONDS)
         if isinstance(cached, dict) and isinstance(cached.get("nodes"), list):
             _collect(result, str(cached.get("nameWithOwner") or slug), cached["nodes"])
@@ -119,18 +112,11 @@ def fetch_contributions(
             continue
         repository = item.name_with_owner or item.slug
         if cache is not None:
-            key = _cache_key(client, item.slug)
+            key = repository_cache_key(client, item.slug)
             cache.put(CACHE_NAMESPACE, key, {"nameWithOwner": repository, "nodes": item.nodes})
         _collect(result, repository, item.nodes)
     result.requests = client.graphql_requests - requests_before
     return result
-
-
-def _cache_key(client: GitHubClient, slug: str) -> str:
-    # As the scan's: different tokens see different repositories; the key holds a fingerprint, not the token.
-    token = getattr(client, "_token", None) or ""
-    fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16] if token else "anonymous"
-    return f"{client.graphql_url}|{fingerprint}|{slug.casefold()}"
 
 
 def _fetch_pages(client: GitHubClient, pending: list[_Pending], result: ContributionsResult) -> None:
@@ -139,19 +125,15 @@ def _fetch_pages(client: GitHubClient, pending: list[_Pending], result: Contribu
         next_round: list[_Pending] = []
         for start in range(0, len(waiting), BATCH_SIZE):
             batch = waiting[start : start + BATCH_SIZE]
-            variables: dict[str, Any] = {}
-            for index, item in enumerate(batch):
-                variables.update({f"o{index}": item.owner, f"n{index}": item.name, f"c{index}": item.cursor})
             try:
-                response = client.graphql(build_contributions_query(len(batch)), variables)
+                response = client.graphql(build_contributions_query(len(batch)), batch_variables(batch))
             except GitHubError as error:
                 for item in batch:
                     _fail(item, result, f"the contributions query failed: {error}")
                 continue
             for index, item in enumerate(batch):
-                alias = f"r{index}"
-                repository = response.data.get(alias)
-                errors = response.errors_for(alias) or ([] if repository else response.unplaced_errors())
+                repository = response.data.get(alias(index))
+                errors = response.errors_for(alias(index)) or ([] if repository else response.unplaced_errors())
                 if not isinstance(repository, dict) or errors:
                     not_found = not errors or any(error.get("type") == NOT_FOUND_ERROR_TYPE for error in errors)
                     reason = (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from symphony_bot.github.client import GitHubError
+from symphony_bot.github.repository_batches import RATE_LIMIT_FIELD, batch_query
 from symphony_bot.issue_body import ParsedBody, parse_body
 from symphony_bot.issue_status import (
     SYMPHONY_LABEL,
@@ -32,7 +33,6 @@ LABELS_PAGE = 100
 LINKED_PULL_REQUESTS_PAGE = 10  # the first page, inline; issues with more are followed up
 LINKED_FOLLOW_UP_PAGE = 100
 LINKED_CONNECTION = "closedByPullRequestsReferences"
-RATE_LIMIT_FIELD = "  rateLimit { cost remaining resetAt limit }\n"
 
 LINKED_PULL_REQUEST_FIELDS = """
 fragment LinkedPullRequestFields on PullRequest {
@@ -82,23 +82,14 @@ fragment IssuePageFields on IssueConnection {
 
 def build_scan_query(count: int) -> str:
     """The query for `count` repositories: variables $o{i}, $n{i} (owner, name) and $c{i} (issues cursor)."""
-    declarations = ["$labels: [String!]", "$states: [IssueState!]"]
-    fields = []
-    for index in range(count):
-        declarations += [f"$o{index}: String!", f"$n{index}: String!", f"$c{index}: String"]
-        fields.append(
-            f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{\n"
-            "    nameWithOwner url isArchived isPrivate defaultBranchRef { name }\n"
-            f"    issues(first: {ISSUES_PAGE}, after: $c{index}, labels: $labels, states: $states,"
-            " orderBy: {field: CREATED_AT, direction: ASC}) { ...IssuePageFields }\n"
-            "  }"
-        )
-    return (
-        f"query SymphonyScan({', '.join(declarations)}) {{\n"
-        + RATE_LIMIT_FIELD
-        + "\n".join(fields)
-        + "\n}\n"
-        + ISSUE_PAGE_FIELDS
+    return batch_query(
+        "SymphonyScan",
+        count,
+        "    nameWithOwner url isArchived isPrivate defaultBranchRef { name }\n"
+        f"    issues(first: {ISSUES_PAGE}, after: $c0, labels: $labels, states: $states,"
+        " orderBy: {field: CREATED_AT, direction: ASC}) { ...IssuePageFields }\n",
+        ISSUE_PAGE_FIELDS,
+        declarations=["$labels: [String!]", "$states: [IssueState!]"],
     )
 
 

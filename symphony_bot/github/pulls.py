@@ -45,6 +45,7 @@ class Pull:
     state: str  # open / closed
     head_ref: str
     head_owner: str
+    head_repo: str  # OWNER/NAME where the branch lives (a fork may be renamed); "" when the fork is gone
     author: str
     title: str
     body: str
@@ -78,6 +79,7 @@ def _pull(data: dict[str, Any]) -> Pull:
         state=str(data.get("state") or "open"),
         head_ref=str(head.get("ref") or ""),
         head_owner=str(((head.get("repo") or {}).get("owner") or {}).get("login") or ""),
+        head_repo=str((head.get("repo") or {}).get("full_name") or ""),
         author=str(user.get("login") or ""),
         title=str(data.get("title") or ""),
         body=str(data.get("body") or ""),

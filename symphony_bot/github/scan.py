@@ -14,7 +14,6 @@ The queries and the readers of their nodes live in `issue_queries`; the command 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,12 +33,15 @@ from symphony_bot.github.issue_queries import (
     labels_truncated,
     next_cursor,
 )
+from symphony_bot.github.repository_batches import (
+    alias,
+    batch_variables,
+    repository_cache_key,
+    unique_slugs,
+)
 from symphony_bot.issue_status import SYMPHONY_LABEL
 
 CACHE_NAMESPACE = "issues"
-
-_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
-_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
 class RepositoryProblemCode(StrEnum):
@@ -115,14 +117,6 @@ class ScanResult:
         return any(repository.failed for repository in self.repositories)
 
 
-def parse_slug(text: str) -> tuple[str, str] | None:
-    """("owner", "name") for a valid `owner/name`, else None."""
-    owner, slash, name = text.strip().partition("/")
-    if not slash or not _OWNER.fullmatch(owner) or not _NAME.fullmatch(name) or name in (".", ".."):
-        return None
-    return owner, name
-
-
 # --- the scan ------------------------------------------------------------------------------------------------
 
 
@@ -149,14 +143,9 @@ def scan(
     states = ["OPEN", "CLOSED"] if include_closed else ["OPEN"]
     results: list[RepositoryResult] = []
     pending: list[_Pending] = []
-    seen: set[str] = set()
-    for slug in slugs:
-        if slug.casefold() in seen:
-            continue
-        seen.add(slug.casefold())
+    for slug, parts in unique_slugs(slugs):
         result = RepositoryResult(slug=slug)
         results.append(result)
-        parts = parse_slug(slug)
         if parts is None:
             result.problems.append(
                 RepositoryProblem(RepositoryProblemCode.NOT_FOUND, f"{slug!r} is not an owner/name slug")
@@ -194,8 +183,7 @@ def scan(
 
 
 def _cache_key(client: GitHubClient, slug: str, states: list[str]) -> str:
-    # Different tokens see different repositories: the key carries a fingerprint of the token, never the token.
-    return f"{client.graphql_url}|{client.token_fingerprint}|{slug.casefold()}|{','.join(states)}"
+    return repository_cache_key(client, slug, ",".join(states))
 
 
 def _fetch_issue_pages(client: GitHubClient, pending: list[_Pending], states: list[str]) -> None:
@@ -204,9 +192,7 @@ def _fetch_issue_pages(client: GitHubClient, pending: list[_Pending], states: li
         next_round: list[_Pending] = []
         for start in range(0, len(waiting), BATCH_SIZE):
             batch = waiting[start : start + BATCH_SIZE]
-            variables: dict[str, Any] = {"labels": [SYMPHONY_LABEL], "states": states}
-            for index, item in enumerate(batch):
-                variables.update({f"o{index}": item.owner, f"n{index}": item.name, f"c{index}": item.cursor})
+            variables: dict[str, Any] = {"labels": [SYMPHONY_LABEL], "states": states} | batch_variables(batch)
             try:
                 response = client.graphql(build_scan_query(len(batch)), variables)
             except GitHubError as error:
@@ -215,9 +201,8 @@ def _fetch_issue_pages(client: GitHubClient, pending: list[_Pending], states: li
                 continue
             whole_query_errors = response.unplaced_errors()
             for index, item in enumerate(batch):
-                alias = f"r{index}"
-                repository = response.data.get(alias)
-                errors = response.errors_for(alias)
+                repository = response.data.get(alias(index))
+                errors = response.errors_for(alias(index))
                 if not isinstance(repository, dict):
                     _record_missing(item, errors or whole_query_errors)
                     continue

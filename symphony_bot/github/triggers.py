@@ -112,6 +112,25 @@ def cancel_workflow_run(client: GitHubClient, repo: str, run_id: int) -> bool:
     return True
 
 
+def label_applier(client: GitHubClient, repo: str, number: int, label: str) -> tuple[str, str] | None:
+    """(login, type) of whoever applied `label` to the issue last (its newest `labeled` event), or None."""
+    found: tuple[str, str] | None = None
+    page = 1
+    while True:
+        data = write_retry.request(
+            client, "GET", f"/repos/{repo}/issues/{number}/events", parameters={"per_page": 100, "page": page}
+        )
+        items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        for event in items:
+            name = (event.get("label") or {}).get("name")
+            actor = event.get("actor") or {}
+            if event.get("event") == "labeled" and str(name or "").casefold() == label.casefold():
+                found = (str(actor.get("login") or "ghost"), str(actor.get("type") or "User"))
+        if len(items) < 100:
+            return found
+        page += 1
+
+
 def pull_body(client: GitHubClient, repo: str, number: int) -> str:
     data = write_retry.request(client, "GET", f"/repos/{repo}/pulls/{number}")
     return str(data.get("body") or "")

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from symphony_bot.sandbox.faults import (
     LoggedRequest,
@@ -21,7 +21,20 @@ from symphony_bot.sandbox.faults import (
 from symphony_bot.sandbox.git_remote import GIT_PATH_PREFIX, read_request_body, serve_git
 
 if TYPE_CHECKING:
-    from symphony_bot.sandbox.server import SandboxServer
+    from symphony_bot.sandbox.faults import Faults, RequestLog
+    from symphony_bot.sandbox.git_repositories import BareRepositories
+    from symphony_bot.sandbox.state import SandboxState
+
+
+class ServedSandbox(Protocol):
+    """What the HTTP handler needs of `server.SandboxServer` (a protocol, so this module does not import it back)."""
+
+    state: SandboxState
+    repositories: BareRepositories | None  # None: a sandbox without git (REST and GraphQL only)
+    faults: Faults
+    log: RequestLog
+
+    def answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[Answer | None, LoggedRequest]: ...
 
 
 DOCUMENTATION_URL = "https://docs.github.com/rest"
@@ -65,7 +78,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return ""
 
 
-def handler_for(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
+def handler_for(server: ServedSandbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "GitHub.com"

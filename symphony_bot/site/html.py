@@ -29,6 +29,7 @@ NAVIGATION = (
     ("history.html", "History"),
     ("stats.html", "Stats"),
 )
+_MARKUP = re.compile(r"[&<>\"']")
 _HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\x00-\x20\x7f\\]*)?", re.ASCII)
 FOOTER_TEXT = "Built by symphony-bot from the Symphony registry and GitHub"
 
@@ -47,11 +48,14 @@ def integrity(name: str) -> str:
 
 
 def text(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """`value` as element content: `&`, `<`, `>`, `"` and `'` escaped (most values have none: skip the work)."""
+    plain = str(value)
+    return html.escape(plain, quote=True) if _MARKUP.search(plain) else plain
 
 
 def attr(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """`value` inside a double-quoted attribute: the same escaping as `text`."""
+    return text(value)
 
 
 def safe_url(url: str) -> str | None:

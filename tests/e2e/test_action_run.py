@@ -36,6 +36,9 @@ def test_symphony_run_ends_with_a_ready_pull_request(world: World) -> None:
     assert step.outputs["pr-number"] == str(pull.number)
     assert step.outputs["tasks-done"] == step.outputs["tasks-total"] == "3"  # the runner counts the done one too
     assert step.outputs["branch"].startswith(f"symphony/{number}-")
+    assert step.outputs["pr-url"].endswith(f"/pull/{pull.number}")
+    assert int(step.outputs["tokens-in"]) > 0 and int(step.outputs["tokens-out"]) > 0
+    assert float(step.outputs["cost-usd"]) >= 0
     status = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
     assert len(status) == 1
     assert (BOT, "eyes") in world.reactions(number)
@@ -97,3 +100,22 @@ def test_a_run_with_the_workflow_token_says_so_in_the_status_comment(world: Worl
     [status] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
     assert NOTE_WORKFLOW_TOKEN.split(":")[0] in status
     assert WORKFLOW_PR_CAVEAT in Path(environ["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_symphony_cancel_releases_the_claim(world: World) -> None:
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    (world.workspace / ".github").mkdir()
+    (world.workspace / ".github" / "symphony.yml").write_text("budgets: {max-tasks: 1}\n")  # stop after one task
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND})
+    assert step.outcome.status == "budget_reached", step.outcome.message
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.state == "open" and pull.pull is not None and pull.pull.draft  # the claim, kept
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony cancel", author="writer")
+    payload = commented(number, posted.id, "/symphony cancel", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload)
+    assert step.outcome.status == "cancelled" and not step.outcome.failed, step.log[-2000:]
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.state == "closed"
+    assert step.outputs["status"] == "cancelled" and f"closed PR #{pull.number}" in step.log

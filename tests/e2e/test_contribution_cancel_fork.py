@@ -112,3 +112,18 @@ def symphony_commits_in(sb, owner: str, name: str, branch: str) -> list[str]:
         subjects.append(info["message"])
         sha = info["parents"][0] if info["parents"] else None
     return subjects
+
+
+def test_cancel_in_fork_mode_deletes_the_branch_in_the_renamed_fork() -> None:
+    with Sandbox() as sb:
+        number, _ = scenario.seed(sb)
+        sb.add_user("outsider", token="outsider-token")
+        sb.fork(OWNER, REPO, "outsider", name="renamed-fork")
+        assert run_issue(sb, number, token="outsider-token", budget=Budget(max_tasks=1)).phase is Phase.BUDGET_REACHED
+        [pull] = sb.pulls(OWNER, REPO)
+        assert pull.pull.head_ref in sb.branches("outsider", "renamed-fork")
+        env = {"GITHUB_TOKEN": "outsider-token", "SYMPHONY_GITHUB_TOKEN": ""}
+        result = CliRunner().invoke(cli, ["cancel", f"{SLUG}#{number}", "--github-url", sb.api_url], env=env)
+        assert result.exit_code == 0, result.output
+        assert pull.pull.head_ref not in sb.branches("outsider", "renamed-fork")
+        assert sb.pulls(OWNER, REPO)[0].state == "closed"

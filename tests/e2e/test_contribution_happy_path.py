@@ -92,9 +92,14 @@ def test_dry_run_writes_nothing(world) -> None:
     assert sb.pulls(OWNER, REPO) == [] and status_comments(sb, number) == []
 
 
-def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(monkeypatch, tmp_path) -> None:
-    """The issue links an attachment on GitHub's host; the download is routed to a local server (the real
-    downloader, only the host differs) and the run does its tasks without committing the document."""
+ATTACHMENT = b"# Extra\n\n- [ ] Write `extra.txt` from the attachment\n- [ ] Write `more.txt` from the attachment\n"
+ATTACHMENT_LINK = "[extra.md](https://github.com/user-attachments/files/123/extra.md)"
+
+
+@pytest.fixture
+def attachments_served(monkeypatch):
+    """Attachment links on GitHub's host are downloaded from a local server instead: the real downloader, with
+    only the host and scheme allowed for the test's server."""
     import http.server
     import threading
 
@@ -105,11 +110,10 @@ def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(monke
             pass
 
         def do_GET(self) -> None:
-            body = b"# Extra\n\n- [ ] Write `extra.txt` from the attachment\n"
             self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(ATTACHMENT)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(ATTACHMENT)
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Serve)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -118,33 +122,74 @@ def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(monke
 
     def routed(url, name, cache_dir, **options):
         assert url.startswith("https://github.com/user-attachments/files/")
-        return real(
-            url.replace("https://github.com", local),
-            name,
-            cache_dir,
-            **options,
-            https_only=False,
-            allowed_hosts={"127.0.0.1"},
-        )
+        routed_url = url.replace("https://github.com", local)
+        return real(routed_url, name, cache_dir, **options, https_only=False, allowed_hosts={"127.0.0.1"})
 
     monkeypatch.setattr(attachments, "download", routed)
-    try:
-        with Sandbox() as sb:
-            sb.add_user(scenario.OWNER, token=scenario.MAINTAINER_TOKEN)
-            sb.add_user(scenario.BOT_LOGIN, token=scenario.BOT_TOKEN)
-            sb.create_repo(OWNER, REPO, files={"docs/a.md": "- [ ] Create `a.txt`\n"})
-            sb.add_label(OWNER, REPO, "runmaestro.ai")
-            sb.set_permission(OWNER, REPO, scenario.BOT_LOGIN, "write")
-            body = "docs/a.md\n[extra.md](https://github.com/user-attachments/files/123/extra.md)\n"
-            issue = sb.create_issue(OWNER, REPO, "With an attachment", body, labels=["runmaestro.ai"])
-            state = run_issue(sb, issue.number)
-            assert state.phase is Phase.COMPLETED, state.last_error
-            assert state.tasks_done == 2 and next(d.name for d in state.documents) == "docs/a.md"
-            [pull] = sb.pulls(OWNER, REPO)
-            assert sb.file(OWNER, REPO, "extra.txt", ref=pull.pull.head_ref) is not None
-            branch_files = [c for c in symphony_commits(sb, pull.pull.head_sha)]
-            assert len(branch_files) == 2
-            assert sb.file(OWNER, REPO, ".symphony-attachments/02-extra.md", ref=pull.pull.head_ref) is None
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    yield
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _attachment_world(sb, body: str) -> int:
+    sb.add_user(scenario.OWNER, token=scenario.MAINTAINER_TOKEN)
+    sb.add_user(scenario.BOT_LOGIN, token=scenario.BOT_TOKEN)
+    sb.create_repo(OWNER, REPO, files={"docs/a.md": "- [ ] Create `a.txt`\n"})
+    sb.add_label(OWNER, REPO, "runmaestro.ai")
+    sb.set_permission(OWNER, REPO, scenario.BOT_LOGIN, "write")
+    return sb.create_issue(OWNER, REPO, "With an attachment", body, labels=["runmaestro.ai"]).number
+
+
+def test_an_attachment_document_runs_from_the_cache_and_is_never_committed(attachments_served) -> None:
+    with Sandbox() as sb:
+        number = _attachment_world(sb, f"docs/a.md\n{ATTACHMENT_LINK}\n")
+        state = run_issue(sb, number)
+        assert state.phase is Phase.COMPLETED, state.last_error
+        assert state.tasks_done == 3 and next(d.name for d in state.documents) == "docs/a.md"
+        [pull] = sb.pulls(OWNER, REPO)
+        assert sb.file(OWNER, REPO, "extra.txt", ref=pull.pull.head_ref) is not None
+        assert len(symphony_commits(sb, pull.pull.head_sha)) == 3
+        assert sb.file(OWNER, REPO, ".symphony-attachments/02-extra.md", ref=pull.pull.head_ref) is None
+
+
+def test_a_resumed_run_does_not_redo_attachment_tasks(attachments_served) -> None:
+    from symphony_bot.autorun.engine import Budget
+
+    with Sandbox() as sb:
+        number = _attachment_world(sb, f"{ATTACHMENT_LINK}\n")
+        assert run_issue(sb, number, budget=Budget(max_tasks=1)).phase is Phase.BUDGET_REACHED
+        state = run_issue(sb, number)
+        assert state.phase is Phase.COMPLETED and state.resumed, state.last_error
+        [pull] = sb.pulls(OWNER, REPO)
+        assert sb.file(OWNER, REPO, "extra.txt", ref=pull.pull.head_ref).count("\n") == 1  # done once, not twice
+        assert sb.file(OWNER, REPO, "more.txt", ref=pull.pull.head_ref) is not None
+        assert len(symphony_commits(sb, pull.pull.head_sha)) == 2
+
+
+def test_commits_the_agent_made_itself_are_pushed(world, tmp_path) -> None:
+    """An agent (running as the bot's user) that finds the git directory and commits its own work: nothing is
+    left for the harness to commit, and the agent's commit is pushed all the same."""
+    from tests.e2e.contribution_helpers import script_agent
+
+    sb, number, _ = world
+    body = """
+import subprocess
+repo = pathlib.Path(os.environ["SYMPHONY_REPO"])
+doc = pathlib.Path(os.environ["SYMPHONY_DOC"])
+lines = doc.read_text().split("\\n")
+n = int(os.environ["SYMPHONY_TASK_LINE"]) - 1
+lines[n] = lines[n].replace("[ ]", "[x]", 1)
+doc.write_text("\\n".join(lines))
+(repo / f"agent-{n}.txt").write_text("by the agent")
+[git_dir] = [p for p in (repo.parent / "private").iterdir() if p.name.startswith("git-")]
+env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(repo), "PATH": os.environ["PATH"], "HOME": str(repo.parent)}
+subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True)
+subprocess.run(["git", "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-qm",
+                f"agent: task {n}"], cwd=repo, env=env, check=True)
+"""
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body))
+    assert state.phase is Phase.COMPLETED, state.last_error
+    [pull] = sb.pulls(OWNER, REPO)
+    assert sb.file(OWNER, REPO, "agent-4.txt", ref=pull.pull.head_ref) == "by the agent"
+    head = sb.repositories.commit_info(sb.repo(OWNER, REPO), pull.pull.head_sha)
+    assert head["message"].startswith("agent: task") and head["author_name"] == "agent"

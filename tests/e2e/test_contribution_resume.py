@@ -152,8 +152,19 @@ def test_kill_between_commit_and_push(world, shared) -> None:
     )
     time.sleep(1.0)  # committed; the push is held by the server
     run.kill()
-    time.sleep(2.5)  # the held push may still land: either way the re-run must converge
+    # Whatever the killed run had sent may still land once the server's hold is over: wait until the remote
+    # has settled (the hold is 3 s; then nothing new for 2 s), so the re-run starts from what will stay.
+    time.sleep(3.0)  # the hold
+    settled, seen = time.monotonic(), _git_requests(sb)
+    while time.monotonic() - settled < 2.0:
+        time.sleep(0.2)  # polling the request log
+        if _git_requests(sb) != seen:
+            settled, seen = time.monotonic(), _git_requests(sb)
     _converged(sb, number)
+
+
+def _git_requests(sb) -> int:
+    return sum(1 for r in sb.requests if r.operation == "git/receive-pack")
 
 
 def test_kill_between_push_and_pull_request(world, shared) -> None:

@@ -271,6 +271,9 @@ class ResponseMeter:
             for document in self._document.documents():
                 self._take(document)
         usage = to_usage(self.wire, self._raw)
+        if not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens or usage.cache_write_tokens):
+            # Nothing was charged (an error, a refusal): free whatever the model, so never "unpriced".
+            return Metered(Usage(cost_is_estimate=True), self._model)
         return Metered(pricing.with_estimated_cost(usage, self._model), self._model)
 
     def _take(self, document: dict[str, Any]) -> None:

@@ -50,6 +50,11 @@ class ErrorReply:
 class Provider:
     name: ProviderName
     default_upstream: str
+    # How the CLI learns that the API cannot be reached, so that it stops within a minute (tried with each CLI):
+    # a reset connection, as without the proxy (claude retries any HTTP 5xx for minutes, and only a failed
+    # connection reads as "unreachable"), or a 502 naming the failure (opencode's runtime reports a reset
+    # connection in words no one recognises, and reads a 502's message).
+    reset_when_unreachable: bool = True
 
     def upstream_credential(self, api_key: str) -> tuple[str, str]:
         """The header that carries the donor's key to the real API."""
@@ -102,7 +107,7 @@ def _gemini(status: int, message: str, state: str, details: list[dict[str, Any]]
 
 PROVIDERS = {
     ProviderName.ANTHROPIC: Provider(ProviderName.ANTHROPIC, "https://api.anthropic.com"),
-    ProviderName.OPENAI: Provider(ProviderName.OPENAI, "https://api.openai.com"),
+    ProviderName.OPENAI: Provider(ProviderName.OPENAI, "https://api.openai.com", reset_when_unreachable=False),
     ProviderName.GEMINI: Provider(ProviderName.GEMINI, "https://generativelanguage.googleapis.com"),
 }
 

@@ -3,7 +3,8 @@
 The agent CLI is pointed at `proxy.url` with `proxy.dummy_key`, a per-run credential worth nothing outside
 this process. For each request the proxy
 - refuses anything but an origin-form request to the configured upstream (no CONNECT, no absolute-form
-  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only;
+  target, no protocol upgrade): it is not an open proxy, and the key can go to one host only; and of that
+  host's endpoints only those the CLIs use (`meter.endpoint_allowed`);
 - checks the dummy credential (constant-time), removes every credential header, and adds the real key in the
   provider's own header;
 - streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
@@ -19,6 +20,8 @@ import http.client
 import json
 import re
 import secrets
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -53,6 +56,8 @@ _REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
 BAD_BODY = "the request body's length is missing or malformed"
+# "unable to connect": the words every adapter reads as an unreachable API (agents/api_trouble.py).
+UNREACHABLE_MESSAGE = "the metering proxy was unable to connect to {host}: {error}"
 UNMETERED_MESSAGE = (
     "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
     "kept; request refused"
@@ -78,7 +83,7 @@ class TaskUsage:
 
 
 class MeteringProxy:
-    """`with MeteringProxy("anthropic", upstream, key, max_cost_usd=1.0) as proxy:` then point the CLI at
+    """`with MeteringProxy("anthropic", key, upstream, max_cost_usd=1.0) as proxy:` then point the CLI at
     `proxy.url` with `proxy.dummy_key`; `proxy.take_usage()` after each task."""
 
     def __init__(
@@ -102,6 +107,8 @@ class MeteringProxy:
         self._idle = threading.Condition(self._lock)
         # The latest requests the proxy refused to forward (endpoint, target, upgrade), for diagnostics.
         self.refused: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
+        # The latest failures to reach the upstream (met by the CLI as a reset connection or a 502: `providers`).
+        self.unreachable: deque[str] = deque(maxlen=MAX_REFUSALS_KEPT)
         self._in_flight = 0
         # A successful model answer without usage (a chat stream without include_usage, a background response)
         # cost an unknown amount: with a budget, no model request is forwarded after it.
@@ -237,8 +244,11 @@ class _Handler(BaseHTTPRequestHandler):
         if wire is not None:
             refusal = self.proxy._budget_refusal()
             if refusal is not None:
-                for _ in body:  # read the request to its end so the connection stays usable
-                    pass
+                try:
+                    for _ in body:  # read the request to its end so the connection stays usable
+                        pass
+                except OSError:
+                    self.close_connection = True
                 self._reply(refusal, retry=False)
                 return
         forwarded_query = urlencode([(name, value) for name, value in query if name != GEMINI_KEY_PARAM])
@@ -278,10 +288,13 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.upstream.release(upstream, None)
             if wire is not None:
                 proxy._add(TaskUsage(requests=1))
+            failure = UNREACHABLE_MESSAGE.format(host=proxy.upstream.host_header, error=error)
+            proxy.unreachable.append(failure)
             self.close_connection = True
-            message = f"the metering proxy could not reach {proxy.upstream.host_header}: {error}"
-            # The CLI's own retry policy applies, as if it had met the network error itself.
-            self._reply(proxy.provider.request_error(502, message), retry=True)
+            if proxy.provider.reset_when_unreachable:  # the CLI meets the network error as without the proxy
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self._reply(proxy.provider.request_error(502, failure), retry=True)
             return
         meter = None
         if wire is not None:
@@ -341,16 +354,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         has_body = self.command != "HEAD" and response.status not in NO_BODY_STATUSES and response.status >= 200
         length = response.getheader("content-length")
-        chunked = has_body and (response.chunked or length is None)
+        unsized = has_body and (response.chunked or length is None)
+        # An HTTP/1.0 client knows no chunked encoding: its unsized body ends when the connection closes.
+        chunked = unsized and self.request_version != "HTTP/1.0"
         if chunked:
             self.send_header("transfer-encoding", "chunked")
+        elif unsized:
+            self.close_connection = True
+            self.send_header("connection", "close")
         elif length is not None:
             self.send_header("content-length", length)
         self.end_headers()
         if not has_body:
             finish()
             return
-        remaining = None if chunked or length is None else int(length)
+        remaining = None if unsized or length is None else int(length)
         try:
             while piece := response.read1(PIECE_BYTES):
                 if meter is not None:

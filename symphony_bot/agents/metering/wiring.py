@@ -44,7 +44,12 @@ MODEL_KEY_VARIABLES = (
     "XAI_API_KEY",
     "DEEPSEEK_API_KEY",
 )
-BUDGET_STOP = "the run's budget (--max-cost) was spent: the metering proxy refused the agent's next model request"
+NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+BUDGET_STOP = (
+    "the metering proxy refused the agent's next model request: the run's budget (--max-cost) is spent, or a model "
+    "answer without usage means it can no longer be kept"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class Route:
     default_upstream: str
     # Set when the donor chose a way the proxy cannot carry (the CLI then keeps today's path).
     unsupported_when: tuple[str, ...] = ()
+    # `provider/model` prefixes the route can carry; any other provider named in --model keeps today's path
+    # (opencode's own providers: `anthropic/claude-…` goes to Anthropic with ANTHROPIC_API_KEY).
+    model_providers: tuple[str, ...] | None = None
 
 
 ROUTES = {
@@ -82,6 +90,7 @@ ROUTES = {
         "OPENCODE_BASE_URL",
         "OPENCODE_API_KEY",
         "https://api.openai.com/v1",
+        model_providers=("openai", "symphony"),
     ),
     "gemini": Route(
         ProviderName.GEMINI,
@@ -101,12 +110,18 @@ class Unmetered:
     reason: str
 
 
-def why_unmetered(agent_name: str, environ: MutableMapping[str, str] | None = None) -> Unmetered | None:
-    """None when `agent_name` can run behind the proxy with this environment, else the reason it cannot."""
+def why_unmetered(
+    agent_name: str, environ: MutableMapping[str, str] | None = None, model: str | None = None
+) -> Unmetered | None:
+    """None when `agent_name` can run behind the proxy with this environment (and --model), else the reason it
+    cannot."""
     environ = os.environ if environ is None else environ
     route = ROUTES.get(agent_name)
     if route is None:
         return Unmetered(f"the {agent_name} agent has no base-URL switch the metering proxy could set")
+    named = model.split("/", 1)[0] if model and "/" in model else None
+    if route.model_providers is not None and named is not None and named not in route.model_providers:
+        return Unmetered(f"--model {model} names {agent_name}'s own provider {named!r}, not one the proxy carries")
     chosen = [name for name in route.unsupported_when if environ.get(name) not in (None, "", "0", "false")]
     if chosen:
         return Unmetered(f"{', '.join(chosen)} is set: the metering proxy carries API keys only")
@@ -121,24 +136,29 @@ def metered_run(
     agent_name: str,
     max_cost_usd: float | None = None,
     environ: MutableMapping[str, str] | None = None,
+    model: str | None = None,
 ) -> Iterator[MeteringProxy | None]:
     """Start the proxy for `agent_name` and point the environment at it; restore everything on exit.
 
     Yields None (and changes nothing) when the agent cannot be metered: see `why_unmetered`."""
     environ = os.environ if environ is None else environ
-    if why_unmetered(agent_name, environ) is not None:
+    if why_unmetered(agent_name, environ, model) is not None:
         yield None
         return
     route = ROUTES[agent_name]
     key = next(environ[name] for name in route.key_variables if environ.get(name))
     upstream = environ.get(route.base_url_variable) or route.default_upstream
-    saved = {name: environ.get(name) for name in (*MODEL_KEY_VARIABLES, route.base_url_variable)}
+    saved = {name: environ.get(name) for name in (*MODEL_KEY_VARIABLES, route.base_url_variable, *NO_PROXY_VARIABLES)}
+    # Created while the runner's proxy variables are in force: the proxy itself reaches the API through them.
     with MeteringProxy(route.api, key, upstream, max_cost_usd=max_cost_usd) as proxy:
         try:
             for name in MODEL_KEY_VARIABLES:
                 environ.pop(name, None)
             environ[route.base_url_variable] = proxy.url
             environ[route.key_variable] = proxy.dummy_key
+            # The CLI must talk to the loopback proxy directly, never through the runner's own proxy.
+            for name in NO_PROXY_VARIABLES:
+                environ[name] = ",".join(filter(None, (environ.get(name), *LOOPBACK_HOSTS)))
             yield proxy
         finally:
             for name, value in saved.items():
