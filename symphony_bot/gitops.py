@@ -123,10 +123,21 @@ class Identity:
         return cls(name=login, email=f"{local}@{BOT_EMAIL_DOMAIN}")
 
 
+# Paths the harness never commits or pushes, whatever the agent writes there: a workflow on the claim branch would
+# run on push with the repository's secrets (a token with the `workflow` scope can push it).
+PROTECTED_PATHSPECS = (":(top).github/workflows",)
+PROTECTED_COMMIT_REFUSED = (
+    "the agent committed changes under .github/workflows/ itself; nothing more is pushed, because a workflow on "
+    "the claim branch would run with the repository's secrets (run the bot as root, so the agent runs as its own "
+    "user and cannot commit, or make such changes by hand)"
+)
+
+
 @dataclass(frozen=True)
 class CommitResult:
     sha: str
     created: bool  # False: nothing to commit (the agent changed no file)
+    held_back: tuple[str, ...] = ()  # changed paths left out of the commit (PROTECTED_PATHSPECS)
 
 
 def redact_url(url: str) -> str:
@@ -246,12 +257,19 @@ class WorkTree:
 
     # -- commits -----------------------------------------------------------------------------------------------
 
-    def commit_all(self, message: str, identity: Identity) -> CommitResult:
+    def commit_all(self, message: str, identity: Identity, *, since: str = "HEAD") -> CommitResult:
         """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed.
-        Two git processes: `add`, then `commit`, whose own output says the new commit or that nothing changed."""
+        Three git processes: `add`, a look at the protected paths since `since` (the last push), then `commit`,
+        whose own output says the new commit or that nothing changed. Changes to PROTECTED_PATHSPECS stay in the
+        work tree, out of the commit; commits the agent made itself (a bot not running as root shares its user)
+        that change them stop everything (GitError)."""
         self.run("add", "--all", "--", ".")
-        if self._excluded:
-            self.run("reset", "--quiet", "HEAD", "--", *self._excluded)
+        staged = self.run("diff", "--cached", "--name-only", "-z", since, "--", *PROTECTED_PATHSPECS)
+        held_back = tuple(path for path in staged.split("\0") if path)
+        if held_back and self.run("diff", "--name-only", since, "HEAD", "--", *PROTECTED_PATHSPECS):
+            raise GitError(PROTECTED_COMMIT_REFUSED)
+        if self._excluded or held_back:
+            self.run("reset", "--quiet", "HEAD", "--", *self._excluded, *PROTECTED_PATHSPECS)
         environment = {
             "GIT_AUTHOR_NAME": identity.name,
             "GIT_AUTHOR_EMAIL": identity.email,
@@ -266,10 +284,10 @@ class WorkTree:
             )
         except GitError as error:
             if NOTHING_TO_COMMIT in str(error):
-                return CommitResult("", created=False)
+                return CommitResult("", created=False, held_back=held_back)
             raise
         found = _COMMIT_LINE.search(output)
-        return CommitResult(found.group(1) if found else self.head(), created=True)
+        return CommitResult(found.group(1) if found else self.head(), created=True, held_back=held_back)
 
     def commits_since(self, revision: str) -> int:
         return int(self.run("rev-list", "--count", f"{revision}..HEAD"))

@@ -31,6 +31,10 @@ NOTE_WORKFLOW_TOKEN = (
     "This run used the workflow's GITHUB_TOKEN: GitHub starts no workflows for pull requests it opens, so CI will "  # noqa: S105
     "not run on this one until a maintainer approves it. A GitHub App or fine-grained token avoids that."
 )
+NOTE_WORKFLOWS_HELD_BACK = (
+    "The agent changed files under .github/workflows/; they are not in this pull request, because a workflow "
+    "pushed to the claim branch would run with this repository's secrets. Make such changes by hand."
+)
 TRAVERSE_ONLY = 0o711  # the agent's user may enter the run's folder, not list it
 ATTACHMENTS_FOLDER = ".symphony-attachments"  # in the work tree, excluded from every commit
 

@@ -28,6 +28,7 @@ from symphony_bot.contribution.config import (
     NOTE_CLOSED_LOST,
     NOTE_NO_DRAFTS,
     NOTE_WORKFLOW_TOKEN,
+    NOTE_WORKFLOWS_HELD_BACK,
     PUSHED,
     TOKEN_KIND_ENV,
     TOKEN_KIND_WORKFLOW,
@@ -86,8 +87,6 @@ class ContributionRunner:
         for listener in self.listeners:
             listener(event)
 
-    # -- the run -----------------------------------------------------------------------------------------------
-
     def run(self) -> ContributionState:
         state = self.state
         with tempfile.TemporaryDirectory(prefix="symphony-run-", dir=self.config.work_root) as scratch:
@@ -131,10 +130,9 @@ class ContributionRunner:
         checked = check_issue(view, viewer.login)
         self.documents = checked.documents
         self.own_claim = checked.own_claim
-        access = permissions.repository_access(self.client, self.config.repository)
-        self.access = access
-        self.default_branch = access.default_branch
-        self._choose_push_target(access)
+        self.access = permissions.repository_access(self.client, self.config.repository)
+        self.default_branch = self.access.default_branch
+        self._choose_push_target(self.access)
 
     def _choose_push_target(self, access: permissions.RepositoryAccess) -> None:
         from symphony_bot.github import forks
@@ -281,7 +279,9 @@ class ContributionRunner:
             task = row.text
         co_author = self.config.requested_by if self.config.requested_by != self.login else None
         message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
-        result = tree.commit_all(message, self.identity)
+        result = tree.commit_all(message, self.identity, since=self._pushed or self._base_sha)
+        if result.held_back and NOTE_WORKFLOWS_HELD_BACK not in self.state.notes:  # once, however often
+            self.state.notes.append(NOTE_WORKFLOWS_HELD_BACK)
         head = result.sha if result.created else tree.head()  # an agent may have committed on its own
         if head == self._pushed:
             return

@@ -153,3 +153,51 @@ def test_contained_agent_cannot_reach_the_git_directory_at_all(world) -> None:
         assert "git-" not in who  # the run's folder cannot be listed either
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_workflow_files_the_agent_writes_stay_out_of_the_pull_request(world, tmp_path) -> None:
+    """A workflow pushed to the claim branch would run on push with the repository's secrets: changes under
+    .github/workflows/ stay in the work tree, never in a commit, and the status comment says so."""
+    sb, number = world
+    sb.push_branch(OWNER, REPO, "main", {".github/workflows/ci.yml": "on: pull_request\n"})
+    body = (
+        "repo = pathlib.Path(os.environ['SYMPHONY_REPO'])\n"
+        "workflows = repo / '.github' / 'workflows'\n"
+        "(workflows / 'evil.yml').write_text('on: push\\njobs: {}\\n')\n"
+        "(workflows / 'ci.yml').write_text('on: push\\n')\n"
+        "(repo / 'work.txt').write_text(os.environ['SYMPHONY_TASK'])\n" + TICK
+    )
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body))
+    assert state.phase is Phase.COMPLETED
+    [pull] = sb.pulls(OWNER, REPO)
+    head = pull.pull.head_ref
+    assert sb.file(OWNER, REPO, "work.txt", ref=head) is not None
+    assert sb.file(OWNER, REPO, ".github/workflows/evil.yml", ref=head) is None
+    assert sb.file(OWNER, REPO, ".github/workflows/ci.yml", ref=head) == "on: pull_request\n"
+    [comment] = status_comments(sb, number)
+    assert "not in this pull request" in comment.body and ".github/workflows/" in comment.body
+
+
+def test_a_workflow_the_agent_commits_itself_is_never_pushed(world, tmp_path) -> None:
+    """Run with the bot's own user (not root), the agent can find the private git directory and commit: its
+    commits are pushed like the harness's, but not when they change .github/workflows/."""
+    sb, number = world
+    body = (
+        "import subprocess\n"
+        "repo = pathlib.Path(os.environ['SYMPHONY_REPO'])\n"
+        "[git_dir] = [p for p in repo.parent.rglob('git-*') if (p / 'HEAD').exists()]\n"
+        "(repo / '.github' / 'workflows').mkdir(parents=True, exist_ok=True)\n"
+        "(repo / '.github' / 'workflows' / 'evil.yml').write_text('on: push\\n')\n"
+        "env = dict(os.environ, GIT_DIR=str(git_dir), GIT_WORK_TREE=str(repo), GIT_AUTHOR_NAME='a',\n"
+        "           GIT_AUTHOR_EMAIL='a@b', GIT_COMMITTER_NAME='a', GIT_COMMITTER_EMAIL='a@b')\n"
+        "subprocess.run(['git', 'add', '-A'], env=env, check=True)\n"
+        "subprocess.run(['git', 'commit', '-qm', 'ci'], env=env, check=True)\n" + TICK
+    )
+    state = run_issue(sb, number, agent=script_agent(tmp_path, body))
+    assert state.phase is Phase.FAILED
+    assert state.last_error is not None and ".github/workflows/" in state.last_error
+    for pull in sb.pulls(OWNER, REPO):
+        assert sb.file(OWNER, REPO, ".github/workflows/evil.yml", ref=pull.pull.head_ref) is None
+    branches = [ref for ref in sb.branches(OWNER, REPO) if ref.startswith("symphony/")]
+    for branch in branches:
+        assert sb.file(OWNER, REPO, ".github/workflows/evil.yml", ref=branch) is None
