@@ -48,7 +48,7 @@ NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 BUDGET_STOP = (
     "the metering proxy refused the agent's next model request: the run's budget (--max-cost) is spent, or a model "
-    "answer without usage means it can no longer be kept"
+    "answer without usage or a model without a known price means it can no longer be kept"
 )
 
 
