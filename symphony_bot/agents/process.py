@@ -263,11 +263,12 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
     for thread in threads:
         thread.start()
 
-    tracker = None if contained.namespace else containment.DescendantTracker(process.pid, marker)
+    # Also in a PID namespace: the kernel kills what is left when the namespace's first process dies, but not
+    # before we have reaped `unshare`; the sweep waits until every process we saw below it is gone.
+    tracker = containment.DescendantTracker(process.pid, marker)
     interrupted: Outcome | None = None
     while not exited.wait(POLL_SECONDS):
-        if tracker is not None:
-            tracker.scan()
+        tracker.scan()
         now = time.monotonic()
         if stop.is_set():
             interrupted = Outcome.CANCELLED
@@ -283,12 +284,10 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
         if interrupted is not None:
             break
     # Always sweep: an agent may leave background children behind even when it exits by itself. In a PID
-    # namespace the kernel has killed them with the agent; otherwise the tracker finds them.
-    if tracker is not None:
-        tracker.scan(force=True)
+    # namespace the kernel kills them with the agent; otherwise the tracker finds them.
+    tracker.scan(force=True)
     kill_process_group(process)
-    if tracker is not None:
-        tracker.sweep()
+    tracker.sweep()
     for thread in threads:
         thread.join(timeout=KILL_GRACE_SECONDS)
     elapsed = time.monotonic() - started
