@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from symphony_bot.agents.base import Agent, Usage
+from symphony_bot.agents.pricing import is_priced
 from symphony_bot.sandbox.model_server import ANTHROPIC, CHAT, GEMINI, RESPONSES, TurnUsage
 from tests.agent_cli_helpers import DO_AND_TICK
 from tests.agent_cli_specs import ALL_CLIS, CliSpec
@@ -32,6 +33,10 @@ MAX_SECONDS = 45
 # The proxy's name for the API each CLI's wire protocol belongs to.
 PROXY_API = {ANTHROPIC: "anthropic", RESPONSES: "openai", CHAT: "openai", GEMINI: "gemini"}
 SPEC_KEY = "test-key"  # the key the adapter contract tests point each CLI with (tests/agent_cli_specs.py)
+# With --max-cost the proxy forwards only exactly priced models: one for the CLIs whose test model is not.
+PRICED_CHAT_MODEL = "gpt-4.1"
+# A model of each API with no price in the table (its family's fallback is an estimate, not a price).
+UNPRICED_MODELS = {ANTHROPIC: "claude-opus-9", RESPONSES: "o1-pro", CHAT: "o1-pro", GEMINI: "gemini-9-ultra"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,15 @@ class Cli:
     @property
     def model(self) -> str:
         return self.spec.model
+
+    @property
+    def priced_model(self) -> str:
+        """The model for runs with a budget: the test model where it is priced exactly."""
+        return self.spec.model if is_priced(self.spec.model) else PRICED_CHAT_MODEL
+
+    @property
+    def unpriced_model(self) -> str:
+        return UNPRICED_MODELS[self.spec.api]
 
     @property
     def separate_cache_writes(self) -> bool:

@@ -32,11 +32,11 @@ def cli(request, npm_modules, monkeypatch):
         for name in variables:
             monkeypatch.delenv(name, raising=False)
 
-    def make(proxy: MeteringProxy, key: str | None = None) -> Agent:
+    def make(proxy: MeteringProxy, key: str | None = None, model: str | None = None) -> Agent:
         for name, value in spec.point(proxy.url, proxy.dummy_key if key is None else key).items():
             monkeypatch.setenv(name, value)
         executable = str(npm_modules / ".bin" / request.param)
-        return spec.make(executable=executable, model=spec.model)
+        return spec.make(executable=executable, model=model or spec.model)
 
     make.spec = spec  # type: ignore[attr-defined]
     make.name = request.param  # type: ignore[attr-defined]
@@ -80,7 +80,7 @@ def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> N
         MeteringProxy(cli.spec.api, REAL_KEY, server.url, max_cost_usd=BUDGET_USD) as proxy,
     ):
         started = time.monotonic()
-        result, repo = run_task(cli(proxy), tmp_path)
+        result, repo = run_task(cli(proxy, model=cli.spec.priced_model), tmp_path)
         taken = proxy.take_usage()
     elapsed = time.monotonic() - started
     assert (tmp_path / "started.txt").exists()  # the first (expensive) turn ran its tool
@@ -92,3 +92,22 @@ def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> N
     assert taken.usage.cost_usd > BUDGET_USD
     assert elapsed < MAX_SECONDS, f"{cli.name} kept retrying the refusal for {elapsed:.0f} s"
     print(f"{cli.name}: {taken.budget_refusals} refusal(s), {elapsed:.1f} s, {result.outcome}: {result.error}")
+
+
+def test_with_a_budget_an_unpriced_model_is_refused_before_the_server_sees_it(cli, tmp_path) -> None:
+    """The agent could pick a model whose price is only guessed; the CLI meets a final refusal that names it."""
+    model = cli.spec.unpriced_model
+    with (
+        ModelServer(task_script()) as server,
+        MeteringProxy(cli.spec.api, REAL_KEY, server.url, max_cost_usd=BUDGET_USD) as proxy,
+    ):
+        started = time.monotonic()
+        result, repo = run_task(cli(proxy, model=model), tmp_path)
+        taken = proxy.take_usage()
+    elapsed = time.monotonic() - started
+    assert result.outcome is Outcome.AGENT_ERROR, result
+    assert f"model {model} has no known price" in (result.error or ""), result.error
+    assert_task_untouched(repo)
+    assert [r for r in server.requests if r.api is not None] == []  # no model request reached the server
+    assert taken.budget_refusals >= 1 and taken.usage.unpriced_model == model and taken.requests == 0
+    assert elapsed < MAX_SECONDS, f"{cli.name} kept retrying the refusal for {elapsed:.0f} s"

@@ -9,7 +9,7 @@ this process. For each request the proxy
   provider's own header;
 - streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
   reading the provider's own usage figures out of it in bounded memory (`meter`);
-- refuses model requests once the run's budget is spent, in the provider's own error shape.
+- refuses model requests once the run's budget is spent or cannot be kept (`pricing_gate`), in the provider's shape.
 Usage is kept per task (`take_usage`) and for the whole run (`total`).
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hmac
 import http.client
+import io
 import json
-import re
 import secrets
 import socket
 import struct
@@ -32,6 +32,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from symphony_bot.agents.base import Usage
 from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, endpoint_allowed, wire_format_for
+from symphony_bot.agents.metering.pricing_gate import (
+    MODEL_NAME_CHARS,
+    model_hint,
+    read_bounded,
+    refusal_message,
+    requested_model,
+    unpriced,
+)
 from symphony_bot.agents.metering.providers import (
     BEARER,
     BUDGET_MESSAGE,
@@ -51,8 +59,6 @@ CLIENT_TIMEOUT_S = 600.0
 SETTLE_S = 5.0
 MAX_REFUSALS_KEPT = 50
 NO_BODY_STATUSES = frozenset({204, 304})
-_GEMINI_MODEL = re.compile(r"/models/([^/:]+):")
-_REQUEST_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
 BAD_BODY = "the request body's length is missing or malformed"
@@ -74,7 +80,7 @@ class TaskUsage:
 
     usage: Usage = field(default_factory=Usage)
     requests: int = 0  # model requests forwarded
-    budget_refusals: int = 0  # model requests refused because the budget was spent
+    budget_refusals: int = 0  # model requests refused because the budget was spent or cannot be kept
 
     def __add__(self, other: TaskUsage) -> TaskUsage:
         return TaskUsage(
@@ -113,6 +119,8 @@ class MeteringProxy:
         # A successful model answer without usage (a chat stream without include_usage, a background response)
         # cost an unknown amount: with a budget, no model request is forwarded after it.
         self._unmetered = False
+        # A model answer that reported a model without an exact price: with a budget, nothing more is forwarded.
+        self._unpriced_answer: str | None = None
         self._task = TaskUsage()
         self._total = TaskUsage()
         handler = type("MeteringHandler", (_Handler,), {"proxy": self})
@@ -169,7 +177,9 @@ class MeteringProxy:
             return self._spent_locked()
 
     def _spent_locked(self) -> bool:
-        return self.max_cost_usd is not None and (self._unmetered or self._total.usage.cost_usd >= self.max_cost_usd)
+        return self.max_cost_usd is not None and (
+            self._unmetered or self._unpriced_answer is not None or self._total.usage.cost_usd >= self.max_cost_usd
+        )
 
     def _begin(self) -> None:
         with self._lock:
@@ -189,10 +199,20 @@ class MeteringProxy:
         with self._lock:
             if not self._spent_locked():
                 return None
-            spent = self._total.usage.cost_usd
-            template = UNMETERED_MESSAGE if self._unmetered and spent < (self.max_cost_usd or 0) else BUDGET_MESSAGE
-        self._add(TaskUsage(budget_refusals=1))
-        return self.provider.budget_error(template.format(limit=self.max_cost_usd, spent=spent))
+            spent, limit, model = self._total.usage.cost_usd, self.max_cost_usd or 0.0, self._unpriced_answer
+        if spent >= limit:
+            message = BUDGET_MESSAGE.format(limit=limit, spent=spent)
+        elif model is not None:
+            message = refusal_message(model, limit)
+        else:
+            message = UNMETERED_MESSAGE.format(limit=limit)
+        self._add(TaskUsage(usage=Usage(unpriced_model=model), budget_refusals=1))
+        return self.provider.budget_error(message)
+
+    def _price_refusal(self, model: str | None) -> ErrorReply:
+        """Refused before forwarding; the task's usage names the model, so the run says why (AGENT_PRICE_UNKNOWN)."""
+        self._add(TaskUsage(usage=Usage(unpriced_model=model), budget_refusals=1))
+        return self.provider.budget_error(refusal_message(model, self.max_cost_usd or 0.0))
 
     def _authorised(self, headers: Any, query: list[tuple[str, str]]) -> bool:
         offered = [value for name, value in query if name == GEMINI_KEY_PARAM]
@@ -212,6 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
     # algorithm with the client's delayed ACK would hold every other SSE event back by ~40 ms).
     disable_nagle_algorithm = True
     proxy: ClassVar[MeteringProxy]
+    requested_model: str | None = None  # with a budget, the model the current request asks for
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: usage is the record that matters
         return
@@ -240,9 +261,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._reply(self.proxy.provider.request_error(400, BAD_BODY))
             return
-        wire = wire_format_for(parts.path)
+        wire, self.requested_model = wire_format_for(parts.path), None
         if wire is not None:
             refusal = self.proxy._budget_refusal()
+            if refusal is None and self.proxy.max_cost_usd is not None:
+                body, refusal = self._priced(parts.path, body)
             if refusal is not None:
                 try:
                     for _ in body:  # read the request to its end so the connection stays usable
@@ -270,6 +293,20 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
         return RequestBody(self.rfile, length) if length >= 0 else None
+
+    def _priced(self, path: str, body: RequestBody) -> tuple[RequestBody, ErrorReply | None]:
+        """With a budget: the body read whole (forwarded from memory), and a refusal if its model is unpriced."""
+        try:
+            data = read_bounded(body)
+        except OSError:
+            self.close_connection = True
+            return RequestBody(io.BytesIO(), 0), self.proxy.provider.request_error(400, BAD_BODY)
+        if data is None:
+            self.close_connection = True  # the rest of the body is left unread
+            return RequestBody(io.BytesIO(), 0), self.proxy._price_refusal(None)
+        self.requested_model = requested_model(path, data)  # what the answer is priced at if it names none
+        model = unpriced(self.requested_model)
+        return RequestBody(io.BytesIO(data), len(data)), None if model is None else self.proxy._price_refusal(model)
 
     # --- forwarding --------------------------------------------------------------------------------------
     def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
@@ -300,7 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
         if wire is not None:
             streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
             encoding = response.getheader("content-encoding")
-            meter = ResponseMeter(wire, streaming, _model_hint(path, body.head), encoding)
+            meter = ResponseMeter(wire, streaming, self.requested_model or model_hint(path, body.head), encoding)
         finished = False
 
         def finish() -> None:
@@ -311,9 +348,11 @@ class _Handler(BaseHTTPRequestHandler):
                 finished = True
                 if meter is not None:
                     usage = meter.finish().usage
-                    if 200 <= response.status < 300 and not meter.usage_reported:
-                        with proxy._lock:
+                    with proxy._lock:
+                        if 200 <= response.status < 300 and not meter.usage_reported:
                             proxy._unmetered = True
+                        if usage.unpriced_model is not None and proxy.max_cost_usd is not None:
+                            proxy._unpriced_answer = usage.unpriced_model[:MODEL_NAME_CHARS]
                     proxy._add(TaskUsage(usage=usage, requests=1))
                 proxy.upstream.release(upstream, response)
 
@@ -409,11 +448,3 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
         except OSError:  # the client is gone: nobody to tell
             self.close_connection = True
-
-
-def _model_hint(path: str, head: bytes) -> str | None:
-    match = _GEMINI_MODEL.search(path)
-    if match:
-        return match.group(1)
-    found = _REQUEST_MODEL.search(head)
-    return found.group(1).decode("utf-8", "replace") if found else None

@@ -47,8 +47,9 @@ MODEL_KEY_VARIABLES = (
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 BUDGET_STOP = (
-    "the metering proxy refused the agent's next model request: the run's budget (--max-cost) is spent, or a model "
-    "answer without usage means it can no longer be kept"
+    # Kept short: a task's summary line is cut at a fixed length, and this must survive whole.
+    "the metering proxy refused the agent's next model request: the run's budget (--max-cost) is spent or cannot be "
+    "kept (an unpriced model, an answer without usage)"
 )
 
 
