@@ -24,3 +24,12 @@ def test_every_racer_agrees_on_one_winner() -> None:
 def test_names() -> None:
     assert branch_prefix(12) == "symphony/12-"
     assert describe(OpenClaim(4, "u", "alice")) == "#4 by @alice" and describe(OpenClaim(4, "u", None)) == "#4"
+
+
+def test_same_login_reads_a_bots_rest_and_graphql_spellings_as_one() -> None:
+    from symphony_bot.contribution.claim import same_login
+
+    assert same_login("github-actions[bot]", "github-actions")
+    assert same_login("Octo", "octo")
+    assert not same_login("octo", "octo-cat")
+    assert not same_login(None, "") and not same_login("", "")

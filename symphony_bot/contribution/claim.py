@@ -19,6 +19,15 @@ class OpenClaim:
     author: str | None
 
 
+def same_login(first: str | None, second: str | None) -> bool:
+    """GitHub spells an App's bot `name[bot]` in REST and `name` in GraphQL; logins ignore case."""
+
+    def plain(login: str | None) -> str:
+        return (login or "").lower().removesuffix("[bot]")
+
+    return bool(first) and plain(first) == plain(second)
+
+
 def branch_prefix(issue: int) -> str:
     """Every claim branch of issue N starts with this: `symphony/N-`."""
     return f"{BRANCH_PREFIX}{issue}-"

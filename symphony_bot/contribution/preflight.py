@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from symphony_bot.contribution.claim import OpenClaim, branch_prefix
+from symphony_bot.contribution.claim import OpenClaim, branch_prefix, same_login
 from symphony_bot.github.issue_view import IssueView
 from symphony_bot.issue_body import DocumentReference
 from symphony_bot.issue_status import IssueStatus
@@ -45,9 +45,7 @@ def check_issue(view: IssueView, login: str) -> Checked:
     if status is IssueStatus.COMPLETED:
         raise PreflightError(f"{where} is completed (closed, or a merged pull request closes it): nothing to run")
     if status is IssueStatus.IN_PROGRESS and claim is not None:
-        ours = (claim.author or "").lower() == login.lower() and claim.head_branch.startswith(
-            branch_prefix(issue.number)
-        )
+        ours = same_login(claim.author, login) and claim.head_branch.startswith(branch_prefix(issue.number))
         if not ours:
             holder = OpenClaim(claim.number, claim.url, claim.author)
             by = f" by @{claim.author}" if claim.author else ""

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from symphony_bot.github import write_retry
 from symphony_bot.github.client import GitHubClient, GitHubError
 
+BOT_SUFFIX = "[bot]"
+VIEWER_QUERY = "query SymphonyViewer { viewer { login } }"
+
 
 @dataclass(frozen=True)
 class Viewer:
-    login: str
+    login: str  # as REST and PR authors spell it: an App's bot ends in [bot]
     id: int | None
+    installation: bool = False  # an App installation token, e.g. Actions' GITHUB_TOKEN
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,18 @@ class RepositoryAccess:
 
 
 def viewer(client: GitHubClient) -> Viewer:
-    data = write_retry.request(client, "GET", "/user")
+    """Who the token acts as. GitHub refuses `GET /user` to installation tokens (403, GITHUB_TOKEN included);
+    GraphQL's `viewer` still names their bot, without the `[bot]` that REST and PR authors carry."""
+    try:
+        data = write_retry.request(client, "GET", "/user")
+    except GitHubError as error:
+        if error.status != 403:
+            raise
+        found = write_retry.graphql_data(client, VIEWER_QUERY, {}).get("viewer") or {}
+        login = str(found.get("login") or "")
+        if not login:
+            raise GitHubError("GitHub did not say who the token belongs to (GraphQL viewer); check the token") from None
+        return Viewer(login if login.endswith(BOT_SUFFIX) else login + BOT_SUFFIX, None, installation=True)
     if not isinstance(data, dict) or not data.get("login"):
         raise GitHubError("GitHub did not say who the token belongs to (GET /user); check the token")
     return Viewer(login=str(data["login"]), id=int(data["id"]) if data.get("id") else None)

@@ -17,12 +17,11 @@ from urllib.parse import quote
 
 from symphony_bot.github import comments, write_retry
 from symphony_bot.github.client import GitHubClient, GitHubError
+from symphony_bot.github.permissions import viewer
 
 ROLE_NAMES = ("admin", "maintain", "write", "triage", "read", "none")
 # What GITHUB_TOKEN is, seen from the API: an installation of the GitHub Actions app.
 ACTIONS_BOT_LOGIN = "github-actions[bot]"
-BOT_SUFFIX = "[bot]"
-VIEWER_QUERY = "query { viewer { login } }"
 
 
 @dataclass(frozen=True)
@@ -32,23 +31,15 @@ class BotIdentity:
 
 
 def bot_identity(client: GitHubClient, app_login: str | None = None) -> BotIdentity:
-    """The account the token acts as. An installation token cannot read `GET /user` (403); GraphQL's `viewer`
-    still names it (`github-actions`, which REST calls `github-actions[bot]`). Last resort: `app_login`, else
-    GITHUB_TOKEN's `github-actions[bot]`."""
+    """The account the token acts as (`permissions.viewer`, which asks GraphQL when an installation token may not
+    read `GET /user`). Last resort: `app_login`, else GITHUB_TOKEN's `github-actions[bot]`."""
     try:
-        data = write_retry.request(client, "GET", "/user")
+        found = viewer(client)
     except GitHubError as error:
-        if error.status not in (401, 403, 404):
+        if error.status not in (None, 401, 403, 404):
             raise
-    else:
-        return BotIdentity(str(data.get("login") or ""), False)
-    try:
-        login = str((write_retry.graphql_data(client, VIEWER_QUERY, {}).get("viewer") or {}).get("login") or "")
-    except GitHubError:
-        login = ""
-    if login and not login.endswith(BOT_SUFFIX):
-        login += BOT_SUFFIX
-    return BotIdentity(login or app_login or ACTIONS_BOT_LOGIN, True)
+        return BotIdentity(app_login or ACTIONS_BOT_LOGIN, True)
+    return BotIdentity(found.login, found.installation)
 
 
 def role_of(client: GitHubClient, repo: str, login: str) -> str:
