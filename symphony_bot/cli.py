@@ -38,6 +38,12 @@ def _demo() -> click.Command:
     return demo
 
 
+def _finalize() -> click.Command:
+    from symphony_bot.commands.finalize import finalize
+
+    return finalize
+
+
 def _issue() -> click.Command:
     from symphony_bot.commands.issue import issue
 
@@ -86,6 +92,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "autorun": _autorun,
     "cancel": _cancel,
     "demo": _demo,
+    "finalize": _finalize,
     "issue": _issue,
     "registry": _registry,
     "run": _run,

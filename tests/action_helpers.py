@@ -128,6 +128,10 @@ class RecordingRunner:
         self.requests.append(("cancel", request))
         return RunResult("cancelled", 0)
 
+    def finalize(self, request: RunRequest) -> RunResult:
+        self.requests.append(("finalize", request))
+        return RunResult("finalized", 0)
+
 
 @dataclass
 class Step:

@@ -540,9 +540,9 @@ def test_scan_mode_fills_the_matrix_output(world: World) -> None:
     assert f"| {SLUG} | #{available} |" in step.summary
 
 
-def test_finalize_says_it_is_not_available_yet(world: World) -> None:
+def test_finalize_is_passed_to_the_runner_for_someone_allowed(world: World) -> None:
     number = issue(world)
     _, payload = comment_on(world, number, "/symphony finalize", "writer")
     step = world.act("issue_comment", payload)
-    assert step.outcome.status == "refused" and world.runner.requests == []
-    assert "not available in this version of the runner" in bot_comments(world, number)[-1]
+    assert step.outcome.status == "finalized"
+    assert [what for what, _ in world.runner.requests] == ["finalize"]

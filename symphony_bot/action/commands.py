@@ -16,7 +16,6 @@ from symphony_bot.action.events import Event
 from symphony_bot.action.offer import check_issue, offer_message
 from symphony_bot.action.policy import Actor, identity_refusal, may_command, may_label
 from symphony_bot.action.replies import (
-    REPLY_MARKER,
     STATUS_MARKER,
     Outcome,
     help_reply,
@@ -185,13 +184,8 @@ def run_from_inputs(context: ActionContext, event: Event) -> Outcome:
 
 def _finish(context: ActionContext, what: str, repo: str, number: int, *, login: str, event: str) -> Outcome:
     request = context.run_request(repo, number, triggered_by=login)
-    runner_call = context.runner.cancel if what == "cancel" else getattr(context.runner, "finalize", None)
+    runner_call = context.runner.cancel if what == "cancel" else context.runner.finalize
     target = f"{repo}#{number}"
-    if runner_call is None:
-        message = "/symphony finalize is not available in this version of the runner"
-        if not context.dry_run:
-            triggers.reply(context.client, repo, number, f"{REPLY_MARKER}\n{message}.\n")
-        return Outcome("refused", message, event=event, target=target)
     result = runner_call(request)
     if result.log_tail:
         context.log(f"{what}: " + result.log_tail[-1])

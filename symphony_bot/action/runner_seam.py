@@ -78,6 +78,8 @@ class Runner(Protocol):
 
     def cancel(self, request: RunRequest) -> RunResult: ...
 
+    def finalize(self, request: RunRequest) -> RunResult: ...
+
 
 def run_arguments(request: RunRequest) -> list[str]:
     """`symphony-bot run` arguments for a request (no secret is ever among them)."""
@@ -138,6 +140,12 @@ class CliRunner:
         if request.github_url:
             arguments += ["--github-url", request.github_url]
         return self._invoke(arguments, request, done="cancelled")
+
+    def finalize(self, request: RunRequest) -> RunResult:
+        arguments = ["finalize", f"{request.repo}#{request.issue}"]
+        if request.github_url:
+            arguments += ["--github-url", request.github_url]
+        return self._invoke(arguments, request, done="finalized")
 
     def _invoke(self, arguments: list[str], request: RunRequest, done: str = "completed") -> RunResult:
         events: list[dict[str, Any]] = []

@@ -25,7 +25,7 @@ def cancel_claim(client: GitHubClient, repository: str, issue: int, *, keep_bran
     state.notes.append(NOTE_CANCELLED)
     done = "no open pull request of ours claims it"
     if pull is not None:
-        _restore_figures(state, pull.body)
+        restore_figures(state, pull.body)
         pulls.update(client, repository, pull.number, state="closed")
         done = f"closed PR #{pull.number}"
         if not keep_branch and pull.head_repo:
@@ -43,7 +43,8 @@ def cancel_claim(client: GitHubClient, repository: str, issue: int, *, keep_bran
     return f"{repository}#{issue}: {done}"
 
 
-def _restore_figures(state: ContributionState, body: str) -> None:
+def restore_figures(state: ContributionState, body: str) -> None:
+    """The run's figures as the PR's metadata block recorded them (nothing when the block is missing or bad)."""
     try:
         metadata = parse_block(body)
     except MetadataError:

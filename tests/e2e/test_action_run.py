@@ -119,3 +119,26 @@ def test_symphony_cancel_releases_the_claim(world: World) -> None:
     [pull] = world.sb.pulls(OWNER, REPO)
     assert pull.state == "closed"
     assert step.outputs["status"] == "cancelled" and f"closed PR #{pull.number}" in step.log
+
+
+def test_symphony_finalize_hands_a_stopped_run_to_review(world: World) -> None:
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    (world.workspace / ".github").mkdir()
+    (world.workspace / ".github" / "symphony.yml").write_text("budgets: {max-tasks: 1}\n")  # stop after one task
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony run", author="writer")
+    payload = commented(number, posted.id, "/symphony run", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload, {"agent": "command", "agent-command": AGENT_COMMAND})
+    assert step.outcome.status == "budget_reached", step.outcome.message
+    [pull] = world.sb.pulls(OWNER, REPO)
+    body_before = pull.body
+    assert pull.pull is not None and pull.pull.draft and pull.title.startswith("[WIP] ")
+    posted = world.sb.comment(OWNER, REPO, number, "/symphony finalize", author="writer")
+    payload = commented(number, posted.id, "/symphony finalize", by="writer", labels=[LABEL])
+    step = world.act("issue_comment", payload)
+    assert step.outcome.status == "finalized" and not step.outcome.failed, step.log[-2000:]
+    [pull] = world.sb.pulls(OWNER, REPO)
+    assert pull.state == "open" and pull.pull is not None and not pull.pull.draft
+    assert not pull.title.startswith("[WIP]") and pull.body == body_before  # nothing else rewritten
+    [status] = [body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]
+    assert "Finalized by hand" in status
+    assert f"PR #{pull.number} is ready for review" in step.log
