@@ -19,7 +19,6 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
 
 from symphony_bot.findings import Finding, Severity
 
@@ -172,8 +171,3 @@ def append_summary(markdown: str, environ: dict[str, str] | None = None) -> bool
     with summary_path.open("ab") as summary:
         summary.write(encoded)
     return True
-
-
-def print_lines(lines: Iterable[str], stream: TextIO) -> None:
-    for line in lines:
-        stream.write(line + "\n")

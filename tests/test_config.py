@@ -129,3 +129,13 @@ def test_schema_file_is_published_with_an_id() -> None:
 
     schema = json.loads((ROOT / "schemas" / "symphony-config.schema.json").read_text())
     assert schema["$id"] == "https://runmaestro.ai/schemas/symphony-config.schema.json"
+
+
+def test_the_schemas_agents_are_the_catalogues() -> None:
+    import json
+    from pathlib import Path
+
+    from symphony_bot.agents.catalogue import AGENT_NAMES
+
+    schema = json.loads((Path(__file__).parent.parent / "schemas" / "symphony-config.schema.json").read_text())
+    assert tuple(schema["properties"]["agent"]["enum"]) == AGENT_NAMES

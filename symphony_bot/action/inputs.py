@@ -12,8 +12,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from symphony_bot.agents.catalogue import AGENT_NAMES
+
 MODES = ("auto", "run", "scan", "registry-check")
-AGENTS = ("claude", "codex", "opencode", "gemini", "command")
+AGENTS = AGENT_NAMES
 SECRET_INPUTS = ("github-token", "workflow-token", "anthropic-api-key", "openai-api-key", "gemini-api-key")
 # The order action.yml declares them in; tests check both lists agree.
 INPUT_NAMES = (

@@ -1,6 +1,6 @@
 """Who may trigger what: the `who-can-run` policy for commands and the triage rule for the label.
 
-Pure: the caller passes a `lookup` that asks GitHub's collaborator-permission API (`github/collaborators.py`),
+Pure: the caller passes a `lookup` that asks GitHub's collaborator-permission API (`github/triggers.role_of`),
 so the rules are tested against the sandbox and read here in one place. The order of the checks matters and is
 deliberate (github-semantics §5.4, anchors-bots §2):
 

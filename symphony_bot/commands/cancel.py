@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from symphony_bot.commands.options import github_options
@@ -18,20 +16,20 @@ def cancel(issue: str, keep_branch: bool, github_url: str | None) -> None:
 
     Exit status: 0 released (or nothing to release); 1 GitHub failure; 2 usage.
     """
-    from symphony_bot.commands.run_support import parse_issue, usage_error
+    from symphony_bot.commands.output import echo, failure, usage_error
+    from symphony_bot.commands.run_support import parse_issue
     from symphony_bot.contribution.cancel import cancel_claim
     from symphony_bot.github.client import GitHubClient, GitHubError
 
     try:
         repository, number = parse_issue(issue)
     except click.BadParameter as error:
-        sys.exit(usage_error(str(error.message)))
+        usage_error(str(error.message))
     with GitHubClient.from_env(github_url) as client:
         if not client.authenticated:
-            sys.exit(usage_error("cancel writes to GitHub: set GITHUB_TOKEN or SYMPHONY_GITHUB_TOKEN"))
+            usage_error("cancel writes to GitHub: set GITHUB_TOKEN or SYMPHONY_GITHUB_TOKEN")
         try:
             result = cancel_claim(client, repository, number, keep_branch=keep_branch)
         except GitHubError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(1)
-    click.echo(result)
+            failure(str(error))
+    echo(result)

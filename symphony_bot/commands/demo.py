@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-DEMO_AGENTS = ("demo", "claude", "codex", "opencode", "gemini")
+from symphony_bot.agents.catalogue import CLI_AGENT_NAMES
+
+DEMO_AGENTS = ("demo", *CLI_AGENT_NAMES)
 
 
 @click.command()

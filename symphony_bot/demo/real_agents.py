@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REAL_AGENTS = ("claude", "codex", "opencode", "gemini")
+from symphony_bot.agents.catalogue import CLI_AGENT_NAMES
+
+REAL_AGENTS = CLI_AGENT_NAMES
 # How each CLI is pointed at the scripted server ("{url}" is its address) and the model asked for.
 POINTING: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
     "claude": ((("ANTHROPIC_BASE_URL", "{url}"), ("ANTHROPIC_API_KEY", "demo-key")), "claude-sonnet-4-5"),
