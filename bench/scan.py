@@ -25,7 +25,7 @@ import requests
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.issue_queries import BATCH_SIZE
 from symphony_bot.github.scan import scan
-from symphony_bot.issue_body import MAX_BODY_CHARS, parse_body
+from symphony_bot.issues.body import MAX_BODY_CHARS, parse_body
 from symphony_bot.sandbox import Sandbox
 
 REPOSITORIES = 50

@@ -25,13 +25,13 @@ from symphony_bot.github.contributions import fetch_contributions
 from symphony_bot.github.document_previews import DocumentPreview
 from symphony_bot.github.issue_queries import ScannedIssue, issue_from_node
 from symphony_bot.github.scan import RepositoryResult
-from symphony_bot.pr_metadata import ContributionMetadata, render_block
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.site.build import build_site
 from symphony_bot.site.html import SCRIPT_FILE, STYLESHEET_FILE
 from symphony_bot.site.model import projects_from
 from symphony_bot.stats.history import HistoryRow, PullState
 from symphony_bot.stats.maths import report
+from symphony_bot.stats.pr_metadata import ContributionMetadata, render_block
 
 BUILD_PROJECTS = 1000
 ISSUES_PER_PROJECT = 10

@@ -15,13 +15,13 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from symphony_bot.findings import Finding
-from symphony_bot.issue_body import parse_body
-from symphony_bot.issue_status import LinkedPullRequest, PullRequestState, classify
+from symphony_bot.issues.body import parse_body
+from symphony_bot.issues.status import LinkedPullRequest, PullRequestState, classify
 from symphony_bot.registry import render
 from symphony_bot.registry.diff import diff_registries
 from symphony_bot.registry.validate import validate_bytes
-from symphony_bot.workflow_commands import finding_annotations, neutralize
+from symphony_bot.report.findings import Finding
+from symphony_bot.report.workflow_commands import finding_annotations, neutralize
 from tests.actions_runner import forged_commands
 from tests.registry_helpers import ENTRY, NOW
 

@@ -41,7 +41,7 @@ def running_job(world: World) -> int:
 def status_comment(world: World, number: int, run_id: int) -> None:
     """The runner's own status comment of a running job, rendered by status.render_comment."""
     from symphony_bot.contribution.state import ContributionState, Phase
-    from symphony_bot.status import render_comment
+    from symphony_bot.contribution.status_comment import render_comment
 
     state = ContributionState(repository=SLUG, issue=number, issue_title="Docs", started_at_ms=0, phase=Phase.RUNNING)
     state.run_url = f"https://github.com/{SLUG}/actions/runs/{run_id}"

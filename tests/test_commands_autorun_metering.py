@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from symphony_bot import exit_codes
 from symphony_bot.agents.metering.wiring import BUDGET_STOP, MODEL_KEY_VARIABLES
+from symphony_bot.commands import exit_codes
 from symphony_bot.commands.autorun import UNMETERED_NOTICE
 from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
 from tests.agent_cli_helpers import DO_AND_TICK, FINAL_TEXT, PLAN

@@ -6,9 +6,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from symphony_bot.commands.exit_codes import FINDINGS, USAGE
 from symphony_bot.commands.output import echo, error, failure, print_commands, usage_error, warn
-from symphony_bot.exit_codes import FINDINGS, USAGE
-from symphony_bot.workflow_commands import annotation
+from symphony_bot.report.workflow_commands import annotation
 from tests.actions_runner import command_lines, forged_commands
 
 HOSTILE = "::error::a\n    ::error::b\n##[add-mask]c\n\u2028::add-mask::d\n\u0085::error::e"

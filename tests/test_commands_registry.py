@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from symphony_bot.cli import cli
 from tests.actions_runner import command_lines, forged_commands
-from tests.test_gitops import git
+from tests.test_workspace_gitops import git
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

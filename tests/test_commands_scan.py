@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from symphony_bot.cli import cli
 from symphony_bot.commands.scan import MATRIX_DEFAULT_STATUSES, STATUSES
 from symphony_bot.github.client import USER_AGENT
-from symphony_bot.issue_status import IssueStatus
-from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES
+from symphony_bot.issues.status import IssueStatus
+from symphony_bot.registry.jsondoc import MAX_DOCUMENT_BYTES
 from symphony_bot.sandbox import Sandbox
 from tests.actions_runner import command_lines
 from tests.http_helpers import closed_port, static_server

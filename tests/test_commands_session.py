@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from click.testing import CliRunner
 
+from symphony_bot.commands.exit_codes import FINDINGS
 from symphony_bot.commands.session import github_session
-from symphony_bot.exit_codes import FINDINGS
 from symphony_bot.github.errors import GitHubError
 from tests.actions_runner import command_lines
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from github import Auth, Github
 
-from symphony_bot.cache import Cache
+from symphony_bot.github.cache import Cache
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.contributions import (
     BATCH_SIZE,
@@ -19,9 +19,9 @@ from symphony_bot.github.contributions import (
     build_contributions_query,
     fetch_contributions,
 )
-from symphony_bot.pr_metadata import BLOCK_OPENING, ContributionMetadata, render_block
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.stats.history import PullState
+from symphony_bot.stats.pr_metadata import BLOCK_OPENING, ContributionMetadata, render_block
 from tests.conformance.github_graphql import assert_valid_github_query
 
 OPERATION = "SymphonyContributions"

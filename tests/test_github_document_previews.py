@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from symphony_bot.cache import Cache
+from symphony_bot.github.cache import Cache
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.document_previews import (
     PREVIEW_TASKS,

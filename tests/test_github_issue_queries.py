@@ -19,7 +19,7 @@ from symphony_bot.github.issue_queries import (
     linked_pull_request_from_node,
     next_cursor,
 )
-from symphony_bot.issue_status import IssueStatus, PullRequestState
+from symphony_bot.issues.status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 from tests.conformance.github_graphql import assert_valid_github_query
 

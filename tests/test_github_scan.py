@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from github import Auth, Github
 
-from symphony_bot.cache import Cache
+from symphony_bot.github.cache import Cache
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.issue_queries import (
     BATCH_SIZE,
     LINKED_PULL_REQUESTS_PAGE,
 )
 from symphony_bot.github.scan import RepositoryProblemCode, scan
-from symphony_bot.issue_status import IssueStatus, PullRequestState
+from symphony_bot.issues.status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 
 LABEL = "runmaestro.ai"

@@ -130,3 +130,44 @@ def test_no_module_below_commands_imports_the_command_line() -> None:
 def test_no_module_is_over_the_line_limit() -> None:
     sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
     assert {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES} == {}
+
+
+# The package root holds the entry points only; every other module lives in the folder whose job it is.
+ROOT_MODULES = {PACKAGE, f"{PACKAGE}.__main__", f"{PACKAGE}.cli"}
+
+# Floors, lowest first: a module may import its own floor or those below, never one above. Pure formats and
+# rules at the bottom, then what talks to GitHub, then one contribution, then the Action, then the command line.
+FLOORS = (
+    {"report", "data", "agents", "workspace"},
+    {"issues", "autorun", "registry", "stats"},
+    {"github", "sandbox"},
+    {"contribution", "site", "demo"},
+    {"action"},
+    {"commands", "cli", "__main__"},
+)
+
+
+def floor_of(module: str) -> int:
+    package = module.split(".")[1]
+    return next(level for level, packages in enumerate(FLOORS) if package in packages)
+
+
+def test_the_package_root_holds_only_the_entry_points() -> None:
+    loose = {name for name, path in modules().items() if path.parent == ROOT}
+    assert loose == ROOT_MODULES
+
+
+def test_every_package_has_a_floor() -> None:
+    packages = {name.split(".")[1] for name in modules() if name.count(".") >= 1}
+    assert packages <= set().union(*FLOORS)
+
+
+def test_no_import_runs_up_a_floor() -> None:
+    upward = [
+        f"{name} imports {target}"
+        for name, targets in import_graph().items()
+        if name != PACKAGE
+        for target in sorted(targets)
+        if target != PACKAGE and floor_of(target) > floor_of(name)
+    ]
+    assert upward == []

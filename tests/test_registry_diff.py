@@ -7,9 +7,9 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symphony_bot.findings import Severity
 from symphony_bot.registry import render as registry_render
 from symphony_bot.registry.diff import diff_registries
+from symphony_bot.report.findings import Severity
 from tests.registry_helpers import entry, mutations, registry_with, values
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from symphony_bot.registry import render as registry_render
 from symphony_bot.registry.diff import diff_registries
 from symphony_bot.registry.validate import validate_bytes
-from symphony_bot.workflow_commands import neutralize
+from symphony_bot.report.workflow_commands import neutralize
 from tests.actions_runner import command_lines
 from tests.registry_helpers import NOW, entry, registry_with
 

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symphony_bot.findings import Severity
 from symphony_bot.registry import render as registry_render
 from symphony_bot.registry import validate as registry
 from symphony_bot.registry.validate import validate_bytes, validate_file
 from symphony_bot.registry.values import MAX_QUOTED_CHARS, quote
+from symphony_bot.report.findings import Severity
 from tests.registry_helpers import NOW, REPO_ROOT, check, codes, entry, mutations, registry_with, values
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.test_gitops import GIT_ENV, git
+from tests.test_workspace_gitops import GIT_ENV, git
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "registry-check.yml"

@@ -97,7 +97,7 @@ def test_stop_cancels_only_the_run_the_status_comment_links_not_one_named_in_hos
     4242 of the repository (a deploy, a release) and leave the Symphony run going."""
     from symphony_bot.action.commands import run_id_in
     from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow
-    from symphony_bot.status import render_comment
+    from symphony_bot.contribution.status_comment import render_comment
 
     hostile = 'see https://github.com/o/r/actions/runs/5151 {"run_id": 4242} [workflow run](https://x/actions/runs/9)'
     state = ContributionState(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from symphony_bot.gitops import Identity, Remote, WorkTree
+from symphony_bot.workspace.gitops import Identity, Remote, WorkTree
 
 TOKEN = "bot-token-review-0123456789"
 

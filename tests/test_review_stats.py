@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from symphony_bot.cli import cli
-from symphony_bot.pr_metadata import BLOCK_OPENING
 from symphony_bot.sandbox import Sandbox
+from symphony_bot.stats.pr_metadata import BLOCK_OPENING
 from tests.actions_runner import command_lines
 
 FORGED = "##[error]forged annotation"

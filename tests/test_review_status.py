@@ -5,7 +5,7 @@ from __future__ import annotations
 import cmarkgfm
 
 from symphony_bot.contribution.state import ContributionState, Phase
-from symphony_bot.status import render_comment
+from symphony_bot.contribution.status_comment import render_comment
 
 ESCAPE = "~~~~\n</details>\n\n# Forged heading\n\n@maintainer please merge [here](https://example.invalid)\n"
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from symphony_bot.cli import cli
-from symphony_bot.pr_metadata import BLOCK_OPENING, ContributionMetadata, render_block
 from symphony_bot.sandbox import Sandbox
+from symphony_bot.stats.pr_metadata import BLOCK_OPENING, ContributionMetadata, render_block
 
 TODAY = dt.datetime.now(dt.UTC)
 

@@ -12,8 +12,8 @@ import pytest
 from symphony_bot.contribution.state import Phase
 from symphony_bot.demo import scenario
 from symphony_bot.github.contributions import fetch_contributions
+from symphony_bot.github.history import collect
 from symphony_bot.sandbox import Sandbox
-from symphony_bot.stats.collect import collect
 from symphony_bot.stats.history import PullState
 from symphony_bot.stats.maths import report
 from tests.e2e.contribution_helpers import OWNER, SLUG, client_for, run_issue

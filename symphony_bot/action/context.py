@@ -11,10 +11,10 @@ from typing import TextIO
 from symphony_bot.action.inputs import API_KEY_VARIABLES, ActionInputs
 from symphony_bot.action.policy import Permission, WhoCanRun
 from symphony_bot.action.runner_seam import Runner, RunRequest
-from symphony_bot.config import SymphonyConfig
+from symphony_bot.contribution.repository_config import SymphonyConfig
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.triggers import BotIdentity, bot_identity, role_of
-from symphony_bot.workflow_commands import escape_data, neutralize
+from symphony_bot.report.workflow_commands import escape_data, neutralize
 
 # action.yml passes ${{ github.token }} here, to tell the workflow token from others.
 WORKFLOW_TOKEN_ENV = "SYMPHONY_WORKFLOW_TOKEN"  # noqa: S105 (a variable name, not a secret)

@@ -19,7 +19,7 @@ from symphony_bot.action import outputs as action_outputs
 from symphony_bot.action.inputs import ActionInputs, InputError, read_inputs, read_secret_values
 from symphony_bot.action.replies import STATUS_MARKER, Outcome, outputs_for, summary_markdown, with_note
 from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT, CliRunner, Runner
-from symphony_bot.workflow_commands import append_summary, escape_data, escape_property, neutralize
+from symphony_bot.report.workflow_commands import append_summary, escape_data, escape_property, neutralize
 
 STATE_ENV = "GITHUB_STATE"
 STATE_NAME = "symphony_target"
@@ -79,7 +79,7 @@ def _routed(
     from symphony_bot.action.events import EventError, load_event
     from symphony_bot.action.policy import PolicyError, parse_allowed_bots, parse_who_can_run
     from symphony_bot.action.router import route
-    from symphony_bot.config import ConfigError, load_config
+    from symphony_bot.contribution.repository_config import ConfigError, load_config
     from symphony_bot.github.client import GitHubClient, GitHubError
 
     workspace = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
@@ -144,7 +144,7 @@ def _run_target(event: object) -> str | None:
 
 
 def _annotation(path: str, line: int | None, column: int | None, message: str) -> str:
-    from symphony_bot.workflow_commands import annotation
+    from symphony_bot.report.workflow_commands import annotation
 
     return annotation("error", message, file=path, line=line, column=column, title="symphony config")
 

@@ -73,7 +73,7 @@ def registry_check(context: ActionContext, event: Event) -> Outcome:
 
 
 def _has_revision(workspace: Path, revision: str, path: str) -> bool:
-    from symphony_bot.gitops import GitError, read_file_at_revision
+    from symphony_bot.workspace.gitops import GitError, read_file_at_revision
 
     try:
         read_file_at_revision(workspace, revision, path, max_bytes=1)

@@ -10,8 +10,8 @@ from typing import Any
 
 from symphony_bot.action.slash import COMMAND_PREFIX, HELP_TEXT, PULL_REQUEST_SUBCOMMANDS, RUN
 
-# The runner's status-comment marker (symphony_bot/status.py): the action writes the offer into the same single
-# comment the runner later takes over, so an issue never has two.
+# The runner's status-comment marker (symphony_bot/contribution/status_comment.py): the action writes the offer
+# into the same single comment the runner later takes over, so an issue never has two.
 STATUS_MARKER = "<!-- symphony-bot:status v1 -->"
 REPLY_MARKER = "<!-- symphony-bot:reply -->"
 # The action's own offers carry this beside STATUS_MARKER: a comment without it is the runner's (a run's report),

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from symphony_bot.workflow_commands import neutralize
+from symphony_bot.report.workflow_commands import neutralize
 
 TOKEN_ENV = "SYMPHONY_GITHUB_TOKEN"  # noqa: S105 (variable names and a kind, not secrets)
 TOKEN_KIND_ENV = "SYMPHONY_TOKEN_KIND"  # noqa: S105

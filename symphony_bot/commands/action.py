@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
+from symphony_bot.commands.exit_codes import FINDINGS, OK, USAGE
 
 
 @click.command()

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from symphony_bot import exit_codes
 from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
+from symphony_bot.commands import exit_codes
 
 if TYPE_CHECKING:
     from symphony_bot.agents.base import Agent
@@ -152,7 +152,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.agents.catalogue import UnknownAgent, make_agent
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
-    from symphony_bot.workflow_commands import neutralize
+    from symphony_bot.report.workflow_commands import neutralize
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
@@ -287,7 +287,7 @@ def _say_how_agents_are_contained() -> None:
 
 
 def _usage_error(message: str) -> Any:
-    from symphony_bot.workflow_commands import neutralize
+    from symphony_bot.report.workflow_commands import neutralize
 
     click.echo(neutralize(f"error: {message}"), err=True)
     sys.exit(exit_codes.USAGE)
@@ -319,6 +319,6 @@ def _human_progress(event: dict[str, Any]) -> None:
             f"{event['totalElapsedMs'] / 1000:.1f} s, ${cost:.4f}"
         )
     if line is not None:
-        from symphony_bot.workflow_commands import neutralize
+        from symphony_bot.report.workflow_commands import neutralize
 
         click.echo(neutralize(line), err=True)

@@ -88,7 +88,7 @@ def _run(agent: Any, kind: str, *, json_lines: bool, echo: Echo) -> int:
 
 
 def _show_comment(sandbox: Any, number: int, shown: list[str], echo: Echo, final: bool = False) -> None:
-    from symphony_bot.status import STATUS_MARKER
+    from symphony_bot.contribution.status_comment import STATUS_MARKER
 
     bodies = [c.body for c in sandbox.comments(scenario.OWNER, scenario.REPO, number) if STATUS_MARKER in c.body]
     if not bodies or (shown and shown[-1] == bodies[-1] and not final):
@@ -115,7 +115,7 @@ def _show_progress(event: dict[str, Any], echo: Echo) -> None:
 
 
 def _show_pull(sandbox: Any, echo: Echo) -> None:
-    from symphony_bot.pr_metadata import parse_block
+    from symphony_bot.stats.pr_metadata import parse_block
 
     pulls = sandbox.pulls(scenario.OWNER, scenario.REPO)
     if not pulls:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from symphony_bot.commands.exit_codes import FINDINGS, OK
 from symphony_bot.commands.options import github_options
 from symphony_bot.commands.output import echo, usage_error
 from symphony_bot.commands.session import github_session
-from symphony_bot.exit_codes import FINDINGS, OK
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_view import IssueView
-    from symphony_bot.issue_body import ParsedBody
+    from symphony_bot.issues.body import ParsedBody
 
 FORMATS = ("text", "json")
 STDIN = "-"
@@ -39,7 +39,7 @@ def parse(source: str, output_format: str) -> None:
     Run it before labelling an issue. Exit status: 0 usable, 1 the issue would be invalid (no document, or
     an unsafe reference), 2 the input could not be read.
     """
-    from symphony_bot.issue_body import parse_body
+    from symphony_bot.issues.body import parse_body
 
     try:
         if source == STDIN:

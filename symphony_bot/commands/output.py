@@ -1,4 +1,4 @@
-"""How the commands print: every line through `symphony_bot.workflow_commands.neutralize`.
+"""How the commands print: every line through `symphony_bot.report.workflow_commands.neutralize`.
 
 What `scan`, `issue`, `stats`, `site` and `registry` print quotes text anyone can write (issue titles and bodies,
 document names, PR bodies, registry values, GitHub's own error messages that repeat them). In an Actions log any
@@ -15,8 +15,8 @@ from typing import NoReturn
 
 import click
 
-from symphony_bot.exit_codes import FINDINGS, USAGE
-from symphony_bot.workflow_commands import neutralize
+from symphony_bot.commands.exit_codes import FINDINGS, USAGE
+from symphony_bot.report.workflow_commands import neutralize
 
 WARNING_PREFIX = "warning: "
 ERROR_PREFIX = "error: "

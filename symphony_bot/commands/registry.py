@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import click
 
+from symphony_bot.commands.exit_codes import FINDINGS, OK, USAGE
 from symphony_bot.commands.output import echo, error, print_commands, usage_error
-from symphony_bot.exit_codes import FINDINGS, OK, USAGE
 
 FC = TypeVar("FC", bound=Callable[..., object])
 
@@ -44,11 +44,11 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
 
     Exit status: 0 valid (warnings allowed), 1 errors found, 2 a file could not be read.
     """
-    from symphony_bot import workflow_commands
-    from symphony_bot.findings import has_errors
     from symphony_bot.registry import render as registry_render
     from symphony_bot.registry.sources import unreadable_reason
     from symphony_bot.registry.validate import FormatCheckerMissing, validate_file
+    from symphony_bot.report import workflow_commands
+    from symphony_bot.report.findings import has_errors
 
     reports = []
     unreadable = False
@@ -105,13 +105,13 @@ def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> No
     """
     import json
 
-    from symphony_bot import workflow_commands
-    from symphony_bot.findings import has_errors
-    from symphony_bot.jsondoc import path_deeper_than
     from symphony_bot.registry import render as registry_render
     from symphony_bot.registry.diff import diff_registries
+    from symphony_bot.registry.jsondoc import path_deeper_than
     from symphony_bot.registry.sources import Source, SourceUnreadable, at_revision, load
     from symphony_bot.registry.validate import MAX_NESTING_DEPTH, RegistryReport
+    from symphony_bot.report import workflow_commands
+    from symphony_bot.report.findings import has_errors
 
     wanted = 1 if base_rev is not None else 2
     if len(files) != wanted:

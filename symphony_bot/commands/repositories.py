@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from symphony_bot.commands.output import failure, usage_error, warn
 
 if TYPE_CHECKING:
-    from symphony_bot.cache import Cache
+    from symphony_bot.github.cache import Cache
     from symphony_bot.github.client import GitHubClient
     from symphony_bot.github.registry_source import RegistrySelection
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from symphony_bot.exit_codes import USAGE
+from symphony_bot.commands.exit_codes import USAGE
 
 ISSUE_PATTERN = re.compile(
     r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
@@ -105,7 +105,7 @@ def run_contribution(
     from symphony_bot.autorun.engine import Budget
     from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
     from symphony_bot.contribution.runner import ContributionRunner
-    from symphony_bot.workflow_commands import neutralize
+    from symphony_bot.report.workflow_commands import neutralize
 
     config = RunConfig(
         repository=repository,
@@ -181,7 +181,7 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "finalized":
         line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
     if line is not None:
-        from symphony_bot.workflow_commands import neutralize
+        from symphony_bot.report.workflow_commands import neutralize
 
         click.echo(neutralize(line), err=True)
     sys.stderr.flush()

@@ -35,7 +35,7 @@ def sandbox() -> None:
 )
 def serve(seed_file: Path | None, port: int, state_dir: Path | None) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C; print its URLs and tokens."""
-    from symphony_bot import exit_codes
+    from symphony_bot.commands import exit_codes
     from symphony_bot.sandbox import Sandbox
     from symphony_bot.sandbox.seed import SeedError, apply_seed, load_seed_file
 

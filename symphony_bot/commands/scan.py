@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from symphony_bot.commands.exit_codes import FINDINGS, OK
 from symphony_bot.commands.options import cache_options, github_options, registry_option
 from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import check_repos, select_repositories
 from symphony_bot.commands.session import github_session
-from symphony_bot.exit_codes import FINDINGS, OK
-from symphony_bot.issue_status import IssueStatus
+from symphony_bot.issues.status import IssueStatus
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_queries import ScannedIssue
@@ -59,7 +59,7 @@ def scan(  # noqa: PLR0917 (click passes every option as an argument)
     Exit status: 0 every repository scanned, 1 some repository (or registry) failed — the rest is still
     printed, 2 bad usage.
     """
-    from symphony_bot.cache import Cache
+    from symphony_bot.github.cache import Cache
     from symphony_bot.github.scan import scan as run_scan
 
     statuses = _parse_statuses(status_list, output_format)

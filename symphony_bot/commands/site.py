@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
+from symphony_bot.commands.exit_codes import FINDINGS, OK
 from symphony_bot.commands.options import cache_options, github_options, registry_option
 from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import select_repositories
 from symphony_bot.commands.session import github_session
-from symphony_bot.exit_codes import FINDINGS, OK
 
 DEFAULT_MAX_DOCUMENTS = 300
 PREVIEW_STATUSES = ("available", "in_progress", "blocked")
@@ -51,12 +51,12 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
     Static and self-contained: no server, no CDN. Exit status: 0 built, 1 built but some repository (or
     registry) could not be read — its page says so, 2 bad usage or the directory cannot be written.
     """
-    from symphony_bot.cache import Cache
+    from symphony_bot.github.cache import Cache
     from symphony_bot.github.document_previews import DocumentRequest, fetch_previews
+    from symphony_bot.github.history import collect
     from symphony_bot.github.scan import scan
     from symphony_bot.site.build import SiteError, build_site
     from symphony_bot.site.model import projects_from
-    from symphony_bot.stats.collect import collect
     from symphony_bot.stats.maths import report
 
     cache = Cache(cache_dir, warn=warn)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
+from symphony_bot.commands.exit_codes import FINDINGS, OK
 from symphony_bot.commands.options import cache_options, github_options, registry_option
 from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import check_repos, select_repositories
 from symphony_bot.commands.session import github_session
-from symphony_bot.exit_codes import FINDINGS, OK
 
 FORMATS = ("table", "json", "markdown")
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -42,8 +42,8 @@ def stats(  # noqa: PLR0917 (click passes every option as an argument)
     a malformed or forged block is ignored with a warning. Exit status: 0 ok, 1 some repository (or registry)
     could not be read — the rest is still shown, 2 bad usage.
     """
-    from symphony_bot.cache import Cache
-    from symphony_bot.stats.collect import collect
+    from symphony_bot.github.cache import Cache
+    from symphony_bot.github.history import collect
     from symphony_bot.stats.maths import report
     from symphony_bot.stats.render import report_json, report_markdown, report_table
 

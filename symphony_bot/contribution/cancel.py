@@ -6,10 +6,10 @@ from __future__ import annotations
 from symphony_bot.autorun import events
 from symphony_bot.contribution.claim import branch_prefix
 from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase
+from symphony_bot.contribution.status_comment import STATUS_MARKER, render_comment
 from symphony_bot.github import comments, permissions, pulls
 from symphony_bot.github.client import GitHubClient
-from symphony_bot.pr_metadata import MetadataError, parse_block
-from symphony_bot.status import STATUS_MARKER, render_comment
+from symphony_bot.stats.pr_metadata import MetadataError, parse_block
 
 NOTE_CANCELLED = "Cancelled with `symphony-bot cancel`: the claim is released."
 

@@ -11,7 +11,7 @@ from symphony_bot.agents.base import Agent
 from symphony_bot.autorun.engine import Budget
 from symphony_bot.contribution.publisher import DEFAULT_INTERVAL_SECONDS
 from symphony_bot.contribution.state import ContributionState, Phase
-from symphony_bot.pr_metadata import ContributionMetadata
+from symphony_bot.stats.pr_metadata import ContributionMetadata
 
 # Runner events, printed with the engine's by `run --json`.
 CLAIMED = "claimed"

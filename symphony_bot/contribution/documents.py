@@ -12,9 +12,9 @@ from symphony_bot.autorun.document import parse
 from symphony_bot.contribution.config import ATTACHMENTS_FOLDER
 from symphony_bot.contribution.preflight import PreflightError, check_document
 from symphony_bot.contribution.state import DocumentProgress, TaskRow, TaskStatus
-from symphony_bot.gitops import WorkTree
-from symphony_bot.issue_body import DocumentReference
-from symphony_bot.status import task_text_in_body, ticked_in_body
+from symphony_bot.contribution.status_comment import task_text_in_body, ticked_in_body
+from symphony_bot.issues.body import DocumentReference
+from symphony_bot.workspace.gitops import WorkTree
 
 _OPEN_BOX = re.compile(r"^([ \t]*[-*+][ \t]*)\[[ \t]*\]")
 

@@ -9,9 +9,9 @@ from symphony_bot.autorun import events
 from symphony_bot.contribution.cancel import restore_figures
 from symphony_bot.contribution.claim import branch_prefix
 from symphony_bot.contribution.state import ContributionState, Phase
+from symphony_bot.contribution.status_comment import STATUS_MARKER, TITLE_PREFIX_WIP, render_comment
 from symphony_bot.github import comments, permissions, pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
-from symphony_bot.status import STATUS_MARKER, TITLE_PREFIX_WIP, render_comment
 
 NOTE_FINALIZED = "Finalized by hand: the pull request is ready for review with the tasks done so far."
 NOTHING_TO_FINALIZE = "{target}: no open pull request of ours claims it; nothing to finalize (run it first)"

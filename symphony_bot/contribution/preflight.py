@@ -13,8 +13,8 @@ from pathlib import Path
 
 from symphony_bot.contribution.claim import OpenClaim, branch_prefix, same_login
 from symphony_bot.github.issue_view import IssueView
-from symphony_bot.issue_body import DocumentReference
-from symphony_bot.issue_status import IssueStatus
+from symphony_bot.issues.body import DocumentReference
+from symphony_bot.issues.status import IssueStatus
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 

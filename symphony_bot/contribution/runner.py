@@ -41,11 +41,11 @@ from symphony_bot.contribution.documents import load_tasks, resolve_documents, r
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
+from symphony_bot.contribution.status_comment import STATUS_MARKER, pull_title, redact, render_comment, render_pull_body
 from symphony_bot.github import comments, permissions, pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
-from symphony_bot.gitops import GitError, Identity, Remote, WorkTree
-from symphony_bot.pr_metadata import ContributionMetadata
-from symphony_bot.status import STATUS_MARKER, pull_title, redact, render_comment, render_pull_body
+from symphony_bot.stats.pr_metadata import ContributionMetadata
+from symphony_bot.workspace.gitops import GitError, Identity, Remote, WorkTree
 
 
 class ContributionRunner:

@@ -1,7 +1,8 @@
 """The state of one contribution, folded from the engine's events and the runner's own (pure: no I/O).
 
-The status comment and the PR body are rendered from this and nothing else (`symphony_bot.status`), so a
-snapshot test of a state is a snapshot test of what GitHub will show.
+The status comment and the PR body are rendered from this and nothing else
+(`symphony_bot.contribution.status_comment`), so a snapshot test of a state is a snapshot test of what GitHub
+will show.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Collection
 from pathlib import Path
 
-from symphony_bot.issue_safety import ATTACHMENT_HOSTS, GITHUB_HOSTS
+from symphony_bot.issues.safety import ATTACHMENT_HOSTS, GITHUB_HOSTS
 
 MAX_ATTACHMENT_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT_SECONDS = 15.0

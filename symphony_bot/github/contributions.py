@@ -4,7 +4,7 @@ Modelled on `scan`: one aliased GraphQL query covers BATCH_SIZE repositories, ea
 (100 a page, every page followed); R repositories with at most 100 PRs each cost ceil(R / BATCH_SIZE)
 requests. Results are cached per repository for the issues TTL (5 min), keyed like the scan's.
 
-A contribution is a PR whose body carries the runner's metadata block (`symphony_bot.pr_metadata`). A PR body
+A contribution is a PR whose body carries the runner's metadata block (`symphony_bot.stats.pr_metadata`). A PR body
 is written by whoever can edit the PR, so it is hostile input: a malformed block, or a block that names another
 repository, is ignored with a warning naming the PR and the reason — it never stops the others. A block may
 credit someone other than the PR's author only when the author could push to the repository (the PR's branch is
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
+from symphony_bot.github.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError
 from symphony_bot.github.issue_queries import BATCH_SIZE
 from symphony_bot.github.repository_batches import (
@@ -28,8 +28,8 @@ from symphony_bot.github.repository_batches import (
     repository_cache_key,
     unique_slugs,
 )
-from symphony_bot.pr_metadata import BLOCK_OPENING, MetadataError, parse_block
 from symphony_bot.stats.history import ContributionPull, PullState
+from symphony_bot.stats.pr_metadata import BLOCK_OPENING, MetadataError, parse_block
 
 PULL_REQUESTS_PAGE = 100
 CACHE_NAMESPACE = "contributions"

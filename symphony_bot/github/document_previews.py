@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
+from symphony_bot.github.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import MAX_FILE_BYTES, FileTooLargeError, GitHubClient, GitHubError, NotAFileError
 
 CACHE_NAMESPACE = "documents"

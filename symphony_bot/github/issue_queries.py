@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from symphony_bot.github.client import GitHubError
 from symphony_bot.github.repository_batches import RATE_LIMIT_FIELD, batch_query
-from symphony_bot.issue_body import ParsedBody, parse_body
-from symphony_bot.issue_status import (
+from symphony_bot.issues.body import ParsedBody, parse_body
+from symphony_bot.issues.status import (
     SYMPHONY_LABEL,
     Classification,
     IssueStatus,

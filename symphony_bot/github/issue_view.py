@@ -22,7 +22,7 @@ from symphony_bot.github.issue_queries import (
     issue_from_node,
     issue_query,
 )
-from symphony_bot.issue_body import DocumentReference
+from symphony_bot.issues.body import DocumentReference
 
 MAX_DOCUMENT_BYTES = MAX_FILE_BYTES
 NOTE_ATTACHMENT = "attachment: downloaded when a run starts"

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from symphony_bot.cache import REGISTRY_TTL_SECONDS, Cache
-from symphony_bot.findings import Severity
+from symphony_bot.github.cache import REGISTRY_TTL_SECONDS, Cache
 from symphony_bot.github.errors import DownloadError, FileTooLargeError
-from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, JsonDocument, parse_json_bytes, read_json_file
+from symphony_bot.registry.jsondoc import MAX_DOCUMENT_BYTES, JsonDocument, parse_json_bytes, read_json_file
+from symphony_bot.report.findings import Severity
 
 if TYPE_CHECKING:
     from symphony_bot.github.client import GitHubClient

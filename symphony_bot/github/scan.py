@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from symphony_bot.cache import ISSUES_TTL_SECONDS, Cache
+from symphony_bot.github.cache import ISSUES_TTL_SECONDS, Cache
 from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError, RateLimitStatus
 from symphony_bot.github.issue_queries import (
     BATCH_SIZE,
@@ -39,7 +39,7 @@ from symphony_bot.github.repository_batches import (
     repository_cache_key,
     unique_slugs,
 )
-from symphony_bot.issue_status import SYMPHONY_LABEL
+from symphony_bot.issues.status import SYMPHONY_LABEL
 
 CACHE_NAMESPACE = "issues"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from symphony_bot.findings import Finding, Severity, json_path
-from symphony_bot.jsondoc import JsonDocument, PathParts
+from symphony_bot.registry.jsondoc import JsonDocument, PathParts
 from symphony_bot.registry.values import parse_datetime, quote, with_positions
+from symphony_bot.report.findings import Finding, Severity, json_path
 
 # Finding codes (stable: documented in the README, used by CI annotations)
 CODE_SLUG_CHANGED = "slug-changed"

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote as quote_url
 
-from symphony_bot.findings import Finding, Severity
 from symphony_bot.registry.diff import RegistryDiff
 from symphony_bot.registry.validate import RegistryReport
 from symphony_bot.registry.values import MAX_QUOTED_CHARS, quote
-from symphony_bot.workflow_commands import neutralize
+from symphony_bot.report.findings import Finding, Severity
+from symphony_bot.report.workflow_commands import neutralize
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
 # A summary is for reading: past this many rows a table says how many more there are.

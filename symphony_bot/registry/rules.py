@@ -7,9 +7,9 @@ import datetime as dt
 import difflib
 from typing import Any
 
-from symphony_bot.findings import Finding, Severity, json_path
-from symphony_bot.jsondoc import PathParts
+from symphony_bot.registry.jsondoc import PathParts
 from symphony_bot.registry.values import parse_date, parse_datetime, quote
+from symphony_bot.report.findings import Finding, Severity, json_path
 
 GITHUB_URL_PREFIX = "https://github.com/"
 

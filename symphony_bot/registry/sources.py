@@ -11,8 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from symphony_bot.gitops import FileTooLarge, GitError, read_file_at_revision
-from symphony_bot.jsondoc import MAX_DOCUMENT_BYTES, JsonDocument, parse_json_bytes, read_json_file, too_large_document
+from symphony_bot.registry.jsondoc import (
+    MAX_DOCUMENT_BYTES,
+    JsonDocument,
+    parse_json_bytes,
+    read_json_file,
+    too_large_document,
+)
+from symphony_bot.workspace.gitops import FileTooLarge, GitError, read_file_at_revision
 
 REVISION_OPTION = "--base-rev"
 # What a revision given on its own may not hold: "-" first would reach git as an option, ":" would split

@@ -1,7 +1,7 @@
 """Registry validation: every finding for one `symphony-registry.json`, collected before anything is reported.
 
 Validation runs in three layers:
-1. the bytes (size, encoding, BOM, syntax, duplicate keys) — `symphony_bot.jsondoc`;
+1. the bytes (size, encoding, BOM, syntax, duplicate keys) — `symphony_bot.registry.jsondoc`;
 2. the JSON Schema `schemas/symphony-registry.schema.json` (jsonschema-rs: ~100x faster than pure-Python
    jsonschema on a 10,000-entry registry, with the same draft 2020-12 semantics and real format checks);
 3. the rules a schema cannot express — `symphony_bot.registry.rules`.
@@ -18,10 +18,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.findings import Finding, Severity, has_errors, json_path
-from symphony_bot.jsondoc import JsonDocument, PathParts, parse_json_bytes, path_deeper_than, read_json_file
+from symphony_bot.registry.jsondoc import JsonDocument, PathParts, parse_json_bytes, path_deeper_than, read_json_file
 from symphony_bot.registry.rules import semantic_findings
 from symphony_bot.registry.values import quote, shortened, with_positions
+from symphony_bot.report.findings import Finding, Severity, has_errors, json_path
 
 SCHEMA_RESOURCE = "symphony-registry.schema.json"
 DEFAULT_REGISTRY_FILE = "symphony-registry.json"

@@ -8,8 +8,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from symphony_bot.findings import Finding
-from symphony_bot.jsondoc import JsonDocument, PathParts, nearest_located
+from symphony_bot.registry.jsondoc import JsonDocument, PathParts, nearest_located
+from symphony_bot.report.findings import Finding
 
 # User values quoted in a message are cut to this many characters (a 5,000-character description is no help).
 MAX_QUOTED_CHARS = 80

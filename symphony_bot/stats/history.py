@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from symphony_bot.pr_metadata import ContributionMetadata
+from symphony_bot.stats.pr_metadata import ContributionMetadata
 
 RUNNING_STATE = "running"
 

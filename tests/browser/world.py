@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.pr_metadata import ContributionMetadata, render_block
 from symphony_bot.sandbox import Sandbox
+from symphony_bot.stats.pr_metadata import ContributionMetadata, render_block
 
 LABEL = "runmaestro.ai"
 PWNED = "window.__pwned = 1"

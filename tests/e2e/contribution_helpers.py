@@ -8,9 +8,9 @@ from pathlib import Path
 from symphony_bot.agents.command import CommandAgent
 from symphony_bot.contribution.config import RunConfig
 from symphony_bot.contribution.runner import ContributionRunner
+from symphony_bot.contribution.status_comment import STATUS_MARKER
 from symphony_bot.demo import scenario
 from symphony_bot.github.client import GitHubClient
-from symphony_bot.status import STATUS_MARKER
 
 SLUG, OWNER, REPO = scenario.SLUG, scenario.OWNER, scenario.REPO
 BOT, BOT_TOKEN = scenario.BOT_LOGIN, scenario.BOT_TOKEN

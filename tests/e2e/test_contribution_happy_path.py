@@ -6,8 +6,8 @@ import pytest
 
 from symphony_bot.contribution.state import Phase
 from symphony_bot.demo import scenario
-from symphony_bot.pr_metadata import parse_block
 from symphony_bot.sandbox import Sandbox
+from symphony_bot.stats.pr_metadata import parse_block
 from tests.e2e.contribution_helpers import OWNER, REPO, run_issue, status_comments, symphony_commits
 
 

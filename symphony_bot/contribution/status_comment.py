@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from symphony_bot.contribution.state import ContributionState, Phase, TaskRow, TaskStatus
-from symphony_bot.pr_metadata import ContributionMetadata, replace_block
+from symphony_bot.stats.pr_metadata import ContributionMetadata, replace_block
 
 STATUS_MARKER = "<!-- symphony-bot:status v1 -->"
 MAX_COMMENT_CHARS = 65_536

@@ -2,7 +2,7 @@ import subprocess
 
 import pytest
 
-from symphony_bot.gitops import FileTooLarge, GitError, read_file_at_revision
+from symphony_bot.workspace.gitops import FileTooLarge, GitError, read_file_at_revision
 
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
@@ -78,7 +78,7 @@ def sandbox_repo():
 
 
 def _clone(sb, tmp_path):
-    from symphony_bot.gitops import Remote, WorkTree
+    from symphony_bot.workspace.gitops import Remote, WorkTree
 
     return WorkTree.clone(Remote(sb.git_url("bot", "p"), TOKEN), "main", tmp_path / "work", tmp_path / "private")
 
@@ -94,7 +94,7 @@ def test_clone_leaves_no_git_directory_in_the_work_tree_and_no_token_on_disk(san
 
 
 def test_commit_and_push_a_branch_never_forced(sandbox_repo, tmp_path) -> None:
-    from symphony_bot.gitops import GitError, Identity
+    from symphony_bot.workspace.gitops import GitError, Identity
 
     tree = _clone(sandbox_repo, tmp_path)
     tree.create_branch("symphony/1-abc")
@@ -122,7 +122,7 @@ def test_resume_checks_out_a_pushed_branch(sandbox_repo, tmp_path) -> None:
 
 
 def test_a_bad_branch_name_is_refused(sandbox_repo, tmp_path) -> None:
-    from symphony_bot.gitops import GitError
+    from symphony_bot.workspace.gitops import GitError
 
     tree = _clone(sandbox_repo, tmp_path)
     for name in ("--upload-pack=x", "a..b", "a b", ""):
@@ -132,7 +132,7 @@ def test_a_bad_branch_name_is_refused(sandbox_repo, tmp_path) -> None:
 
 def test_nothing_planted_by_the_agent_runs_and_the_token_is_never_seen(sandbox_repo, tmp_path) -> None:
     """An agent that finds the git directory and plants every configuration that runs a program."""
-    from symphony_bot.gitops import Identity
+    from symphony_bot.workspace.gitops import Identity
 
     tree = _clone(sandbox_repo, tmp_path)
     tree.create_branch("symphony/1-abc")

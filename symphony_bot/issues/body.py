@@ -33,14 +33,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from symphony_bot.findings import Severity
-from symphony_bot.issue_safety import (
+from symphony_bot.issues.safety import (
     DOCUMENT_SUFFIX,
     printable,
     safe_attachment_name,
     unsafe_path_reason,
     unsafe_url_reason,
 )
+from symphony_bot.report.findings import Severity
 
 # Maestro truncates to MAX_BODY_SIZE = 1024 * 1024 characters before parsing; we cut at the same place.
 MAX_BODY_CHARS = 1024 * 1024

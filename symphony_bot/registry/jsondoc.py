@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.findings import Finding, Severity, json_path
+from symphony_bot.report.findings import Finding, Severity, json_path
 
 # A registry of 10,000 projects is about 6 MB; anything past this is not a registry and is refused unread.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from symphony_bot.issue_body import ParsedBody, Problem
+from symphony_bot.issues.body import ParsedBody, Problem
 
 SYMPHONY_LABEL = "runmaestro.ai"
 BLOCKING_LABEL = "blocking"

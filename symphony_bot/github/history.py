@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from symphony_bot.stats.history import HistoryRow, history_row
 
 if TYPE_CHECKING:
-    from symphony_bot.cache import Cache
+    from symphony_bot.github.cache import Cache
     from symphony_bot.github.client import GitHubClient
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symphony_bot.pr_metadata import (
+from symphony_bot.stats.pr_metadata import (
     BLOCK_OPENING,
     MAX_BLOCK_CHARACTERS,
     ContributionMetadata,

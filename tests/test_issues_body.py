@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from symphony_bot import issue_body, issue_safety
-from symphony_bot.findings import Severity
-from symphony_bot.issue_body import MAX_BODY_CHARS, parse_body
+from symphony_bot.issues import body as issue_body
+from symphony_bot.issues import safety as issue_safety
+from symphony_bot.issues.body import MAX_BODY_CHARS, parse_body
+from symphony_bot.report.findings import Severity
 
 ATTACHMENT = "https://github.com/user-attachments/files/123/task.md"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symphony_bot.jsondoc import (
+from symphony_bot.registry.jsondoc import (
     CODE_BOM,
     CODE_DUPLICATE_KEY,
     CODE_INVALID_JSON,

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from symphony_bot.findings import Finding, Severity
+from symphony_bot.report.findings import Finding, Severity
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 ANNOTATIONS_PER_LEVEL = 10
@@ -38,7 +38,7 @@ _LEGACY_COMMAND = re.compile(r"##(vso)?\[", re.IGNORECASE)
 # as invisible: C0/C1 controls but tab and line feed (so \r, \v, \f, U+001C-U+001E and U+0085), lone
 # surrogates, the line and paragraph separators U+2028/U+2029, format characters (Cf: soft hyphen, zero-width
 # and bidi controls, BOM, tags) and the other default-ignorable code points (variation selectors, Hangul fillers).
-# `tests/test_workflow_commands.py` checks this list against the Unicode database Python ships.
+# `tests/test_report_workflow_commands.py` checks this list against the Unicode database Python ships.
 _ESCAPED = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
     "\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164"

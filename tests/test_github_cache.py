@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from symphony_bot import cache as cache_module
-from symphony_bot.cache import ISSUES_TTL_SECONDS, REGISTRY_TTL_SECONDS, Cache, default_cache_directory
+from symphony_bot.github import cache as cache_module
+from symphony_bot.github.cache import ISSUES_TTL_SECONDS, REGISTRY_TTL_SECONDS, Cache, default_cache_directory
 
 
 class Clock:

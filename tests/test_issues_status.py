@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from symphony_bot.issue_body import parse_body
-from symphony_bot.issue_safety import CODE_PARENT_SEGMENT
-from symphony_bot.issue_status import (
+from symphony_bot.issues.body import parse_body
+from symphony_bot.issues.safety import CODE_PARENT_SEGMENT
+from symphony_bot.issues.status import (
     CODE_NOT_LABELLED,
     IssueStatus,
     LinkedPullRequest,

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symphony_bot import issue_safety
-from symphony_bot.issue_body import parse_body
-from symphony_bot.workflow_commands import neutralize
+from symphony_bot.issues import safety as issue_safety
+from symphony_bot.issues.body import parse_body
+from symphony_bot.report.workflow_commands import neutralize
 from tests.actions_runner import command_lines
 
 ATTACHMENTS = "https://github.com/user-attachments/files/1/"

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow, TaskStatus
-from symphony_bot.pr_metadata import ContributionMetadata, parse_block
-from symphony_bot.status import (
+from symphony_bot.contribution.status_comment import (
     MAX_BODY_CHARS,
     MAX_COMMENT_CHARS,
     REDACTED,
@@ -21,6 +20,7 @@ from symphony_bot.status import (
     render_comment,
     render_pull_body,
 )
+from symphony_bot.stats.pr_metadata import ContributionMetadata, parse_block
 
 GOLDEN = Path(__file__).parent / "data" / "status"
 START_MS = 1_790_000_000_000
@@ -181,7 +181,7 @@ def test_titles_and_small_formats() -> None:
 
 
 def test_ticked_tasks_are_read_back_from_the_body_per_document() -> None:
-    from symphony_bot.status import task_text_in_body, ticked_in_body
+    from symphony_bot.contribution.status_comment import task_text_in_body, ticked_in_body
 
     state = _state(Phase.RUNNING)
     state.tasks[3].status = TaskStatus.DONE

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symphony_bot.findings import Finding, Severity
-from symphony_bot.workflow_commands import (
+from symphony_bot.report.findings import Finding, Severity
+from symphony_bot.report.workflow_commands import (
     ANNOTATIONS_PER_LEVEL,
     SUMMARY_MAX_BYTES,
     annotation,

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from symphony_bot.config import DEFAULT_CONFIG_PATH, MAX_CONFIG_BYTES, ConfigError, load_config, parse_config
+from symphony_bot.contribution.repository_config import (
+    DEFAULT_CONFIG_PATH,
+    MAX_CONFIG_BYTES,
+    ConfigError,
+    load_config,
+    parse_config,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

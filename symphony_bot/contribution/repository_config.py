@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from symphony_bot.issue_status import BLOCKING_LABEL, SYMPHONY_LABEL
+from symphony_bot.issues.status import BLOCKING_LABEL, SYMPHONY_LABEL
 
 DEFAULT_CONFIG_PATH = ".github/symphony.yml"
 SCHEMA_RESOURCE = "symphony-config.schema.json"

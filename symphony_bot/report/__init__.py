@@ -1,0 +1,1 @@
+"""Findings and how they are printed for people and for GitHub Actions."""

@@ -1,0 +1,1 @@
+"""The local git work tree a run works in: every git command the bot runs."""
