@@ -72,7 +72,7 @@ def test_the_bucket_refills_while_idle() -> None:
 
 
 def test_no_more_than_80_writes_a_minute_even_with_a_faster_bucket() -> None:
-    pacer, clock = paced(Limits(seconds_per_write=0.1))
+    pacer, _ = paced(Limits(seconds_per_write=0.1))
     send(pacer, REST, write=True, times=81)
     writes = [at for at, _, write in pacer.sent if write]
     assert writes[80] - writes[0] >= 60.0
