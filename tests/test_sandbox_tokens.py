@@ -193,3 +193,31 @@ def test_an_app_installation_on_selected_repositories_reaches_private_ones(sb):
     with pytest.raises(GithubException) as refused:
         gh.get_repo(f"{OWNER}/{REPO}").create_issue("not installed here")
     assert refused.value.status == 403
+
+
+ALL_FALSE = {"admin": False, "maintain": False, "push": False, "triage": False, "pull": False}
+
+
+@pytest.mark.parametrize("kind", ["App installation token", "Actions contents: write"])
+def test_an_installation_token_reads_all_false_permissions_even_when_it_can_push(sb, tmp_path, kind):
+    """GitHub does not describe an installation token's grant in `GET /repos/{o}/{r}`: an Octokit maintainer
+    recorded `"permissions": {"admin": false, "push": false, "pull": false}` for the Actions token, which can push
+    (https://github.com/semantic-release/github/issues/182). Push access must be learned another way."""
+    token = _token_for(sb, kind)
+    repo = _client(sb, token).get_repo(f"{OWNER}/{REPO}")
+    assert repo.raw_data["permissions"] == ALL_FALSE
+    work = tmp_path / "wc"
+    git("clone", "-q", with_token(sb.git_url(OWNER, REPO), "maintainer-token"), str(work))
+    pushed, _ = _push(sb, token, work, "symphony/push", "notes.txt")
+    assert pushed
+    personal = _client(sb, "contributor-token").get_repo(f"{OWNER}/{REPO}")
+    assert personal.raw_data["permissions"]["push"] is True  # a personal token's user: the real role
+
+
+def test_the_installation_permissions_shape_may_be_absent(sb):
+    """The other shape GitHub is reported to send for installation tokens: no `permissions` object at all."""
+    token = _token_for(sb, "App installation token")
+    sb.set_installation_repo_permissions("absent")
+    assert "permissions" not in _client(sb, token).get_repo(f"{OWNER}/{REPO}").raw_data
+    with pytest.raises(ValueError):
+        sb.set_installation_repo_permissions("generous")

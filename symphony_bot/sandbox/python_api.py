@@ -33,6 +33,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from symphony_bot.sandbox.python_api_settings import SandboxSettings
+
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
     from symphony_bot.sandbox.state import (
@@ -58,7 +60,7 @@ def _new_token(prefix: str) -> str:
     return f"{prefix}{secrets.token_hex(18)}"
 
 
-class Sandbox:
+class Sandbox(SandboxSettings):
     """A running sandbox GitHub: state, REST/GraphQL/git server on 127.0.0.1, faults and the request log.
 
     `root` holds the bare repositories (and `state.json` after `save()`); a temporary directory by default,

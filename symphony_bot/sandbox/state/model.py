@@ -39,6 +39,11 @@ INSTALLATION_TOKEN_LIFETIME_SECONDS = 3600
 INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
 MESSAGE_NOT_ACCESSIBLE = "Resource not accessible by integration"
 MESSAGE_ACTIONS_CANNOT_CREATE_PULLS = "GitHub Actions is not permitted to create or approve pull requests."
+# How `GET /repos/{o}/{r}` describes an installation token's access: every flag false (semantic-release/github#182)
+# or no `permissions` object at all; never the token's real grant.
+INSTALLATION_PERMISSIONS_FALSE = "all-false"
+INSTALLATION_PERMISSIONS_ABSENT = "absent"
+INSTALLATION_PERMISSIONS_SHAPES = (INSTALLATION_PERMISSIONS_FALSE, INSTALLATION_PERMISSIONS_ABSENT)
 
 # The login of an unauthenticated caller: sees public repositories only. (None is the operator, who sees all.)
 ANONYMOUS = ""
