@@ -221,3 +221,37 @@ def test_the_installation_permissions_shape_may_be_absent(sb):
     assert "permissions" not in _client(sb, token).get_repo(f"{OWNER}/{REPO}").raw_data
     with pytest.raises(ValueError):
         sb.set_installation_repo_permissions("generous")
+
+
+def test_the_actions_pull_request_refusal_names_the_operations_documentation(sb):
+    """GitHub's refusal when "Allow GitHub Actions to create and approve pull requests" is off, verbatim with its
+    `documentation_url` (peter-evans/create-pull-request#3979: "GitHub Actions is not permitted to create or
+    approve pull requests. - https://docs.github.com/rest/pulls/pulls#create-a-pull-request")."""
+    token = sb.add_actions_token(OWNER, REPO, permissions={"pull-requests": "write", "contents": "write"})
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    response = requests.post(
+        f"{sb.api_url}/repos/{OWNER}/{REPO}/pulls",
+        json={"base": "main", "head": "symphony/1", "title": "Run"},
+        headers={"Authorization": f"token {token}"},
+        timeout=5,
+    )
+    assert response.status_code == 403
+    assert response.json()["message"] == "GitHub Actions is not permitted to create or approve pull requests."
+    assert response.json()["documentation_url"] == "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
+
+
+def test_the_pull_request_setting_is_readable_by_admins_only(sb):
+    """`GET /repos/{o}/{r}/actions/permissions/workflow` (operation
+    actions/get-github-actions-default-workflow-permissions-repository) needs administration: the Actions token
+    cannot read it, so the refusal above is the first a workflow learns of the setting."""
+    path = f"{sb.api_url}/repos/{OWNER}/{REPO}/actions/permissions/workflow"
+    admin = requests.get(path, headers={"Authorization": "token maintainer-token"}, timeout=5).json()
+    assert admin == {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": False}
+    sb.set_actions_can_create_pulls(OWNER, REPO)
+    admin = requests.get(path, headers={"Authorization": "token maintainer-token"}, timeout=5).json()
+    assert admin["can_approve_pull_request_reviews"] is True
+    token = sb.add_actions_token(OWNER, REPO, permissions={"pull-requests": "write", "contents": "write"})
+    refused = requests.get(path, headers={"Authorization": f"token {token}"}, timeout=5)
+    assert (refused.status_code, refused.json()["message"]) == (403, NOT_ACCESSIBLE)
+    writer = requests.get(path, headers={"Authorization": "token contributor-token"}, timeout=5)
+    assert writer.status_code == 403

@@ -32,6 +32,7 @@ from symphony_bot.sandbox.faults import (
     RequestLog,
 )
 from symphony_bot.sandbox.git_repositories import BareRepositories
+from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.secondary_limits import SecondaryLimits
 from symphony_bot.sandbox.server_http import (
@@ -369,7 +370,9 @@ class SandboxServer:
             payload = {"message": rest.MESSAGE_MOVED, "url": moved.location, "documentation_url": DOCUMENTATION_URL}
             answer = self._json(moved.status, payload, [("Location", moved.location)])
         except SandboxError as error:
-            answer = self._json(error.status, error_body(error.status, error.message, error.errors))
+            documentation = DOCUMENTATION_URLS.get(found.operation, DOCUMENTATION_URL)
+            body = error_body(error.status, error.message, error.errors, documentation_url=documentation)
+            answer = self._json(error.status, body)
         answer.points = points
         answer.charge = 1
         return answer

@@ -18,6 +18,7 @@ from github import Auth, Github, GithubException
 
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.rest import ROUTES
+from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
 from tests.conformance.github_openapi import GitHubOpenAPI
 from tests.conformance.octokit_fixtures import Exchange, capture_exchanges
 
@@ -78,6 +79,9 @@ def drive_actions_routes(sb: Sandbox) -> None:
     assert send_json(sb, "POST", cancel, token, None).status_code == 409
     assert send_json(sb, "POST", dispatch, token, {"ref": "nowhere"}).status_code == 422
     assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/installation").status_code == 401
+    workflow_permissions = f"/repos/{OWNER}/{REPO}/actions/permissions/workflow"
+    assert raw(sb, "GET", workflow_permissions).status_code == 200
+    assert send_json(sb, "GET", workflow_permissions, token, None).status_code == 403
 
 
 def expect_error(status: int, call: Callable[[], object]) -> None:
@@ -253,6 +257,12 @@ def test_every_route_is_a_github_operation_with_the_same_method(openapi: GitHubO
     for route in ROUTES:
         assert route.operation in openapi.operations, f"{route.operation} is not an operationId on GitHub"
         assert openapi.operations[route.operation].method == route.method, route.operation
+
+
+def test_error_bodies_name_each_operations_documentation_page(openapi: GitHubOpenAPI) -> None:
+    """GitHub's error bodies link the operation's own page (its `externalDocs.url` in @octokit/openapi)."""
+    for route in ROUTES:
+        assert DOCUMENTATION_URLS[route.operation] == openapi.operations[route.operation].documentation_url
 
 
 def test_every_route_was_exercised(run: Run) -> None:

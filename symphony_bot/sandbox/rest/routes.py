@@ -120,6 +120,7 @@ ROUTES: list[Route] = [
     Route("POST", "/app/installations/{installation_id}/access_tokens", "apps/create-installation-access-token", apps.create_installation_token, APP_JWT),
     Route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}", "actions/get-workflow-run", actions.get_workflow_run, ACTIONS_READ),
     Route("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel", "actions/cancel-workflow-run", actions.cancel_workflow_run, ACTIONS_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/actions/permissions/workflow", "actions/get-github-actions-default-workflow-permissions-repository", actions.get_workflow_permissions, ADMINISTRATION),
     Route("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "actions/create-workflow-dispatch", actions.create_workflow_dispatch, ACTIONS_WRITE),
     Route("POST", "/repos/{owner}/{repo}/dispatches", "repos/create-dispatch-event", actions.create_dispatch_event, CONTENTS_WRITE),
 ]
