@@ -255,3 +255,37 @@ def test_the_pull_request_setting_is_readable_by_admins_only(sb):
     assert (refused.status_code, refused.json()["message"]) == (403, NOT_ACCESSIBLE)
     writer = requests.get(path, headers={"Authorization": "token contributor-token"}, timeout=5)
     assert writer.status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["App installation token", "Actions pull-requests: write only"])
+def test_a_locked_issue_refuses_comments_from_installation_tokens(sb, kind):
+    """Only collaborators comment on a locked conversation; an App's bot or the GITHUB_TOKEN is none, whatever
+    its permissions: 403 "Unable to create comment because issue is locked." (probot/stale#25,
+    renovatebot/renovate#6215 for REST; open-telemetry/opentelemetry-dotnet#6554 for GraphQL's addComment)."""
+    token = _token_for(sb, kind)
+    sb.create_issue(OWNER, REPO, "heated")
+    _client(sb, "maintainer-token").get_repo(f"{OWNER}/{REPO}").get_issue(1).lock("too heated")
+    response = requests.post(
+        f"{sb.api_url}/repos/{OWNER}/{REPO}/issues/1/comments",
+        json={"body": "claimed"},
+        headers={"Authorization": f"token {token}"},
+        timeout=5,
+    )
+    assert (response.status_code, response.json()["message"]) == (
+        403,
+        "Unable to create comment because issue is locked.",
+    )
+    assert response.json()["documentation_url"] == (
+        "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
+    )
+    query = 'mutation($id: ID!) { addComment(input: {subjectId: $id, body: "x"}) { clientMutationId } }'
+    node_id = sb.issue(OWNER, REPO, 1).node_id
+    answer = requests.post(
+        sb.graphql_url,
+        json={"query": query, "variables": {"id": node_id}},
+        headers={"Authorization": f"bearer {token}"},
+        timeout=5,
+    ).json()
+    assert "Unable to create comment because issue is locked" in answer["errors"][0]["message"]
+    _client(sb, "contributor-token").get_repo(f"{OWNER}/{REPO}").get_issue(1).create_comment("collaborators can")
+    assert len(sb.comments(OWNER, REPO, 1)) == 1

@@ -28,6 +28,7 @@ from symphony_bot.sandbox.graphql_resolvers import (
 from symphony_bot.sandbox.state import (
     MESSAGE_ACTIONS_CANNOT_CREATE_PULLS,
     MESSAGE_ARCHIVED,
+    MESSAGE_LOCKED,
     Issue,
     IssueComment,
     Repository,
@@ -35,6 +36,11 @@ from symphony_bot.sandbox.state import (
 )
 
 T = TypeVar("T")
+
+# Refusals GraphQL repeats in its own words (no final period; `gh` prints them as "GraphQL: <message>
+# (addComment)", open-telemetry/opentelemetry-dotnet#6554) rather than "<login> does not have the correct
+# permissions": they are about the object, not the caller's role.
+OBJECT_REFUSALS = frozenset({MESSAGE_LOCKED})
 
 
 def mutation_target(info: Info, node_id: str) -> Any:
@@ -104,6 +110,8 @@ def _as_github(info: Info, mutation: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except SandboxError as error:
+        if error.message in OBJECT_REFUSALS:
+            raise GitHubGraphQLError(FORBIDDEN, error.message.removesuffix(".")) from error
         if error.status == 403 and error.message != MESSAGE_ARCHIVED:
             login = context_of(info).viewer.login
             raise GitHubGraphQLError(FORBIDDEN, MESSAGE_NO_PERMISSION.format(login=login, mutation=mutation)) from error

@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - one operation per line reads and greps best
 """Each REST operation's documentation page, as GitHub names it in an error body's `documentation_url`
 (copied from the operations' `externalDocs.url` in @octokit/openapi; tests/conformance checks they agree).
 GitHub sends the operation's own page (e.g. "GitHub Actions is not permitted to create or approve pull requests."

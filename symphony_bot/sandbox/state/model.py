@@ -23,6 +23,7 @@ MESSAGE_ARCHIVED = "Repository was archived so is read-only."
 MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
+MESSAGE_LOCKED = "Unable to create comment because issue is locked."
 MAX_TITLE_CHARS = 256
 MAX_BODY_CHARS = 65_536
 MESSAGE_TITLE_TOO_LONG = f"title is too long (maximum is {MAX_TITLE_CHARS} characters)"
