@@ -28,3 +28,15 @@ class SandboxSettings:
         with self.state.lock:
             self.state.installation_repo_permissions = shape
             self.state.touch()
+
+    def set_plan(self, login: str, plan: str) -> None:
+        """The GitHub plan of a user or organisation: "free" (the default, as for new accounts), "pro", "team" or
+        "enterprise". On Free, private repositories refuse draft pull requests (422 "Draft pull requests are not
+        supported in this repository.")."""
+        from symphony_bot.sandbox.state import PLANS
+
+        if plan not in PLANS:
+            raise ValueError(f"plan must be one of {PLANS}, not {plan!r}")
+        with self.state.lock:
+            self.state.require_user(login).plan = plan
+            self.state.touch()

@@ -215,6 +215,15 @@ def drive_every_route(sb: Sandbox) -> None:
     actions = Github(base_url=sb.api_url, auth=Auth.Token(sb.add_actions_token(OWNER, REPO)), retry=None)
     expect_error(403, lambda: actions.get_repo(f"{OWNER}/{REPO}").create_issue(title="not with contents: read"))
     expect_error(403, lambda: actions.get_user().login)
+    sb.push_branch(OWNER, PRIVATE, "wip", {"w.txt": "w"})  # a private repository of a Free-plan owner: no drafts
+    expect_error(
+        422, lambda: gh.get_repo(f"{OWNER}/{PRIVATE}").create_pull(base="main", head="wip", title="W", draft=True)
+    )
+    locked = repo.create_issue(title="heated")
+    locked.lock("too heated")
+    bot_token = sb.add_actions_token(OWNER, REPO, permissions={"issues": "write"})
+    bot = Github(base_url=sb.api_url, auth=Auth.Token(bot_token), retry=None)
+    expect_error(403, lambda: bot.get_repo(f"{OWNER}/{REPO}").get_issue(locked.number).create_comment("locked"))
 
 
 @pytest.fixture(scope="module")

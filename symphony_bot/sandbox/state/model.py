@@ -24,6 +24,10 @@ MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
 MESSAGE_LOCKED = "Unable to create comment because issue is locked."
+MESSAGE_DRAFTS_UNSUPPORTED = "Draft pull requests are not supported in this repository."
+# An account's plan: draft pull requests on private repositories need a paid one (GitHub Pro, Team...).
+PLANS = ("free", "pro", "team", "enterprise")
+FREE_PLAN = "free"
 MAX_TITLE_CHARS = 256
 MAX_BODY_CHARS = 65_536
 MESSAGE_TITLE_TOO_LONG = f"title is too long (maximum is {MAX_TITLE_CHARS} characters)"
@@ -165,6 +169,7 @@ class User:
     name: str | None = None
     email: str | None = None
     created_at: str = field(default_factory=iso_now)
+    plan: str = FREE_PLAN  # what new GitHub accounts and organisations start on
 
 
 @dataclass
