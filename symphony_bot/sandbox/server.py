@@ -34,7 +34,7 @@ from symphony_bot.sandbox.faults import (
 from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
 from symphony_bot.sandbox.rest_render import Urls
-from symphony_bot.sandbox.secondary_limits import SecondaryLimits
+from symphony_bot.sandbox.secondary_limits import GRAPHQL, REST, SecondaryLimits
 from symphony_bot.sandbox.server_http import (
     DOCUMENTATION_URL,
     MESSAGE_BAD_CREDENTIALS,
@@ -174,7 +174,35 @@ class SandboxServer:
     # ---- the pipeline ---------------------------------------------------------------------------------------
 
     def answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[Answer | None, LoggedRequest]:
-        """Run one non-git request; None as the answer means "reset the connection"."""
+        """Run one non-git request; None as the answer means "reset the connection". At most `concurrent`
+        requests of one token's user are in flight (REST and GraphQL together); beyond, the secondary limit."""
+        token = bearer_token(headers.get("Authorization"))
+        user = self.state.user_for_token(token) if token is not None else None
+        if user is None:
+            return self._answer(method, raw_path, headers, body)
+        if not self.secondary_limits.enter(user.login):
+            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+            path = urllib.parse.urlsplit(raw_path).path
+            entry = LoggedRequest(
+                method=method,
+                path=path,
+                query="",
+                operation=None,
+                graphql_operation=None,
+                status=answer.status,
+                points=0,
+                login=user.login,
+                token=token,
+                fault=None,
+                duration=0.0,
+            )
+            return answer, entry
+        try:
+            return self._answer(method, raw_path, headers, body)
+        finally:
+            self.secondary_limits.leave(user.login)
+
+    def _answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[Answer | None, LoggedRequest]:
         started = time.monotonic()
         split = urllib.parse.urlsplit(raw_path)
         path = split.path
@@ -227,8 +255,12 @@ class SandboxServer:
             return answer, logged(answer.status, fault=fault)
 
         creates_content = (is_graphql and _is_mutation(body)) or (not is_graphql and method in WRITE_METHODS)
-        if login is not None and creates_content and not self.secondary_limits.admit(login):
-            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+        api = GRAPHQL if is_graphql else REST
+        limits_secondary = self.secondary_limits
+        if login is not None and not (
+            path in FREE_PATHS or limits_secondary.admit(login, creates_content=creates_content, api=api)
+        ):
+            answer = self._secondary_limit_answer(limits_secondary.status, limits_secondary.retry_after)
             budget = self.state.rate_limits.status(login, resource)
             answer.headers += self.state.rate_limits.headers(budget, resource)
             return answer, logged(answer.status)
