@@ -40,3 +40,32 @@ class SandboxSettings:
         with self.state.lock:
             self.state.require_user(login).plan = plan
             self.state.touch()
+
+    def add_personal_token(
+        self,
+        login: str,
+        token: str,
+        *,
+        scopes: list[str] | None = None,
+        permissions: dict[str, str] | None = None,
+        repositories: list[str] | None = None,
+    ) -> None:
+        """A personal token of `login` with GitHub's limits. Its kind follows its prefix, as GitHub's do:
+        `github_pat_` fine-grained (`permissions` such as {"contents": "write", "workflows": "write"}, on
+        `repositories` "owner/name", None: all), `gho_` an OAuth App's, anything else classic (`scopes` among
+        repo, public_repo, workflow). Without `workflow` (or Workflows write) pushes touching
+        `.github/workflows/` are refused with GitHub's text. Tokens added by `add_user` have repo and workflow."""
+        from symphony_bot.sandbox.state import CLASSIC, FINE_GRAINED, OAUTH, PersonalToken, app_permissions
+
+        kind = FINE_GRAINED if token.startswith("github_pat_") else OAUTH if token.startswith("gho_") else CLASSIC
+        scoped = None if repositories is None else [self._repo(*name.split("/", 1)).id for name in repositories]
+        limits = PersonalToken(token, kind, repository_ids=scoped)
+        if kind == FINE_GRAINED:
+            limits.permissions = app_permissions(permissions)
+            limits.scopes = ()
+        elif scopes is not None:
+            limits.scopes = tuple(scopes)
+        with self.state.lock:
+            self.state.add_user(login, [token])
+            self.state.personal_tokens[token] = limits
+            self.state.touch()

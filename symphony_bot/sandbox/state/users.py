@@ -17,6 +17,7 @@ from symphony_bot.sandbox.state.model import (
     GitBackend,
     InstallationToken,
     IssueComment,
+    PersonalToken,
     Repository,
     SandboxError,
     User,
@@ -48,6 +49,7 @@ class UserStore:
         # limit/used/reset_at for GraphQL's `rateLimit { remaining resetAt }`.
         self.rate_limits = RateLimits()
         self.installation_tokens: dict[str, InstallationToken] = {}  # token -> grant (the user is its bot)
+        self.personal_tokens: dict[str, PersonalToken] = {}  # token -> its scopes or fine-grained permissions
         self.installation_repo_permissions = INSTALLATION_PERMISSIONS_FALSE  # see model.INSTALLATION_PERMISSIONS_*
 
     def _new_id(self, kind: str) -> tuple[int, str]:
@@ -125,6 +127,13 @@ class UserStore:
         key = login.lower()
         grants = self.installation_tokens.values()
         return key.endswith(BOT_SUFFIX) and any(grant.login.lower() == key for grant in grants)
+
+    def personal_token(self, token: str | None) -> PersonalToken | None:
+        """A personal token's limits (None: an installation token or unknown). Tokens registered without any are
+        classic tokens with `repo` and `workflow`."""
+        if token is None or token in self.installation_tokens or token not in self.tokens:
+            return None
+        return self.personal_tokens.get(token) or PersonalToken(token)
 
     def grant_for(self, token: str | None) -> InstallationToken | None:
         """The installation grant behind a token, or None for a personal token (classic or fine-grained)."""
