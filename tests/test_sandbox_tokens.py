@@ -35,7 +35,9 @@ MATRIX = {
     "fine-grained PAT": Expected(True, True, True, True, True),
     "Actions contents: read": Expected(False, False, False, False, False),
     "Actions contents: write": Expected(False, True, False, False, False),
-    "Actions pull-requests: write only": Expected(True, False, False, True, True),
+    # Commenting on an issue needs `issues` (ynab/ynab-sdk-ruby#95) and marking ready also contents: write
+    # (cli/cli#8910): this token can open the PR and nothing else here.
+    "Actions pull-requests: write only": Expected(False, False, False, True, False),
     "App installation token": Expected(True, True, False, True, True),
 }
 
@@ -257,12 +259,15 @@ def test_the_pull_request_setting_is_readable_by_admins_only(sb):
     assert writer.status_code == 403
 
 
-@pytest.mark.parametrize("kind", ["App installation token", "Actions pull-requests: write only"])
+@pytest.mark.parametrize("kind", ["App installation token", "Actions issues: write"])
 def test_a_locked_issue_refuses_comments_from_installation_tokens(sb, kind):
     """Only collaborators comment on a locked conversation; an App's bot or the GITHUB_TOKEN is none, whatever
     its permissions: 403 "Unable to create comment because issue is locked." (probot/stale#25,
     renovatebot/renovate#6215 for REST; open-telemetry/opentelemetry-dotnet#6554 for GraphQL's addComment)."""
-    token = _token_for(sb, kind)
+    if kind == "Actions issues: write":
+        token = sb.add_actions_token(OWNER, REPO, permissions={"issues": "write"})
+    else:
+        token = _token_for(sb, kind)
     sb.create_issue(OWNER, REPO, "heated")
     _client(sb, "maintainer-token").get_repo(f"{OWNER}/{REPO}").get_issue(1).lock("too heated")
     response = requests.post(
@@ -289,3 +294,43 @@ def test_a_locked_issue_refuses_comments_from_installation_tokens(sb, kind):
     assert "Unable to create comment because issue is locked" in answer["errors"][0]["message"]
     _client(sb, "contributor-token").get_repo(f"{OWNER}/{REPO}").get_issue(1).create_comment("collaborators can")
     assert len(sb.comments(OWNER, REPO, 1)) == 1
+
+
+def test_issues_and_pull_requests_permissions_follow_the_target(sb):
+    """Comments, labels and reactions on one issue need `issues`; on a pull request `pull_requests`. The docs list
+    both for the endpoint; GitHub keys the check off the target (ynab/ynab-sdk-ruby#95)."""
+    sb.create_issue(OWNER, REPO, "an issue")
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    sb.open_pull(OWNER, REPO, "symphony/1", title="a PR")
+    issues_only = _client(sb, sb.add_actions_token(OWNER, REPO, permissions={"issues": "write"}))
+    pulls_only = _client(sb, sb.add_actions_token(OWNER, REPO, permissions={"pull-requests": "write"}))
+    on_issues, on_pulls = (gh.get_repo(f"{OWNER}/{REPO}") for gh in (issues_only, pulls_only))
+    assert _allowed(lambda: on_issues.get_issue(1).create_comment("issue comment"))
+    assert not _allowed(lambda: on_issues.get_issue(2).create_comment("PR comment"))
+    assert _allowed(lambda: on_pulls.get_issue(2).create_comment("PR comment"))
+    assert not _allowed(lambda: on_pulls.get_issue(1).create_comment("issue comment"))
+    assert not _allowed(lambda: on_pulls.get_issue(1).add_to_labels("runmaestro.ai"))
+    assert _allowed(lambda: on_pulls.get_issue(2).add_to_labels("runmaestro.ai"))
+
+
+def test_fine_grained_and_classic_personal_tokens_are_narrowed(sb):
+    """A fine-grained token refuses what its permissions lack: 403 "Resource not accessible by personal access
+    token". A classic token reaches private repositories with `repo` only; `public_repo` cannot see them (404,
+    as GitHub hides what a scope does not cover: community discussion #24499)."""
+    sb.create_issue(OWNER, REPO, "an issue")
+    sb.create_repo(OWNER, "secret", private=True, files={"README.md": "x\n"})
+    sb.set_permission(OWNER, "secret", "contributor", "write")
+    sb.add_personal_token("contributor", "github_pat_readissues", permissions={"issues": "read"})
+    fine = _client(sb, "github_pat_readissues").get_repo(f"{OWNER}/{REPO}")
+    assert fine.get_issue(1).title == "an issue"
+    with pytest.raises(GithubException) as refused:
+        fine.get_issue(1).create_comment("no")
+    assert (refused.value.status, refused.value.data["message"]) == (
+        403,
+        "Resource not accessible by personal access token",
+    )
+    sb.add_personal_token("contributor", "ghp_publiconly", scopes=["public_repo"])
+    with pytest.raises(GithubException) as hidden:
+        _client(sb, "ghp_publiconly").get_repo(f"{OWNER}/secret").create_issue("no")
+    assert hidden.value.status == 404
+    _client(sb, "ghp_publiconly").get_repo(f"{OWNER}/{REPO}").get_issue(1).create_comment("public: fine")

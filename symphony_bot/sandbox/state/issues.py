@@ -324,6 +324,10 @@ class IssueStore(RepositoryStore):
             self.touch()
             return comment
 
+    def issue_of_comment(self, comment: IssueComment) -> Issue | None:
+        repo = self.repos.get(comment.repo_id)
+        return repo.issues.get(comment.issue_number) if repo is not None else None
+
     def issue_comments(self, repo: Repository, issue: Issue, since: str | None = None) -> list[IssueComment]:
         with self.lock:
             found = [self.comments[cid] for cid in issue.comment_ids if cid in self.comments]
