@@ -17,6 +17,7 @@ from symphony_bot.stats.pr_metadata import ContributionMetadata
 CLAIMED = "claimed"
 PUSHED = "pushed"
 COMMENT_UPDATED = "comment_updated"
+COMMENT_REFUSED = "comment_refused"  # GitHub refuses the status comment (locked issue, no Issues: write)
 FINALIZED = "finalized"
 COMMIT_TEMPLATE = "symphony: {document} — {task}"
 COMMIT_SUBJECT_CHARS = 120
