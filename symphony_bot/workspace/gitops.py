@@ -1,4 +1,5 @@
-"""Every git command the bot runs goes through here (GitPython, imported on first use)."""
+"""Every git command the bot runs goes through here: the trusted git program (git_executable), each process
+with an environment built from scratch (git_process)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import base64
 import os
 import re
 import secrets
+import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from symphony_bot.workspace.git_process import GitFailure, base_environment, run_git
 
 
 class GitError(RuntimeError):
@@ -26,30 +29,31 @@ class FileTooLarge(GitError):
 
 
 def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: int | None = None) -> bytes:
-    """The bytes of `path` at `revision` (`git show REV:path`), e.g. the base of a pull request. With
-    `max_bytes`, the size is asked first and a larger file raises FileTooLarge without being read."""
+    """The bytes of `path` at `revision` (`git cat-file blob REV:path`: no filter or textconv), e.g. the base of a
+    pull request. With `max_bytes`, the size is asked first and a larger file raises FileTooLarge unread."""
     if revision.startswith("-"):  # would reach git as an option (e.g. --output=FILE), not a revision
         raise GitError(f"{revision!r} is not a revision: it starts with '-'")
-    import git
-
-    try:
-        repo = git.Repo(repo_dir, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
-        raise GitError(f"{repo_dir} is not inside a git repository, so {revision}:{path} cannot be read") from error
-    with repo:
+    outside = f"{repo_dir} is not inside a git repository, so {revision}:{path} cannot be read"
+    if not Path(repo_dir).is_dir():
+        raise GitError(outside)
+    with tempfile.TemporaryDirectory(prefix="symphony-git-home-") as home:
+        environment = base_environment(Path(home))
+        _add_config(environment, list(_SAFE_CONFIG))
+        object_name = f"{revision}:{path}"
         try:
             if max_bytes is not None:
-                size = int(repo.git.cat_file("-s", f"{revision}:{path}"))
+                size = int(str(run_git(["cat-file", "-s", object_name], cwd=repo_dir, environment=environment)))
                 if size > max_bytes:
-                    raise FileTooLarge(f"{revision}:{path} is {size:,} bytes, over the {max_bytes:,} allowed", size)
-            # "--" ends the revisions: a work-tree file named like "REV:path" is then not an ambiguity for git
-            output = repo.git.show(f"{revision}:{path}", "--", stdout_as_string=False)
-        except git.GitCommandError as error:
-            detail = (error.stderr or "").strip().splitlines()
+                    raise FileTooLarge(f"{object_name} is {size:,} bytes, over the {max_bytes:,} allowed", size)
+            output = run_git(["cat-file", "blob", object_name], cwd=repo_dir, environment=environment, binary=True)
+        except GitFailure as error:
+            detail = error.stderr.strip().splitlines()
+            if any("not a git repository" in line for line in detail):
+                raise GitError(outside) from None
             reason = detail[-1].removeprefix("fatal: ") if detail else f"exit code {error.status}"
-            raise GitError(f"cannot read {revision}:{path}: {reason}") from error
+            raise GitError(f"cannot read {object_name}: {reason}") from None
     if not isinstance(output, bytes):
-        raise GitError(f"cannot read {revision}:{path}: git returned text instead of bytes")
+        raise GitError(f"cannot read {object_name}: git returned text instead of bytes")
     return output
 
 
@@ -68,7 +72,6 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
 #   - gets the token only when it talks to the remote, as an HTTP header in GIT_CONFIG_* variables: never in
 #     a URL, never in `.git/config`, never in argv, never logged.
 
-GIT_TIMEOUT_SECONDS = 120
 NOTHING_TO_COMMIT = "nothing to commit"
 _COMMIT_LINE = re.compile(r"^\[[^\]\s]+(?: \(root-commit\))? ([0-9a-f]{7,64})\]", re.MULTILINE)
 NETWORK_ATTEMPTS = 3  # a fetch or push that failed (5xx, reset, limit) is tried again; both are idempotent
@@ -94,8 +97,8 @@ _SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.abbrev", "no"),  # full object names in every output (the commit line names the new commit)
     ("maintenance.auto", "false"),
     ("safe.directory", "*"),
+    ("advice.graftFileDeprecated", "false"),
 )
-_ENV_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
 
 
 @dataclass(frozen=True)
@@ -337,40 +340,22 @@ class WorkTree:
         network: Remote | None = None,
         extra: dict[str, str] | None = None,
         with_dirs: bool = True,
+        stdin: bytes | None = None,
     ) -> str:
-        import git
-
         environment = self._environment(network, with_dirs)
         environment.update(extra or {})
         self.commands += 1
         try:
-            output = git.Git(str(cwd)).execute(
-                ["git", *args],
-                env=environment,
-                kill_after_timeout=GIT_TIMEOUT_SECONDS,
-                strip_newline_in_stdout=True,
-            )
-        except git.GitCommandError as error:
+            output = run_git(args, cwd=cwd, environment=environment, stdin=stdin)
+        except GitFailure as error:
             tokens = (self.remote.token, self.push_remote.token)
             raise GitError(f"git {args[0]} failed: {_reason(error, tokens)}") from None
         return str(output).strip()
 
     def _environment(self, network: Remote | None, with_dirs: bool) -> dict[str, str]:
-        environment = {name: os.environ[name] for name in _ENV_PASSED_THROUGH if name in os.environ}
-        environment.setdefault("PATH", os.defpath)
-        environment.update(
-            {
-                "HOME": str(self.home),
-                "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_CONFIG_GLOBAL": os.devnull,
-                "GIT_TERMINAL_PROMPT": "0",
-                "GIT_ASKPASS": "",
-                "SSH_ASKPASS": "",
-                "GIT_OPTIONAL_LOCKS": "0",
-                "GIT_ATTR_NOSYSTEM": "1",
-                "LANGUAGE": "C",
-            }
-        )
+        """Built from scratch (git_process.base_environment), never from the bot's own environment; the token's
+        header only for `network` commands (fetch, push, ls-remote)."""
+        environment = base_environment(self.home)
         if with_dirs:
             environment["GIT_DIR"] = str(self.git_dir)
             # A `commondir` file planted in the git directory would make git read its config (and refs and
@@ -380,11 +365,16 @@ class WorkTree:
         pairs = list(_SAFE_CONFIG)
         if network is not None and network.token:
             pairs.append((f"http.{network.url}.extraHeader", authorization_header(network.token)))
-        environment["GIT_CONFIG_COUNT"] = str(len(pairs))
-        for index, (key, value) in enumerate(pairs):
-            environment[f"GIT_CONFIG_KEY_{index}"] = key
-            environment[f"GIT_CONFIG_VALUE_{index}"] = value
+        _add_config(environment, pairs)
         return environment
+
+
+def _add_config(environment: dict[str, str], pairs: list[tuple[str, str]]) -> None:
+    """Command-scope configuration (GIT_CONFIG_COUNT/KEY_n/VALUE_n): it outranks the repository's own."""
+    environment["GIT_CONFIG_COUNT"] = str(len(pairs))
+    for index, (key, value) in enumerate(pairs):
+        environment[f"GIT_CONFIG_KEY_{index}"] = key
+        environment[f"GIT_CONFIG_VALUE_{index}"] = value
 
 
 _REFUSALS = ("rejected", "non-fast-forward", "fetch first", "not found", "does not appear", "couldn't find")
@@ -400,13 +390,13 @@ def _check_ref_name(branch: str) -> None:
         raise GitError(f"{branch!r} is not a branch name git accepts")
 
 
-def _reason(error: Any, tokens: tuple[str | None, ...]) -> str:
-    detail = [line for line in str(error.stderr or "").strip().splitlines() if line.strip()]
-    if not detail or NOTHING_TO_COMMIT in str(error.stdout or ""):
-        detail = [line for line in str(error.stdout or "").strip().splitlines() if line.strip()] + detail
+def _reason(error: GitFailure, tokens: tuple[str | None, ...]) -> str:
+    detail = [line for line in error.stderr.strip().splitlines() if line.strip()]
+    if not detail or NOTHING_TO_COMMIT in error.stdout:
+        detail = [line for line in error.stdout.strip().splitlines() if line.strip()] + detail
     rejected = [line for line in detail if "rejected" in line]
     detail = rejected[-1:] or detail
-    text = detail[-1].strip().removeprefix("stderr: ").strip("'").removeprefix("fatal: ") if detail else ""
+    text = detail[-1].strip().removeprefix("fatal: ") if detail else ""
     text = text or f"exit code {error.status}"
     for token in tokens:
         if token:
