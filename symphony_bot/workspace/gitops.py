@@ -13,11 +13,18 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from symphony_bot.workspace.commit_message import inert_commit_message
 from symphony_bot.workspace.git_process import GitFailure, base_environment, run_git
+from symphony_bot.workspace.push_caps import PushCaps
+from symphony_bot.workspace.pushed_content import judge_push
 
 
 class GitError(RuntimeError):
     """A git command failed; the message says which and why."""
+
+
+class PushRefused(GitError):
+    """What the task would push is over a cap (push_caps); nothing was committed."""
 
 
 class FileTooLarge(GitError):
@@ -141,6 +148,7 @@ class CommitResult:
     sha: str
     created: bool  # False: nothing to commit (the agent changed no file)
     held_back: tuple[str, ...] = ()  # changed paths left out of the commit (PROTECTED_PATHSPECS)
+    warnings: tuple[str, ...] = ()  # files pushed although over GitHub's warning size (push_caps)
 
 
 def redact_url(url: str) -> str:
@@ -169,6 +177,7 @@ class WorkTree:
         self.remote = remote  # where the default branch is cloned from
         self.push_remote = remote  # where branches go: the repository, or the caller's fork
         self._config: bytes = b""
+        self.caps = PushCaps()  # what one task may push (push_caps); the runner may lower the file count
         self.commands = 0  # git processes run, for the benchmark
         # Paths staged back to HEAD after `add`: a .gitignore in the work tree outranks info/exclude
         self._excluded: list[str] = []
@@ -262,35 +271,39 @@ class WorkTree:
 
     def commit_all(self, message: str, identity: Identity, *, since: str = "HEAD") -> CommitResult:
         """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed.
-        Three git processes: `add`, a look at the protected paths since `since` (the last push), then `commit`,
-        whose own output says the new commit or that nothing changed. Changes to PROTECTED_PATHSPECS stay in the
-        work tree, out of the commit; commits the agent made itself (a bot not running as root shares its user)
-        that change them stop everything (GitError)."""
+        Changes to PROTECTED_PATHSPECS stay in the work tree, out of the commit; a commit the agent made itself
+        (a bot not running as root shares its user) that touches them stops everything (GitError), as does a
+        task over the caps (PushRefused, before anything is committed). The message is made inert
+        (commit_message). Every read is of the real objects: no replace refs, no grafts (git_process)."""
         self.run("add", "--all", "--", ".")
         staged = self.run("diff", "--cached", "--name-only", "-z", since, "--", *PROTECTED_PATHSPECS)
         held_back = tuple(path for path in staged.split("\0") if path)
-        if held_back and self.run("diff", "--name-only", since, "HEAD", "--", *PROTECTED_PATHSPECS):
+        agent_commits = self.run("log", "--full-history", "--format=%H", f"{since}..HEAD", "--", *PROTECTED_PATHSPECS)
+        if agent_commits or (held_back and self.run("diff", "--name-only", since, "HEAD", "--", *PROTECTED_PATHSPECS)):
             raise GitError(PROTECTED_COMMIT_REFUSED)
         if self._excluded or held_back:
             self.run("reset", "--quiet", "HEAD", "--", *self._excluded, *PROTECTED_PATHSPECS)
+        verdict = judge_push(self.run, since, self.caps)
+        if verdict.refusal is not None:
+            raise PushRefused(verdict.refusal)
         environment = {
             "GIT_AUTHOR_NAME": identity.name,
             "GIT_AUTHOR_EMAIL": identity.email,
             "GIT_COMMITTER_NAME": identity.name,
             "GIT_COMMITTER_EMAIL": identity.email,
         }
-        message_file = self.home / "COMMIT_MESSAGE"
-        message_file.write_text(message, encoding="utf-8")
+        text = inert_commit_message(message).encode()
         try:
             output = self.run(
-                "commit", "--no-verify", "--no-gpg-sign", "--no-status", f"--file={message_file}", extra=environment
+                "commit", "--no-verify", "--no-gpg-sign", "--no-status", "--file=-", extra=environment, stdin=text
             )
         except GitError as error:
             if NOTHING_TO_COMMIT in str(error):
-                return CommitResult("", created=False, held_back=held_back)
+                return CommitResult("", created=False, held_back=held_back, warnings=verdict.warnings)
             raise
         found = _COMMIT_LINE.search(output)
-        return CommitResult(found.group(1) if found else self.head(), created=True, held_back=held_back)
+        sha = found.group(1) if found else self.head()
+        return CommitResult(sha, created=True, held_back=held_back, warnings=verdict.warnings)
 
     def commits_since(self, revision: str) -> int:
         return int(self.run("rev-list", "--count", f"{revision}..HEAD"))
@@ -317,6 +330,7 @@ class WorkTree:
         *args: str,
         network: Remote | None = None,
         extra: dict[str, str] | None = None,
+        stdin: bytes | None = None,
     ) -> str:
         """Run one git command in this work tree, safely (see the comment above the class)."""
         attempts = NETWORK_ATTEMPTS if network is not None else 1
@@ -325,7 +339,7 @@ class WorkTree:
                 # Undo anything written into the repository's configuration since the clone.
                 (self.git_dir / "config").write_bytes(self._config)
             try:
-                return self._git_raw(list(args), cwd=self.path, network=network, extra=extra)
+                return self._git_raw(list(args), cwd=self.path, network=network, extra=extra, stdin=stdin)
             except GitError as error:
                 if attempt + 1 >= attempts or _is_refusal(str(error)):
                     raise
