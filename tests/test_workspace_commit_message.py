@@ -85,9 +85,8 @@ def test_a_whole_message_keeps_the_harness_lines() -> None:
 
 def test_a_commit_made_by_the_harness_carries_the_inert_subject(tmp_path) -> None:
     """End to end through git: the subject stored in the commit is the cleaned one."""
-    from tests.test_workspace_gitops import git
-
     from symphony_bot.workspace.gitops import Identity, Remote, WorkTree
+    from tests.test_workspace_gitops import git
 
     origin = tmp_path / "origin"
     origin.mkdir()
