@@ -248,6 +248,12 @@ class WorkTree:
         if pattern.startswith("/") and pathspec not in self._excluded:
             self._excluded.append(pathspec)
 
+    def committed_mode(self, name: str) -> str | None:
+        """The mode HEAD records for the top-level entry `name` (040000 folder, 120000 symbolic link, 160000
+        submodule, 100644/100755 file); None when HEAD has none."""
+        listed = self.run("ls-tree", "-z", "--full-tree", "HEAD", "--", name)
+        return listed.split(" ", 1)[0] if listed else None
+
     def create_branch(self, branch: str) -> None:
         _check_ref_name(branch)
         self.run("checkout", "--quiet", "-b", branch)
