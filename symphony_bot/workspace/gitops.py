@@ -7,12 +7,15 @@ import base64
 import os
 import re
 import secrets
+import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from symphony_bot.report.workflow_commands import neutralize
 from symphony_bot.workspace.commit_message import inert_commit_message
 from symphony_bot.workspace.git_process import GitFailure, base_environment, run_git
 from symphony_bot.workspace.push_caps import PushCaps
@@ -178,6 +181,7 @@ class WorkTree:
         self.push_remote = remote  # where branches go: the repository, or the caller's fork
         self._config: bytes = b""
         self.caps = PushCaps()  # what one task may push (push_caps); the runner may lower the file count
+        self.say: Callable[[str], None] = say_on_stderr  # a refusal or a warning about what is pushed
         self.commands = 0  # git processes run, for the benchmark
         # Paths staged back to HEAD after `add`: a .gitignore in the work tree outranks info/exclude
         self._excluded: list[str] = []
@@ -291,7 +295,10 @@ class WorkTree:
             self.run("reset", "--quiet", "HEAD", "--", *self._excluded, *PROTECTED_PATHSPECS)
         verdict = judge_push(self.run, since, self.caps)
         if verdict.refusal is not None:
+            self.say(verdict.refusal)
             raise PushRefused(verdict.refusal)
+        for warning in verdict.warnings:
+            self.say(warning)
         environment = {
             "GIT_AUTHOR_NAME": identity.name,
             "GIT_AUTHOR_EMAIL": identity.email,
@@ -387,6 +394,12 @@ class WorkTree:
             pairs.append((f"http.{network.url}.extraHeader", authorization_header(network.token)))
         _add_config(environment, pairs)
         return environment
+
+
+def say_on_stderr(text: str) -> None:
+    """One line on stderr, made safe for an Actions log (the text may hold paths the agent chose)."""
+    sys.stderr.write(neutralize(f"symphony-bot: {text}") + "\n")
+    sys.stderr.flush()
 
 
 def _add_config(environment: dict[str, str], pairs: list[tuple[str, str]]) -> None:
