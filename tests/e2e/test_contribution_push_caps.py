@@ -70,7 +70,8 @@ def test_the_changed_file_cap_is_part_of_the_run_configuration(world, tmp_path, 
     _nothing_pushed(sb)
 
 
-def test_an_attachments_entry_that_is_not_a_plain_folder_is_a_clear_outcome(attachments_served) -> None:
+@pytest.mark.usefixtures("attachments_served")
+def test_an_attachments_entry_that_is_not_a_plain_folder_is_a_clear_outcome() -> None:
     with Sandbox() as sb:
         number = _attachment_world(sb, f"docs/a.md\n{ATTACHMENT_LINK}\n")
         sb.push_branch(OWNER, REPO, "main", {".symphony-attachments": "a file where the folder would be\n"})
