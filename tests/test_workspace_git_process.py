@@ -20,7 +20,7 @@ from symphony_bot.workspace.git_executable import (
     git_program_for_tests,
     untrusted_reason,
 )
-from symphony_bot.workspace.gitops import Identity, Remote, WorkTree, read_file_at_revision
+from symphony_bot.workspace.gitops import GitError, Identity, Remote, WorkTree, read_file_at_revision
 from tests.test_workspace_gitops import git
 
 TOKEN = "bot-token-env-0123456789abcdef"
@@ -179,6 +179,11 @@ def test_resolution_refuses_locations_root_does_not_own_alone(tmp_path, monkeypa
     with pytest.raises(UntrustedGit, match="no trusted git program found") as refused:
         git_program()
     assert "apt-get install git" in str(refused.value)
+    # Met by a run: a GitError naming the cause and the fix (the runner's failure reason), no traceback.
+    with pytest.raises(GitError, match=r"git init failed: no trusted git program found.*apt-get install git"):
+        WorkTree.clone(Remote("https://example.invalid/o/r.git", TOKEN), "main", tmp_path / "w", tmp_path / "p")
+    with pytest.raises(GitError, match="cannot read HEAD:f: no trusted git program found"):
+        read_file_at_revision(tmp_path, "HEAD", "f")
 
 
 def test_a_group_or_world_writable_step_on_the_way_is_refused(tmp_path) -> None:

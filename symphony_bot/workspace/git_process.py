@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from symphony_bot.workspace.git_executable import git_program
+from symphony_bot.workspace.git_executable import UntrustedGit, git_program, trusted_path
 
 GIT_TIMEOUT_SECONDS = 120
 LOCALE = "C.UTF-8"
@@ -32,7 +32,10 @@ class GitFailure(Exception):
 def base_environment(home: Path) -> dict[str, str]:
     """What every git command gets: a trusted PATH, a private HOME, a fixed locale, no system or global config,
     no prompts, no replace objects and no grafts (so every tree and history read is the real one)."""
-    _, path = git_program()
+    try:
+        _, path = git_program()
+    except UntrustedGit:
+        path = trusted_path()  # run_git refuses to start anything, with the reason
     return {
         "PATH": path,
         "HOME": str(home),
@@ -64,7 +67,10 @@ def run_git(
     binary: bool = False,
 ) -> str | bytes:
     """Run `git ARGS` in `cwd` with exactly `environment`; stdout (text unless `binary`). Raises GitFailure."""
-    executable, _ = git_program()
+    try:
+        executable, _ = git_program()
+    except UntrustedGit as error:  # said like any git failure: the run stops with the reason, no traceback
+        raise GitFailure(tuple(args), None, "", str(error)) from None
     try:
         done = subprocess.run(
             [executable, *args],
