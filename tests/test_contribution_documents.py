@@ -164,3 +164,17 @@ def test_restoring_ticks_rewrites_the_file_and_follows_no_link_swapped_in(served
     with pytest.raises(OSError):
         restore_attachment_ticks(tree.path, [path], "body")
     assert victim.read_bytes() == ATTACHMENT
+
+
+def test_the_folder_stays_out_of_commits_whatever_the_agent_turns_it_into(served, tmp_path: Path) -> None:
+    """After the documents are written, the agent swaps the folder for a link (the exclusion once matched only
+    a folder, so the link was committed and then followed by the next run)."""
+    import shutil
+
+    tree = _tree(tmp_path)
+    _resolve(tree, tmp_path)
+    shutil.rmtree(tree.path / ATTACHMENTS_FOLDER)
+    (tree.path / ATTACHMENTS_FOLDER).symlink_to("/etc")
+    (tree.path / "work.txt").write_text("done\n")
+    assert tree.commit_all("x", Identity("b", "b@example.com")).created
+    assert tree.run("ls-tree", "-r", "--name-only", "HEAD") == "README.md\nwork.txt"
