@@ -167,8 +167,8 @@ def test_restoring_ticks_rewrites_the_file_and_follows_no_link_swapped_in(served
 
 
 def test_the_folder_stays_out_of_commits_whatever_the_agent_turns_it_into(served, tmp_path: Path) -> None:
-    """After the documents are written, the agent swaps the folder for a link (the exclusion once matched only
-    a folder, so the link was committed and then followed by the next run)."""
+    """After the documents are written, the agent swaps the folder for a link: committed, the next run would
+    meet it. Both the private exclusion (now for any kind of entry) and the reset of the path keep it out."""
     import shutil
 
     tree = _tree(tmp_path)
