@@ -12,6 +12,7 @@ from symphony_bot.autorun.engine import Budget
 from symphony_bot.contribution.publisher import DEFAULT_INTERVAL_SECONDS
 from symphony_bot.contribution.state import ContributionState, Phase
 from symphony_bot.stats.pr_metadata import ContributionMetadata
+from symphony_bot.workspace.push_caps import MAX_CHANGED_FILES
 
 # Runner events, printed with the engine's by `run --json`.
 CLAIMED = "claimed"
@@ -62,6 +63,7 @@ class RunConfig:
     # it then cannot even reach the private git directory. None: the agent runs as the bot's own user.
     agent_user: str | None = None
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
+    max_changed_files: int = MAX_CHANGED_FILES  # a task changing more files is refused before commit (push_caps)
 
 
 def run_url_from_env() -> str | None:

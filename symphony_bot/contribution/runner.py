@@ -180,6 +180,7 @@ class ContributionRunner:
         upstream = Remote(self.access.clone_url, self.config.token)
         tree = WorkTree.clone(upstream, self.default_branch, scratch / "work", scratch / "private")
         self._choose_push_target(tree)
+        tree.caps = replace(tree.caps, max_changed_files=self.config.max_changed_files)
         self.tree = tree
         self._base_sha = tree.head()
         prefix = claim_rule.branch_prefix(self.config.issue)
@@ -281,8 +282,8 @@ class ContributionRunner:
         co_author = self.config.requested_by if self.config.requested_by != self.login else None
         message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
         result = tree.commit_all(message, self.identity, since=self._pushed or self._base_sha)
-        if result.held_back and NOTE_WORKFLOWS_HELD_BACK not in self.state.notes:  # once, however often
-            self.state.notes.append(NOTE_WORKFLOWS_HELD_BACK)
+        notes = [NOTE_WORKFLOWS_HELD_BACK] * bool(result.held_back) + list(result.warnings)  # each once, however often
+        self.state.notes += [note for note in notes if note not in self.state.notes]
         head = result.sha if result.created else tree.head()  # an agent may have committed on its own
         if head == self._pushed:
             return
