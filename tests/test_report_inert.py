@@ -39,6 +39,12 @@ HOSTILE = [
     "<!-- symphony-bot:status v1 -->",
     "right-to-left \u202egnp.exe\u202c override",
     "line one\nline two\r\n\tthree",
+    "- a nested list",
+    "# a heading",
+    "1. an ordered list",
+    "> a quote",
+    "+ plus",
+    "=== setext",
 ]
 _OPTIONS = Options.CMARK_OPT_UNSAFE  # what GitHub allows before its sanitizer: the worst case
 _MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
@@ -62,9 +68,12 @@ def visible_text(page: str) -> str:
 def test_hostile_text_renders_inert_in_a_paragraph_and_a_table_cell(text: str) -> None:
     line = inert_inline(text)
     assert "\n" not in line
-    for page in (rendered(line), rendered(f"| a | b |\n|---|---|\n| {line} | x |\n")):
+    contexts = (line, f"| a | b |\n|---|---|\n| {line} | x |\n", f"- [x] {line}\n", f"**{line}** — 1 of 2\n")
+    for page in map(rendered, contexts):
         assert "<a " not in page and "<img" not in page, page
-        assert not re.search(r"<(?!/?(p|table|thead|tbody|tr|th|td)\b)", page), page
+        tags = r"p|table|thead|tbody|tr|th|td|strong|ul|li|input"
+        assert not re.search(rf"<(?!/?({tags})\b)", page), page
+        assert page.count("<ul>") <= 1 and page.count("<li>") <= 1, page
         text_seen = visible_text(page)
         assert not _MENTION.search(text_seen), text_seen
         assert not _CLOSING_REFERENCE.search(text_seen), text_seen

@@ -6,10 +6,12 @@ Two layers, because GitHub renders in two: cmark-gfm turns Markdown into HTML (l
 HTML, entities), then GitHub's own filters walk the HTML's text and turn `@name` into a mention, `#12`,
 `GH-12` and `owner/repo#12` into references, and a closing keyword before a reference into "closes this issue".
 
-* Markdown syntax: every ASCII punctuation character is backslash-escaped (CommonMark: "any ASCII punctuation
-  character may be backslash-escaped", and is then literal), so `[x](y)`, `![x](y)`, `<a>`, `&#64;`,
-  `**`, `` ` ``, `$math$` and a table's `|` all show as typed. A backslash before `&` also stops entity decoding:
-  `&#64;name` and `&commat;name` stay those characters and never become `@name`.
+* Markdown syntax: every character that opens inline syntax is backslash-escaped (CommonMark: "any ASCII
+  punctuation character may be backslash-escaped", and is then literal), so `[x](y)`, `![x](y)`, `<a>`,
+  `&#64;`, `**`, `_x_`, `` ` ``, `~~x~~`, `$math$` and a table's `|` all show as typed; so is any punctuation
+  at the start of the text, where it could open a block (`# `, `- `, `> `), and the `.` of a leading `1.`.
+  A backslash before `&` also stops entity decoding: `&#64;name` and `&commat;name` stay those characters and
+  never become `@name`.
 * What GitHub finds in rendered text: a ZERO WIDTH SPACE (U+200B) goes where the pattern needs a word character
   — after `@` (mentions, e-mail autolinks), before `://` and a URI scheme's `:` (URL autolinks), inside `www.`,
   after `#` and `GH-` before a digit (references), and after the first letter of a closing keyword that comes
@@ -33,6 +35,8 @@ import unicodedata
 ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
 _PUNCTUATION = frozenset(string.punctuation)
+_INLINE_SYNTAX = frozenset("\\`*_[]()<>!|~&$#")
+_ORDERED_START = re.compile(r"^(\d{1,9})([.)])")
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # GitHub's closing keywords (docs: "Linking a pull request to an issue using a keyword"), any case, then an
 # optional colon, then a reference: #N, GH-N, owner/repo#N or a URL.
@@ -68,4 +72,8 @@ def inert_inline(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 1)] + ELLIPSIS
     text = inert_references(text)
-    return "".join("\\" + char if char in _PUNCTUATION else char for char in text)
+    text = "".join(
+        "\\" + char if char in _INLINE_SYNTAX or (index == 0 and char in _PUNCTUATION) else char
+        for index, char in enumerate(text)
+    )
+    return _ORDERED_START.sub(r"\1\\\2", text)  # "1." would open an ordered list
