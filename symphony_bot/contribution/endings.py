@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from symphony_bot.autorun import events
 from symphony_bot.contribution.claim import branch_prefix
@@ -127,11 +127,11 @@ def publish(client: GitHubClient, found: Found, *, pull_state: str | None = None
     """Write the state: the PR body (and `pull_state`, e.g. closed, in the same edit) and the status comment
     (created only with `create`)."""
     state, now = found.state, events.now_ms()
+    metadata = _metadata(found)
     if found.pull is not None:
-        metadata = found.recorded or _bare_metadata(state, found.login)
         body = render_pull_body(state, metadata, now)
         pulls.update(client, state.repository, found.pull.number, body=body, state=pull_state)
-    text = render_comment(state, now, metadata=found.recorded)
+    text = render_comment(state, now, metadata=metadata)
     if found.comment is not None:
         comments.edit(client, state.repository, found.comment.id, text)
     elif create:
@@ -140,8 +140,16 @@ def publish(client: GitHubClient, found: Found, *, pull_state: str | None = None
         )
 
 
-def _bare_metadata(state: ContributionState, login: str) -> ContributionMetadata:
-    return metadata_of(state, state.repository, state.contributor or login)
+def _metadata(found: Found) -> ContributionMetadata:
+    """The block to write: the one recorded (its contributor and start kept), with the end as it now is; a
+    finalize leaves the run's own state (a hand-over of a budget stop is still a budget stop for stats)."""
+    state = found.state
+    current = metadata_of(state, state.repository, state.contributor or found.login)
+    if found.recorded is None:
+        return current
+    if state.finalized:
+        return found.recorded
+    return replace(found.recorded, state=current.state, completed_at=current.completed_at)
 
 
 def publish_stopped(client: GitHubClient, repository: str, issue: int, *, run_url: str | None = None) -> str:
@@ -180,14 +188,14 @@ def still_ours(
     if pull is not None and pulls.get(client, state.repository, pull.number).state != "open":
         state.pull_closed = True
         state.ending = ENDING_PULL_CLOSED.format(number=pull.number)
-    elif (
+    if (
         (pull is not None or pushed)
         and state.branch
         and not workflow_runs.branch_exists(client, push_repo, state.branch)
     ):
         state.branch_deleted = True
-        state.ending = ENDING_BRANCH_DELETED.format(branch=state.branch)
-    else:
+        state.ending = state.ending or ENDING_BRANCH_DELETED.format(branch=state.branch)
+    if not (state.pull_closed or state.branch_deleted):
         return True
     state.phase = Phase.CANCELLED
     return False
