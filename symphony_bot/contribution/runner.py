@@ -40,6 +40,7 @@ from symphony_bot.contribution.config import (
     metadata_of,
 )
 from symphony_bot.contribution.documents import load_tasks, resolve_documents, restore_attachment_ticks
+from symphony_bot.contribution.endings import still_ours
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
@@ -288,6 +289,8 @@ class ContributionRunner:
         if head == self._pushed:
             return
         assert self.state.branch is not None
+        if not self._still_ours():
+            return
         tree.push(self.state.branch)
         self._pushed = head
         self._emit(PUSHED, branch=self.state.branch, sha=head)
@@ -322,6 +325,13 @@ class ContributionRunner:
         self._check_claim()
         self._emit(CLAIMED, pullNumber=created.pull.number, url=created.pull.url, adopted=created.adopted)
         self.publisher.changed()
+
+    def _still_ours(self) -> bool:
+        """False once the PR is closed or the pushed branch deleted (a cancel): stop, push and edit nothing more."""
+        ours = still_ours(self.client, self.state, self.pull, self.push_repo, self._pushed != self._base_sha)
+        if not ours and self.engine is not None:
+            self.engine.request_stop(abort=False)
+        return ours
 
     def _adopt(self, pull: pulls.Pull) -> None:
         self.pull = pull
@@ -377,7 +387,7 @@ class ContributionRunner:
         self._emit(COMMENT_UPDATED, commentId=self.comment_id, phase=str(self.state.phase))
 
     def _write_pull(self) -> bool:
-        if self.pull is None:
+        if self.pull is None or not self._still_ours():
             return False
         pulls.update(self.client, self.config.repository, self.pull.number, body=self._pull_body())
         return True
@@ -387,16 +397,7 @@ class ContributionRunner:
     def _finalise(self) -> None:
         state = self.state
         self.publisher.stop_heartbeat()
-        if state.phase is Phase.CANCELLED and self._signalled:
-            state.phase = Phase.STOPPED
-        if not state.phase.terminal:
-            state.phase = Phase.STOPPED if self._signalled else Phase.FAILED
-        state.finished_at_ms = events.now_ms()
-        state.current_task = None
-        state.activity = {
-            Phase.COMPLETED: "all tasks are done",
-            Phase.STOPPED: "the job was stopped; the committed work is pushed",
-        }.get(state.phase, state.activity)
+        state.finish(events.now_ms(), signalled=self._signalled)  # the comment's headline says why it ended
         try:
             self._finish_pull()
         except (GitHubError, GitError) as error:
@@ -433,7 +434,7 @@ class ContributionRunner:
 
     def _finish_pull(self) -> None:
         state = self.state
-        if self.pull is None or state.phase is Phase.CLAIM_LOST:
+        if self.pull is None or state.phase is Phase.CLAIM_LOST or not self._still_ours():
             return
         ready = state.phase is Phase.COMPLETED
         self.limiter.acquire()
