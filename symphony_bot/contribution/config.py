@@ -62,6 +62,8 @@ class RunConfig:
     # Run each agent as this unprivileged user (what a bot running as root does; see agents/agent_user.py):
     # it then cannot even reach the private git directory. None: the agent runs as the bot's own user.
     agent_user: str | None = None
+    # What is weaker about the agent's containment here (allowed by --allow-weak-containment): in the comment.
+    containment_notes: tuple[str, ...] = ()
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
     max_changed_files: int = MAX_CHANGED_FILES  # a task changing more files is refused before commit (push_caps)
 

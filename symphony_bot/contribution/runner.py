@@ -128,6 +128,7 @@ class ContributionRunner:
         self.state.contributor = self.config.requested_by or viewer.login
         if os.environ.get(TOKEN_KIND_ENV) == TOKEN_KIND_WORKFLOW:
             self.state.notes.append(NOTE_WORKFLOW_TOKEN)
+        self.state.notes.extend(self.config.containment_notes)
         owner, name = self.config.repository.split("/", 1)
         view = fetch_issue_view(self.client, (owner, name), self.config.issue)
         self.state.issue_title = view.issue.title
