@@ -9,7 +9,10 @@ this process. For each request the proxy
   provider's own header;
 - streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
   reading the provider's own usage figures out of it in bounded memory (`meter`);
-- refuses model requests once the run's budget is spent or cannot be kept (`pricing_gate`), in the provider's shape.
+- refuses model requests once the run's budget is spent or cannot be kept (`pricing_gate`), in the provider's shape;
+  with a budget each request reserves its maximum cost before it goes (`budget`);
+- reads every answer to its end, even when the client hangs up, so what the API sent is what is counted;
+- stops forwarding once the API has failed (`health`), so the task ends as `model_api_failed`.
 Usage is kept per task (`take_usage`) and for the whole run (`total`).
 """
 
@@ -25,12 +28,14 @@ import struct
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from symphony_bot.agents.base import Usage
+from symphony_bot.agents.metering import budget
+from symphony_bot.agents.metering.health import MAX_FAILURES_IN_A_ROW, STALL_S, ApiHealth
 from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, endpoint_allowed, wire_format_for
 from symphony_bot.agents.metering.pricing_gate import (
     MODEL_NAME_CHARS,
@@ -54,7 +59,7 @@ from symphony_bot.agents.metering.upstream import ProxyConfigError, Upstream
 from symphony_bot.agents.metering.wire import PIECE_BYTES, RequestBody, end_to_end
 
 DUMMY_KEY_PREFIX = "symphony-proxy-"
-UPSTREAM_TIMEOUT_S = 600.0  # no byte from the model API for this long: the request fails
+UPSTREAM_TIMEOUT_S = STALL_S  # no byte from the model API for this long: the API has failed (`health`)
 CLIENT_TIMEOUT_S = 600.0
 SETTLE_S = 5.0
 MAX_REFUSALS_KEPT = 50
@@ -67,6 +72,10 @@ UNREACHABLE_MESSAGE = "the metering proxy was unable to connect to {host}: {erro
 UNMETERED_MESSAGE = (
     "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
     "kept; request refused"
+)
+UNPRICED_TOOLS_MESSAGE = (
+    "symphony-bot: the request enables server-side tools with no known price ({tools}), so the run's budget "
+    "(--max-cost {limit:.2f} USD) cannot be kept; request refused"
 )
 ENDPOINT_REFUSED = (
     "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
@@ -81,10 +90,17 @@ class TaskUsage:
     usage: Usage = field(default_factory=Usage)
     requests: int = 0  # model requests forwarded
     budget_refusals: int = 0  # model requests refused because the budget was spent or cannot be kept
+    tool_fees_usd: float = 0.0  # of usage.cost_usd, the fees of server-side tools (web search...)
+    unpriced_tools: tuple[str, ...] = ()  # server-side tools the answers reported that have no known price
 
     def __add__(self, other: TaskUsage) -> TaskUsage:
+        tools = self.unpriced_tools + tuple(t for t in other.unpriced_tools if t not in self.unpriced_tools)
         return TaskUsage(
-            self.usage + other.usage, self.requests + other.requests, self.budget_refusals + other.budget_refusals
+            self.usage + other.usage,
+            self.requests + other.requests,
+            self.budget_refusals + other.budget_refusals,
+            self.tool_fees_usd + other.tool_fees_usd,
+            tools,
         )
 
 
@@ -101,6 +117,7 @@ class MeteringProxy:
         max_cost_usd: float | None = None,
         host: str = "127.0.0.1",
         upstream_timeout_s: float = UPSTREAM_TIMEOUT_S,
+        max_failures_in_a_row: int = MAX_FAILURES_IN_A_ROW,
     ) -> None:
         if not api_key:
             raise ProxyConfigError("the metering proxy needs the model API key it is to hold")
@@ -121,8 +138,13 @@ class MeteringProxy:
         self._unmetered = False
         # A model answer that reported a model without an exact price: with a budget, nothing more is forwarded.
         self._unpriced_answer: str | None = None
+        # The same for server-side tools an answer reported use of, with no known price.
+        self._unpriced_tools: str | None = None
         self._task = TaskUsage()
         self._total = TaskUsage()
+        self.health = ApiHealth(self.provider.name.value, max_failures_in_a_row)
+        self.stall_s = upstream_timeout_s
+        self.admission = None if max_cost_usd is None else budget.Admission(max_cost_usd, self._lock)
         handler = type("MeteringHandler", (_Handler,), {"proxy": self})
         self._httpd = ThreadingHTTPServer((host, 0), handler)
         self._httpd.daemon_threads = True
@@ -176,10 +198,21 @@ class MeteringProxy:
         with self._lock:
             return self._spent_locked()
 
+    @property
+    def api_failure(self) -> str | None:
+        """Why the model API has failed for this run (`health`), once it has."""
+        return self.health.failure
+
     def _spent_locked(self) -> bool:
         return self.max_cost_usd is not None and (
-            self._unmetered or self._unpriced_answer is not None or self._total.usage.cost_usd >= self.max_cost_usd
+            self._unmetered
+            or self._unpriced_answer is not None
+            or self._unpriced_tools is not None
+            or self._total.usage.cost_usd >= self.max_cost_usd
         )
+
+    def _spent_usd(self) -> float:
+        return self._total.usage.cost_usd
 
     def _begin(self) -> None:
         with self._lock:
@@ -190,20 +223,31 @@ class MeteringProxy:
             self._in_flight -= 1
             self._idle.notify_all()
 
-    def _add(self, delta: TaskUsage) -> None:
+    def _add(self, delta: TaskUsage, reserved_usd: float | None = None) -> None:
         with self._lock:
             self._task = self._task + delta
             self._total = self._total + delta
+            if reserved_usd is not None and self.admission is not None:
+                self.admission.settle(reserved_usd)
+
+    def _admit(self, reserve_usd: float) -> bool:
+        assert self.admission is not None
+        return self.admission.admit(reserve_usd, self._spent_usd)
 
     def _budget_refusal(self) -> ErrorReply | None:
+        if self.health.failure is not None:
+            return self.provider.budget_error(self.health.failure)
         with self._lock:
             if not self._spent_locked():
                 return None
             spent, limit, model = self._total.usage.cost_usd, self.max_cost_usd or 0.0, self._unpriced_answer
+            tools = self._unpriced_tools
         if spent >= limit:
             message = BUDGET_MESSAGE.format(limit=limit, spent=spent)
         elif model is not None:
             message = refusal_message(model, limit)
+        elif tools is not None:
+            message = UNPRICED_TOOLS_MESSAGE.format(tools=tools, limit=limit)
         else:
             message = UNMETERED_MESSAGE.format(limit=limit)
         self._add(TaskUsage(usage=Usage(unpriced_model=model), budget_refusals=1))
@@ -233,6 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     proxy: ClassVar[MeteringProxy]
     requested_model: str | None = None  # with a budget, the model the current request asks for
+    reserved_usd: float | None = None  # with a budget, what the current request reserved until it is counted
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: usage is the record that matters
         return
@@ -261,11 +306,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._reply(self.proxy.provider.request_error(400, BAD_BODY))
             return
-        wire, self.requested_model = wire_format_for(parts.path), None
+        wire, self.requested_model, self.reserved_usd = wire_format_for(parts.path), None, None
         if wire is not None:
             refusal = self.proxy._budget_refusal()
             if refusal is None and self.proxy.max_cost_usd is not None:
-                body, refusal = self._priced(parts.path, body)
+                body, refusal = self._priced(parts.path, body, wire)
             if refusal is not None:
                 try:
                     for _ in body:  # read the request to its end so the connection stays usable
@@ -294,19 +339,35 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return RequestBody(self.rfile, length) if length >= 0 else None
 
-    def _priced(self, path: str, body: RequestBody) -> tuple[RequestBody, ErrorReply | None]:
-        """With a budget: the body read whole (forwarded from memory), and a refusal if its model is unpriced."""
+    def _priced(self, path: str, body: RequestBody, wire: WireFormat) -> tuple[RequestBody, ErrorReply | None]:
+        """With a budget: the body read whole (forwarded from memory), a refusal if its model or a server tool it
+        enables is unpriced, else its maximum cost reserved (`budget`): waits while the budget has no room."""
+        proxy = self.proxy
         try:
             data = read_bounded(body)
         except OSError:
             self.close_connection = True
-            return RequestBody(io.BytesIO(), 0), self.proxy.provider.request_error(400, BAD_BODY)
+            return RequestBody(io.BytesIO(), 0), proxy.provider.request_error(400, BAD_BODY)
         if data is None:
             self.close_connection = True  # the rest of the body is left unread
-            return RequestBody(io.BytesIO(), 0), self.proxy._price_refusal(None)
+            return RequestBody(io.BytesIO(), 0), proxy._price_refusal(None)
         self.requested_model = requested_model(path, data)  # what the answer is priced at if it names none
         model = unpriced(self.requested_model)
-        return RequestBody(io.BytesIO(data), len(data)), None if model is None else self.proxy._price_refusal(model)
+        if model is not None:
+            return RequestBody(io.BytesIO(data), len(data)), proxy._price_refusal(model)
+        plan = budget.plan(wire, data, self.requested_model)
+        empty = RequestBody(io.BytesIO(), 0)
+        if plan.unpriced_tools:
+            tools = ", ".join(sorted(set(plan.unpriced_tools)))[:MODEL_NAME_CHARS]
+            message = UNPRICED_TOOLS_MESSAGE.format(tools=tools, limit=proxy.max_cost_usd or 0.0)
+            proxy._add(TaskUsage(budget_refusals=1, unpriced_tools=tuple(plan.unpriced_tools)))
+            return empty, proxy.provider.budget_error(message)
+        if not proxy._admit(plan.reserve_usd):
+            return empty, proxy._budget_refusal() or proxy.provider.budget_error(
+                BUDGET_MESSAGE.format(limit=proxy.max_cost_usd or 0.0, spent=proxy.total.usage.cost_usd)
+            )
+        self.reserved_usd = plan.reserve_usd
+        return RequestBody(io.BytesIO(plan.body), len(plan.body)), None
 
     # --- forwarding --------------------------------------------------------------------------------------
     def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
@@ -314,6 +375,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._exchange(path, body, wire)
         finally:
+            if self.reserved_usd is not None:  # never settled: the request failed before any answer
+                self.proxy._add(TaskUsage(), self.reserved_usd)
+                self.reserved_usd = None
             self.proxy._end()
 
     def _exchange(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
@@ -325,14 +389,19 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.upstream.release(upstream, None)
             if wire is not None:
                 proxy._add(TaskUsage(requests=1))
+            self.close_connection = True
+            if isinstance(error, TimeoutError):  # the API took the request and said nothing: it has failed
+                proxy.health.stalled(proxy.stall_s)
+                self._reply(proxy.provider.budget_error(proxy.health.failure or str(error)))
+                return
             failure = UNREACHABLE_MESSAGE.format(host=proxy.upstream.host_header, error=error)
             proxy.unreachable.append(failure)
-            self.close_connection = True
             if proxy.provider.reset_when_unreachable:  # the CLI meets the network error as without the proxy
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             else:
                 self._reply(proxy.provider.request_error(502, failure), retry=True)
             return
+        proxy.health.answered(response.status)
         meter = None
         if wire is not None:
             streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
@@ -340,26 +409,35 @@ class _Handler(BaseHTTPRequestHandler):
             meter = ResponseMeter(wire, streaming, self.requested_model or model_hint(path, body.head), encoding)
         finished = False
 
-        def finish() -> None:
+        def finish(complete: bool) -> None:
             """Count the usage and give the connection back, once: before the body's last bytes go out, so a
-            client that has read the whole response finds both done."""
+            client that has read the whole response finds both done. `complete`: the upstream body ended."""
             nonlocal finished
-            if not finished:
-                finished = True
-                if meter is not None:
-                    usage = meter.finish().usage
-                    with proxy._lock:
-                        if 200 <= response.status < 300 and not meter.usage_reported:
-                            proxy._unmetered = True
-                        if usage.unpriced_model is not None and proxy.max_cost_usd is not None:
-                            proxy._unpriced_answer = usage.unpriced_model[:MODEL_NAME_CHARS]
-                    proxy._add(TaskUsage(usage=usage, requests=1))
-                proxy.upstream.release(upstream, response)
+            if finished:
+                return
+            finished = True
+            if meter is not None:
+                metered = meter.finish(complete)
+                usage, reserved = metered.usage, self.reserved_usd
+                if not complete and reserved is not None and usage.cost_usd < reserved:
+                    # Cut off before its usage arrived: with a budget, it cost what it could have cost.
+                    usage = replace(usage, cost_usd=reserved, cost_is_estimate=True)
+                with proxy._lock:
+                    if 200 <= response.status < 300 and not meter.usage_reported:
+                        proxy._unmetered = True
+                    if usage.unpriced_model is not None and proxy.max_cost_usd is not None:
+                        proxy._unpriced_answer = usage.unpriced_model[:MODEL_NAME_CHARS]
+                    if metered.fees.unpriced and proxy.max_cost_usd is not None:
+                        proxy._unpriced_tools = ", ".join(metered.fees.unpriced)[:MODEL_NAME_CHARS]
+                fees = TaskUsage(usage, 1, tool_fees_usd=metered.fees.usd, unpriced_tools=metered.fees.unpriced)
+                proxy._add(fees, reserved)
+                self.reserved_usd = None
+            proxy.upstream.release(upstream, response if complete else None)
 
         try:
             self._relay(response, meter, finish)
         finally:
-            finish()
+            finish(False)
 
     def _send_upstream(
         self, upstream: http.client.HTTPConnection, path: str, body: RequestBody
@@ -384,10 +462,10 @@ class _Handler(BaseHTTPRequestHandler):
         return upstream.getresponse()
 
     def _relay(
-        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, finish: Callable[[], None]
+        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, finish: Callable[[bool], None]
     ) -> None:
         """Copy the response as it arrives; `finish` runs once the upstream body has ended, before the last
-        bytes go out."""
+        bytes go out. A client that hangs up changes nothing upstream: the answer is read to its end and counted."""
         self.send_response_only(response.status, response.reason)
         for name, value in end_to_end(response.getheaders()):
             self.send_header(name, value)
@@ -403,26 +481,36 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("connection", "close")
         elif length is not None:
             self.send_header("content-length", length)
-        self.end_headers()
+        client = _Client(self)
+        client.run(self.end_headers)
         if not has_body:
-            finish()
+            finish(True)
             return
         remaining = None if unsized or length is None else int(length)
-        try:
-            while piece := response.read1(PIECE_BYTES):
-                if meter is not None:
-                    meter.feed(piece)
-                if remaining is not None:
-                    remaining -= len(piece)
-                    if remaining <= 0:
-                        finish()
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            finish()
-            if chunked:
-                self.wfile.write(b"0\r\n\r\n")
-        except (OSError, http.client.HTTPException, ValueError):
-            # The CLI went away, or the API broke off: what was metered so far still counts.
-            self.close_connection = True
+        feed = meter.feed if meter is not None else None
+        read1, write = response.read1, self.wfile.write
+        while True:
+            try:
+                piece = read1(PIECE_BYTES)
+            except TimeoutError:
+                self.proxy.health.stalled(self.proxy.stall_s)
+                break
+            except (OSError, http.client.HTTPException, ValueError):
+                break  # the API broke off: what was metered so far counts (or, with a budget, the reservation)
+            if not piece:
+                finish(True)
+                if chunked:
+                    client.run(write, b"0\r\n\r\n")
+                return
+            if feed is not None:
+                feed(piece)
+            if remaining is not None:
+                remaining -= len(piece)
+                if remaining <= 0:
+                    finish(True)
+            if client.here:
+                client.run(write, b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        self.close_connection = True
 
     # --- replies of its own ------------------------------------------------------------------------------
     def _refuse(self, status: int, message: str) -> None:
@@ -448,3 +536,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
         except OSError:  # the client is gone: nobody to tell
             self.close_connection = True
+
+
+class _Client:
+    """The client end of one relay: once it has hung up, nothing more is written to it (and the relay goes on)."""
+
+    def __init__(self, handler: _Handler) -> None:
+        self.handler = handler
+        self.here = True
+
+    def run(self, write: Callable[..., object], *data: bytes) -> None:
+        if not self.here:
+            return
+        try:
+            write(*data)
+        except OSError:
+            self.here = False
+            self.handler.close_connection = True
