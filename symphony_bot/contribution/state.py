@@ -51,6 +51,7 @@ _PHASE_OF_STOP = {
     "max_minutes": Phase.BUDGET_REACHED,
     "cancelled": Phase.CANCELLED,
     "agent_failed": Phase.FAILED,
+    "model_api_failed": Phase.FAILED,  # the error event names the provider, the statuses and the fix
     "document_unreadable": Phase.FAILED,
     "no_tasks": Phase.FAILED,
 }
