@@ -77,7 +77,7 @@ def _states() -> dict[str, ContributionState]:
     completed = _state(Phase.COMPLETED, activity="finishing", pull_is_draft=False)
     completed.documents = [DocumentProgress("docs/guide.md", 3, 3), DocumentProgress("docs/faq.md", 2, 2)]
     for row in completed.tasks:
-        row.status, row.duration_s, row.cost_usd = TaskStatus.DONE, 40.0, 0.02
+        row.status, row.duration_s, row.cost_usd = TaskStatus.DONE, 40.0, 0.0229  # five add up to cost_usd
     halted = _state(Phase.HALTED, halt_reason="the README is generated; edit docs/readme.tmpl instead")
     halted.tasks[2].status = TaskStatus.SKIPPED
     stalled = _state(Phase.STALLED, stop_reason="tasks_left", notes=["docs/guide.md stalled: 3 runs without a tick"])
