@@ -58,7 +58,7 @@ def test_a_token_without_issues_write_is_a_refusal_that_says_so(world) -> None:
     sb, _ = world
     grant = sb.add_installation_token("helper", account="owner", permissions={"contents": "write"})
     with (
-        GitHubClient(sb.api_url, sb.graphql_url, grant.token, seconds_between_writes=0) as client,
+        GitHubClient(sb.api_url, sb.graphql_url, grant.token, pacer=Pacer(Limits.unlimited())) as client,
         pytest.raises(comments.CommentRefused) as refused,
     ):
         comments.find_or_create(client, "owner/r", 1, marker=MARKER, login="helper[bot]", body=f"{MARKER} x")

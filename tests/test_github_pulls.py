@@ -85,7 +85,7 @@ ACTIONS_JOB = {"contents": "write", "issues": "write", "pull-requests": "write"}
 
 
 def _installation_client(sb, token):
-    return GitHubClient(sb.api_url, sb.graphql_url, token, seconds_between_writes=0)
+    return GitHubClient(sb.api_url, sb.graphql_url, token, pacer=Pacer(Limits.unlimited()))
 
 
 def test_the_probe_sees_the_actions_setting_and_opens_nothing(world) -> None:

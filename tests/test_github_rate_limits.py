@@ -100,7 +100,7 @@ def graphql_server(answers: list[dict[str, Any]]) -> Iterator[GraphQLServer]:
 
 def _client(served: GraphQLServer, sleeps: list[float], **options: Any) -> GitHubClient:
     api_url = served.url.removesuffix("/graphql")
-    return GitHubClient(api_url, served.url, "t", sleep=sleeps.append, seconds_between_requests=0, **options)
+    return GitHubClient(api_url, served.url, "t", sleep=sleeps.append, **options)
 
 
 @pytest.mark.parametrize("limited", [DOCS_SHAPE, SHAPE_2026], ids=["RATE_LIMITED", "RATE_LIMIT"])

@@ -125,10 +125,12 @@ class GitHubClient:
         self._lazy: Github | None = None
         self._session: requests.Session | None = None
         if pacer is None:
-            # A client with its own clock (tests) paces on that clock; every other client of this token shares one.
-            own_clock = sleep is not time.sleep or monotonic is not time.monotonic
-            shared = shared_pacer(self.api_url, self.token_fingerprint)
-            pacer = Pacer(shared.limits, monotonic=monotonic, sleep=sleep) if own_clock else shared
+            pacer = shared_pacer(self.api_url, self.token_fingerprint)
+            if sleep is not time.sleep or monotonic is not time.monotonic:
+                # A client with a sleep of its own (a test's) paces on its own clock, which, when none is given,
+                # moves only as far as that sleep was asked to: its waits are then exact, whatever the machine.
+                clock = monotonic if monotonic is not time.monotonic else (lambda: 0.0)
+                pacer = Pacer(pacer.limits, monotonic=clock, sleep=sleep)
         self.pacer = pacer
         self.last_rate_limit: RateLimitStatus | None = None
         self.graphql_requests = 0  # HTTP requests actually sent, retries included
