@@ -139,10 +139,12 @@ class RequestLog(list[LoggedRequest]):
     def __init__(self) -> None:
         super().__init__()
         self.lock = threading.Lock()
+        self.arrivals: list[float] = []  # time.monotonic() when each entry's request arrived, in the same order
 
     def record(self, entry: LoggedRequest) -> None:
         with self.lock:
             self.append(entry)
+            self.arrivals.append(time.monotonic() - entry.duration)
 
     def operations(self) -> list[str]:
         with self.lock:
