@@ -142,6 +142,7 @@ class SandboxServer:
         self.log = log if log is not None else RequestLog()
         self.secondary_limits = secondary_limits if secondary_limits is not None else SecondaryLimits()
         self._graphql_handle: Any = None
+        self.graphql_ready = threading.Event()  # set once the schema is built (or GraphQL is not installed)
         self._httpd = ThreadingHTTPServer((host, port), handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
@@ -159,7 +160,17 @@ class SandboxServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
         )
         self._thread.start()
+        threading.Thread(target=self._warm_graphql, name="sandbox-graphql-schema", daemon=True).start()
         return self
+
+    def _warm_graphql(self) -> None:
+        """Import graphql-core and build the schema beside the server's start, not inside the first GraphQL
+        request (about 150 ms otherwise: issue 21)."""
+        try:
+            if self.graphql_handler() is not None:
+                importlib.import_module(GRAPHQL_MODULE).sandbox_schema()
+        finally:
+            self.graphql_ready.set()
 
     def wait(self) -> None:
         while self._thread is not None and self._thread.is_alive():
