@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from symphony_bot.sandbox import rest
+from symphony_bot.sandbox import html_view, rest
 from symphony_bot.sandbox.app_permissions import Limits
 from symphony_bot.sandbox.faults import (
     MESSAGE_PRIMARY_LIMIT,
@@ -33,6 +33,7 @@ from symphony_bot.sandbox.faults import (
     RequestLog,
 )
 from symphony_bot.sandbox.git_repositories import BareRepositories
+from symphony_bot.sandbox.html_view import HTML_PREFIX
 from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.secondary_limits import GRAPHQL, REST, SecondaryLimits
@@ -231,6 +232,10 @@ class SandboxServer:
         split = urllib.parse.urlsplit(raw_path)
         path = split.path
         query_string = split.query
+        if method in ("GET", "HEAD") and (path == HTML_PREFIX or path.startswith(HTML_PREFIX + "/")):
+            status, page = html_view.render(self.state, self.repositories, self.urls, path)
+            entry = LoggedRequest(method, path, query_string, None, None, status, 0, None, None)
+            return Answer(status, page, [("Content-Type", html_view.CONTENT_TYPE)]), entry
         by_id = REPOSITORY_ID_PATH.fullmatch(path)
         if by_id:
             repo = self.state.repos.get(int(by_id.group(1)))
