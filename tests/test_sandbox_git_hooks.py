@@ -22,7 +22,7 @@ from tests.sandbox_helpers import OWNER, REPO, git, with_token
 APP = "(refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission)"  # noqa: E501
 PAT = "(refusing to allow a Personal Access Token to create or update workflow `.github/workflows/ci.yml` without `workflow` scope)"  # noqa: E501
 OAUTH = (
-    "(refusing to allow an OAuth App to create or update workflow `.github/workflows/ci.yml` without `workflow` scope)"  # noqa: E501
+    "(refusing to allow an OAuth App to create or update workflow `.github/workflows/ci.yml` without `workflow` scope)"
 )
 WORKFLOW = ".github/workflows/ci.yml"
 
