@@ -208,3 +208,34 @@ def test_a_private_repository_on_the_free_plan_refuses_draft_pull_requests(sb):
     sb.set_plan(OWNER, "free")
     sb.push_branch(OWNER, REPO, "symphony/3", {"three.txt": "3\n"})
     assert public.create_pull(base="main", head="symphony/3", title="Public", draft=True).draft
+
+
+def test_mergeable_is_null_until_github_has_computed_it(sb):
+    """ "The value of the mergeable attribute can be true, false, or null. If the value is null, then GitHub has
+    started a background job to compute the mergeability" (https://docs.github.com/en/rest/pulls/pulls#get-a-pull-
+    request): the first read answers null and starts it; a later read knows; a new head starts over."""
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    created = _repo(sb).create_pull(base="main", head="symphony/1", title="Run")
+    assert created.raw_data["mergeable"] is None and created.raw_data["mergeable_state"] == "unknown"
+    first = _repo(sb).get_pull(created.number)
+    assert first.mergeable is None and first.mergeable_state == "unknown"
+    again = _repo(sb).get_pull(created.number)
+    assert again.mergeable is True and again.mergeable_state == "clean"
+    sb.push_branch(OWNER, REPO, "symphony/1", {"more.txt": "more\n"})
+    assert _repo(sb).get_pull(created.number).mergeable is None
+
+
+def test_a_too_long_pull_request_body_names_the_issue_as_github_does(sb):
+    """GitHub stores a PR's title and body on its issue: the 422 names `Issue` (renovatebot/renovate#2032,
+    denoland/bump-workspaces#34: {"resource":"Issue","code":"custom","field":"body",...} on pulls/create)."""
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    with pytest.raises(GithubException) as refused:
+        _repo(sb).create_pull(base="main", head="symphony/1", title="Run", body="x" * 65_537)
+    assert refused.value.data["errors"] == [
+        {
+            "resource": "Issue",
+            "code": "custom",
+            "field": "body",
+            "message": "body is too long (maximum is 65536 characters)",
+        }
+    ]

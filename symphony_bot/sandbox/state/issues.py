@@ -192,7 +192,7 @@ class IssueStore(RepositoryStore):
             is_author = actor is not None and actor.lower() == issue.user.lower()
             if not is_author:
                 self.require(repo, actor, "triage")
-            check_lengths("PullRequest" if issue.pull is not None else "Issue", actor, title=title, body=body)
+            check_lengths("Issue", actor, title=title, body=body)  # PRs too (renovatebot/renovate#2032)
             if title is not None:
                 if not title.strip():
                     raise validation_failed("Issue", "", "missing_field", "title")

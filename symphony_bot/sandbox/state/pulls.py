@@ -95,7 +95,9 @@ class PullStore(IssueStore):
                 raise validation_failed("PullRequest", "", "invalid", "head")
             if not title or not title.strip():
                 raise validation_failed("PullRequest", "", "missing_field", "title")
-            check_lengths("PullRequest", actor, title=title, body=body)
+            check_lengths(
+                "Issue", actor, title=title, body=body
+            )  # GitHub names the issue half (renovatebot/renovate#2032)
             if base_ref not in repo.branches:
                 raise validation_failed("PullRequest", "", "invalid", "base")
             if head_ref not in head_repo.branches:
@@ -182,6 +184,12 @@ class PullStore(IssueStore):
                         raise validation_failed("PullRequest", f"A pull request already exists for {label}.")
             self.update_issue(repo, issue, actor, title=title, body=body, state=state, set_body=set_body)
             return issue
+
+    def compute_mergeability(self, issue: Issue) -> None:
+        """GitHub's background mergeability job, finished at once: the next read of this PR knows it."""
+        with self.lock:
+            pull = self._pull_of(issue)
+            pull.mergeability_of = pull.mergeability_key
 
     def require_drafts_supported(self, repo: Repository) -> None:
         """Draft pull requests exist in public repositories, and in private ones whose owner pays (GitHub Pro,
