@@ -113,6 +113,17 @@ def _target_is_pull(state: SandboxState, repo: Repository, params: dict[str, str
     return None
 
 
+def _cache_headers(login: str | None) -> list[tuple[str, str]]:
+    """GitHub's caching headers on a REST answer with a body, as @octokit/fixtures' get-repository recording
+    has them (private for an authenticated caller, public for an anonymous one)."""
+    scope = "private" if login is not None else "public"
+    return [
+        ("Cache-Control", f"{scope}, max-age=60, s-maxage=60"),
+        ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
+        ("Vary", "Accept-Encoding, Accept, X-Requested-With"),
+    ]
+
+
 def _is_mutation(body: bytes) -> bool:
     """A GraphQL request whose (first) operation is a mutation: content-creating for the secondary limit."""
     try:
@@ -343,6 +354,8 @@ class SandboxServer:
                 not wanted and modified is not None and not_modified_since(modified, headers.get("If-Modified-Since"))
             ):
                 answer = Answer(304, b"", [("ETag", etag)], points=answer.points, charge=0)
+        if not is_graphql and answer.status in (200, 201) and answer.body:
+            answer.headers += _cache_headers(login)
         budget = limits.status(login, "core") if free else limits.charge(login, resource, answer.charge)
         answer.headers += limits.headers(budget, resource if not free else "core")
         if fault is not None:
