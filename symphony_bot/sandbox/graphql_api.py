@@ -39,7 +39,7 @@ from symphony_bot.sandbox.app_permissions import (
     AppPermission,
 )
 from symphony_bot.sandbox.app_permissions import check as check_app_permission
-from symphony_bot.sandbox.faults import Budget
+from symphony_bot.sandbox.faults import Budget, rate_limit_error
 from symphony_bot.sandbox.graphql_execution import (
     DOCUMENTATION_URL,
     FORBIDDEN,
@@ -47,8 +47,6 @@ from symphony_bot.sandbox.graphql_execution import (
     MESSAGE_BAD_JSON,
     MESSAGE_BAD_VARIABLES,
     MESSAGE_NO_QUERY,
-    MESSAGE_RATE_LIMITED,
-    RATE_LIMITED,
     REACTION_CONTENT_FROM_REST,
     CommitObject,
     Context,
@@ -210,8 +208,8 @@ def handle(
     charged = 0 if dry_run else cost.points
     budget = state.rate_limits.status(viewer.login, GRAPHQL_RESOURCE)
     if charged > budget.limit - budget.used:
-        message = MESSAGE_RATE_LIMITED.format(user_id=viewer.id)
-        return 200, {"errors": [{"type": RATE_LIMITED, "message": message}]}, 0, operation_name
+        spent = rate_limit_error(state.graphql_rate_limit_shape, viewer.id)
+        return 200, {"errors": [spent]}, 0, operation_name
     budget = Budget(budget.limit, budget.used + charged, budget.reset_at)  # as `rateLimit` reports it
     with state.lock:
         context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls, grant=grant)

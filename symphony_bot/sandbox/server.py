@@ -31,6 +31,7 @@ from symphony_bot.sandbox.faults import (
     Faults,
     LoggedRequest,
     RequestLog,
+    rate_limit_error,
 )
 from symphony_bot.sandbox.git_repositories import BareRepositories
 from symphony_bot.sandbox.html_view import HTML_PREFIX
@@ -312,7 +313,8 @@ class SandboxServer:
             user_id = self.state.users[login.lower()].id if login else 0
             message = MESSAGE_PRIMARY_LIMIT.format(user_id=user_id)
             if is_graphql:
-                payload: dict[str, Any] = {"errors": [{"type": "RATE_LIMITED", "message": message}]}
+                error = rate_limit_error(self.state.graphql_rate_limit_shape, user_id)
+                payload: dict[str, Any] = {"errors": [error]}
                 answer = self._json(200, payload)
             else:
                 answer = self._json(403, error_body(403, message))
