@@ -130,3 +130,19 @@ def test_timeline_labeled_event_names_the_actor(sb):
         for e in github(sb, "stranger").get_repo(f"{OWNER}/{REPO}").get_issue(1).get_timeline()
     ]
     assert events == [("labeled", "contributor", "runmaestro.ai"), ("labeled", "maintainer", "blocking")]
+
+
+def test_labels_and_assignees_from_users_without_push_access_are_silently_dropped(sb):
+    """@octokit/openapi, issues/create: "Only users with push access can set labels for new issues. Labels are
+    silently dropped otherwise." (assignees alike); issues/update: "Without push access to the repository, label
+    changes are silently dropped." The rest of the request succeeds."""
+    repo = github(sb, "stranger").get_repo(f"{OWNER}/{REPO}")
+    issue = repo.create_issue(title="please run", labels=["runmaestro.ai"], assignees=["maintainer"])
+    stored = sb.issue(OWNER, REPO, issue.number)
+    assert stored.labels == [] and stored.assignees == []
+    issue.edit(title="please run the docs", labels=["runmaestro.ai"], assignees=["stranger"])
+    stored = sb.issue(OWNER, REPO, issue.number)
+    assert stored.title == "please run the docs" and stored.labels == [] and stored.assignees == []
+    writer = github(sb, "contributor").get_repo(f"{OWNER}/{REPO}")
+    kept = writer.create_issue(title="with push access", labels=["runmaestro.ai"], assignees=["contributor"])
+    assert [label.name for label in kept.labels] == ["runmaestro.ai"] and kept.assignees[0].login == "contributor"
