@@ -372,6 +372,10 @@ class GitBackend(Protocol):
 
     def compare(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> Comparison: ...
 
+    def commit_info(self, repo: Repository, sha: str) -> dict[str, Any] | None:
+        """Tree, parents, author/committer and `message` of a commit (None when it does not exist)."""
+        ...
+
 
 def rank(permission: str) -> int:
     return PERMISSION_LEVELS.index(permission)
