@@ -127,3 +127,19 @@ def _one_task():
     from symphony_bot.autorun.engine import Budget
 
     return Budget(max_tasks=1)
+
+
+def test_a_fine_grained_token_without_workflows_write_never_attempts_a_workflow_push(world, tmp_path) -> None:
+    # GitHub refuses a fine-grained token's push that touches .github/workflows/ without Workflows: write
+    # ("refusing to allow a Personal Access Token to create or update workflow ... without `workflow` scope").
+    sb, number = world
+    sb.push_branch(OWNER, REPO, "main", {".github/workflows/ci.yml": "on: pull_request\n"})
+    token = "github_pat_donor_without_workflows"  # a sandbox token, valid nowhere else
+    fine_grained = {"contents": "write", "issues": "write", "pull_requests": "write"}
+    sb.add_personal_token(scenario.BOT_LOGIN, token, permissions=fine_grained, repositories=[SLUG])
+    state = run_issue(sb, number, token=token, agent=script_agent(tmp_path, _EDITS_A_WORKFLOW + TICK))
+    assert state.phase is Phase.COMPLETED, state.last_error
+    assert _pushes(sb) and set(_pushes(sb)) == {200}  # nothing GitHub refuses was ever sent
+    [pull] = sb.pulls(OWNER, REPO)
+    assert sb.file(OWNER, REPO, ".github/workflows/ci.yml", ref=pull.pull.head_ref) == "on: pull_request\n"
+    assert _no_fork_attempted(sb)
