@@ -143,3 +143,34 @@ def test_a_fine_grained_token_without_workflows_write_never_attempts_a_workflow_
     [pull] = sb.pulls(OWNER, REPO)
     assert sb.file(OWNER, REPO, ".github/workflows/ci.yml", ref=pull.pull.head_ref) == "on: pull_request\n"
     assert _no_fork_attempted(sb)
+
+
+class _SettingTurnedOffAtFirstPush(list):
+    """Events, and the Actions setting switched off once the first push is done: a GitHub that checks the
+    setting only when the pull request is really opened (the early check then saw nothing wrong)."""
+
+    def __init__(self, sb) -> None:
+        super().__init__()
+        self.sb = sb
+
+    def append(self, event) -> None:
+        super().append(event)
+        if event["type"] == "pushed":
+            self.sb.set_actions_can_create_pulls(OWNER, REPO, False)
+
+
+def test_a_late_refusal_of_the_pull_request_keeps_the_branch_and_names_the_setting(world) -> None:
+    sb, number = world
+    sb.set_actions_can_create_pulls(OWNER, REPO)
+    token = sb.add_actions_token(OWNER, REPO, permissions=JOB_PERMISSIONS)
+    received = _SettingTurnedOffAtFirstPush(sb)
+    state = run_issue(sb, number, token=token, events=received)
+    assert state.phase is Phase.FAILED and sb.pulls(OWNER, REPO) == []
+    assert state.last_error is not None and push_access.ACTIONS_SETTING in state.last_error
+    [pushed] = [event["branch"] for event in received if event["type"] == "pushed"]
+    assert pushed in sb.branches(OWNER, REPO) and f"the branch {pushed} keeps the work" in state.last_error
+    sb.set_actions_can_create_pulls(OWNER, REPO)  # the maintainer turns it on: a re-run resumes and opens the PR
+    state = run_issue(sb, number, token=token)
+    assert state.phase is Phase.COMPLETED and state.resumed, state.last_error
+    [pull] = sb.pulls(OWNER, REPO)
+    assert pull.pull is not None and pull.pull.head_ref == pushed
