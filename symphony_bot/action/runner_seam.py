@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from symphony_bot.action import signals
 from symphony_bot.report.workflow_commands import neutralize
 
 TOKEN_ENV = "SYMPHONY_GITHUB_TOKEN"  # noqa: S105 (variable names and a kind, not secrets)
@@ -154,13 +155,18 @@ class CliRunner:
     def _invoke(self, arguments: list[str], request: RunRequest, done: str = "completed") -> RunResult:
         events: list[dict[str, Any]] = []
         log: list[str] = []
-        with subprocess.Popen(
-            [self.python, "-m", "symphony_bot", *arguments],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=child_environment(request),
-        ) as process:
+        step_signals = signals.current()
+        with step_signals.starting_child():
+            process = subprocess.Popen(
+                [self.python, "-m", "symphony_bot", *arguments],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=child_environment(request),
+            )
+        # A cancelled job's SIGINT/SIGTERM reaches only this process (PID 1): it is passed on to the child, which
+        # stops, pushes and finalises; its events are still read to the end (signals.py).
+        with process, step_signals.forwarding_to(process):
             assert process.stdout is not None
             for line in process.stdout:
                 # The runner's own output goes to the job log as it comes (GitHub masks the secrets in it),

@@ -40,6 +40,7 @@ from symphony_bot.contribution.config import (
     metadata_of,
 )
 from symphony_bot.contribution.documents import load_tasks, resolve_documents, restore_attachment_ticks
+from symphony_bot.contribution.endings import still_ours
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
@@ -127,6 +128,7 @@ class ContributionRunner:
         self.state.contributor = self.config.requested_by or viewer.login
         if os.environ.get(TOKEN_KIND_ENV) == TOKEN_KIND_WORKFLOW:
             self.state.notes.append(NOTE_WORKFLOW_TOKEN)
+        self.state.notes.extend(self.config.containment_notes)
         owner, name = self.config.repository.split("/", 1)
         view = fetch_issue_view(self.client, (owner, name), self.config.issue)
         self.state.issue_title = view.issue.title
@@ -180,6 +182,7 @@ class ContributionRunner:
         upstream = Remote(self.access.clone_url, self.config.token)
         tree = WorkTree.clone(upstream, self.default_branch, scratch / "work", scratch / "private")
         self._choose_push_target(tree)
+        tree.caps = replace(tree.caps, max_changed_files=self.config.max_changed_files)
         self.tree = tree
         self._base_sha = tree.head()
         prefix = claim_rule.branch_prefix(self.config.issue)
@@ -281,12 +284,14 @@ class ContributionRunner:
         co_author = self.config.requested_by if self.config.requested_by != self.login else None
         message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
         result = tree.commit_all(message, self.identity, since=self._pushed or self._base_sha)
-        if result.held_back and NOTE_WORKFLOWS_HELD_BACK not in self.state.notes:  # once, however often
-            self.state.notes.append(NOTE_WORKFLOWS_HELD_BACK)
+        notes = [NOTE_WORKFLOWS_HELD_BACK] * bool(result.held_back) + list(result.warnings)  # each once, however often
+        self.state.notes += [note for note in notes if note not in self.state.notes]
         head = result.sha if result.created else tree.head()  # an agent may have committed on its own
         if head == self._pushed:
             return
         assert self.state.branch is not None
+        if not self._still_ours():
+            return
         tree.push(self.state.branch)
         self._pushed = head
         self._emit(PUSHED, branch=self.state.branch, sha=head)
@@ -321,6 +326,13 @@ class ContributionRunner:
         self._check_claim()
         self._emit(CLAIMED, pullNumber=created.pull.number, url=created.pull.url, adopted=created.adopted)
         self.publisher.changed()
+
+    def _still_ours(self) -> bool:
+        """False once the PR is closed or the pushed branch deleted (a cancel): stop, push and edit nothing more."""
+        ours = still_ours(self.client, self.state, self.pull, self.push_repo, self._pushed != self._base_sha)
+        if not ours and self.engine is not None:
+            self.engine.request_stop(abort=False)
+        return ours
 
     def _adopt(self, pull: pulls.Pull) -> None:
         self.pull = pull
@@ -376,7 +388,7 @@ class ContributionRunner:
         self._emit(COMMENT_UPDATED, commentId=self.comment_id, phase=str(self.state.phase))
 
     def _write_pull(self) -> bool:
-        if self.pull is None:
+        if self.pull is None or not self._still_ours():
             return False
         pulls.update(self.client, self.config.repository, self.pull.number, body=self._pull_body())
         return True
@@ -386,16 +398,7 @@ class ContributionRunner:
     def _finalise(self) -> None:
         state = self.state
         self.publisher.stop_heartbeat()
-        if state.phase is Phase.CANCELLED and self._signalled:
-            state.phase = Phase.STOPPED
-        if not state.phase.terminal:
-            state.phase = Phase.STOPPED if self._signalled else Phase.FAILED
-        state.finished_at_ms = events.now_ms()
-        state.current_task = None
-        state.activity = {
-            Phase.COMPLETED: "all tasks are done",
-            Phase.STOPPED: "the job was stopped; the committed work is pushed",
-        }.get(state.phase, state.activity)
+        state.finish(events.now_ms(), signalled=self._signalled)  # the comment's headline says why it ended
         try:
             self._finish_pull()
         except (GitHubError, GitError) as error:
@@ -432,7 +435,7 @@ class ContributionRunner:
 
     def _finish_pull(self) -> None:
         state = self.state
-        if self.pull is None or state.phase is Phase.CLAIM_LOST:
+        if self.pull is None or state.phase is Phase.CLAIM_LOST or not self._still_ours():
             return
         ready = state.phase is Phase.COMPLETED
         self.limiter.acquire()
