@@ -209,6 +209,24 @@ class World:
         outcome = Outcome("?", result.stderr)
         return result.returncode, self._step(outcome, result.stdout + result.stderr, environ)
 
+    def start_process(
+        self, event: str, payload: dict[str, Any], inputs: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> tuple[subprocess.Popen[str], dict[str, str]]:
+        """The step as a real `symphony-bot action` process, started and left running (its output piped)."""
+        environ = self.environ(event, payload, inputs)
+        keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "symphony_bot", "action", *args],
+            env={**keep, **environ},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        return process, environ
+
+    def step_of(self, log: str, environ: dict[str, str]) -> Step:
+        return self._step(Outcome("?", ""), log, environ)
+
     def _step(self, outcome: Outcome, log: str, environ: dict[str, str]) -> Step:
         def read(name: str) -> str:
             path = Path(environ[name])

@@ -94,6 +94,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "not_found"  # the CLI's executable is not installed
     UNREACHABLE = "unreachable"  # the model API cannot be reached: retrying for minutes helps nobody
     AUTH_FAILED = "auth_failed"  # the model API refused the key
+    MODEL_API_FAILED = "model_api_failed"  # the model API kept failing or stalled (seen by the metering proxy)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,10 @@ STOPPING_OUTCOMES = {
     Outcome.RATE_LIMITED: events.AGENT_RATE_LIMITED,
     Outcome.UNREACHABLE: events.AGENT_UNREACHABLE,
     Outcome.AUTH_FAILED: events.AGENT_AUTH,
+    Outcome.MODEL_API_FAILED: events.MODEL_API_FAILED,
 }
+# The run's own stop reason for an outcome that stops it (AGENT_FAILED for the others).
+STOP_REASONS = {Outcome.MODEL_API_FAILED: StopReason.MODEL_API_FAILED}
 
 __all__ = ["Budget", "Engine", "RunOptions", "RunSummary", "StopReason"]
 
@@ -291,7 +294,7 @@ class Engine:
             if (code := STOPPING_OUTCOMES.get(result.outcome)) is not None:
                 self._summary.error = result.error
                 self._emit(events.ERROR, code=code, message=result.error or str(result.outcome))
-                raise _Stop(StopReason.AGENT_FAILED)
+                raise _Stop(STOP_REASONS.get(result.outcome, StopReason.AGENT_FAILED))
             if newly_checked:
                 runs_without_progress = 0
                 stalled_by_timeouts = True

@@ -38,6 +38,7 @@ EXIT_CODES: dict[StopReason, int] = {
     StopReason.MAX_MINUTES: exit_codes.BUDGET,
     StopReason.TIMEOUT: exit_codes.BUDGET,
     StopReason.AGENT_FAILED: exit_codes.FINDINGS,
+    StopReason.MODEL_API_FAILED: exit_codes.FINDINGS,
     StopReason.DOCUMENT_UNREADABLE: exit_codes.FINDINGS,
 }
 
