@@ -111,7 +111,11 @@ def test_two_runs_at_once_get_different_uids_and_cannot_reach_each_other(monkeyp
             )
         )
         attacker.start()
-        (run_a.repo_dir / "target.pid").write_text((run_b.repo_dir / "victim.pid").read_text())
+        victim_pid = (run_b.repo_dir / "victim.pid").read_text()
+        while not victim_pid:  # written, not yet filled
+            victim_pid = (run_b.repo_dir / "victim.pid").read_text()
+        (run_a.repo_dir / "target.tmp").write_text(victim_pid)
+        (run_a.repo_dir / "target.tmp").rename(run_a.repo_dir / "target.pid")  # whole, at once
         attacker.join()
         (run_b.repo_dir / "release").touch()
         victim.join()
