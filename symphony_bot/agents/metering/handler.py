@@ -191,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
             if meter is not None:
                 metered = meter.finish(complete)
                 usage, reserved = metered.usage, self.reserved_usd
-                if not complete and reserved is not None and usage.cost_usd < reserved:
+                if not meter.complete and reserved is not None and usage.cost_usd < reserved:
                     # Cut off before its usage arrived: with a budget, it cost what it could have cost.
                     usage = replace(usage, cost_usd=reserved, cost_is_estimate=True)
                 with proxy._lock:
