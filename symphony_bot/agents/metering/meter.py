@@ -178,7 +178,7 @@ class ResponseMeter:
                 self._take(document)
         usage = to_usage(self.wire, self._raw)
         self.complete = complete and self._final_seen
-        if not self.complete and self.events > usage.output_tokens:
+        if not self.complete and self._raw and self.events > usage.output_tokens:  # it began: it was billed
             usage = Usage(usage.input_tokens, self.events, usage.cache_read_tokens, usage.cache_write_tokens)
         fees = self._fees()
         if not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens or usage.cache_write_tokens):
