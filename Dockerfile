@@ -46,7 +46,8 @@ RUN /opt/symphony/bin/pip install --no-cache-dir /src \
 
 RUN if [ -n "${PREINSTALL_AGENT}" ]; then symphony-bot action --install-agent "${PREINSTALL_AGENT}"; fi
 
-COPY docker/post-entrypoint.sh /usr/local/bin/symphony-action-post
+# The post step's entrypoint: a Python script (exec form), not a shell script — see the file.
+COPY --chmod=755 docker/post-entrypoint.py /usr/local/bin/symphony-action-post
 
 # No WORKDIR and no USER: the runner mounts the workspace over its own path, sets it as the working directory and
 # runs the container as root (github-semantics §7). git's safe.directory for that workspace is set by

@@ -23,6 +23,7 @@ from symphony_bot.action.outputs import parse_output_file
 from symphony_bot.action.replies import Outcome
 from symphony_bot.action.runner_seam import RunRequest, RunResult
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from tests.conftest import NPM_MODULES
 
@@ -184,8 +185,7 @@ class World:
                 self.sb.api_url,
                 self.sb.graphql_url,
                 inputs.github_token,
-                seconds_between_requests=0,
-                seconds_between_writes=0,
+                pacer=Pacer(Limits.unlimited()),
                 max_retries=0,
             )
 
@@ -208,6 +208,24 @@ class World:
         )
         outcome = Outcome("?", result.stderr)
         return result.returncode, self._step(outcome, result.stdout + result.stderr, environ)
+
+    def start_process(
+        self, event: str, payload: dict[str, Any], inputs: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> tuple[subprocess.Popen[str], dict[str, str]]:
+        """The step as a real `symphony-bot action` process, started and left running (its output piped)."""
+        environ = self.environ(event, payload, inputs)
+        keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "symphony_bot", "action", *args],
+            env={**keep, **environ},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        return process, environ
+
+    def step_of(self, log: str, environ: dict[str, str]) -> Step:
+        return self._step(Outcome("?", ""), log, environ)
 
     def _step(self, outcome: Outcome, log: str, environ: dict[str, str]) -> Step:
         def read(name: str) -> str:

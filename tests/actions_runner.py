@@ -15,7 +15,9 @@ Modelled on actions/runner (`ActionCommandManager.TryProcessCommand`, `ActionCom
 from __future__ import annotations
 
 import re
+import signal
 import unicodedata
+from collections.abc import Callable
 
 
 def _ignorable_class() -> re.Pattern[str]:
@@ -62,3 +64,27 @@ def command_lines(output: str) -> list[str]:
 def forged_commands(output: str) -> list[str]:
     """Command lines that are not this project's own annotations."""
     return [line for line in command_lines(output) if not OWN_ANNOTATION.fullmatch(line)]
+
+
+# How the runner ends a step it cancels (a cancelled job, or its time-out): SIGINT to the process it started, then
+# SIGTERM if it has not ended 7.5 s later, then SIGKILL 2.5 s after that. actions/runner,
+# src/Runner.Sdk/ProcessInvoker.cs: `_sigintTimeout = TimeSpan.FromMilliseconds(7500)`,
+# `_sigtermTimeout = TimeSpan.FromMilliseconds(2500)` (CancelAndKillProcessTree). For a container action that
+# process is `docker run` (attached, so it proxies the signals to the container's PID 1); it has no `--init`.
+SIGINT_GRACE_SECONDS = 7.5
+SIGTERM_GRACE_SECONDS = 2.5
+
+
+def cancel_like_the_runner(send: Callable[[signal.Signals], None], ended: Callable[[float], bool]) -> list[str]:
+    """Replay the runner's cancel ladder: `send(sig)` delivers a signal, `ended(seconds)` waits at most that long
+    and says whether the step is over. Returns the names of the signals it took."""
+    sent = []
+    for sig, grace in ((signal.SIGINT, SIGINT_GRACE_SECONDS), (signal.SIGTERM, SIGTERM_GRACE_SECONDS)):
+        send(sig)
+        sent.append(sig.name)
+        if ended(grace):
+            return sent
+    send(signal.SIGKILL)
+    sent.append(signal.SIGKILL.name)
+    ended(60)
+    return sent

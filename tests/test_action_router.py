@@ -12,6 +12,7 @@ import pytest
 
 from symphony_bot.action.replies import STALE_MARKER, STATUS_MARKER
 from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT
+from symphony_bot.github.pacer import Limits, Pacer
 from tests.action_helpers import (
     BOT,
     LABEL,
@@ -266,8 +267,7 @@ def test_workflow_token_caveat_reaches_the_runner_and_the_summary(world: World) 
             world.sb.api_url,
             world.sb.graphql_url,
             inputs.github_token,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
+            pacer=Pacer(Limits.unlimited()),
         ),
     )
     assert world.runner.requests[0][1].workflow_token is True
@@ -451,24 +451,23 @@ def test_hostile_payload_text_cannot_forge_workflow_commands(world: World) -> No
     assert len(commands) == 2
 
 
-def test_post_step_finalises_a_run_the_main_step_never_ended(world: World) -> None:
+def test_post_step_leaves_an_offer_alone(world: World) -> None:
+    # A run in progress is finalised by the post step (tests/test_action_signals.py, after a SIGKILL); an offer
+    # is no run: the main step ended before the runner took the comment over, and the offer is still true.
     import io
 
-    from symphony_bot.action.main import STOPPED_HEADLINE, run_post
+    from symphony_bot.action.post import run_post
 
     number = issue(world)
     world.act("issues", labeled(number, by=OWNER))  # the status comment exists
+    [offer] = bot_comments(world, number)
     environ = world.environ("issue_comment", {})
-    environ["STATE_symphony_target"] = f"{SLUG}#{number}"  # the main step started on it ...
-    stream = io.StringIO()
-    outcome = run_post(environ, stream)  # ... and never recorded its end: cancelled or timed out
-    assert outcome.status == "stopped", outcome.message
-    [body] = bot_comments(world, number)
-    assert STOPPED_HEADLINE in body and body.startswith(STATUS_MARKER)
-    assert run_post(environ, io.StringIO()).message == "the status comment already says the run stopped"
+    environ["STATE_symphony_target"] = f"{SLUG}#{number}"  # the main step started on it, never recorded its end
+    outcome = run_post(environ, io.StringIO())
+    assert outcome.status == "ignored" and "does not show a run in progress" in outcome.message
     environ["STATE_symphony_done"] = "true"
-    assert run_post(environ, io.StringIO()).status == "ignored"
-    assert bot_comments(world, number) == [body]
+    assert run_post(environ, io.StringIO()).message == "the main step finished; nothing to finalise"
+    assert bot_comments(world, number) == [offer]
 
 
 def test_main_step_records_start_and_end_in_the_step_state(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from github import GithubException
 
 from tests.sandbox_helpers import OWNER, REPO, git, github, with_token
@@ -171,3 +172,39 @@ def test_fork_flow_opens_a_pull_from_the_fork(sb):
     assert [p.number for p in upstream.get_pulls(head="stranger:symphony/1-x")] == [pull.number]
     closers = sb.state.closed_by_pulls(sb.state.find_repo(OWNER, REPO), sb.state.find_repo(OWNER, REPO).issues[1])
     assert [issue.number for _, issue in closers] == [pull.number]
+
+
+DRAFTS_UNSUPPORTED = "Draft pull requests are not supported in this repository."
+
+
+def test_a_private_repository_on_the_free_plan_refuses_draft_pull_requests(sb):
+    """Drafts exist in public repositories on every plan and in private ones on paid plans only
+    (https://developer.github.com/changes/2019-02-14-draft-pull-requests/); elsewhere REST answers 422 with the
+    message itself (no `errors` list) and GraphQL's createPullRequest the same words (`gh` prints "GraphQL: Draft
+    pull requests are not supported in this repository. (createPullRequest)")."""
+    sb.create_repo(OWNER, "secret", private=True, files={"README.md": "x\n"})
+    sb.push_branch(OWNER, "secret", "symphony/1", {"work.txt": "work\n"})
+    headers = {"Authorization": "token maintainer-token"}
+    url = f"{sb.api_url}/repos/{OWNER}/secret/pulls"
+    pull = {"base": "main", "head": "symphony/1", "title": "Run", "draft": True}
+    refused = requests.post(url, json=pull, headers=headers, timeout=5)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == DRAFTS_UNSUPPORTED and "errors" not in refused.json()
+    query = (
+        'mutation($repo: ID!) { createPullRequest(input: {repositoryId: $repo, baseRefName: "main", '
+        'headRefName: "symphony/1", title: "Run", draft: true}) { pullRequest { number } } }'
+    )
+    variables = {"repo": sb.repo(OWNER, "secret").node_id}
+    answer = requests.post(sb.graphql_url, json={"query": query, "variables": variables}, headers=headers, timeout=5)
+    assert [(e["type"], e["message"]) for e in answer.json()["errors"]] == [("UNPROCESSABLE", DRAFTS_UNSUPPORTED)]
+    assert sb.pulls(OWNER, "secret") == []
+    created = requests.post(url, json={**pull, "draft": False, "title": "[WIP] Run"}, headers=headers, timeout=5)
+    assert created.status_code == 201 and created.json()["draft"] is False
+    sb.set_plan(OWNER, "pro")
+    sb.push_branch(OWNER, "secret", "symphony/2", {"more.txt": "more\n"})
+    paid = requests.post(url, json={**pull, "head": "symphony/2"}, headers=headers, timeout=5)
+    assert paid.status_code == 201 and paid.json()["draft"] is True
+    public = _repo(sb)
+    sb.set_plan(OWNER, "free")
+    sb.push_branch(OWNER, REPO, "symphony/3", {"three.txt": "3\n"})
+    assert public.create_pull(base="main", head="symphony/3", title="Public", draft=True).draft

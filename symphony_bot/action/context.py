@@ -12,7 +12,7 @@ from symphony_bot.action.inputs import API_KEY_VARIABLES, ActionInputs
 from symphony_bot.action.policy import Permission, WhoCanRun
 from symphony_bot.action.runner_seam import Runner, RunRequest
 from symphony_bot.contribution.repository_config import SymphonyConfig
-from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.client import GitHubClient, resolve_api_urls
 from symphony_bot.github.triggers import BotIdentity, bot_identity, role_of
 from symphony_bot.report.workflow_commands import escape_data, neutralize
 
@@ -109,3 +109,11 @@ class PermissionLookup:
         if key not in self.context._roles:
             self.context._roles[key] = Permission.parse(role_of(self.context.client, self.repo, login))
         return self.context._roles[key]
+
+
+def client_for(inputs: ActionInputs, environ: Mapping[str, str]) -> GitHubClient:
+    """The client of one step: github-token, against the runner's GITHUB_API_URL / GITHUB_GRAPHQL_URL."""
+    api_url, graphql_url = resolve_api_urls(environ.get("GITHUB_API_URL"))
+    if environ.get("GITHUB_GRAPHQL_URL"):
+        graphql_url = environ["GITHUB_GRAPHQL_URL"]
+    return GitHubClient(api_url, graphql_url, inputs.github_token)

@@ -3,7 +3,7 @@
 Order matters: the secrets are masked before anything else is printed (even before the inputs are checked, so an
 error message quoting an input cannot leak a key); the outputs and the job summary are written whatever happened,
 so a workflow can always read `status`. The main step records in the step state that a run started, and the
-post step (`run_post`) finalises the status comment when the main step never recorded its end — the job was
+post step (`post.run_post`) finalises the status comment when the main step never recorded its end — the job was
 cancelled or timed out.
 """
 
@@ -16,20 +16,21 @@ from pathlib import Path
 from typing import TextIO
 
 from symphony_bot.action import outputs as action_outputs
+from symphony_bot.action import signals
 from symphony_bot.action.inputs import ActionInputs, InputError, read_inputs, read_secret_values
-from symphony_bot.action.replies import STATUS_MARKER, Outcome, outputs_for, summary_markdown, with_note
+from symphony_bot.action.post import STATE_DONE, STATE_NAME
+from symphony_bot.action.replies import Outcome, outputs_for, summary_markdown
 from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT, CliRunner, Runner
+from symphony_bot.action.signals import StepStopped
 from symphony_bot.report.workflow_commands import append_summary, escape_data, escape_property, neutralize
 
 STATE_ENV = "GITHUB_STATE"
-STATE_NAME = "symphony_target"
-STATE_DONE = "symphony_done"
 SAFE_DIRECTORY_KEY = "safe.directory"
 DEFAULT_WORKSPACE = "/github/workspace"
 USAGE_STATUS = "usage-error"
-STOPPED_HEADLINE = (
-    "**Stopped**: the workflow job was cancelled or timed out before the run could finish. The claim and the "
-    "draft pull request are kept; comment `/symphony run` to resume."
+STOPPED = "stopped"
+STEP_STOPPED_MESSAGE = (
+    "the job was cancelled or timed out ({signal}) before anything was started; nothing is left half done"
 )
 
 
@@ -63,7 +64,10 @@ def run_action(
         outcome = Outcome(USAGE_STATUS, str(error), failed=True)
         _finish(outcome, environ, stdout, token_caveat=None)
         return outcome
-    outcome, caveat = _routed(inputs, environ, stdout, runner, client_factory)
+    try:
+        outcome, caveat = _routed(inputs, environ, stdout, runner, client_factory)
+    except StepStopped as stop:  # before the event was even read: nothing started
+        outcome, caveat = Outcome(STOPPED, STEP_STOPPED_MESSAGE.format(signal=stop)), None
     _finish(outcome, environ, stdout, token_caveat=caveat)
     return outcome
 
@@ -75,7 +79,7 @@ def _routed(
     runner: Runner | None,
     client_factory: Callable[[ActionInputs], object] | None,
 ) -> tuple[Outcome, str | None]:
-    from symphony_bot.action.context import ActionContext
+    from symphony_bot.action.context import ActionContext, client_for
     from symphony_bot.action.events import EventError, load_event
     from symphony_bot.action.policy import PolicyError, parse_allowed_bots, parse_who_can_run
     from symphony_bot.action.router import route
@@ -93,7 +97,7 @@ def _routed(
         return Outcome(USAGE_STATUS, str(error), failed=True), None
     except (PolicyError, EventError) as error:
         return Outcome(USAGE_STATUS, str(error), failed=True), None
-    client = client_factory(inputs) if client_factory else _client(inputs, environ)
+    client = client_factory(inputs) if client_factory else client_for(inputs, environ)
     assert isinstance(client, GitHubClient)
     with client:
         context = ActionContext(
@@ -114,6 +118,9 @@ def _routed(
             outcome = route(context, event)
         except GitHubError as error:
             outcome = Outcome("failed", f"GitHub: {error}", failed=True, event=event.name)
+        except StepStopped as stop:
+            # No child was running (that one would have been told and waited for): nothing is left half done.
+            outcome = Outcome(STOPPED, STEP_STOPPED_MESSAGE.format(signal=stop), event=event.name, target=target)
         if target:
             _save_state(environ, STATE_DONE, "true")
         started_run = "pr-number" in outcome.outputs or outcome.status not in ("ignored", "refused", "help")
@@ -123,15 +130,6 @@ def _routed(
             else None
         )
         return outcome, caveat
-
-
-def _client(inputs: ActionInputs, environ: Mapping[str, str]) -> object:
-    from symphony_bot.github.client import GitHubClient, resolve_api_urls
-
-    api_url, graphql_url = resolve_api_urls(environ.get("GITHUB_API_URL"))
-    if environ.get("GITHUB_GRAPHQL_URL"):
-        graphql_url = environ["GITHUB_GRAPHQL_URL"]
-    return GitHubClient(api_url, graphql_url, inputs.github_token)
 
 
 def _run_target(event: object) -> str | None:
@@ -150,6 +148,11 @@ def _annotation(path: str, line: int | None, column: int | None, message: str) -
 
 
 def _finish(outcome: Outcome, environ: Mapping[str, str], stdout: TextIO, *, token_caveat: str | None) -> None:
+    with signals.current().shield():
+        _write_results(outcome, environ, stdout, token_caveat=token_caveat)
+
+
+def _write_results(outcome: Outcome, environ: Mapping[str, str], stdout: TextIO, *, token_caveat: str | None) -> None:
     level = "error" if outcome.failed else "notice"
     status = escape_property(neutralize(outcome.status))
     stdout.write(f"::{level} title=Symphony: {status}::{escape_data(neutralize(outcome.message))}\n")
@@ -167,36 +170,3 @@ def _save_state(environ: Mapping[str, str], name: str, value: str) -> None:
     delimiter = "ghadelimiter_" + random.token_hex(16)
     with Path(target).open("a", encoding="utf-8") as handle:
         handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-
-
-def run_post(environ: Mapping[str, str], stdout: TextIO) -> Outcome:
-    """The post step: when the main step started on an issue but never recorded its end, the job was cancelled
-    or timed out — say so in the status comment, which would otherwise show a run in progress forever."""
-    action_outputs.print_masks(read_secret_values(environ), stdout)
-    target = environ.get(f"STATE_{STATE_NAME}")
-    if not target or environ.get(f"STATE_{STATE_DONE}") == "true":
-        return Outcome("ignored", "the main step finished; nothing to finalise")
-    from symphony_bot.github import triggers
-    from symphony_bot.github.client import GitHubError
-
-    inputs = read_inputs(environ)
-    repo, _, number = target.rpartition("#")
-    client = _client(inputs, environ)
-    from symphony_bot.github.client import GitHubClient
-
-    assert isinstance(client, GitHubClient)
-    with client:
-        try:
-            login = triggers.bot_identity(client, environ.get("SYMPHONY_APP_LOGIN") or None).login
-            comment = triggers.find_comment(client, repo, int(number), STATUS_MARKER, login)
-            if comment is None:
-                return Outcome("ignored", "no status comment to finalise", target=target)
-            body = str(comment.get("body") or "")
-            if STOPPED_HEADLINE in body:
-                return Outcome("stopped", "the status comment already says the run stopped", target=target)
-            triggers.edit_comment(client, repo, int(str(comment["id"])), with_note(body, STOPPED_HEADLINE))
-        except GitHubError as error:
-            stdout.write(f"::warning::{escape_data(f'could not finalise the status comment: {error}')}\n")
-            return Outcome("failed", str(error), failed=True, target=target)
-    stdout.write(f"::notice::{escape_data(f'{target}: the status comment now says the run stopped')}\n")
-    return Outcome("stopped", "the status comment was finalised as stopped", target=target)

@@ -63,7 +63,7 @@ def registry_check(context: ActionContext, event: Event) -> Outcome:
     base_sha = str((event.pull_request.get("base") or {}).get("sha") or "")
     diffed = None
     if base_sha and _has_revision(context.workspace, base_sha, registry):
-        diffed = _symphony(context, "registry", "diff", "--format", "github", f"{base_sha}:{registry}", registry)
+        diffed = _symphony(context, "registry", "diff", "--format", "github", "--base-rev", base_sha, registry)
         _relay(context, diffed)
         failed = failed or diffed.returncode != 0
     message = "the registry has errors (see the annotations)" if failed else "the registry is valid"

@@ -80,9 +80,11 @@ class TaskRequest:
     model: str | None = None
     task_timeout_s: float | None = None
     inactivity_timeout_s: float | None = None
-    # Run the agent as this unprivileged user (created when missing), owning the work tree for the run: what a
-    # bot running as root does (`symphony_bot.agents.agent_user`). None: as the bot's own user.
+    # Set (to any name): run the agent under a uid of its own, allocated for the task, owning the work tree while
+    # it runs: what a bot running as root does (`symphony_bot.agents.agent_user`). None: as the bot's own user.
     run_as: str | None = None
+    # TCP ports the agent may connect to besides the metering proxy's (the config's allow-list; Landlock).
+    allowed_tcp_ports: tuple[int, ...] = ()
 
 
 class Outcome(StrEnum):

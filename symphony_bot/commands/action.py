@@ -24,6 +24,9 @@ def action(post: bool, install_agent: str | None) -> None:
     Inputs come from the INPUT_* variables the runner sets (hyphens kept: INPUT_GITHUB-TOKEN). Outputs go to
     $GITHUB_OUTPUT, a summary to $GITHUB_STEP_SUMMARY. Exit status: 0 handled or ignored, 1 the run, the
     registry check or a GitHub call failed, 2 bad inputs, configuration or event payload.
+
+    SIGINT and SIGTERM (a cancelled or timed-out job) are passed on to the running command, which stops and
+    finalises; outputs and summary are still written.
     """
     if install_agent:
         from symphony_bot.action.agents import AGENT_PACKAGES, AgentInstallError, ensure_agent
@@ -39,8 +42,12 @@ def action(post: bool, install_agent: str | None) -> None:
         click.echo(f"{install_agent}: {installed.bin_dir} ({installed.seconds:.1f} s)")
         sys.exit(OK)
 
-    from symphony_bot.action.main import USAGE_STATUS, run_action, run_post, trust_workspace
+    from symphony_bot.action import signals
+    from symphony_bot.action.main import USAGE_STATUS, run_action, trust_workspace
+    from symphony_bot.action.post import run_post
 
+    # First: in the container this process is PID 1, which has no default action for SIGINT or SIGTERM.
+    signals.install()
     trust_workspace(os.environ)
     outcome = run_post(os.environ, sys.stdout) if post else run_action(os.environ, sys.stdout)
     if outcome.status == USAGE_STATUS:

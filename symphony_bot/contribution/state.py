@@ -110,6 +110,12 @@ class ContributionState:
     model: str | None = None
     contributor: str | None = None
     resumed: bool = False
+    # How it ended, beyond the phase (set by the runner's end, cancel, finalize and the post step):
+    pull_closed: bool = False  # the PR is closed (cancelled, or closed by someone while the run went on)
+    branch_deleted: bool = False
+    ended_by: str | None = None  # the login that cancelled or finalized
+    finalized: bool = False  # handed to review as it is (`finalize`), whatever the run's own phase was
+    ending: str | None = None  # the bot's own sentence for the headline, when the phase alone does not say it
 
     # -- derived ---------------------------------------------------------------------------------------------
 
@@ -120,6 +126,18 @@ class ContributionState:
     @property
     def tasks_done(self) -> int:
         return sum(document.done for document in self.documents)
+
+    def finish(self, now_ms: int, *, signalled: bool) -> None:
+        """The end of a run: a phase that is still open becomes stopped (a signal) or failed; a cancel the engine
+        saw because of a signal is a stop (the claim is kept); a closed pull request or deleted branch is a cancel."""
+        if self.phase is Phase.CANCELLED and signalled and not self.pull_closed:
+            self.phase = Phase.STOPPED
+        if not self.phase.terminal:
+            self.phase = Phase.STOPPED if signalled else Phase.FAILED
+        if self.pull_closed or self.branch_deleted:
+            self.phase = Phase.CANCELLED  # whatever the engine said after: the claim was released under it
+        self.finished_at_ms = now_ms
+        self.current_task = None
 
     def elapsed_s(self, now_ms: int) -> float:
         end = self.finished_at_ms if self.finished_at_ms is not None else now_ms

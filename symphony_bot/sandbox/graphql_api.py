@@ -109,6 +109,7 @@ from symphony_bot.sandbox.graphql_resolvers_issues import (
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
     InstallationToken,
+    PersonalToken,
     SandboxState,
     User,
 )
@@ -142,7 +143,7 @@ def handle(
     viewer: User,
     body: bytes,
     urls: Urls | None = None,
-    grant: InstallationToken | None = None,
+    grant: InstallationToken | PersonalToken | None = None,
 ) -> HandleResult:
     """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation).
 

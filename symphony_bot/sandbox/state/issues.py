@@ -9,6 +9,7 @@ from symphony_bot.sandbox.state.model import (
     DEFAULT_LABEL_COLOR,
     ISSUE_STATES,
     LOCK_REASONS,
+    MESSAGE_LOCKED,
     REACTION_CONTENTS,
     Issue,
     IssueComment,
@@ -286,14 +287,20 @@ class IssueStore(RepositoryStore):
                 for issue in list(repo.issues.values()):
                     yield repo, issue
 
+    def may_comment_when_locked(self, repo: Repository, login: str) -> bool:
+        """Only collaborators with write access comment on a locked conversation. An App's bot or the Actions
+        `GITHUB_TOKEN` is no collaborator, whatever its `issues: write` (probot/stale#25, renovatebot/renovate#6215,
+        hashicorp/terraform-github-actions#100)."""
+        return not self.acts_for_installation(login) and rank(self.permission(repo, login)) >= rank("write")
+
     def create_comment(
         self, repo: Repository, issue: Issue, body: str, author: str, actor: str | None = None
     ) -> IssueComment:
         with self.lock:
             self.require(repo, actor, "read")
             self.require_writable(repo)
-            if issue.locked and rank(self.permission(repo, actor)) < rank("write"):
-                raise SandboxError(403, "Unable to create comment because issue is locked.")
+            if issue.locked and actor is not None and not self.may_comment_when_locked(repo, actor):
+                raise SandboxError(403, MESSAGE_LOCKED)
             if not body or not body.strip():
                 raise validation_failed("IssueComment", "", "missing_field", "body")
             check_lengths("IssueComment", actor, body=body)
@@ -316,6 +323,10 @@ class IssueStore(RepositoryStore):
             self._register(node_id, comment)
             self.touch()
             return comment
+
+    def issue_of_comment(self, comment: IssueComment) -> Issue | None:
+        repo = self.repos.get(comment.repo_id)
+        return repo.issues.get(comment.issue_number) if repo is not None else None
 
     def issue_comments(self, repo: Repository, issue: Issue, since: str | None = None) -> list[IssueComment]:
         with self.lock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from symphony_bot.sandbox.linking import IssueReference, closing_references, mentions
 from symphony_bot.sandbox.state.issues import IssueStore
 from symphony_bot.sandbox.state.model import (
+    FREE_PLAN,
+    MESSAGE_DRAFTS_UNSUPPORTED,
     GitBackend,
     Issue,
     PullRequest,
@@ -85,6 +87,8 @@ class PullStore(IssueStore):
         with self.lock:
             self.require(repo, actor, "read")
             self.require_writable(repo)
+            if draft and actor is not None:
+                self.require_drafts_supported(repo)
             base_ref = base or repo.default_branch
             head_repo, head_ref = self.resolve_head(repo, head)
             if actor is not None and not self.can_see(head_repo, actor):
@@ -179,6 +183,14 @@ class PullStore(IssueStore):
             self.update_issue(repo, issue, actor, title=title, body=body, state=state, set_body=set_body)
             return issue
 
+    def require_drafts_supported(self, repo: Repository) -> None:
+        """Draft pull requests exist in public repositories, and in private ones whose owner pays (GitHub Pro,
+        Team, Enterprise): https://developer.github.com/changes/2019-02-14-draft-pull-requests/. Elsewhere
+        GitHub answers 422 "Draft pull requests are not supported in this repository." (no `errors` list)."""
+        owner = self.user(repo.owner)
+        if repo.private and (owner is None or owner.plan == FREE_PLAN):
+            raise SandboxError(422, MESSAGE_DRAFTS_UNSUPPORTED)
+
     def set_draft(self, repo: Repository, issue: Issue, draft: bool, actor: str | None) -> Issue:
         """GraphQL's markPullRequestReadyForReview / convertPullRequestToDraft (REST cannot change it)."""
         with self.lock:
@@ -188,6 +200,8 @@ class PullStore(IssueStore):
                 self.require(repo, actor, "write")
             if issue.state != "open":
                 raise SandboxError(422, "Pull request is closed")
+            if draft and actor is not None:
+                self.require_drafts_supported(repo)
             if pull.draft != draft:
                 pull.draft = draft
                 self._event(issue, "convert_to_draft" if draft else "ready_for_review", actor)
