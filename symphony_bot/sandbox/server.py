@@ -47,6 +47,7 @@ from symphony_bot.sandbox.server_http import (
     error_body,
     handler_for,
     json_bytes,
+    oauth_scope_headers,
     target_is_pull,
 )
 from symphony_bot.sandbox.state import App, InstallationToken, SandboxError, SandboxState, parse_time
@@ -322,6 +323,7 @@ class SandboxServer:
                 app=app,
                 limits=self.state.grant_for(token) or self.state.personal_token(token),
             )
+            answer.headers += oauth_scope_headers(self.state.personal_token(token), "owner" in found[1])
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
             digest = hashlib.sha256((login or "").encode() + b"\0" + answer.body).hexdigest()[:40]

@@ -19,11 +19,12 @@ from symphony_bot.sandbox.faults import (
     LoggedRequest,
 )
 from symphony_bot.sandbox.git_remote import GIT_PATH_PREFIX, read_request_body, serve_git
+from symphony_bot.sandbox.state.personal_tokens import FINE_GRAINED
 
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
     from symphony_bot.sandbox.git_repositories import BareRepositories
-    from symphony_bot.sandbox.state import Repository, SandboxState
+    from symphony_bot.sandbox.state import PersonalToken, Repository, SandboxState
 
 
 class ServedSandbox(Protocol):
@@ -200,4 +201,16 @@ def cache_headers(login: str | None) -> list[tuple[str, str]]:
         ("Cache-Control", f"{scope}, max-age=60, s-maxage=60"),
         ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
         ("Vary", "Accept-Encoding, Accept, X-Requested-With"),
+    ]
+
+
+def oauth_scope_headers(personal: PersonalToken | None, on_repository: bool) -> list[tuple[str, str]]:
+    """`X-OAuth-Scopes` (the classic or OAuth token's scopes) and `X-Accepted-OAuth-Scopes` (what the operation
+    takes: `repo` on a repository's), as @octokit/fixtures' recordings carry them; fine-grained and installation
+    tokens get neither."""
+    if personal is None or personal.kind == FINE_GRAINED:
+        return []
+    return [
+        ("X-OAuth-Scopes", ", ".join(personal.scopes)),
+        ("X-Accepted-OAuth-Scopes", "repo" if on_repository else ""),
     ]
