@@ -24,6 +24,7 @@ from symphony_bot.contribution import push_access
 from symphony_bot.contribution.preflight import PreflightError
 from symphony_bot.github import permissions
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.workspace.gitops import Remote, WorkTree
 
@@ -44,7 +45,7 @@ def sb():
 
 
 def _client(sb: Sandbox, token: str) -> GitHubClient:
-    return GitHubClient(sb.api_url, sb.graphql_url, token, seconds_between_requests=0, seconds_between_writes=0)
+    return GitHubClient(sb.api_url, sb.graphql_url, token, pacer=Pacer(Limits.unlimited()))
 
 
 def _choose(sb: Sandbox, tmp_path: Path, token: str, *, mode: str = "auto", **access_changes: object):
@@ -53,9 +54,7 @@ def _choose(sb: Sandbox, tmp_path: Path, token: str, *, mode: str = "auto", **ac
         viewer = permissions.viewer(client)
         access = replace(permissions.repository_access(client, SLUG), **access_changes)
         tree = WorkTree.clone(Remote(sb.git_url(OWNER, REPO), token), "main", tmp_path / "w", tmp_path / "p")
-        return push_access.choose(
-            client, tree, access, viewer, mode=mode, token=token, probe_branch=PROBE_BRANCH
-        )  # fmt: skip
+        return push_access.choose(client, tree, access, viewer, mode=mode, token=token, probe_branch=PROBE_BRANCH)
 
 
 def _forks_made(sb: Sandbox) -> int:

@@ -6,6 +6,7 @@ import pytest
 
 from symphony_bot.github import pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 
 
@@ -18,7 +19,7 @@ def world():
         sb.set_permission("owner", "r", "bot", "write")
         sb.create_issue("owner", "r", "Issue", "body")
         sb.push_branch("owner", "r", "symphony/1-abc", {"a.txt": "a\n"})
-        with GitHubClient(sb.api_url, sb.graphql_url, "bot-token", seconds_between_writes=0) as client:
+        with GitHubClient(sb.api_url, sb.graphql_url, "bot-token", pacer=Pacer(Limits.unlimited())) as client:
             yield sb, client
 
 
@@ -84,7 +85,7 @@ ACTIONS_JOB = {"contents": "write", "issues": "write", "pull-requests": "write"}
 
 
 def _installation_client(sb, token):
-    return GitHubClient(sb.api_url, sb.graphql_url, token, seconds_between_writes=0)
+    return GitHubClient(sb.api_url, sb.graphql_url, token, pacer=Pacer(Limits.unlimited()))
 
 
 def test_the_probe_sees_the_actions_setting_and_opens_nothing(world) -> None:

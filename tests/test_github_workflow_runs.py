@@ -14,6 +14,7 @@ import requests
 
 from symphony_bot.github import workflow_runs
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox.state import SandboxError
 from symphony_bot.sandbox.state.actions import MESSAGE_CANNOT_CANCEL
 from tests.sandbox_helpers import OWNER, REPO, TOKENS
@@ -23,7 +24,7 @@ WORKFLOW = "on:\n  workflow_dispatch:\njobs: {}\n"
 
 
 def _client(sb, login: str = "maintainer") -> GitHubClient:
-    return GitHubClient(sb.api_url, sb.graphql_url, TOKENS[login], seconds_between_requests=0, seconds_between_writes=0)
+    return GitHubClient(sb.api_url, sb.graphql_url, TOKENS[login], pacer=Pacer(Limits.unlimited()))
 
 
 @pytest.fixture

@@ -51,8 +51,8 @@ class Usage:
         return self.input_tokens + self.output_tokens
 
     def to_event(self) -> dict[str, Any]:
-        """Maestro's `usageStats` field names."""
-        return {
+        """Maestro's `usageStats` field names (and `unpricedModel`, ours, when the price table lacks the model)."""
+        fields: dict[str, Any] = {
             "inputTokens": self.input_tokens,
             "outputTokens": self.output_tokens,
             "cacheReadInputTokens": self.cache_read_tokens,
@@ -61,6 +61,9 @@ class Usage:
             "totalCostUsd": round(self.cost_usd, 6),
             "costIsEstimate": self.cost_is_estimate,
         }
+        if self.unpriced_model is not None:
+            fields["unpricedModel"] = self.unpriced_model
+        return fields
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ class TaskStatus(StrEnum):
     SKIPPED = "skipped"  # never finished: the document stalled or the run stopped
 
 
+# A model missing from the price table (codex's default `gpt-6.1-sol`, say): the cost shown is a guess.
+UNPRICED_NOTE = "the cost is an estimate: symphony-bot's price table has no price for the model {model}"
+MODEL_NAME_CHARS = 100
+
 # Engine stop reasons -> the phase the comment shows.
 _PHASE_OF_STOP = {
     "completed": Phase.COMPLETED,
@@ -188,6 +192,9 @@ class ContributionState:
         self.tokens_out += int(usage.get("outputTokens") or 0)
         cost = float(usage.get("totalCostUsd") or 0.0)
         self.cost_usd += cost
+        unpriced = usage.get("unpricedModel")
+        if unpriced and (note := UNPRICED_NOTE.format(model=str(unpriced)[:MODEL_NAME_CHARS])) not in self.notes:
+            self.notes.append(note)
         ticked = int(event.get("tasksCompleted") or 0)
         document = self._document(str(event.get("document")))
         if document is not None:

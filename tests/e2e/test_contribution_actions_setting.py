@@ -44,9 +44,7 @@ def _act_with_the_job_token(world: World, number: int, token: str) -> tuple[str,
         environ,
         stdout,
         runner=world.runner,
-        client_factory=lambda inputs: GitHubClient(
-            world.sb.api_url, world.sb.graphql_url, inputs.github_token, seconds_between_requests=0
-        ),
+        client_factory=lambda inputs: GitHubClient(world.sb.api_url, world.sb.graphql_url, inputs.github_token),
     )
     return stdout.getvalue(), environ
 

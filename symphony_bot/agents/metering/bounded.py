@@ -15,6 +15,7 @@ HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 256 * 1024
 USAGE_MARK = b'"usage'  # begins both keys
 _USAGE_KEY = re.compile(rb'"(?:usage|usageMetadata)"\s*:\s*\{')
+_TYPE_KEY = re.compile(rb'^\s*\{\s*"type"\s*:\s*"([^"\\]{1,100})"')  # an event's own type, its first key
 _MODEL_KEY = re.compile(rb'"(?:model|modelVersion)"\s*:\s*"([^"\\]{1,200})"')
 
 
@@ -55,6 +56,9 @@ class BoundedDocument:
             items = value if isinstance(value, list) else [value]
             return [item for item in items if isinstance(item, dict)]
         partial: dict[str, Any] = {}
+        kind = _TYPE_KEY.search(self._head)
+        if kind:
+            partial["type"] = kind.group(1).decode("utf-8", "replace")
         model = _MODEL_KEY.search(self._head) or _last(_MODEL_KEY, self._tail)
         if model:
             partial["model"] = model.group(1).decode("utf-8", "replace")

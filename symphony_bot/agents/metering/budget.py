@@ -1,14 +1,21 @@
-"""Keeping the worst case within `--max-cost`: each model request reserves its maximum cost before it is
-forwarded, and settles at what it really cost once its answer has been read to the end.
+"""Keeping the worst case within `--max-cost`: with a budget, ONE model request is in flight at a time.
+
+Checking the budget only before forwarding let twenty parallel requests spend $4.50-6.00 under
+`--max-cost 0.05`. Now a model request is forwarded only when no other is in flight and the run has budget
+left; the others wait their turn (token counts and model lists are free and never wait). A request is counted
+once its answer has been read to its end, whether or not the client stayed (`handler`), before the next one
+goes. So the run ends at most one request past the budget, however many requests the agent sends at once —
+and that one request is bounded too: each request's maximum cost is computed before it goes (`plan`), bounding
+what it leaves open, and an answer cut off before its usage arrived is charged at that maximum.
 
 A request's maximum is its largest possible answer at the model's output price (`max_tokens` and its
-equivalents, times the number of choices asked for; where a request leaves it open, the proxy sets
-DEFAULT_MAX_OUTPUT_TOKENS), plus its body read as input tokens (a token is at least one byte of the request) at
-the dearer of the input and cache-write prices, plus the most server-tool uses it allows at their fees
-(`server_tools`). A request is admitted when the spent amount, the reservations in flight and its own maximum
-fit the budget; one that does not fit waits until nothing else is in flight and is then admitted alone if
-anything is left. So the run ends at most one request's reserved maximum past the budget, however many
-requests the agent sends at once; a budget smaller than one request's maximum runs its requests one at a time.
+equivalents, times the number of choices asked for; where a request leaves it open the proxy sets
+DEFAULT_MAX_OUTPUT_TOKENS), plus its body read as input tokens (a text token is at least one byte of the
+request) at the dearer of the input and cache-write prices, plus the most server-tool uses it allows at their
+fees (`server_tools`; where a request leaves a priced tool's uses open the proxy sets DEFAULT_MAX_USES).
+Reservations (parallel requests whose maxima fit the budget) were weighed and not chosen: a request's input
+cannot be bounded better than by its body's bytes, which an API's own accounting (cache writes, images, files
+referenced by name) can exceed, while one request at a time holds whatever the API reports.
 """
 
 from __future__ import annotations
@@ -123,8 +130,8 @@ def _set(document: dict[str, Any], where: tuple[str | int, ...], value: int) -> 
 
 
 class Admission:
-    """Reservations in flight against one budget. `admit` blocks until the request may go (True) or the budget
-    is spent (False); `settle` releases a reservation once its request's cost is counted."""
+    """Model requests in flight against one budget: one at a time. `admit` blocks until the request may go
+    (True) or the budget is spent (False); `settle` lets the next one go once this one's cost is counted."""
 
     def __init__(self, limit_usd: float, lock: threading.Lock) -> None:
         self.limit_usd = limit_usd
@@ -139,7 +146,7 @@ class Admission:
                 left = self.limit_usd - spent()
                 if left <= 0:
                     return False
-                if self.in_flight == 0 or self.reserved_usd + reserve_usd <= left:
+                if self.in_flight == 0:
                     self.reserved_usd += reserve_usd
                     self.in_flight += 1
                     return True

@@ -29,6 +29,7 @@ from symphony_bot.agents.metering.task_usage import TaskUsage
 from symphony_bot.agents.metering.wire import PIECE_BYTES, RequestBody, end_to_end
 
 CLIENT_TIMEOUT_S = 600.0
+CRLF = b"\r\n"
 NO_BODY_STATUSES = frozenset({204, 304})
 ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
 NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
@@ -191,7 +192,7 @@ class Handler(BaseHTTPRequestHandler):
             if meter is not None:
                 metered = meter.finish(complete)
                 usage, reserved = metered.usage, self.reserved_usd
-                if not complete and reserved is not None and usage.cost_usd < reserved:
+                if not meter.complete and reserved is not None and usage.cost_usd < reserved:
                     # Cut off before its usage arrived: with a budget, it cost what it could have cost.
                     usage = replace(usage, cost_usd=reserved, cost_is_estimate=True)
                 with proxy._lock:
@@ -261,6 +262,15 @@ class Handler(BaseHTTPRequestHandler):
         remaining = None if unsized or length is None else int(length)
         feed = meter.feed if meter is not None else None
         read1, write = response.read1, self.wfile.write
+        connection = self.connection
+
+        def send_chunk(piece: bytes) -> None:
+            """One chunk in one system call, the piece never copied (the framing around it is gathered)."""
+            parts = (b"%x\r\n" % len(piece), piece, CRLF)
+            sent = connection.sendmsg(parts)
+            if sent < len(parts[0]) + len(piece) + len(CRLF):
+                connection.sendall(b"".join(parts)[sent:])
+
         while True:
             try:
                 piece = read1(PIECE_BYTES)
@@ -281,7 +291,7 @@ class Handler(BaseHTTPRequestHandler):
                 if remaining <= 0:
                     finish(True)
             if client.here:
-                client.run(write, b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                client.run(send_chunk if chunked else write, piece)
         self.close_connection = True
 
     # --- replies of its own ------------------------------------------------------------------------------

@@ -77,6 +77,8 @@ PARSED_EVENTS = {
         {"response.created", "response.completed", "response.incomplete", "response.failed", "error"}
     ),
 }
+# The events that end an answer's usage: a stream without one was cut off, whatever its framing said.
+FINAL_EVENTS = frozenset({"message_delta", "response.completed", "response.incomplete", "response.failed"})
 # Output items of the Responses API that the client runs itself (everything else `*_call` runs at OpenAI).
 CLIENT_CALL_ITEMS = frozenset(
     {"function_call", "custom_tool_call", "local_shell_call", "shell_call", "apply_patch_call", "computer_call"}
@@ -114,6 +116,8 @@ class ResponseMeter:
         self._calls: dict[str, int] = {}  # server-tool call items by kind (Responses)
         self._calls_by_event: dict[str, int] = {}
         self._grounding_queries = 0  # Gemini
+        self._final_seen = not (streaming and wire.value in PARSED_EVENTS)
+        self.complete = True  # after `finish`: whether the answer was read to its end
         self._carry = b""
         if streaming:
             self._sse = SseScanner(self._take, PARSED_EVENTS.get(wire.value))
@@ -160,8 +164,9 @@ class ResponseMeter:
         return bool(self._raw)
 
     def finish(self, complete: bool = True) -> Metered:
-        """The usage of the response; `complete`: it was read to its end (else the output counted is at least
-        one token per event that arrived)."""
+        """The usage of the response; `complete`: it was read to its end. A stream cut off (or one whose final
+        usage event never came) counts at least one output token per event that arrived; `self.complete` says
+        which it was."""
         if self._sse is not None:
             self._sse.close()
             for name, count in self._sse.names.items():
@@ -172,7 +177,8 @@ class ResponseMeter:
             for document in self._document.documents():
                 self._take(document)
         usage = to_usage(self.wire, self._raw)
-        if not complete and self.events > usage.output_tokens:
+        self.complete = complete and self._final_seen
+        if not self.complete and self._raw and self.events > usage.output_tokens:  # it began: it was billed
             usage = Usage(usage.input_tokens, self.events, usage.cache_read_tokens, usage.cache_write_tokens)
         fees = self._fees()
         if not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens or usage.cache_write_tokens):
@@ -193,6 +199,8 @@ class ResponseMeter:
         return NO_FEES
 
     def _take(self, document: dict[str, Any]) -> None:
+        if document.get("type") in FINAL_EVENTS:
+            self._final_seen = True
         # Anthropic nests under `message` (message_start), OpenAI Responses under `response`.
         for holder in (document, document.get("message"), document.get("response")):
             if not isinstance(holder, dict):

@@ -95,7 +95,7 @@ class MeteringProxy:
         self.stall_s = upstream_timeout_s
         self.admission = None if max_cost_usd is None else budget.Admission(max_cost_usd, self._lock)
         handler = type("MeteringHandler", (Handler,), {"proxy": self})
-        self._httpd = ThreadingHTTPServer((host, 0), handler)
+        self._httpd = _Server((host, 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="metering-proxy", daemon=True
@@ -216,3 +216,9 @@ class MeteringProxy:
         expected = self.dummy_key.encode()
         # Every credential offered must be ours (no smuggling a second one past the check), and one must be offered.
         return bool(offered) and all(hmac.compare_digest(value.encode(), expected) for value in offered)
+
+
+class _Server(ThreadingHTTPServer):
+    # A CLI (or a tool in the agent's shell) may open many connections at once; the default backlog of 5 would
+    # reset some of them before the proxy even sees them.
+    request_queue_size = 128
