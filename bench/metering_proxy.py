@@ -180,12 +180,14 @@ def main() -> None:
             _ttfb(proxied, started["key"])
         ask("warm-up")
         direct_times, proxied_times, added = [], [], []
+        cpu_before = _cpu_seconds(proxy_process.pid)
         for _ in range(REQUESTS):
             d, _ = _ttfb(direct, "none")
             p, _ = _ttfb(proxied, started["key"])
             direct_times.append(d)
             proxied_times.append(p)
             added.append(p - d)
+        cpu_per_request_ms = (_cpu_seconds(proxy_process.pid) - cpu_before) / REQUESTS * 1000
         metered = ask("latency")
         ms = 1000
         print(f"\n1. time to first byte, {REQUESTS} streamed requests each way (keep-alive client connection)")
@@ -196,6 +198,7 @@ def main() -> None:
         verdict = "met" if added_ms <= TTFB_TARGET_MS else "MISSED"
         print(f"   added   median {added_ms:.3f} ms (target <= {TTFB_TARGET_MS} ms: {verdict}); ratio {ratio:.2f}x")
         print(f"   p90 added {statistics.quantiles(added, n=10)[-1] * ms:.3f} ms")
+        print(f"   the proxy's CPU time per request {cpu_per_request_ms:.3f} ms (a floor for what it adds)")
         exact = metered["input"] == REQUESTS * USAGE["input_tokens"]
         print(f"   metered {metered['requests']} requests, {metered['input']} input tokens (exact: {exact})")
 
