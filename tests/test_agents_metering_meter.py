@@ -227,3 +227,26 @@ def test_a_long_stream_of_small_deltas_cut_at_random_is_read_exactly() -> None:
     usage = metered.usage
     assert (usage.input_tokens, usage.output_tokens) == (11, 42) and metered.fees.uses == {"web_search": searches}
     assert meter.events == 2 + 2 * deltas and meter.complete
+
+
+def test_priced_usage_fields_beside_the_tokens_are_counted() -> None:
+    """Gemini's tool-use prompt tokens are input; Anthropic's 1-hour cache writes cost 2x input."""
+    rng = random.Random()
+    prompt, tool_prompt, out = rng.randint(1, 9000), rng.randint(1, 9000), rng.randint(1, 900)
+    chunk = {
+        "usageMetadata": {
+            "promptTokenCount": prompt,
+            "toolUsePromptTokenCount": tool_prompt,
+            "candidatesTokenCount": out,
+        },
+        "modelVersion": "gemini-2.5-pro",
+    }
+    gemini = meter_usage(WireFormat.GEMINI, True, [b"data: " + json.dumps(chunk).encode() + b"\n\n"])
+    assert (gemini.input_tokens, gemini.output_tokens) == (prompt + tool_prompt, out)
+    long_writes = rng.randint(1, 9000)
+    usage = {"input_tokens": 1, "output_tokens": 1, "cache_creation_input_tokens": long_writes}
+    usage["cache_creation"] = {"ephemeral_1h_input_tokens": long_writes, "ephemeral_5m_input_tokens": 0}
+    body = json.dumps({"model": "claude-sonnet-4-5", "usage": usage}).encode()
+    anthropic = meter_usage(WireFormat.ANTHROPIC, False, [body])
+    base = estimate_cost(Usage(1, 1), "claude-sonnet-4-5")
+    assert anthropic.cost_usd == pytest.approx(base + long_writes * 3.0 * 2 / 1e6)
