@@ -88,3 +88,114 @@ def cancel_like_the_runner(send: Callable[[signal.Signals], None], ended: Callab
     sent.append(signal.SIGKILL.name)
     ended(60)
     return sent
+
+
+# A small evaluator of GitHub Actions expressions — the subset the shipped workflows use in `if:` and
+# `concurrency:` — with GitHub's semantics (docs.github.com/actions/learn-github-actions/expressions): `&&` and
+# `||` return an operand, not a boolean; `==` compares strings case-insensitively; contains() and startsWith()
+# ignore case; a missing property is null, and null, false, 0 and '' are falsy.
+_TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<op>&&|\|\||==|!=|!|\(|\)|,)|(?P<word>[A-Za-z_][\w.-]*))")
+
+
+def evaluate(expression: str, context: dict[str, object]) -> object:
+    tokens = []
+    position, text = 0, expression.strip()
+    while position < len(text):
+        matched = _TOKEN.match(text, position)
+        if matched is None:
+            raise ValueError(f"cannot read {text[position:]!r}")
+        tokens.append(matched)
+        position = matched.end()
+        while position < len(text) and text[position].isspace():
+            position += 1
+    parser = _ExpressionParser(tokens, context)
+    value = parser.either()
+    assert parser.index == len(tokens), f"unread: {expression}"
+    return value
+
+
+def truthy(value: object) -> bool:
+    return value not in (None, False, 0, "")
+
+
+class _ExpressionParser:
+    def __init__(self, tokens: list[re.Match[str]], context: dict[str, object]) -> None:
+        self.tokens, self.context, self.index = tokens, context, 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.index].group(0).strip() if self.index < len(self.tokens) else None
+
+    def _take(self) -> re.Match[str]:
+        self.index += 1
+        return self.tokens[self.index - 1]
+
+    def either(self) -> object:
+        value = self.both()
+        while self._peek() == "||":
+            self._take()
+            other = self.both()
+            value = value if truthy(value) else other
+        return value
+
+    def both(self) -> object:
+        value = self.compare()
+        while self._peek() == "&&":
+            self._take()
+            other = self.compare()
+            value = other if truthy(value) else value
+        return value
+
+    def compare(self) -> object:
+        value = self.unary()
+        while self._peek() in ("==", "!="):
+            negate = self._take().group(0).strip() == "!="
+            other = self.unary()
+            equal = _fold(value) == _fold(other)
+            value = equal != negate
+        return value
+
+    def unary(self) -> object:
+        if self._peek() == "!":
+            self._take()
+            return not truthy(self.unary())
+        return self.primary()
+
+    def primary(self) -> object:
+        token = self._take()
+        if token.group("string") is not None:
+            return token.group("string")[1:-1].replace("''", "'")
+        if token.group(0).strip() == "(":
+            value = self.either()
+            assert self._take().group(0).strip() == ")"
+            return value
+        word = token.group("word")
+        assert word is not None, token.group(0)
+        if self._peek() == "(":
+            self._take()
+            arguments = [self.either()]
+            while self._peek() == ",":
+                self._take()
+                arguments.append(self.either())
+            assert self._take().group(0).strip() == ")"
+            return _call(word, arguments)
+        if word in ("true", "false", "null"):
+            return {"true": True, "false": False, "null": None}[word]
+        value: object = self.context
+        for part in word.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+
+def _fold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _call(name: str, arguments: list[object]) -> object:
+    text = [str(argument if argument is not None else "").casefold() for argument in arguments]
+    if name == "contains":
+        return text[1] in text[0]
+    if name == "startsWith":
+        return text[0].startswith(text[1])
+    if name == "endsWith":
+        return text[0].endswith(text[1])
+    raise ValueError(f"function {name} is not modelled")

@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from symphony_bot.action.replies import READY, OfferFacts, help_reply, offer_comment, refusal_reply
+from tests.actions_runner import evaluate, truthy
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 MINE = ("ci.yml", "symphony.yml", "donor.yml", "release.yml")
@@ -50,21 +53,81 @@ def test_least_permissions(name: str) -> None:
         assert all(step["with"]["persist-credentials"] == "false" for step in checkouts)
 
 
-def test_maintainer_workflow_guard_and_concurrency() -> None:
+def test_maintainer_workflow_triggers_and_permissions() -> None:
     workflow = load("symphony.yml")
-    assert workflow["on"] == {"issues": {"types": ["labeled", "unlabeled"]}, "issue_comment": {"types": ["created"]}}
+    assert workflow["on"] == {
+        "issues": {"types": ["labeled", "unlabeled"]},
+        "issue_comment": {"types": ["created"]},
+        "schedule": [{"cron": "23 6 * * *"}],  # stale claims (maintenance.scheduled)
+    }
     job = workflow["jobs"]["symphony"]
-    assert "github.event.label.name == 'runmaestro.ai'" in job["if"]
-    assert "contains(github.event.comment.body, '/symphony')" in job["if"]
-    assert "author_association" in job["if"]
-    group = workflow["concurrency"]["group"]
-    assert "github.event.issue.number" in group and workflow["concurrency"]["cancel-in-progress"] == "false"
+    assert "author_association" not in job["if"]  # private org members show as NONE/CONTRIBUTOR: the action decides
+    assert workflow["concurrency"]["cancel-in-progress"] == "false"
     assert job["permissions"] == {
         "contents": "write",
         "pull-requests": "write",
         "issues": "write",
         "actions": "write",
     }
+
+
+def _comment(body: str, association: str = "NONE") -> dict[str, Any]:
+    return {
+        "event_name": "issue_comment",
+        "event": {
+            "action": "created",
+            "issue": {"number": 7},
+            "comment": {"body": body, "author_association": association, "user": {"login": "someone"}},
+        },
+    }
+
+
+def _labeled(name: str, action: str = "labeled") -> dict[str, Any]:
+    return {"event_name": "issues", "event": {"action": action, "issue": {"number": 7}, "label": {"name": name}}}
+
+
+SCHEDULE: dict[str, Any] = {"event_name": "schedule", "event": {"schedule": "23 6 * * *"}}
+# (what happened, the github context, starts a job?, joins the issue's run group?)
+EVENTS: list[tuple[str, dict[str, Any], bool, bool]] = [
+    ("/symphony run", _comment("/symphony run"), True, True),
+    ("/SYMPHONY RUN (expressions ignore case, as the action does)", _comment("/SYMPHONY RUN"), True, True),
+    ("/symphony run by a private org member", _comment("/symphony run", "CONTRIBUTOR"), True, True),
+    ("/symphony stop", _comment("/symphony stop"), True, False),
+    ("/symphony status", _comment("/symphony status", "OWNER"), True, False),
+    ("a later-line /symphony run (the stated cost)", _comment("Thanks!\n\n/symphony run"), True, False),
+    ("the bot's offer", _comment(offer_comment(OfferFacts(READY, 1, 3, 2))), False, False),
+    ("the bot's help reply", _comment(help_reply(None)), False, False),
+    ("the bot's refusal", _comment(refusal_reply("x", "run", "no write access")), False, False),
+    ("a comment without /symphony", _comment("LGTM"), False, False),
+    ("the Symphony label", _labeled("runmaestro.ai"), True, True),
+    ("another label", _labeled("bug"), False, False),
+    ("the Symphony label removed", _labeled("runmaestro.ai", "unlabeled"), True, False),
+    ("the schedule", SCHEDULE, True, False),
+]
+
+
+@pytest.mark.parametrize(("what", "github", "starts", "run_group"), EVENTS, ids=[case[0] for case in EVENTS])
+def test_maintainer_workflow_guard_and_concurrency_groups(
+    what: str, github: dict[str, Any], starts: bool, run_group: bool
+) -> None:
+    workflow = load("symphony.yml")
+    context = {"github": {**github, "run_id": "4242"}}
+    assert truthy(evaluate(workflow["jobs"]["symphony"]["if"], context)) == starts, what
+    group = _interpolate(workflow["concurrency"]["group"], context)
+    number = github["event"].get("issue", {}).get("number", "")
+    assert group == f"symphony-{number}-" + ("run" if run_group else "4242"), what
+
+
+def _interpolate(template: str, context: dict[str, Any]) -> str:
+    return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(evaluate(m.group(1), context) or ""), template, flags=re.DOTALL)
+
+
+def test_donor_reads_its_max_parallel_input() -> None:
+    strategy = load("donor.yml")["jobs"]["run"]["strategy"]
+    expression = re.fullmatch(r"\$\{\{(.*)\}\}", strategy["max-parallel"])
+    assert expression is not None
+    assert evaluate(expression.group(1).replace("fromJSON", ""), {"inputs": {"max-parallel": "2"}}) == "2"
+    assert evaluate(expression.group(1).replace("fromJSON", ""), {"inputs": {}}) == "4"  # schedule: no inputs
 
 
 def test_donor_fans_out_over_the_scan_matrix() -> None:

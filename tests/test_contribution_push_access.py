@@ -54,9 +54,7 @@ def _choose(sb: Sandbox, tmp_path: Path, token: str, *, mode: str = "auto", **ac
         viewer = permissions.viewer(client)
         access = replace(permissions.repository_access(client, SLUG), **access_changes)
         tree = WorkTree.clone(Remote(sb.git_url(OWNER, REPO), token), "main", tmp_path / "w", tmp_path / "p")
-        return push_access.choose(
-            client, tree, access, viewer, mode=mode, token=token, probe_branch=PROBE_BRANCH
-        )  # fmt: skip
+        return push_access.choose(client, tree, access, viewer, mode=mode, token=token, probe_branch=PROBE_BRANCH)
 
 
 def _forks_made(sb: Sandbox) -> int:

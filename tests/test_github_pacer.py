@@ -63,11 +63,21 @@ def test_writes_burst_then_one_a_second_across_rest_and_graphql() -> None:
     assert all(gap >= 1.0 - 1e-9 for gap in gaps)  # past it, never two writes less than a second apart
 
 
-def test_the_bucket_refills_while_idle() -> None:
+def test_the_burst_is_a_one_off_past_it_writes_stay_a_second_apart_after_any_pause() -> None:
     pacer, clock = paced()
     send(pacer, REST, write=True, times=WRITE_BURST)
     clock.now += 60
-    send(pacer, REST, write=True, times=WRITE_BURST)
+    send(pacer, REST, write=True, times=3)
+    writes = [at for at, _, write in pacer.sent if write]
+    assert clock.sleeps == pytest.approx([1.0, 1.0])  # one write at once after the pause, then one a second
+    assert writes[-2] - writes[-3] >= 1.0 and writes[-1] - writes[-2] >= 1.0
+
+
+def test_an_unspent_burst_is_kept_for_later() -> None:
+    pacer, clock = paced()
+    send(pacer, REST, write=True, times=WRITE_BURST - 1)
+    clock.now += 60
+    send(pacer, REST, write=True)
     assert clock.sleeps == []
 
 

@@ -55,6 +55,9 @@ def test_a_rest_403_is_a_limit_only_when_it_says_so() -> None:
     secondary = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}
     assert rate_limit_wait(403, {}, secondary, NOW, SECONDARY_WAIT) == SECONDARY_WAIT
     assert rate_limit_wait(429, {}, {}, NOW, SECONDARY_WAIT) == SECONDARY_WAIT
+    # the same limit's older wording (octokit/plugin-throttling.js's "abuse-limit" event)
+    abuse = {"message": "You have triggered an abuse detection mechanism. Please wait a few minutes before you try."}
+    assert rate_limit_wait(403, {}, abuse, NOW, SECONDARY_WAIT) == SECONDARY_WAIT
     refused = {"message": "Resource not accessible by integration"}
     assert rate_limit_wait(403, {}, refused, NOW, SECONDARY_WAIT) is None
 

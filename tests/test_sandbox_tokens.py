@@ -334,3 +334,37 @@ def test_fine_grained_and_classic_personal_tokens_are_narrowed(sb):
         _client(sb, "ghp_publiconly").get_repo(f"{OWNER}/secret").create_issue("no")
     assert hidden.value.status == 404
     _client(sb, "ghp_publiconly").get_repo(f"{OWNER}/{REPO}").get_issue(1).create_comment("public: fine")
+
+
+def test_graphql_checks_an_installation_tokens_permissions_per_field(sb):
+    """GraphQL refuses what REST refuses, field by field: on a private repository, an installation token without
+    issues/pull_requests read gets FORBIDDEN "Resource not accessible by integration" at `issues` and
+    `pullRequests`. Those fields are non-null in GitHub's schema (@octokit/graphql-schema), so the refusal nulls
+    the repository, as GraphQL's null propagation does; a nullable field (defaultBranchRef) is nulled alone."""
+    sb.create_repo(OWNER, "secret", private=True, files={"README.md": "x\n"})
+    sb.create_issue(OWNER, "secret", "hidden work")
+    grant = sb.add_installation_token(
+        "symphony-runner", account=OWNER, permissions={"contents": "read"}, repositories=[f"{OWNER}/secret"]
+    )
+    query = (
+        f'query {{ repository(owner: "{OWNER}", name: "secret") {{ name '
+        "issues(first: 5) { nodes { title } } pullRequests(first: 5) { nodes { title } } "
+        "defaultBranchRef { name } } }"
+    )
+    answer = requests.post(
+        sb.graphql_url, json={"query": query}, headers={"Authorization": f"bearer {grant.token}"}, timeout=5
+    ).json()
+    assert answer["data"] == {"repository": None}
+    refused = {tuple(error["path"]): (error["type"], error["message"]) for error in answer["errors"]}
+    assert refused  # the first refused field nulls the repository; graphql-core stops there
+    assert set(refused.values()) == {("FORBIDDEN", NOT_ACCESSIBLE)}
+    assert set(refused) <= {("repository", "issues"), ("repository", "pullRequests")}
+    readable = sb.add_installation_token(
+        "symphony-runner", account=OWNER, permissions={"issues": "read", "pull-requests": "read"}
+    )
+    answer = requests.post(
+        sb.graphql_url, json={"query": query}, headers={"Authorization": f"bearer {readable.token}"}, timeout=5
+    ).json()
+    assert answer["data"]["repository"]["issues"]["nodes"] == [{"title": "hidden work"}]
+    assert answer["data"]["repository"]["defaultBranchRef"] is None  # no contents: read
+    assert [error["path"] for error in answer["errors"]] == [["repository", "defaultBranchRef"]]

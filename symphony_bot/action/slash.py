@@ -1,16 +1,24 @@
 """`/symphony <command>` in a comment: what a contributor or maintainer asked for, if anything.
 
-A command counts only when `/symphony` starts a line of the comment as GitHub renders it: not quoted (`>`), not
-inside a fenced or indented code block, not inside an HTML comment, and not inside inline code (a line that
-starts with a backtick does not start with `/symphony`). Matching is case-insensitive. `/symphony` alone, or with
-a word that is no command, asks for help — a typo gets an answer instead of silence. The first command of the
-comment wins; later ones are ignored, so one comment triggers at most one action.
+A comment is read as GitHub renders it: parsed as CommonMark (markdown-it-py, with GFM's tables and
+strikethrough), and a command counts only where `/symphony` starts a line of a top-level paragraph — the
+paragraph's start, or right after a line break in it (GitHub renders every newline of a comment as a break).
+So nothing inside a code block or span, a quote, a list, an HTML block or inline HTML (a comment, a multi-line
+`<img alt>`), a link reference definition or a heading counts, and neither does text the parser still reads as
+code (after a "closing" fence indented four spaces). Matching is ASCII only: `/SYMPHONY` is the command,
+`/ſymphony` (U+017F, which Unicode case-folding equates with s) is not. `/symphony` alone, or with a word that
+is no command, asks for help — a typo gets an answer instead of silence. The first command of the comment wins;
+later ones are ignored, so one comment triggers at most one action.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 COMMAND_PREFIX = "/symphony"
 RUN, STOP, STATUS, CANCEL, FINALIZE, HELP = "run", "stop", "status", "cancel", "finalize", "help"
@@ -20,12 +28,17 @@ PULL_REQUEST_SUBCOMMANDS = (STATUS, HELP)
 MAX_SCANNED_CHARS = 262_144  # GitHub's largest comment; a longer body is read no further
 MAX_ARGUMENT_CHARS = 200
 
-_COMMAND_LINE = re.compile(r"^ {0,3}/symphony(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
-_FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
-_QUOTE = re.compile(r"^ {0,3}>")
-_INDENTED_CODE = re.compile(r"^(?: {4}|\t)")
-_COMMENT_OPEN = "<!--"
-_COMMENT_CLOSE = "-->"
+# re.ASCII: IGNORECASE then folds ASCII letters only (without it, U+017F matches `s` and U+212A matches `k`).
+_COMMAND_LINE = re.compile(r"/symphony(?:[ \t]+(?P<rest>.*))?", re.IGNORECASE | re.ASCII)
+_LINE_BREAKS = ("softbreak", "hardbreak")
+_PREFIX = re.compile(r"/symphony", re.IGNORECASE | re.ASCII)
+_BLANK_LINE = re.compile(r"\n[ \t]*(?:\r?\n|\r|$)|\r[ \t]*(?:\r|$)")
+
+
+@cache
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
 
 HELP_TEXT = f"""**Symphony commands** (a comment whose line starts with the command):
 
@@ -53,33 +66,54 @@ def parse_command(body: str | None) -> SlashCommand | None:
     """The first `/symphony` command of a comment body, or None when there is none."""
     if not body:
         return None
-    text = body[:MAX_SCANNED_CHARS].replace("\r\n", "\n").replace("\r", "\n")
-    fence: str | None = None
-    in_html_comment = False
-    for number, line in enumerate(text.split("\n"), start=1):
-        if fence is not None:
-            stripped = line.strip()
-            if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-                fence = None
+    text = body[:MAX_SCANNED_CHARS]
+    first = _PREFIX.search(text)
+    if first is None:
+        return None
+    # Parsing is linear but not fast (a 256 KiB comment takes seconds): first only up to the end of the
+    # paragraph holding the first `/symphony` (the next blank line), which everything before parses the same as
+    # the whole comment does; the whole comment only when that part has no command.
+    blank = _BLANK_LINE.search(text, first.end())
+    if blank is not None:
+        found = _parse(text[: blank.start()])
+        if found is not None:
+            return found
+    return _parse(text)
+
+
+def _parse(text: str) -> SlashCommand | None:
+    tokens = _parser().parse(text)
+    for index, token in enumerate(tokens):
+        if token.type != "paragraph_open" or token.level != 0 or token.map is None:
             continue
-        if in_html_comment:
-            if _COMMENT_CLOSE in line:
-                in_html_comment = False
-            continue
-        opened = _FENCE_OPEN.match(line)
-        if opened:
-            fence = opened.group("fence")
-            continue
-        if line.lstrip().startswith(_COMMENT_OPEN):
-            in_html_comment = _COMMENT_CLOSE not in line[line.index(_COMMENT_OPEN) + len(_COMMENT_OPEN) :]
-            continue
-        if _QUOTE.match(line) or _INDENTED_CODE.match(line):
-            continue
-        matched = _COMMAND_LINE.match(line.rstrip())
-        if matched is None:
-            continue
-        return _command(matched.group("rest") or "", number)
+        inline = tokens[index + 1]
+        found = _first_command(inline.children or [], token.map[0] + 1)
+        if found is not None:
+            return found
     return None
+
+
+def _first_command(children: list[Token], first_line: int) -> SlashCommand | None:
+    """The first line of a paragraph's inline tokens that is a command: only a line start counts."""
+    line, at_line_start = first_line, True
+    for position, child in enumerate(children):
+        if at_line_start and child.type == "text":
+            matched = _COMMAND_LINE.fullmatch(_line_text(children, position).rstrip())
+            if matched is not None:
+                return _command(matched.group("rest") or "", line)
+        at_line_start = child.type in _LINE_BREAKS
+        line += 1 if at_line_start else child.content.count("\n")
+    return None
+
+
+def _line_text(children: list[Token], start: int) -> str:
+    """The plain text from `start` to the end of its line (until a break or any markup)."""
+    parts = []
+    for child in children[start:]:
+        if child.type != "text":
+            break
+        parts.append(child.content)
+    return "".join(parts)
 
 
 def _command(rest: str, line: int) -> SlashCommand:
@@ -88,6 +122,6 @@ def _command(rest: str, line: int) -> SlashCommand:
         return SlashCommand(HELP, line=line)
     word = words[0].lower()
     arguments = (words[1].strip() if len(words) > 1 else "")[:MAX_ARGUMENT_CHARS]
-    if word in SUBCOMMANDS:
+    if words[0].isascii() and word in SUBCOMMANDS:
         return SlashCommand(word, arguments, line)
     return SlashCommand(HELP, line=line, unknown=words[0][:MAX_ARGUMENT_CHARS])

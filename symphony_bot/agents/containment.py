@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from symphony_bot.agents import syscalls
 
 UNSHARE = "unshare"
-NAMESPACE_ARGS = ("--pid", "--fork", "--kill-child", "--")
+NAMESPACE_ARGS = ("--pid", "--fork", "--kill-child", "--mount-proc", "--")
 PROBE_TIMEOUT_S = 10.0
 PR_SET_CHILD_SUBREAPER = syscalls.PR_SET_CHILD_SUBREAPER
 PR_GET_DUMPABLE = syscalls.PR_GET_DUMPABLE

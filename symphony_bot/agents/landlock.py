@@ -19,6 +19,7 @@ import ctypes
 import errno
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,18 @@ def install_folders(executable: str) -> list[Path]:
     return found
 
 
+def bot_interpreter_folders(executable: str) -> list[Path]:
+    """When the agent is started with the bot's own Python (`python -m symphony_bot.demo.agent`, a script
+    agent): that interpreter's prefixes, its import path and this package's folder (an editable install's
+    finder imports from the source tree), all readable. Empty for any other executable."""
+    if os.path.realpath(executable) != os.path.realpath(sys.executable):
+        return []
+    package = Path(__file__).resolve().parents[1]
+    folders = [Path(sys.prefix), Path(sys.base_prefix), package]
+    folders += [Path(entry) for entry in sys.path if entry and os.path.isabs(entry)]
+    return list(dict.fromkeys(folders))
+
+
 def _add_path(ruleset: int, path: str, rights: int, *, follow: bool) -> None:
     flags = os.O_PATH | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
@@ -171,6 +184,13 @@ def restrict_in_child(ruleset_fd: int) -> Callable[[], None]:
             os.close(ruleset_fd)
 
     return apply
+
+
+def launcher_argv(ruleset_fd: int, argv: list[str]) -> list[str]:
+    """`argv` started through `landlock_exec.py`, which applies the ruleset (inherited as `ruleset_fd`) first,
+    with the namespace's own `/proc` readable."""
+    launcher = str(Path(__file__).with_name("landlock_exec.py"))
+    return [sys.executable, "-I", "-S", launcher, str(ruleset_fd), str(READ), "--", *argv]
 
 
 def loopback_ports(values: Iterable[str]) -> tuple[int, ...]:

@@ -185,7 +185,11 @@ def _landlock_ruleset(agent: ProcessAgent, request: TaskRequest, argv: list[str]
         return -1
     ports = tuple(dict.fromkeys((*landlock.loopback_ports(env.values()), *request.allowed_tcp_ports)))
     direct = getattr(agent, "reaches_model_api_itself", True) and not landlock.loopback_ports(env.values())
-    readable = [*landlock.install_folders(argv[0]), *(Path(arg) for arg in argv[1:] if os.path.isfile(arg))]
+    readable = [
+        *landlock.install_folders(argv[0]),
+        *landlock.bot_interpreter_folders(argv[0]),
+        *(Path(arg) for arg in argv[1:] if os.path.isfile(arg)),
+    ]
     confinement = landlock.Confinement(
         writable=(request.repo_dir, request.scratch_dir), readable=tuple(readable), tcp_ports=None if direct else ports
     )
@@ -254,6 +258,11 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
             argv = agent_user.drop_privileges(user, argv)
         elif not contained.namespace:
             containment.become_subreaper()
+        # In a PID namespace Landlock comes after `unshare` has mounted /proc (a confined process may not
+        # mount): a small launcher applies it; otherwise the child applies it itself just before exec.
+        in_namespace = contained.namespace and ruleset >= 0
+        if in_namespace:
+            argv = landlock.launcher_argv(ruleset, argv)
         process = subprocess.Popen(
             containment.contained_argv(argv),
             cwd=invocation.cwd,
@@ -262,7 +271,8 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=landlock.restrict_in_child(ruleset) if ruleset >= 0 else None,  # noqa: PLW1509 (C calls only)
+            pass_fds=(ruleset,) if in_namespace else (),
+            preexec_fn=landlock.restrict_in_child(ruleset) if ruleset >= 0 and not in_namespace else None,  # noqa: PLW1509 (C calls only)
         )
     except OSError as error:
         return _cannot_start(agent, invocation.argv[0], error, started)

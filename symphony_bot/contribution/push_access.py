@@ -88,6 +88,20 @@ def refusal_sentence(repo: str, answer: str, actions_setting: bool, consequence:
     return NO_PULL_PERMISSION.format(repo=repo, answer=answer, consequence=consequence)
 
 
+def open_claim(
+    client: GitHubClient, repo: str, *, title: str, body: str, head_owner: str, branch: str, base: str, head: str
+) -> pulls.Created:
+    """`pulls.create`; a refusal GitHub gives only now (its checks let the early probe through) is said the way
+    the early check says it, with the pushed branch kept for a re-run."""
+    try:
+        return pulls.create(
+            client, repo, title=title, body=body, head_owner=head_owner, branch=branch, base=base, head=head
+        )
+    except pulls.CreateRefused as refused:
+        kept = BRANCH_KEPT.format(branch=branch)
+        raise PreflightError(refusal_sentence(repo, str(refused), refused.actions_setting, kept)) from None
+
+
 def choose(
     client: GitHubClient,
     tree: WorkTree,

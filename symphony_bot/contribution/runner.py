@@ -141,11 +141,10 @@ class ContributionRunner:
             push_access.check_pulls_allowed(self.client, self.access, viewer)
 
     def _choose_push_target(self, tree: WorkTree) -> None:
-        probe_branch = f"{claim_rule.branch_prefix(self.config.issue)}{secrets.token_hex(3)}"
+        config, probe = self.config, f"{claim_rule.branch_prefix(self.config.issue)}{secrets.token_hex(3)}"
         target = push_access.choose(
-            self.client, tree, self.access, self.viewer, mode=self.config.fork, token=self.config.token,
-            probe_branch=probe_branch,
-        )  # fmt: skip
+            self.client, tree, self.access, self.viewer, mode=config.fork, token=config.token, probe_branch=probe
+        )
         self.head_owner, self.push_repo = target.head_owner, target.repo
         tree.push_remote = Remote(target.clone_url, self.config.token)
         if target.note:
@@ -305,21 +304,10 @@ class ContributionRunner:
         assert state.branch is not None
         head = state.branch if self.push_repo == self.config.repository else f"{self.head_owner}:{state.branch}"
         self.limiter.acquire()
-        try:
-            created = pulls.create(
-                self.client,
-                self.config.repository,
-                title=pull_title(state, ready=False),
-                body=self._pull_body(),
-                head_owner=self.head_owner,
-                branch=state.branch,
-                base=self.default_branch,
-                head=head,
-            )
-        except pulls.CreateRefused as refused:  # the early check (check_pulls_allowed) let it through
-            kept = push_access.BRANCH_KEPT.format(branch=state.branch)
-            sentence = push_access.refusal_sentence(self.config.repository, str(refused), refused.actions_setting, kept)
-            raise PreflightError(sentence) from None
+        created = push_access.open_claim(
+            self.client, self.config.repository, title=pull_title(state, ready=False), body=self._pull_body(),
+            head_owner=self.head_owner, branch=state.branch, base=self.default_branch, head=head,
+        )  # fmt: skip
         if created.drafts_refused:
             state.notes.append(NOTE_NO_DRAFTS)
         self._adopt(created.pull)

@@ -13,7 +13,8 @@ GitHub's secondary rate limits, not fixed pauses, decide when a request may go o
   (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#pause-between-mutative-requests).
 
 Reads therefore go out unspaced while the budgets allow. Writes draw on a token bucket: a burst of `WRITE_BURST`
-(so a short run is not slowed at all), then one a second, and never past the minute and hour windows. A
+(so a short run is not slowed at all), then one a second for good (the burst does not come back after a pause),
+and never past the minute and hour windows. A
 `Retry-After` or an exhausted primary budget (`hold`) stops every request of the token until it has passed.
 
 Pure bookkeeping with an injected clock; `sleep` is only called outside the lock.
@@ -91,6 +92,7 @@ class Pacer:
         self._points: dict[str, deque[tuple[float, int]]] = {REST: deque(), GRAPHQL: deque()}
         self._writes: deque[float] = deque()  # times of the writes of the last hour
         self._bucket = float(self.limits.write_burst)
+        self._burst_spent = False
         self._bucket_at = monotonic()
         # (time, api, write) of what went out, newest last: benchmarks and tests read the spacing from it
         self.sent: deque[tuple[float, str, bool]] = deque(maxlen=SENT_LOG_LENGTH)
@@ -158,15 +160,19 @@ class Pacer:
         self._points[api].append((now, WRITE_POINTS if write else READ_POINTS))
         if write:
             self._bucket -= 1
+            self._burst_spent |= self._bucket < 1
             self._writes.append(now)
         self.sent.append((now, api, write))
 
     def _refill(self, now: float) -> None:
+        # The burst is a one-off credit: once spent, the bucket holds one write at most, so past the first
+        # `write_burst` writes no two go out less than `seconds_per_write` apart, however long the pause between.
+        capacity = float(self.limits.write_burst) if not self._burst_spent else 1.0
         if self.limits.seconds_per_write <= 0:
-            self._bucket = float(self.limits.write_burst)
+            self._bucket = capacity
         else:
             gained = (now - self._bucket_at) / self.limits.seconds_per_write
-            self._bucket = min(float(self.limits.write_burst), self._bucket + gained)
+            self._bucket = min(capacity, self._bucket + gained)
         self._bucket_at = now
 
     def _forget_before(self, now: float) -> None:

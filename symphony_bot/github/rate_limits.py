@@ -21,6 +21,10 @@ from symphony_bot.github.errors import RateLimitError
 RATE_LIMITED_ERROR_TYPE = "RATE_LIMITED"
 RATE_LIMIT_ERROR_TYPES = frozenset({RATE_LIMITED_ERROR_TYPE, "RATE_LIMIT"})
 RATE_LIMIT_ERROR_CODES = frozenset({"graphql_rate_limit"})
+# A 403 (REST or GraphQL) whose message says it is a limit: "You have exceeded a secondary rate limit…" (GitHub's
+# docs), and its older wording "You have triggered an abuse detection mechanism…" (octokit/plugin-throttling.js
+# answered it as its "abuse-limit" before GitHub renamed it).
+LIMIT_MESSAGE_WORDS = ("rate limit", "abuse detection")
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -48,7 +52,7 @@ def rate_limit_wait(status: int, headers: Any, body: Any, now: float, secondary_
         return retry_after
     if headers.get("x-ratelimit-remaining") == "0" and str(headers.get("x-ratelimit-reset", "")).isdigit():
         return max(0.0, int(headers["x-ratelimit-reset"]) - now) + 1
-    if status == 429 or rate_limited_body or "rate limit" in message.lower():
+    if status == 429 or rate_limited_body or any(words in message.lower() for words in LIMIT_MESSAGE_WORDS):
         return secondary_wait
     return None  # a 403 that is not a limit: no access
 

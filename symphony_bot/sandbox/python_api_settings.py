@@ -69,3 +69,11 @@ class SandboxSettings:
             self.state.add_user(login, [token])
             self.state.personal_tokens[token] = limits
             self.state.touch()
+
+    def set_graphql_rate_limit_shape(self, shape: str) -> None:
+        """How a spent GraphQL budget is answered: "RATE_LIMIT" (type RATE_LIMIT, code graphql_rate_limit, as a 2026
+        report shows: yanyongyu/githubkit#271; the default) or "RATE_LIMITED" (github/docs#22607)."""
+        if shape not in ("RATE_LIMIT", "RATE_LIMITED"):
+            raise ValueError(f"shape must be RATE_LIMIT or RATE_LIMITED, not {shape!r}")
+        with self.state.lock:
+            self.state.graphql_rate_limit_shape = shape

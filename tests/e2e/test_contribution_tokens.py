@@ -127,3 +127,50 @@ def _one_task():
     from symphony_bot.autorun.engine import Budget
 
     return Budget(max_tasks=1)
+
+
+def test_a_fine_grained_token_without_workflows_write_never_attempts_a_workflow_push(world, tmp_path) -> None:
+    # GitHub refuses a fine-grained token's push that touches .github/workflows/ without Workflows: write
+    # ("refusing to allow a Personal Access Token to create or update workflow ... without `workflow` scope").
+    sb, number = world
+    sb.push_branch(OWNER, REPO, "main", {".github/workflows/ci.yml": "on: pull_request\n"})
+    token = "github_pat_donor_without_workflows"  # a sandbox token, valid nowhere else
+    fine_grained = {"contents": "write", "issues": "write", "pull_requests": "write"}
+    sb.add_personal_token(scenario.BOT_LOGIN, token, permissions=fine_grained, repositories=[SLUG])
+    state = run_issue(sb, number, token=token, agent=script_agent(tmp_path, _EDITS_A_WORKFLOW + TICK))
+    assert state.phase is Phase.COMPLETED, state.last_error
+    assert _pushes(sb) and set(_pushes(sb)) == {200}  # nothing GitHub refuses was ever sent
+    [pull] = sb.pulls(OWNER, REPO)
+    assert sb.file(OWNER, REPO, ".github/workflows/ci.yml", ref=pull.pull.head_ref) == "on: pull_request\n"
+    assert _no_fork_attempted(sb)
+
+
+class _SettingTurnedOffAtFirstPush(list):
+    """Events, and the Actions setting switched off once the first push is done: a GitHub that checks the
+    setting only when the pull request is really opened (the early check then saw nothing wrong)."""
+
+    def __init__(self, sb) -> None:
+        super().__init__()
+        self.sb = sb
+
+    def append(self, event) -> None:
+        super().append(event)
+        if event["type"] == "pushed":
+            self.sb.set_actions_can_create_pulls(OWNER, REPO, False)
+
+
+def test_a_late_refusal_of_the_pull_request_keeps_the_branch_and_names_the_setting(world) -> None:
+    sb, number = world
+    sb.set_actions_can_create_pulls(OWNER, REPO)
+    token = sb.add_actions_token(OWNER, REPO, permissions=JOB_PERMISSIONS)
+    received = _SettingTurnedOffAtFirstPush(sb)
+    state = run_issue(sb, number, token=token, events=received)
+    assert state.phase is Phase.FAILED and sb.pulls(OWNER, REPO) == []
+    assert state.last_error is not None and push_access.ACTIONS_SETTING in state.last_error
+    [pushed] = [event["branch"] for event in received if event["type"] == "pushed"]
+    assert pushed in sb.branches(OWNER, REPO) and f"the branch {pushed} keeps the work" in state.last_error
+    sb.set_actions_can_create_pulls(OWNER, REPO)  # the maintainer turns it on: a re-run resumes and opens the PR
+    state = run_issue(sb, number, token=token)
+    assert state.phase is Phase.COMPLETED and state.resumed, state.last_error
+    [pull] = sb.pulls(OWNER, REPO)
+    assert pull.pull is not None and pull.pull.head_ref == pushed

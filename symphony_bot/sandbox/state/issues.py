@@ -97,11 +97,12 @@ class IssueStore(RepositoryStore):
             check_lengths("Issue", actor, title=title, body=body)
             user = self.require_user(author)
             issue = self._new_issue(repo, title, body, user.login)
-            # Without triage, GitHub silently drops labels on create.
-            if labels and rank(self.permission(repo, actor)) >= rank("triage"):
-                for name in labels:
+            # "Only users with push access can set labels [assignees] for new issues. Labels [Assignees] are
+            # silently dropped otherwise." (@octokit/openapi, issues/create requestBody)
+            if self.pushes(repo, actor):
+                for name in labels or []:
                     self._add_label(issue, repo, name, actor or user.login)
-            issue.assignees = [self.require_user(login).login for login in assignees or []]
+                issue.assignees = [self.require_user(login).login for login in assignees or []]
             if state == "closed":
                 self._close(issue, actor or user.login, state_reason or "completed")
             self.touch()
@@ -192,7 +193,7 @@ class IssueStore(RepositoryStore):
             is_author = actor is not None and actor.lower() == issue.user.lower()
             if not is_author:
                 self.require(repo, actor, "triage")
-            check_lengths("PullRequest" if issue.pull is not None else "Issue", actor, title=title, body=body)
+            check_lengths("Issue", actor, title=title, body=body)  # PRs too (renovatebot/renovate#2032)
             if title is not None:
                 if not title.strip():
                     raise validation_failed("Issue", "", "missing_field", "title")
@@ -212,14 +213,15 @@ class IssueStore(RepositoryStore):
                     self._reopen(issue, actor)
             elif state_reason is not None and issue.state == "closed" and issue.pull is None:
                 issue.state_reason = state_reason
-            if labels is not None:
-                self.require(repo, actor, "triage")
+            pushes = self.pushes(repo, actor)  # without push access, label and assignee changes are silently
+            # dropped (@octokit/openapi, issues/update requestBody)
+            if labels is not None and pushes:
                 for name in list(issue.labels):
                     if name.lower() not in (wanted.lower() for wanted in labels):
                         self._remove_label(issue, repo, name, actor)
                 for name in labels:
                     self._add_label(issue, repo, name, actor)
-            if assignees is not None:
+            if assignees is not None and pushes:
                 issue.assignees = [self.require_user(login).login for login in assignees]
             issue.updated_at = iso_now()
             self.touch()
@@ -286,6 +288,10 @@ class IssueStore(RepositoryStore):
             if self.can_see(repo, login):
                 for issue in list(repo.issues.values()):
                     yield repo, issue
+
+    def pushes(self, repo: Repository, actor: str | None) -> bool:
+        """Whether `actor` has push access (write or more; the operator always)."""
+        return actor is None or rank(self.permission(repo, actor)) >= rank("write")
 
     def may_comment_when_locked(self, repo: Repository, login: str) -> bool:
         """Only collaborators with write access comment on a locked conversation. An App's bot or the Actions

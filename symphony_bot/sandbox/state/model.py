@@ -244,6 +244,15 @@ class PullRequest:
     maintainer_can_modify: bool = False
     closing_refs: list[tuple[int, int]] = field(default_factory=list)  # (repo_id, issue number), kept current
     commits: int = 0
+    # "base_sha:head_sha" whose mergeability GitHub has computed: it starts the computation on a read and answers
+    # `mergeable: null` until it is done ("The value of the mergeable attribute can be true, false, or null. If
+    # the value is null, then GitHub has started a background job to compute the mergeability",
+    # https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request).
+    mergeability_of: str | None = None
+
+    @property
+    def mergeability_key(self) -> str:
+        return f"{self.base_sha}:{self.head_sha}"
 
 
 @dataclass
@@ -362,6 +371,10 @@ class GitBackend(Protocol):
     def set_branch(self, repo: Repository, branch: str, sha: str) -> None: ...
 
     def compare(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> Comparison: ...
+
+    def commit_info(self, repo: Repository, sha: str) -> dict[str, Any] | None:
+        """Tree, parents, author/committer and `message` of a commit (None when it does not exist)."""
+        ...
 
 
 def rank(permission: str) -> int:

@@ -51,6 +51,7 @@ class UserStore:
         self.installation_tokens: dict[str, InstallationToken] = {}  # token -> grant (the user is its bot)
         self.personal_tokens: dict[str, PersonalToken] = {}  # token -> its scopes or fine-grained permissions
         self.installation_repo_permissions = INSTALLATION_PERMISSIONS_FALSE  # see model.INSTALLATION_PERMISSIONS_*
+        self.graphql_rate_limit_shape = "RATE_LIMIT"  # or "RATE_LIMITED": faults.rate_limit_error
 
     def _new_id(self, kind: str) -> tuple[int, str]:
         self._next_id += 1
