@@ -24,6 +24,9 @@ HEADING = "🎼 Symphony"
 README_URL = "https://github.com/RunMaestro/symphony-bot#the-github_token-caveat"
 
 READY = "ready"
+AUTO_START_REFUSED = (
+    "; the label did not start it, because `who-can-run` decides who starts runs, also with `auto-start` ({reason})"
+)
 INVALID = "invalid"
 CLAIMED = "claimed"
 BLOCKED = "blocked"
@@ -45,6 +48,7 @@ class OfferFacts:
     labelled_by: str | None = None
     refusal: str | None = None
     auto_start: bool = False
+    auto_start_refusal: str | None = None  # why the label did not start the run (who-can-run refused the labeller)
 
 
 def offer_comment(facts: OfferFacts) -> str:
@@ -55,6 +59,8 @@ def offer_comment(facts: OfferFacts) -> str:
             if facts.auto_start
             else f"comment `{COMMAND_PREFIX} {RUN}` to start"
         )
+        if facts.auto_start_refusal:
+            start += AUTO_START_REFUSED.format(reason=facts.auto_start_refusal)
         lines.append(
             f"**Ready**: {_count(facts.documents, 'document')}, {_count(facts.tasks, 'task')} "
             f"({facts.open_tasks} open) — {start}."
