@@ -11,7 +11,20 @@ NPM_DIR := tests/npm
 demo: setup-python
 	$(BIN)/symphony-bot demo
 
-test: setup lint pytest image-test
+# Each stage says when it starts and how long it took; a failing lint or pytest stage does not hide the stages
+# after it (all run, then the summary, then make fails). Only a failed setup stops at once.
+TEST_STAGES := setup lint pytest image-test
+test:
+	@failed=; begin=$$(date +%s); summary=; \
+	for stage in $(TEST_STAGES); do \
+	  start=$$(date +%s); echo "==> make $$stage"; \
+	  if $(MAKE) --no-print-directory $$stage; then result=ok; else result=FAILED; failed="$$failed $$stage"; fi; \
+	  line="$$stage: $$result in $$(( $$(date +%s) - start )) s"; echo "==> $$line"; summary="$$summary\n  $$line"; \
+	  if [ $$stage = setup ] && [ -n "$$failed" ]; then break; fi; \
+	done; \
+	printf "==> make test, stage by stage:$$summary\n==> make test: %s in %s s\n" \
+	  "$${failed:+FAILED ($${failed# })}$${failed:-ok}" "$$(( $$(date +%s) - begin ))"; \
+	[ -z "$$failed" ]
 
 setup: setup-python setup-npm setup-browser
 
@@ -48,8 +61,11 @@ lint: setup-python
 	@if [ -f Dockerfile ]; then $(BIN)/hadolint --no-color Dockerfile; fi
 	$(BIN)/check-jsonschema --check-metaschema schemas/*.schema.json
 
+# In parallel (pytest-xdist, one worker per core; tests that share state carry an xdist_group), in a random
+# order (pytest-randomly; the header prints the seed: PYTEST_ARGS="-p randomly --randomly-seed=N" repeats it).
+PYTEST_ARGS ?=
 pytest: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # The action's image built for real (podman from Debian's packages, FROM a local debootstrap base) and its
 # entrypoint run inside it against the sandbox. Installs podman/debootstrap/runc when missing (needs root);

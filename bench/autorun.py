@@ -6,7 +6,9 @@
    Python (no process spawn, so only the engine's own cost shows): the engine's overhead per task (same
    measure), the peak RSS of the process (and its growth over the run), and, in another fresh process under
    tracemalloc, the Python heap peak.
-Targets: <= 5 ms median overhead per task (200-task run); peak memory at 10,000 tasks <= 1.2x the peak at 100.
+Targets: <= 5 ms median overhead per task (200-task run); overhead per task at 10,000 tasks <= 1.5x the overhead
+at 100 (issue 21: the engine re-counts only the line an agent changed); peak memory at 10,000 tasks <= 1.2x the
+peak at 100.
 """
 
 from __future__ import annotations
@@ -132,10 +134,12 @@ def main() -> None:
         median = command_agent_run(Path(name))
     print("In-process fake agent (ticks the box in Python; no process spawn), each size in a fresh process:")
     figures = {}
+    overheads = {}
     for tasks in (100, 10_000):
         rss, before, overhead = child(tasks, heap=False)
         heap_peak, retained = child(tasks, heap=True)
         figures[tasks] = rss
+        overheads[tasks] = overhead
         print(
             f"  {tasks:>6,} tasks: engine overhead per task median {overhead * 1000:.2f} ms; peak RSS "
             f"{rss / 1024:.1f} MiB (+{(rss - before) / 1024:.1f} MiB during the run); Python heap peak "
@@ -147,7 +151,9 @@ def main() -> None:
         f"document itself ({len(document(10_000)) / 1024:.0f} KiB at 10,000 tasks, re-read after every task), not "
         "with the number of tasks run."
     )
-    verdict = "OK" if median <= 0.005 and ratio <= 1.2 else "MISSED"
+    flat = overheads[10_000] / overheads[100]
+    print(f"overhead per task ratio 10,000 / 100 tasks: {flat:.2f}x (target <= 1.5x)")
+    verdict = "OK" if median <= 0.005 and ratio <= 1.2 and flat <= 1.5 else "MISSED"
     print(f"targets: {verdict}")
 
 

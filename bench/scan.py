@@ -67,7 +67,7 @@ def seed(sb: Sandbox) -> dict[tuple[str, int], str]:
 
 def run_ours(sb: Sandbox, slugs: list[str]) -> tuple[dict[tuple[str, int], str], int, int, float]:
     sb.requests.reset()
-    client = GitHubClient(sb.api_url, sb.graphql_url, TOKEN, seconds_between_requests=0)
+    client = GitHubClient(sb.api_url, sb.graphql_url, TOKEN)
     started = time.perf_counter()
     result = scan(client, slugs)
     elapsed = time.perf_counter() - started

@@ -202,7 +202,7 @@ def bench_requests() -> int:
                 )
                 sb.open_pull("donor", name, branch, title=branch, body=render_block(metadata), author="donor")
         sb.requests.reset()
-        client = GitHubClient(sb.api_url, sb.graphql_url, "t-donor", seconds_between_requests=0)
+        client = GitHubClient(sb.api_url, sb.graphql_url, "t-donor")
         started = time.perf_counter()
         result = fetch_contributions(client, slugs)
         elapsed = time.perf_counter() - started

@@ -23,6 +23,7 @@ from symphony_bot.action.outputs import parse_output_file
 from symphony_bot.action.replies import Outcome
 from symphony_bot.action.runner_seam import RunRequest, RunResult
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from tests.conftest import NPM_MODULES
 
@@ -184,8 +185,7 @@ class World:
                 self.sb.api_url,
                 self.sb.graphql_url,
                 inputs.github_token,
-                seconds_between_requests=0,
-                seconds_between_writes=0,
+                pacer=Pacer(Limits.unlimited()),
                 max_retries=0,
             )
 

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -31,14 +30,13 @@ CREDENTIALS = {
     "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic c2VjcmV0NQ==",
 }
 # Proxy and certificate settings of a runner behind a proxy (the proxy is never used: the model is on loopback).
+WATCH_INTERVAL_S = 0.1  # how often stop_when_sleeping looks for the sleeps
 NETWORK = {
     "HTTPS_PROXY": "http://127.0.0.1:9",
     "NO_PROXY": "127.0.0.1,localhost",
     "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/ca-certificates.crt",
 }
 RATE_LIMIT_MESSAGE = "Rate limit reached: you exceeded your current quota, please check your plan and billing details"
-# Every per-CLI test must stay well inside this (gemini without -m would take ~2 minutes).
-MAX_RUN_SECONDS = 30
 
 
 def task_script(command: str = DO_AND_TICK) -> list[Turn]:
@@ -59,9 +57,12 @@ def run_task(  # noqa: PLR0917 (test helper)
     tmp_path: Path,
     setup=None,
     task_timeout_s: float = 90,
-    max_seconds: float = MAX_RUN_SECONDS,
     run_as: str | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[AgentResult, Path]:
+    """Run the plan's one task. No wall-clock bound on the CLI (its speed on a loaded machine is not the
+    contract): what a test promises shows in the outcome (a silent retry ends as TIMEOUT or INACTIVE, never as
+    UNREACHABLE or AUTH_FAILED) and in the model server's requests. `stop` lets a test stop it on an event."""
     repo = make_repo(tmp_path)
     if setup is not None:
         setup(repo)
@@ -79,9 +80,7 @@ def run_task(  # noqa: PLR0917 (test helper)
         inactivity_timeout_s=60,
         run_as=run_as,
     )
-    started = time.monotonic()
-    result = agent.run(request, threading.Event())
-    assert time.monotonic() - started < max_seconds, f"{agent.name} took {time.monotonic() - started:.1f} s"
+    result = agent.run(request, stop or threading.Event())
     return result, repo
 
 
@@ -141,6 +140,21 @@ def background_sleep(seconds: str) -> str:
     """A tool command part that starts `sleep SECONDS` in a session of its own, in the background (what a
     test suite's server or a forgotten watcher does), and records that it started."""
     return f"setsid sh -c 'echo started > background.txt; exec sleep {seconds}' </dev/null >/dev/null 2>&1 & "
+
+
+def stop_when_sleeping(stop: threading.Event, *durations: str) -> threading.Thread:
+    """Set `stop` once a `sleep` of every one of `durations` is running (the tool is hung, with what it
+    started): a scripted event, however long the CLI takes to start its tool. Ends by itself once `stop` is set
+    by anyone."""
+
+    def watch() -> None:
+        while not stop.wait(WATCH_INTERVAL_S):
+            if all(sleeping(duration) for duration in durations):
+                stop.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
 
 
 def unique_seconds() -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,3 +92,20 @@ def sb() -> Iterator[Sandbox]:
     with Sandbox() as box:
         populate(box)
         yield box
+
+
+# Python starting a Python: what every script agent of the tests does before it can do anything.
+_TWO_PYTHONS = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'pass'], check=True)"
+
+
+@pytest.fixture(scope="session")
+def python_start_up_s() -> float:
+    """How long, on this machine under its load right now, a Python takes to start another Python (the slowest
+    of three). Tests whose script must get going before a timeout fires use a multiple of it, never a fixed
+    fraction of a second (the machine is shared and often loaded)."""
+    slowest = 0.0
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", _TWO_PYTHONS], check=True)
+        slowest = max(slowest, time.monotonic() - started)
+    return slowest

@@ -17,6 +17,7 @@ from symphony_bot.action.policy import (
     parse_who_can_run,
 )
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.github.triggers import role_of
 from symphony_bot.sandbox import Sandbox
 
@@ -69,9 +70,7 @@ def client() -> Iterator[GitHubClient]:
             sb.add_user(login)
         for login in ("renovate[bot]", "helper[bot]", BOT_LOGIN):
             sb.add_user(login, type="Bot")
-        with GitHubClient(
-            sb.api_url, sb.graphql_url, "owner-token", seconds_between_requests=0, seconds_between_writes=0
-        ) as github:
+        with GitHubClient(sb.api_url, sb.graphql_url, "owner-token", pacer=Pacer(Limits.unlimited())) as github:
             yield github
 
 

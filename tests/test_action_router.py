@@ -12,6 +12,7 @@ import pytest
 
 from symphony_bot.action.replies import STALE_MARKER, STATUS_MARKER
 from symphony_bot.action.runner_seam import WORKFLOW_PR_CAVEAT
+from symphony_bot.github.pacer import Limits, Pacer
 from tests.action_helpers import (
     BOT,
     LABEL,
@@ -266,8 +267,7 @@ def test_workflow_token_caveat_reaches_the_runner_and_the_summary(world: World) 
             world.sb.api_url,
             world.sb.graphql_url,
             inputs.github_token,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
+            pacer=Pacer(Limits.unlimited()),
         ),
     )
     assert world.runner.requests[0][1].workflow_token is True

@@ -150,3 +150,14 @@ def test_an_installed_agent_is_not_installed_again(tmp_path: Path) -> None:
     (tmp_path / "claude" / ".symphony-installed").write_text(f"{package}@{version}\n")
     installed = ensure_agent("claude", tmp_path)
     assert installed.preinstalled and installed.bin_dir == bin_dir
+
+
+def test_the_runners_reason_and_what_it_could_not_say_on_the_issue_are_kept() -> None:
+    events = [
+        {"type": "comment_refused", "reason": "locked", "message": "The issue is locked, and GitHub refuses …"},
+        {"type": "finalized", "phase": "failed", "error": "GitHub Actions may not open pull requests in o/r: …"},
+    ]
+    result = result_from_events(events, 1, [])
+    assert result.error is not None and result.error.startswith("GitHub Actions may not open pull requests")
+    assert result.notes == ["The issue is locked, and GitHub refuses …"]
+    assert result_from_events([{"type": "finalized", "phase": "completed", "error": None}], 0, []).error is None

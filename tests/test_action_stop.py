@@ -10,6 +10,7 @@ import pytest
 from github import Auth, Github
 
 from symphony_bot.action.replies import STATUS_MARKER
+from symphony_bot.github.pacer import Limits, Pacer
 from tests.action_helpers import BOT, LABEL, OWNER, REPO, SLUG, TOKENS, World, commented, make_world
 
 WORKFLOW = ".github/workflows/symphony.yml"
@@ -27,8 +28,7 @@ def running_job(world: World) -> int:
         base_url=world.sb.api_url,
         auth=Auth.Token(TOKENS[OWNER]),
         retry=None,
-        seconds_between_requests=0,
-        seconds_between_writes=0,
+        pacer=Pacer(Limits.unlimited()),
     )
     github.requester.requestJsonAndCheck(
         "POST", f"/repos/{SLUG}/actions/workflows/symphony.yml/dispatches", input={"ref": "main"}

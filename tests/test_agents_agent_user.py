@@ -12,8 +12,9 @@ import stat
 import pytest
 
 from symphony_bot.agents import containment
-from symphony_bot.agents.agent_user import AGENT_USER, change_owner, running_as_root, unreachable_folder
+from symphony_bot.agents.agent_user import AGENT_USER, running_as_root, unreachable_folder
 from symphony_bot.agents.command import CommandAgent
+from symphony_bot.agents.handover import change_owner
 from symphony_bot.autorun.engine import Engine, RunOptions, StopReason
 from symphony_bot.commands.autorun import AGENT_USER_DEFAULT
 from tests.autorun_helpers import AGENT_PYTHON, reachable_tmp
@@ -123,12 +124,12 @@ def test_ownership_goes_over_without_following_links_or_touching_git(tmp_path) -
     outside.write_text("x")
     (repo / "link").symlink_to(outside)
     os.link(outside, repo / "hardlink.txt")
-    change_owner(repo, 12345, 12345, skip_linked=True)
+    change_owner(repo, 12345, 12345, give=True)
     assert (repo / "src" / "a.py").stat().st_uid == 12345 and (repo / "src").stat().st_uid == 12345
     assert os.lstat(repo / "link").st_uid == 12345  # the link itself, not its target
     assert outside.stat().st_uid == os.geteuid()  # neither through the link nor through the hard link
     assert (repo / ".git" / "config").stat().st_uid == os.geteuid()
-    change_owner(repo, os.geteuid(), os.getegid(), skip_linked=False)
+    change_owner(repo, os.geteuid(), os.getegid(), give=False)
     assert (repo / "src" / "a.py").stat().st_uid == os.geteuid()
 
 

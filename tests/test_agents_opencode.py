@@ -4,11 +4,12 @@ import pytest
 
 from symphony_bot.agents.base import AgentSetupError, Outcome, TaskRequest
 from symphony_bot.agents.opencode import OpenCodeAgent
-from symphony_bot.sandbox.model_server import CHAT, ModelServer
+from symphony_bot.sandbox.model_server import CHAT, ModelServer, api_error
 from tests.agent_cli_helpers import (
     FINAL_TEXT,
     assert_only_loopback_home,
     assert_task_done,
+    assert_task_untouched,
     fixture,
     run_task,
     task_script,
@@ -50,6 +51,18 @@ def test_real_opencode_edits_the_file_ticks_the_box_and_reports_usage_and_its_ow
     # opencode's side request (the session title) offers no tools and is answered outside the script
     assert {r.reply for r in server.requests} - {"tool:bash", "text"} <= {"side"}
     assert_only_loopback_home(tmp_path / "scratch")
+
+
+# A 401 whose message names no key (an organisation or project refused): still a refused credential.
+REFUSED_WITHOUT_KEY_WORDS = "Request not allowed for this organization"
+
+
+def test_real_opencode_reads_a_401_that_names_no_key_as_a_refused_key(opencode, tmp_path) -> None:
+    with ModelServer([api_error(401, REFUSED_WITHOUT_KEY_WORDS)]) as server:
+        result, repo = run_task(opencode(server), tmp_path, max_seconds=600)
+    assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
+    assert "401" in (result.error or "") and REFUSED_WITHOUT_KEY_WORDS in (result.error or "")
+    assert_task_untouched(repo)
 
 
 def test_parser_on_captured_output() -> None:

@@ -99,12 +99,49 @@ time.sleep(60)
 """
 
 
-def test_timeout_kills_the_whole_group_and_keeps_what_was_printed(tmp_path) -> None:
+# No test here waits a fixed number of seconds for a script to get going: on a loaded machine starting Python
+# takes a while. Timeouts are multiples of `start_up_s`, measured on this machine, under its load, right now.
+MARGIN = 4
+
+
+@pytest.fixture(scope="module")
+def start_up_s(tmp_path_factory) -> float:
+    """The slowest of three runs, through the real runner and its containment, of the heaviest start-up below:
+    an agent script that starts three Pythons (two in sessions of their own), writes its file and exits."""
+    slowest = 0.0
+    for _ in range(3):
+        started = time.monotonic()
+        result = ScriptAgent("", argv=[sys.executable, "-c", SETSID_GRANDCHILD]).run(
+            request(tmp_path_factory.mktemp("start-up")), threading.Event()
+        )
+        assert result.outcome is Outcome.OK, result.error
+        slowest = max(slowest, time.monotonic() - started)
+    return slowest
+
+
+def stop_when_written(stop: threading.Event, path: Path, stopped_at: list[float]) -> threading.Thread:
+    """Set `stop` once `path` exists (the agent has got as far as the test needs: an event, not a timer), and
+    note when in `stopped_at`."""
+
+    def watch() -> None:
+        while not stop.wait(agent_process.POLL_SECONDS):
+            if path.exists():
+                stopped_at.append(time.monotonic())
+                stop.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
+
+
+def test_timeout_kills_the_whole_group_and_keeps_what_was_printed(tmp_path, start_up_s) -> None:
+    timeout = round(max(1.0, MARGIN * start_up_s), 1)
     started = time.monotonic()
-    result = ScriptAgent(GRANDCHILD).run(request(tmp_path, task_timeout_s=1.0), threading.Event())
+    result = ScriptAgent(GRANDCHILD).run(request(tmp_path, task_timeout_s=timeout), threading.Event())
     assert result.outcome is Outcome.TIMEOUT
-    assert "task timeout of 1 s" in (result.error or "")
-    assert time.monotonic() - started < 1.0 + agent_process.KILL_GRACE_SECONDS + 2
+    assert f"task timeout of {timeout:g} s" in (result.error or "")
+    # Killed, not left to its 60 s sleep: the grace period and a start-up's worth of slack.
+    assert time.monotonic() - started < timeout + agent_process.KILL_GRACE_SECONDS + MARGIN * start_up_s
     assert (tmp_path / "repo" / "grandchild.pid").exists() and not grandchild_alive(tmp_path / "repo")
     assert (result.usage.input_tokens, result.session_id) == (7, "s-1")  # tokens spent before the kill still count
 
@@ -116,23 +153,26 @@ def test_inactivity_timeout(tmp_path) -> None:
     assert "printed nothing for 0.5 s" in (result.error or "")
 
 
-def test_steady_output_is_not_inactivity(tmp_path) -> None:
+def test_steady_output_is_not_inactivity(tmp_path, start_up_s) -> None:
     source = "import time\nfor _ in range(8):\n    print('tick', flush=True); time.sleep(0.1)\nprint('ok')"
-    result = ScriptAgent(source).run(request(tmp_path, inactivity_timeout_s=0.5), threading.Event())
+    quiet_allowed = max(0.5, MARGIN * start_up_s)  # the start-up is a silence too
+    result = ScriptAgent(source).run(request(tmp_path, inactivity_timeout_s=quiet_allowed), threading.Event())
     assert result.outcome is Outcome.OK
 
 
-def test_stop_request_kills_at_once(tmp_path) -> None:
-    stop = threading.Event()
-    threading.Timer(0.5, stop.set).start()
-    started = time.monotonic()
+def test_stop_request_kills_at_once(tmp_path, start_up_s) -> None:
+    stop, stopped_at = threading.Event(), []
+    watcher = stop_when_written(stop, tmp_path / "repo" / "grandchild.pid", stopped_at)
     result = ScriptAgent(GRANDCHILD).run(request(tmp_path), stop)
+    returned = time.monotonic()
+    watcher.join()
     assert result.outcome is Outcome.CANCELLED
-    assert time.monotonic() - started < 0.5 + agent_process.KILL_GRACE_SECONDS + 2
+    # From the stop to the return: the grace period at most (and slack), never the script's 60 s sleep.
+    assert returned - stopped_at[0] < agent_process.KILL_GRACE_SECONDS + MARGIN * start_up_s
     assert (tmp_path / "repo" / "grandchild.pid").exists() and not grandchild_alive(tmp_path / "repo")
 
 
-def test_background_children_are_swept_after_a_normal_exit(tmp_path) -> None:
+def test_background_children_are_swept_after_a_normal_exit(tmp_path, start_up_s) -> None:
     # The agent exits at once but leaves a child that still holds its stdout: it must not survive us.
     source = (
         "import subprocess, sys\n"
@@ -143,7 +183,7 @@ def test_background_children_are_swept_after_a_normal_exit(tmp_path) -> None:
     started = time.monotonic()
     result = ScriptAgent(source).run(request(tmp_path), threading.Event())
     assert result.outcome is Outcome.OK
-    assert time.monotonic() - started < agent_process.KILL_GRACE_SECONDS + 2
+    assert time.monotonic() - started < agent_process.KILL_GRACE_SECONDS + MARGIN * start_up_s  # not the 60 s
     assert (tmp_path / "repo" / "grandchild.pid").exists() and not grandchild_alive(tmp_path / "repo")
 
 
@@ -258,13 +298,14 @@ CONTAINMENTS = {
 @pytest.mark.parametrize("mode", CONTAINMENTS)
 @pytest.mark.parametrize("hang", [False, True], ids=["exits", "hangs"])
 def test_nothing_the_agent_started_outlives_it_not_even_in_a_session_of_its_own(
-    tmp_path, monkeypatch, mode, hang
+    tmp_path, monkeypatch, mode, hang, start_up_s
 ) -> None:
     forced = CONTAINMENTS[mode]
     if forced is not None:
         monkeypatch.setattr(containment, "containment", lambda: forced)
     argv = [sys.executable, "-c", SETSID_GRANDCHILD, *(["hang"] if hang else [])]
-    result = ScriptAgent("", argv=argv).run(request(tmp_path, task_timeout_s=3.0), threading.Event())
+    timeout = max(3.0, MARGIN * start_up_s)  # time to start its three Pythons first
+    result = ScriptAgent("", argv=argv).run(request(tmp_path, task_timeout_s=timeout), threading.Event())
     assert result.outcome is (Outcome.TIMEOUT if hang else Outcome.OK), result.error
     assert (tmp_path / "repo" / "grandchild.pid").exists()
     assert not grandchild_alive(tmp_path / "repo")

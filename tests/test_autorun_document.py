@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symphony_bot.autorun.document import DEFAULT_HALT_REASON, parse, reset
+from symphony_bot.autorun.document import (
+    DEFAULT_HALT_REASON,
+    Counts,
+    DocumentCounter,
+    count,
+    normalise_newlines,
+    parse,
+    reset,
+)
 
 
 def counts(text):
@@ -189,3 +197,53 @@ def test_ten_thousand_tasks_with_fences_count_fast() -> None:
         counts = count(text)
     assert (time.perf_counter() - started) / 10 < 0.05
     assert counts.unchecked == 10_000 and counts.first_unchecked.line == 4
+
+
+# --- DocumentCounter: the engine's incremental count gives count()'s answer after any edit ---------------------
+
+_LINES = st.sampled_from(
+    [
+        "- [ ] open task",
+        "- [x] done task",
+        "* [X] done too",
+        "+ [✓] done mark",
+        "  - [ ]   indented open",
+        "- [ ]",
+        "```",
+        "~~~",
+        "text line",
+        "",
+        "<!-- maestro:halt: stop here -->",
+        "- [ ] task with <!-- a comment -->",
+    ]
+)
+
+
+@given(
+    st.lists(_LINES, min_size=1, max_size=30),
+    st.lists(st.tuples(st.integers(min_value=0, max_value=40), _LINES, st.booleans()), max_size=12),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_incremental_count_always_equals_a_full_count(lines: list[str], edits: list[tuple[int, str, bool]]) -> None:
+    counter = DocumentCounter()
+    assert counter.count("\n".join(lines)) == count("\n".join(lines))
+    for position, line, tick_first in edits:
+        if tick_first and (first := count("\n".join(lines)).first_unchecked) is not None:
+            index = first.line - 1  # what an agent does: tick its own box
+            lines[index] = lines[index].replace("[ ]", "[x]", 1)
+        else:
+            lines.insert(min(position, len(lines)), line)
+        text = "\n".join(lines)
+        assert counter.count(text) == count(text)
+
+
+def test_ticking_boxes_top_to_bottom_takes_the_one_line_path() -> None:
+    lines = ["# plan", "", *[f"- [ ] task {n}" for n in range(50)]]
+    counter = DocumentCounter()
+    counter.count("\n".join(lines))
+    for index in range(2, len(lines)):
+        lines[index] = lines[index].replace("[ ]", "[x]")
+        text = "\n".join(lines)
+        assert counter._recount_one_line(normalise_newlines(text)) == count(text)
+        counter.count(text)
+    assert counter.count("\n".join(lines)) == Counts(50, 0, None, None)

@@ -3,6 +3,7 @@ import time
 
 from symphony_bot.agents.base import AgentResult, Outcome, Usage
 from symphony_bot.agents.command import CommandAgent
+from symphony_bot.agents.process import KILL_GRACE_SECONDS
 from symphony_bot.autorun.engine import Budget, Engine, RunOptions, StopReason
 from symphony_bot.commands.autorun import exit_code_for
 from tests.autorun_helpers import (
@@ -59,11 +60,13 @@ def test_three_runs_without_progress_stall_the_document_and_the_run_moves_on(tmp
     assert received[-1]["tasksRemaining"] == 3
 
 
-def test_task_timeout_kills_the_whole_process_group(tmp_path) -> None:
+def test_task_timeout_kills_the_whole_process_group(tmp_path, python_start_up_s) -> None:
     agent = script_agent(tmp_path, "hang", HANG_WITH_GRANDCHILD)
     started = time.monotonic()
-    summary, received, repo = run_engine(tmp_path, agent, {"a.md": "- [ ] forever\n"}, task_timeout_s=0.5)
-    assert time.monotonic() - started < 30
+    timeout = max(0.5, 4 * python_start_up_s)  # the script starts its grandchild first, however loaded the machine
+    summary, received, repo = run_engine(tmp_path, agent, {"a.md": "- [ ] forever\n"}, task_timeout_s=timeout)
+    # Three attempts, each killed at its timeout (SIGKILL after the grace), never left to the 120 s sleep.
+    assert time.monotonic() - started < 3 * (timeout + KILL_GRACE_SECONDS + 4 * python_start_up_s)
     assert summary.stop_reason is StopReason.TIMEOUT
     assert exit_code_for(summary.stop_reason) == 5
     completes = [e for e in received if e["type"] == "task_complete"]

@@ -12,6 +12,7 @@ from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.summary import StopReason
 from symphony_bot.commands.autorun import AGENT_CHOICES, exit_code_for
 from tests.autorun_helpers import AGENT_PYTHON, HALT, HANG_WITH_GRANDCHILD, TICK, reachable_tmp
+from tests.docs_pages import all_text as docs_text
 from tests.test_agents_process import grandchild_alive
 
 BIN = Path(sys.executable).parent / "symphony-bot"
@@ -200,7 +201,7 @@ def test_pass_env_refuses_names_that_look_like_credentials(tmp_path) -> None:
 
 def test_help_and_readme_say_the_same_about_credentials() -> None:
     help_text = subprocess.run([str(BIN), "autorun", "--help"], capture_output=True, text=True, check=True).stdout
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = docs_text()
     assert "--dangerously-pass-secret" in help_text and "`--dangerously-pass-secret NAME`" in readme
     assert "look like" in " ".join(help_text.split()) and "look like credentials" in readme
 
@@ -210,7 +211,7 @@ def test_agent_choices_match_the_catalogue() -> None:
 
 
 def test_every_stop_reason_has_its_documented_exit_code() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = docs_text()
     for reason in StopReason:
         code = exit_code_for(reason)
         assert 0 <= code <= 5

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from symphony_bot.contribution.endings import ENDING_PULL_CLOSED, state_from_metadata
 from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow, TaskStatus
 from symphony_bot.contribution.status_comment import (
     MAX_BODY_CHARS,
     MAX_COMMENT_CHARS,
+    NO_PULL_YET,
     REDACTED,
     STATUS_MARKER,
     format_duration,
@@ -19,6 +22,7 @@ from symphony_bot.contribution.status_comment import (
     redact,
     render_comment,
     render_pull_body,
+    run_id_in,
 )
 from symphony_bot.stats.pr_metadata import ContributionMetadata, parse_block
 
@@ -27,6 +31,7 @@ START_MS = 1_790_000_000_000
 NOW_MS = START_MS + 754_000  # 12m 34s later
 # Regenerate with SYMPHONY_UPDATE_GOLDEN=1 after a deliberate change, and review the diff.
 UPDATE = os.environ.get("SYMPHONY_UPDATE_GOLDEN") == "1"
+METADATA = ContributionMetadata("octo/project", 12, "donor", "claude", "budget_reached", "2026-09-21T14:13:20Z")
 
 
 def _state(phase: Phase, **changes) -> ContributionState:
@@ -58,32 +63,45 @@ def _state(phase: Phase, **changes) -> ContributionState:
     )
     for key, value in changes.items():
         setattr(state, key, value)
-    if phase.terminal:
+    if phase.terminal and "finished_at_ms" not in changes:
         state.finished_at_ms = NOW_MS
     return state
 
 
 def _states() -> dict[str, ContributionState]:
-    running = _state(Phase.RUNNING)
+    """Every ending a maintainer can see (issue 19 item 4), and a running one."""
+    running = _state(Phase.RUNNING, finished_at_ms=None)
     running.tasks[2].status = TaskStatus.RUNNING
     running.current_task = running.tasks[2]
     running.activity = "running task: Link the guide from the README"
-    completed = _state(Phase.COMPLETED, activity="all tasks are done", pull_is_draft=False)
+    completed = _state(Phase.COMPLETED, activity="finishing", pull_is_draft=False)
     completed.documents = [DocumentProgress("docs/guide.md", 3, 3), DocumentProgress("docs/faq.md", 2, 2)]
     for row in completed.tasks:
-        row.status, row.duration_s, row.cost_usd = TaskStatus.DONE, 40.0, 0.02
+        row.status, row.duration_s, row.cost_usd = TaskStatus.DONE, 40.0, 0.0229  # five add up to cost_usd
     halted = _state(Phase.HALTED, halt_reason="the README is generated; edit docs/readme.tmpl instead")
     halted.tasks[2].status = TaskStatus.SKIPPED
     stalled = _state(Phase.STALLED, stop_reason="tasks_left", notes=["docs/guide.md stalled: 3 runs without a tick"])
     stalled.tasks[2].status, stalled.tasks[2].attempts = TaskStatus.FAILED, 3
-    budget = _state(Phase.BUDGET_REACHED, stop_reason="max_cost")
-    cancelled = _state(Phase.CANCELLED, activity="cancelled: the claim is released", pull_number=None)
+    budget = _state(Phase.BUDGET_REACHED, stop_reason="max_cost", activity="finishing")
+    cancelled = _state(Phase.CANCELLED, ended_by="maintainer", pull_closed=True, branch_deleted=True)
+    cancelled_no_pull = _state(Phase.CANCELLED, ended_by="maintainer", pull_number=None, pull_url=None, branch=None)
+    cancelled_no_pull.documents[0].done = 0
+    for row in cancelled_no_pull.tasks:
+        row.status, row.duration_s, row.cost_usd = TaskStatus.SKIPPED, None, None
+    closed_under_run = _state(
+        Phase.CANCELLED, pull_closed=True, ending=ENDING_PULL_CLOSED.format(number=57), activity="finishing"
+    )
     failed = _state(
         Phase.FAILED,
         last_error="git push failed: remote rejected symphony/12-a1b2c3 (protected branch hook declined)",
     )
     lost = _state(Phase.CLAIM_LOST, claim_holder="#55 by @alice", pull_number=None, branch=None)
-    stopped = _state(Phase.STOPPED, activity="the job was stopped; the committed work is pushed")
+    stopped = _state(Phase.STOPPED, activity="checking the issue")
+    finalized = _state(Phase.BUDGET_REACHED, stop_reason="max_cost", finalized=True, ended_by="maintainer")
+    finalized.pull_is_draft = False
+    finalized.documents = [DocumentProgress("docs/guide.md", 3, 1)]
+    finalized.tasks = finalized.tasks[:3]
+    finalized.tasks[1].status = TaskStatus.SKIPPED
     return {
         "running": running,
         "completed": completed,
@@ -91,6 +109,9 @@ def _states() -> dict[str, ContributionState]:
         "stalled": stalled,
         "budget_reached": budget,
         "cancelled": cancelled,
+        "cancelled_without_pull": cancelled_no_pull,
+        "cancelled_under_the_run": closed_under_run,
+        "finalized": finalized,
         "failed": failed,
         "claim_lost": lost,
         "stopped": stopped,
@@ -109,15 +130,97 @@ def test_golden_comment(name: str) -> None:
     assert len(text) <= MAX_COMMENT_CHARS
 
 
+@pytest.mark.parametrize("name", ["completed", "budget_reached", "cancelled", "finalized", "stopped"])
+def test_golden_pull_body(name: str) -> None:
+    text = render_pull_body(_states()[name], METADATA, NOW_MS)
+    golden = GOLDEN / f"body-{name}.md"
+    if UPDATE:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
 def test_each_state_says_what_to_do_next() -> None:
     texts = {name: render_comment(state, NOW_MS) for name, state in _states().items()}
-    assert len({text.split("**Next:**")[1] for text in texts.values()}) == len(texts)
+    nexts = {name: text.split("**Next:**")[1].split("\n")[0] for name, text in texts.items()}
+    cancels = ("cancelled", "cancelled_without_pull", "cancelled_under_the_run")
+    assert len({nexts[name] for name in nexts if name not in cancels[1:]}) == len(texts) - 2
     assert "edit docs/readme.tmpl instead" in texts["halted"]
-    assert "#55 by @\u200balice" in texts["claim_lost"]
+    assert "\\#\u200b55 by @\u200balice" in texts["claim_lost"]
     assert "<details><summary>Last error</summary>" in texts["failed"]
     assert "[workflow run](https://github.com/donor/runner/actions/runs/42)" in texts["running"]
     assert "Running task 3 of 5: Link the guide from the README" in texts["running"]
     assert "| ✅ | docs/guide.md | Write the introduction | 1m 1s | $0.0412 |" in texts["running"]
+
+
+def _headline(text: str) -> str:
+    return text.split("\n")[3]
+
+
+def _links(text: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("**Links** "))
+
+
+@pytest.mark.parametrize("name", [name for name in _states() if name != "running"])
+def test_every_ending_tells_the_truth(name: str) -> None:
+    """Issue 19 item 4: the headline is the reason, never the run's last activity; the links line names a closed
+    PR as closed and never promises a PR after the claim ended; the elapsed time is the run's."""
+    state = _states()[name]
+    text = render_comment(state, NOW_MS + 3_600_000)  # rendered an hour later: the run's time still shows
+    assert _headline(text).startswith("**") and not any(
+        word in _headline(text) for word in ("Finishing", "Checking the issue", "Starting the agent")
+    ), _headline(text)
+    assert NO_PULL_YET not in text
+    assert "**Elapsed** 12m 34s" in text
+    if state.pull_closed:
+        assert "[PR #57](https://github.com/octo/project/pull/57) (closed)" in _links(text)
+    if state.branch_deleted:
+        assert "branch `symphony/12-a1b2c3` (deleted)" in _links(text)
+    assert _links(text).endswith("[workflow run](https://github.com/donor/runner/actions/runs/42)")
+    assert run_id_in(text) == 42
+
+
+def test_a_finalized_hand_over_says_what_it_is_in_the_comment_and_the_body() -> None:
+    state = _states()["finalized"]
+    comment, body = render_comment(state, NOW_MS), render_pull_body(state, METADATA, NOW_MS)
+    assert "✅ completed" not in comment and "✅ completed" not in body
+    assert "📤 handed over for review" in comment and "📤 handed over for review" in body
+    assert "1 of 3 tasks done; 2 left undone" in comment
+    for text in (comment, body):
+        assert "budget reached" not in text and "Run again" not in text
+
+
+def test_a_cancelled_claim_without_a_pull_request_says_none_was_opened() -> None:
+    text = render_comment(_states()["cancelled_without_pull"], NOW_MS)
+    assert "no pull request had been opened" in _headline(text)
+    assert _links(text).startswith("**Links** no pull request was opened · [workflow run]")
+
+
+def test_the_table_survives_a_round_trip_through_the_metadata_block() -> None:
+    """A cancel, a finalize or the post step rebuilds the state from the block the run wrote: same rows."""
+    for name, state in _states().items():
+        for text in (render_comment(state, NOW_MS), render_pull_body(state, METADATA, NOW_MS)):
+            recorded = parse_block(text)
+            assert recorded is not None
+            rebuilt = state_from_metadata(recorded)
+            assert _table(rebuilt) == _table(state), name
+            assert (rebuilt.tasks_done, rebuilt.tasks_total) == (state.tasks_done, state.tasks_total)
+
+
+def _table(state: ContributionState) -> list[str]:
+    return [line for line in render_comment(state, NOW_MS).splitlines() if line.startswith("| ")]
+
+
+def test_a_block_too_large_for_every_row_keeps_the_first_rows_and_the_totals() -> None:
+    state = _state(Phase.BUDGET_REACHED)
+    state.documents = [DocumentProgress("docs/big.md", 900, 10)]
+    state.tasks = [TaskRow("docs/big.md", f"<task> {i} " + "w" * 200, i) for i in range(900)]
+    for row in state.tasks[:10]:
+        row.status = TaskStatus.DONE
+    recorded = parse_block(render_comment(state, NOW_MS))
+    assert recorded is not None and 0 < len(recorded.tasks) < 900
+    rebuilt = state_from_metadata(recorded)
+    assert (rebuilt.tasks_done, rebuilt.tasks_total) == (10, 900)
+    assert "more tasks not shown" in render_comment(rebuilt, NOW_MS)
 
 
 def test_a_huge_run_is_cut_with_a_pointer_and_stays_under_the_cap() -> None:
@@ -157,7 +260,8 @@ def test_hostile_task_text_cannot_fake_our_marker_or_ping_people() -> None:
     state = _state(Phase.RUNNING)
     state.tasks[0].text = "<!-- symphony-bot:status v1 --> | @everyone `x` </details>"
     text = render_comment(state, NOW_MS)
-    assert text.count("<!--") == 1 and "@everyone" not in text and "</details> |" not in text
+    assert text.count("<!--") == 2 and text.count(STATUS_MARKER) == 1  # the marker and the metadata block
+    assert "@everyone" not in text and "</details> |" not in text
 
 
 def test_pull_body_carries_closes_the_task_list_and_the_metadata_block() -> None:
@@ -166,10 +270,12 @@ def test_pull_body_carries_closes_the_task_list_and_the_metadata_block() -> None
     body = render_pull_body(state, metadata, NOW_MS)
     assert body.startswith("Closes #12\n")
     assert "- [x] Write the introduction" in body and "- [ ] Add a troubleshooting table" in body
-    assert parse_block(body) == metadata
+    recorded = parse_block(body)
+    assert recorded is not None and recorded.tasks
+    assert replace(recorded, tasks=()) == replace(metadata, documents=recorded.documents)
     state.tasks = [TaskRow("docs/big.md", "y" * 150, i) for i in range(5000)]
     assert len(render_pull_body(state, metadata, NOW_MS)) <= MAX_BODY_CHARS
-    assert parse_block(render_pull_body(state, metadata, NOW_MS)) == metadata
+    assert parse_block(render_pull_body(state, metadata, NOW_MS)) is not None
 
 
 def test_titles_and_small_formats() -> None:
@@ -190,4 +296,6 @@ def test_ticked_tasks_are_read_back_from_the_body_per_document() -> None:
     body = render_pull_body(state, metadata, NOW_MS)
     assert ticked_in_body(body, "docs/faq.md") == {task_text_in_body("Answer | the `three` questions")}
     assert ticked_in_body(body, "docs/guide.md") == {"Write the introduction", "Add a section on set-up"}
+    older = body.replace("Answer \\| the \\`three\\` questions", "Answer \\| the 'three' questions")
+    assert ticked_in_body(older, "docs/faq.md") == {"Answer | the 'three' questions"}  # an older release's body
     assert ticked_in_body(body, "docs/other.md") == set()

@@ -30,8 +30,13 @@ VARIABLES = {"owner": "owner", "name": "proj"}
 
 
 class Sleeps(list[float]):
+    """A fake sleep and the clock that moves only when it is called."""
+
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+
+    def monotonic(self) -> float:
+        return 1000.0 + sum(self)
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +47,7 @@ def _owner_project(sb: Sandbox) -> None:
 
 def make_client(sb: Sandbox, token: str | None = "t-owner", **options: Any) -> tuple[GitHubClient, Sleeps]:
     sleeps = Sleeps()
-    options.setdefault("seconds_between_requests", 0)
-    client = GitHubClient(sb.api_url, sb.graphql_url, token, sleep=sleeps, **options)
+    client = GitHubClient(sb.api_url, sb.graphql_url, token, sleep=sleeps, monotonic=sleeps.monotonic, **options)
     return client, sleeps
 
 
@@ -154,29 +158,31 @@ def test_unreachable_server_fails_after_retries() -> None:
         sleep=sleeps,
         max_retries=2,
         timeout=2,
-        seconds_between_requests=0,
     )
     with pytest.raises(GitHubError, match="cannot reach"):
         client.graphql(QUERY, VARIABLES)
     assert sleeps == [1.0, 2.0]
 
 
-def test_mutations_are_spaced_as_writes_and_queries_are_not() -> None:
-    now = [100.0]
-    sleeps = Sleeps()
-    client = GitHubClient(
-        "http://127.0.0.1:9",
-        "http://127.0.0.1:9/graphql",
-        None,
-        seconds_between_requests=0,
-        seconds_between_writes=1.0,
-        sleep=sleeps,
-        monotonic=lambda: now[0],
-    )
-    client._space(is_write=True)
-    client._space(is_write=False)
-    client._space(is_write=True)
-    assert sleeps == [1.0]
+def test_rest_and_graphql_wait_on_one_pacer_shared_by_every_client_of_the_token(sb: Sandbox) -> None:
+    with (
+        GitHubClient(sb.api_url, sb.graphql_url, "t-owner") as first,
+        GitHubClient(sb.api_url, sb.graphql_url, "t-owner") as second,
+    ):
+        assert first.pacer is second.pacer
+        before = len(first.pacer.sent)
+        first.graphql(QUERY, VARIABLES)
+        second.github.get_repo("owner/proj").create_issue("paced")  # PyGithub's REST goes through it too
+        sent = [(api, write) for _, api, write in list(first.pacer.sent)[before:]]
+    assert sent == [("graphql", False), ("rest", False), ("rest", True)]
+
+
+def test_pygithub_spacing_is_off_and_a_retry_after_holds_the_pacer(sb: Sandbox) -> None:
+    client, _ = make_client(sb)
+    requester = client.github.requester
+    assert requester._Requester__seconds_between_writes is None  # type: ignore[attr-defined]
+    assert requester._Requester__seconds_between_requests is None  # type: ignore[attr-defined]
+    assert requester._Requester__connectionClass.__name__ == "PacedConnection"  # type: ignore[attr-defined]
 
 
 def test_token_never_appears_in_errors(sb: Sandbox) -> None:
@@ -203,12 +209,12 @@ def test_from_env_prefers_the_bots_own_token_and_closes_its_sessions(
     sb.add_user("donor", token="t-donor")
     monkeypatch.setenv("GITHUB_TOKEN", "t-owner")
     monkeypatch.setenv("SYMPHONY_GITHUB_TOKEN", "t-donor")
-    with GitHubClient.from_env(sb.api_url, seconds_between_requests=0) as client:
+    with GitHubClient.from_env(sb.api_url) as client:
         assert client.github.get_user().login == "donor"
         assert client.graphql("query { viewer { login } }").data == {"viewer": {"login": "donor"}}
     assert client._session is None and client._github is None
     monkeypatch.setenv("SYMPHONY_GITHUB_TOKEN", "  ")
-    with GitHubClient.from_env(sb.api_url, seconds_between_requests=0) as client:
+    with GitHubClient.from_env(sb.api_url) as client:
         assert client.github.get_user().login == "owner"
     monkeypatch.delenv("SYMPHONY_GITHUB_TOKEN")
     monkeypatch.delenv("GITHUB_TOKEN")

@@ -6,6 +6,7 @@ import pytest
 
 from symphony_bot.github import comments
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 
 MARKER = "<!-- symphony-bot:status v1 -->"
@@ -18,7 +19,7 @@ def world():
         sb.add_user("bot", token="bot-token")
         sb.create_repo("owner", "r", files={"README.md": "x\n"})
         sb.create_issue("owner", "r", "Issue", "body")
-        with GitHubClient(sb.api_url, sb.graphql_url, "bot-token", seconds_between_writes=0) as client:
+        with GitHubClient(sb.api_url, sb.graphql_url, "bot-token", pacer=Pacer(Limits.unlimited())) as client:
             yield sb, client
 
 
@@ -49,3 +50,17 @@ def test_reacting_twice_is_one_reaction(world) -> None:
     assert sb.requests.calls("reactions/create-for-issue-comment") == 2
     data = client.github.requester.requestJsonAndCheck("GET", f"/repos/owner/r/issues/comments/{trigger.id}/reactions")
     assert [reaction["content"] for reaction in data[1]] == ["eyes"]
+
+
+def test_a_token_without_issues_write_is_a_refusal_that_says_so(world) -> None:
+    # GitHub: 403 "Resource not accessible by integration" to an App token lacking Issues: write
+    # (docs.github.com/rest/issues/comments#create-an-issue-comment, fine-grained permissions).
+    sb, _ = world
+    grant = sb.add_installation_token("helper", account="owner", permissions={"contents": "write"})
+    with (
+        GitHubClient(sb.api_url, sb.graphql_url, grant.token, pacer=Pacer(Limits.unlimited())) as client,
+        pytest.raises(comments.CommentRefused) as refused,
+    ):
+        comments.find_or_create(client, "owner/r", 1, marker=MARKER, login="helper[bot]", body=f"{MARKER} x")
+    assert refused.value.reason == comments.REFUSED_NO_PERMISSION
+    assert sb.comments("owner", "r", 1) == []

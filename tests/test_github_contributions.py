@@ -19,6 +19,7 @@ from symphony_bot.github.contributions import (
     build_contributions_query,
     fetch_contributions,
 )
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.stats.history import PullState
 from symphony_bot.stats.pr_metadata import BLOCK_OPENING, ContributionMetadata, render_block
@@ -48,7 +49,7 @@ def metadata(repository: str, issue: int, contributor: str = "donor", **changes:
 
 
 def client_for(sb: Sandbox, token: str = "t-reader") -> GitHubClient:
-    return GitHubClient(sb.api_url, sb.graphql_url, token, seconds_between_requests=0, seconds_between_writes=0)
+    return GitHubClient(sb.api_url, sb.graphql_url, token, pacer=Pacer(Limits.unlimited()))
 
 
 def calls(sb: Sandbox) -> int:
@@ -209,7 +210,7 @@ def test_a_flaky_api_is_retried(world: tuple[Sandbox, dict[str, int]]) -> None:
     sb.faults.inject(OPERATION, "secondary_rate_limit", retry_after=1, times=1)  # the first call
     sb.faults.inject(OPERATION, "status", status=502, times=1)  # then the second
     slept: list[float] = []
-    client = GitHubClient(sb.api_url, sb.graphql_url, "t-reader", seconds_between_requests=0, sleep=slept.append)
+    client = GitHubClient(sb.api_url, sb.graphql_url, "t-reader", sleep=slept.append)
     try:
         result = fetch_contributions(client, ["owner/proj"])
     finally:
@@ -222,9 +223,7 @@ def test_a_flaky_api_is_retried(world: tuple[Sandbox, dict[str, int]]) -> None:
 def test_a_failing_api_fails_the_batch_not_the_program(world: tuple[Sandbox, dict[str, int]]) -> None:
     sb, _ = world
     sb.faults.inject(OPERATION, "status", status=500)
-    client = GitHubClient(
-        sb.api_url, sb.graphql_url, "t-reader", seconds_between_requests=0, max_retries=1, sleep=lambda _: None
-    )
+    client = GitHubClient(sb.api_url, sb.graphql_url, "t-reader", max_retries=1, sleep=lambda _: None)
     try:
         result = fetch_contributions(client, ["owner/proj", "ghost/none"])
     finally:

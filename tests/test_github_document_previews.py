@@ -33,7 +33,7 @@ def _maint_project(sb: Sandbox) -> None:
 
 
 def client_for(sb: Sandbox) -> GitHubClient:
-    return GitHubClient(sb.api_url, sb.graphql_url, "t-maint", seconds_between_requests=0)
+    return GitHubClient(sb.api_url, sb.graphql_url, "t-maint")
 
 
 def request(path: str) -> DocumentRequest:

@@ -48,7 +48,7 @@ def test_linked_pull_requests_are_followed_and_failures_reported_per_issue() -> 
         for index in range(count):
             sb.push_branch("owner", "busy", f"b{index}", {f"f{index}.txt": "x"})
             sb.open_pull("owner", "busy", f"b{index}", title=f"try {index}", body=f"Closes #{popular}")
-        client = GitHubClient(sb.api_url, sb.graphql_url, "t-owner", seconds_between_requests=0)
+        client = GitHubClient(sb.api_url, sb.graphql_url, "t-owner")
         with client:
             nodes = first_page(client, "owner", "busy")
             assert [next_cursor(node["closedByPullRequestsReferences"]) is not None for node in nodes] == [True, False]

@@ -6,6 +6,7 @@ import pytest
 
 from symphony_bot.github import pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 
 
@@ -18,7 +19,7 @@ def world():
         sb.set_permission("owner", "r", "bot", "write")
         sb.create_issue("owner", "r", "Issue", "body")
         sb.push_branch("owner", "r", "symphony/1-abc", {"a.txt": "a\n"})
-        with GitHubClient(sb.api_url, sb.graphql_url, "bot-token", seconds_between_writes=0) as client:
+        with GitHubClient(sb.api_url, sb.graphql_url, "bot-token", pacer=Pacer(Limits.unlimited())) as client:
             yield sb, client
 
 
@@ -73,3 +74,44 @@ def test_other_422s_are_errors(world) -> None:
     _, client = world
     with pytest.raises(GitHubError, match="422"):
         _create(client, branch="nope", head="nope")
+
+
+# ---- may this token open pull requests? Asked without opening one --------------------------------------------
+# GitHub: 403 "GitHub Actions is not permitted to create or approve pull requests." to GITHUB_TOKEN while the
+# repository's "Allow GitHub Actions to create and approve pull requests" is off (peter-evans/create-pull-request
+# #1175, #3979); 403 "Resource not accessible by integration" to an App token without Pull requests: write.
+
+ACTIONS_JOB = {"contents": "write", "issues": "write", "pull-requests": "write"}
+
+
+def _installation_client(sb, token):
+    return GitHubClient(sb.api_url, sb.graphql_url, token, pacer=Pacer(Limits.unlimited()))
+
+
+def test_the_probe_sees_the_actions_setting_and_opens_nothing(world) -> None:
+    sb, _ = world
+    token = sb.add_actions_token("owner", "r", permissions=ACTIONS_JOB)
+    with _installation_client(sb, token) as client:
+        refused = pulls.probe_create(client, "owner/r", "main")
+        sb.set_actions_can_create_pulls("owner", "r")
+        allowed = pulls.probe_create(client, "owner/r", "main")
+    assert not refused.allowed and refused.actions_setting and "not permitted" in refused.refusal
+    assert allowed.allowed and not allowed.actions_setting
+    assert sb.pulls("owner", "r") == []
+
+
+def test_the_probe_sees_a_missing_permission(world) -> None:
+    sb, _ = world
+    grant = sb.add_installation_token("helper", account="owner", permissions={"contents": "write"})
+    with _installation_client(sb, grant.token) as client:
+        probe = pulls.probe_create(client, "owner/r", "main")
+    assert not probe.allowed and not probe.actions_setting and "not accessible" in probe.refusal
+
+
+def test_a_create_refused_by_the_actions_setting_says_so(world) -> None:
+    sb, _ = world
+    token = sb.add_actions_token("owner", "r", permissions=ACTIONS_JOB)
+    with _installation_client(sb, token) as client, pytest.raises(pulls.CreateRefused) as refused:
+        _create(client)
+    assert refused.value.actions_setting and refused.value.status == 403
+    assert sb.pulls("owner", "r") == []

@@ -16,6 +16,7 @@ from symphony_bot.github.issue_queries import (
     BATCH_SIZE,
     LINKED_PULL_REQUESTS_PAGE,
 )
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.github.scan import RepositoryProblemCode, scan
 from symphony_bot.issues.status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
@@ -34,8 +35,7 @@ def graphql_calls(sb: Sandbox, operation: str = SCAN_OPERATION) -> int:
 
 
 def client_for(sb: Sandbox, token: str = "t-reader", **options: Any) -> GitHubClient:
-    options.setdefault("seconds_between_requests", 0)
-    options.setdefault("seconds_between_writes", 0)
+    options.setdefault("pacer", Pacer(Limits.unlimited()))
     return GitHubClient(sb.api_url, sb.graphql_url, token, **options)
 
 

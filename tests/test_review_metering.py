@@ -160,8 +160,8 @@ def test_with_a_budget_a_request_whose_model_is_not_plainly_priced_is_refused(bo
     assert upstream.seen == [] and proxy.total.budget_refusals == 1
 
 
-def test_with_a_budget_a_priced_request_is_forwarded_byte_for_byte() -> None:
-    body = b'{"model": "gpt-4.1", "messages": [], "note": "' + b"x" * 300_000 + b'"}'
+def test_with_a_budget_a_priced_bounded_request_is_forwarded_byte_for_byte() -> None:
+    body = b'{"model": "gpt-4.1", "messages": [], "max_completion_tokens": 50, "note": "' + b"x" * 300_000 + b'"}'
     with RecordingUpstream() as upstream, MeteringProxy("openai", REAL_KEY, upstream.url, max_cost_usd=1.0) as proxy:
         reply = call(proxy.url, "POST", "/v1/chat/completions", body, {"authorization": f"Bearer {proxy.dummy_key}"})
     assert reply.status == 200

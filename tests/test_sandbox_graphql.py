@@ -15,6 +15,7 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.state import Issue
 from tests.conformance.github_graphql import assert_valid_github_query
@@ -504,8 +505,35 @@ def test_a_query_costing_more_than_what_is_left_is_refused(world: World) -> None
         1,
     )
     refused = run(world.sb, expensive, user="poor")  # 302 requests -> 3 points; only 2 left
-    assert "data" not in refused and refused["errors"][0]["type"] == "RATE_LIMITED"
+    # GitHub's current shape (yanyongyu/githubkit#271): type RATE_LIMIT, code graphql_rate_limit.
+    assert "data" not in refused and refused["errors"][0]["type"] == "RATE_LIMIT"
+    assert refused["errors"][0]["code"] == "graphql_rate_limit"
     assert world.sb.state.rate_limits.status("poor", "graphql").used == 2
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ("RATE_LIMIT", {"type": "RATE_LIMIT", "code": "graphql_rate_limit", "message": "already exceeded"}),
+        ("RATE_LIMITED", {"type": "RATE_LIMITED", "message": "API rate limit exceeded"}),
+    ],
+)
+def test_a_spent_budget_answers_in_either_shape_github_is_known_to_send(world: World, shape, expected) -> None:
+    """Both shapes are in reports: RATE_LIMIT + graphql_rate_limit (yanyongyu/githubkit#271, 2026) and RATE_LIMITED
+    (github/docs#22607); HTTP 200 and no `data` in both."""
+    world.sb.set_graphql_rate_limit_shape(shape)
+    world.sb.set_rate_limit("poor", 0, "graphql")
+    try:
+        refused = run(world.sb, '{ repository(owner: "maint", name: "many") { name } }', user="poor")
+    finally:  # the world is shared by the module
+        world.sb.set_graphql_rate_limit_shape("RATE_LIMIT")
+        world.sb.set_rate_limit("poor", 5000, "graphql")
+    assert "data" not in refused
+    (error,) = refused["errors"]
+    assert {key: error[key] for key in expected if key != "message"} == {
+        key: value for key, value in expected.items() if key != "message"
+    }
+    assert expected["message"] in error["message"] and set(error) == set(expected)
 
 
 # ---- mutations --------------------------------------------------------------------------------------------------
@@ -596,8 +624,7 @@ def test_pygithub_mark_ready_for_review_works_unchanged(world: World) -> None:
         base_url=world.sb.api_url,
         auth=Auth.Token(TOKENS["writer"]),
         retry=None,
-        seconds_between_requests=0,
-        seconds_between_writes=0,
+        pacer=Pacer(Limits.unlimited()),
     )
     repo = github.get_repo(f"{OWNER}/{REPO}")
     pull = repo.create_pull(base="main", head="pygithub-ready", title="Draft", body="Closes #1", draft=True)
@@ -611,8 +638,7 @@ def test_pygithub_mark_ready_for_review_works_unchanged(world: World) -> None:
         base_url=world.sb.api_url,
         auth=Auth.Token(TOKENS["reader"]),
         retry=None,
-        seconds_between_requests=0,
-        seconds_between_writes=0,
+        pacer=Pacer(Limits.unlimited()),
     )
     with pytest.raises(GithubException) as refused:
         reader.get_repo(f"{OWNER}/{REPO}").get_pull(pull.number).mark_ready_for_review()

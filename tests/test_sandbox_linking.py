@@ -35,3 +35,15 @@ def test_duplicates_collapse_case_insensitively():
 
 def test_mentions_find_bare_references():
     assert mentions("see #3 and a/b#4", "o", "r") == [IssueReference("o", "r", 3), IssueReference("a", "b", 4)]
+
+
+def test_the_issue_url_form_links_and_only_an_issue_url_does():
+    """GitHub honours `<keyword> <issue URL>` besides `#N` and `owner/repo#N`
+    (https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue);
+    the sandbox's own `/html/` view of an issue counts as its URL."""
+    assert refs("Fixes https://github.com/octo-org/octo-repo/issues/7") == ["octo-org/octo-repo#7"]
+    assert refs("closes http://127.0.0.1:8080/html/o/r/issues/3.") == ["o/r#3"]
+    assert refs("Fixes https://github.com/o/r/pull/3") == []  # a pull request's URL does not close anything
+    assert refs("Fixes https://gitlab.com/o/r/issues/3") == []
+    assert refs("see https://github.com/o/r/issues/3") == []  # no keyword
+    assert refs("Fixes https://github.com/o/r/issues/3abc") == []

@@ -83,7 +83,9 @@ def test_titles_and_bodies_over_githubs_limits_are_422_with_githubs_messages(sb)
     sb.push_branch(OWNER, REPO, "fix", {"f": "1"})
     with pytest.raises(GithubException) as long_pull:
         repo.create_pull(base="main", head="fix", title="p", body="b" * 65_537)
-    assert long_pull.value.data["errors"][0]["resource"] == "PullRequest"
+    assert (
+        long_pull.value.data["errors"][0]["resource"] == "Issue"
+    )  # GitHub: the issue half (renovatebot/renovate#2032)
 
 
 def test_issue_life_cycle_with_labels_and_comments(sb):
@@ -128,3 +130,19 @@ def test_timeline_labeled_event_names_the_actor(sb):
         for e in github(sb, "stranger").get_repo(f"{OWNER}/{REPO}").get_issue(1).get_timeline()
     ]
     assert events == [("labeled", "contributor", "runmaestro.ai"), ("labeled", "maintainer", "blocking")]
+
+
+def test_labels_and_assignees_from_users_without_push_access_are_silently_dropped(sb):
+    """@octokit/openapi, issues/create: "Only users with push access can set labels for new issues. Labels are
+    silently dropped otherwise." (assignees alike); issues/update: "Without push access to the repository, label
+    changes are silently dropped." The rest of the request succeeds."""
+    repo = github(sb, "stranger").get_repo(f"{OWNER}/{REPO}")
+    issue = repo.create_issue(title="please run", labels=["runmaestro.ai"], assignees=["maintainer"])
+    stored = sb.issue(OWNER, REPO, issue.number)
+    assert stored.labels == [] and stored.assignees == []
+    issue.edit(title="please run the docs", labels=["runmaestro.ai"], assignees=["stranger"])
+    stored = sb.issue(OWNER, REPO, issue.number)
+    assert stored.title == "please run the docs" and stored.labels == [] and stored.assignees == []
+    writer = github(sb, "contributor").get_repo(f"{OWNER}/{REPO}")
+    kept = writer.create_issue(title="with push access", labels=["runmaestro.ai"], assignees=["contributor"])
+    assert [label.name for label in kept.labels] == ["runmaestro.ai"] and kept.assignees[0].login == "contributor"

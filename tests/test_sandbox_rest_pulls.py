@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from github import GithubException
 
 from tests.sandbox_helpers import OWNER, REPO, git, github, with_token
@@ -171,3 +172,90 @@ def test_fork_flow_opens_a_pull_from_the_fork(sb):
     assert [p.number for p in upstream.get_pulls(head="stranger:symphony/1-x")] == [pull.number]
     closers = sb.state.closed_by_pulls(sb.state.find_repo(OWNER, REPO), sb.state.find_repo(OWNER, REPO).issues[1])
     assert [issue.number for _, issue in closers] == [pull.number]
+
+
+DRAFTS_UNSUPPORTED = "Draft pull requests are not supported in this repository."
+
+
+def test_a_private_repository_on_the_free_plan_refuses_draft_pull_requests(sb):
+    """Drafts exist in public repositories on every plan and in private ones on paid plans only
+    (https://developer.github.com/changes/2019-02-14-draft-pull-requests/); elsewhere REST answers 422 with the
+    message itself (no `errors` list) and GraphQL's createPullRequest the same words (`gh` prints "GraphQL: Draft
+    pull requests are not supported in this repository. (createPullRequest)")."""
+    sb.create_repo(OWNER, "secret", private=True, files={"README.md": "x\n"})
+    sb.push_branch(OWNER, "secret", "symphony/1", {"work.txt": "work\n"})
+    headers = {"Authorization": "token maintainer-token"}
+    url = f"{sb.api_url}/repos/{OWNER}/secret/pulls"
+    pull = {"base": "main", "head": "symphony/1", "title": "Run", "draft": True}
+    refused = requests.post(url, json=pull, headers=headers, timeout=5)
+    assert refused.status_code == 422
+    assert refused.json()["message"] == DRAFTS_UNSUPPORTED and "errors" not in refused.json()
+    query = (
+        'mutation($repo: ID!) { createPullRequest(input: {repositoryId: $repo, baseRefName: "main", '
+        'headRefName: "symphony/1", title: "Run", draft: true}) { pullRequest { number } } }'
+    )
+    variables = {"repo": sb.repo(OWNER, "secret").node_id}
+    answer = requests.post(sb.graphql_url, json={"query": query, "variables": variables}, headers=headers, timeout=5)
+    assert [(e["type"], e["message"]) for e in answer.json()["errors"]] == [("UNPROCESSABLE", DRAFTS_UNSUPPORTED)]
+    assert sb.pulls(OWNER, "secret") == []
+    created = requests.post(url, json={**pull, "draft": False, "title": "[WIP] Run"}, headers=headers, timeout=5)
+    assert created.status_code == 201 and created.json()["draft"] is False
+    sb.set_plan(OWNER, "pro")
+    sb.push_branch(OWNER, "secret", "symphony/2", {"more.txt": "more\n"})
+    paid = requests.post(url, json={**pull, "head": "symphony/2"}, headers=headers, timeout=5)
+    assert paid.status_code == 201 and paid.json()["draft"] is True
+    public = _repo(sb)
+    sb.set_plan(OWNER, "free")
+    sb.push_branch(OWNER, REPO, "symphony/3", {"three.txt": "3\n"})
+    assert public.create_pull(base="main", head="symphony/3", title="Public", draft=True).draft
+
+
+def test_mergeable_is_null_until_github_has_computed_it(sb):
+    """ "The value of the mergeable attribute can be true, false, or null. If the value is null, then GitHub has
+    started a background job to compute the mergeability" (https://docs.github.com/en/rest/pulls/pulls#get-a-pull-
+    request): the first read answers null and starts it; a later read knows; a new head starts over."""
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    created = _repo(sb).create_pull(base="main", head="symphony/1", title="Run")
+    assert created.raw_data["mergeable"] is None and created.raw_data["mergeable_state"] == "unknown"
+    first = _repo(sb).get_pull(created.number)
+    assert first.mergeable is None and first.mergeable_state == "unknown"
+    again = _repo(sb).get_pull(created.number)
+    assert again.mergeable is True and again.mergeable_state == "clean"
+    sb.push_branch(OWNER, REPO, "symphony/1", {"more.txt": "more\n"})
+    assert _repo(sb).get_pull(created.number).mergeable is None
+
+
+def test_a_too_long_pull_request_body_names_the_issue_as_github_does(sb):
+    """GitHub stores a PR's title and body on its issue: the 422 names `Issue` (renovatebot/renovate#2032,
+    denoland/bump-workspaces#34: {"resource":"Issue","code":"custom","field":"body",...} on pulls/create)."""
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"})
+    with pytest.raises(GithubException) as refused:
+        _repo(sb).create_pull(base="main", head="symphony/1", title="Run", body="x" * 65_537)
+    assert refused.value.data["errors"] == [
+        {
+            "resource": "Issue",
+            "code": "custom",
+            "field": "body",
+            "message": "body is too long (maximum is 65536 characters)",
+        }
+    ]
+
+
+def test_merging_closes_issues_named_in_commit_messages_and_by_url(sb):
+    """ "If you use a keyword in a commit message, the issue will be closed when the commit is merged into the
+    default branch"; the issue's URL is a reference too
+    (https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue)."""
+    for title in ("by message", "by url", "mentioned only", "not merged to default"):
+        sb.create_issue(OWNER, REPO, title)
+    sb.push_branch(OWNER, REPO, "symphony/1", {"work.txt": "work\n"}, message="Do the work\n\nFixes #1, see #3")
+    body = f"Closes https://github.com/{OWNER}/{REPO}/issues/2"
+    pull = _repo(sb).create_pull(base="main", head="symphony/1", title="Run", body=body)
+    assert [issue.number for issue in _repo(sb).get_issues(state="open")] == [5, 4, 3, 2, 1]
+    pull.merge()
+    states = {number: sb.issue(OWNER, REPO, number).state for number in (1, 2, 3, 4)}
+    assert states == {1: "closed", 2: "closed", 3: "open", 4: "open"}
+    sb.push_branch(OWNER, REPO, "release", {"r.txt": "r\n"})
+    sb.push_branch(OWNER, REPO, "symphony/2", {"w2.txt": "2\n"}, base="release", message="Fixes #4")
+    other = _repo(sb).create_pull(base="release", head="symphony/2", title="Not the default branch")
+    other.merge()
+    assert sb.issue(OWNER, REPO, 4).state == "open"

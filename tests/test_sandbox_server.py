@@ -105,3 +105,13 @@ def test_anonymous_callers_see_public_repositories_only(sb):
     assert requests.get(f"{sb.api_url}/repos/{OWNER}/secret/issues", timeout=5).status_code == 404
     anonymous_write = requests.post(f"{sb.api_url}/repos/{OWNER}/{REPO}/issues", json={"title": "x"}, timeout=5)
     assert anonymous_write.status_code == 401
+
+
+def test_the_graphql_schema_is_built_when_the_server_starts(sb):
+    """Issue 21: the first GraphQL request must not pay for importing graphql-core and building the schema. The
+    server builds it beside its start; `graphql_ready` is set without any GraphQL request having been made."""
+    assert sb.server.graphql_ready.wait(600)
+    assert not [entry for entry in sb.requests if entry.operation == "graphql"]
+    from symphony_bot.sandbox import graphql_api
+
+    assert graphql_api.sandbox_schema.cache_info().currsize == 1

@@ -1,4 +1,4 @@
-"""The README's "Security model" table names, for each promise, the tests that keep it: every one must exist,
+"""The "Security model" table of docs/security.md names, for each promise, the tests that keep it: every one must exist,
 so the table cannot drift from the suite (the agent engineer's rows are checked the same way)."""
 
 import re
@@ -11,8 +11,8 @@ REFERENCE = re.compile(r"`(tests/[\w/]+\.py)?::(\w+)`|`(tests/[\w/]+\.py)`")
 
 
 def named_tests() -> list[tuple[str, str]]:
-    section = SECTION.search((REPO_ROOT / "README.md").read_text(encoding="utf-8"))
-    assert section, "README.md has no security-model section"
+    section = SECTION.search((REPO_ROOT / "docs" / "security.md").read_text(encoding="utf-8"))
+    assert section, "docs/security.md has no security-model section"
     named, current = [], None
     for row in section.group(1).splitlines():
         if not row.startswith("|") or row.startswith("| ---") or row.startswith("| promise"):

@@ -154,8 +154,11 @@ def start_run(
     if request.dry_run and result.exit_code == 0:
         result.status = DRY_RUN
     failed = result.exit_code != 0 and result.status in ("failed", "error")
-    message = f"the run ended {result.status} (exit code {result.exit_code})"
-    details = ["```", *result.log_tail[-20:], "```"] if failed and result.log_tail else []
+    message = f"the run ended {result.status} (exit code {result.exit_code})" + (
+        f": {result.error}" if result.error else ""
+    )
+    details = [f"> {note}" for note in result.notes]  # e.g. why there is no status comment on the issue
+    details += ["```", *result.log_tail[-20:], "```"] if failed and result.log_tail else []
     return Outcome(
         result.status, message, failed=failed, outputs=dict(result.outputs), details=details, event=event, target=target
     )

@@ -36,6 +36,7 @@ INPUT_NAMES = (
     "max-minutes",
     "task-timeout",
     "dry-run",
+    "allow-weak-containment",
 )
 _TRUE = ("true", "True", "TRUE")
 _FALSE = ("false", "False", "FALSE")
@@ -67,6 +68,8 @@ class ActionInputs:
     max_minutes: float | None = None
     task_timeout: float | None = None
     dry_run: bool = False
+    # Read by `run` itself from SYMPHONY_ALLOW_WEAK_CONTAINMENT, which action.yml sets from the input.
+    allow_weak_containment: bool = False
 
     def secrets(self) -> list[str]:
         """Every secret value given, to mask before anything is printed."""
@@ -118,6 +121,7 @@ def read_inputs(environ: Mapping[str, str] | None = None) -> ActionInputs:
         max_minutes=_positive(text("max-minutes"), "max-minutes", "minutes, e.g. 60"),
         task_timeout=_positive(text("task-timeout"), "task-timeout", "seconds, e.g. 1800"),
         dry_run=_boolean(text("dry-run"), "dry-run"),
+        allow_weak_containment=_boolean(text("allow-weak-containment"), "allow-weak-containment"),
     )
 
 

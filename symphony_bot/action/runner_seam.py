@@ -12,7 +12,9 @@ What the runner is told beyond its flags:
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
 `pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
-summary (phase, pullNumber, pullUrl, branch, tasksDone, tasksTotal, costUsd, tokensIn, tokensOut).
+summary (phase, pullNumber, pullUrl, branch, tasksDone, tasksTotal, costUsd, tokensIn, tokensOut) and `error`, the
+reason a run failed in the runner's own words (for the `::error` line and the job summary); `comment_refused`
+says why GitHub took no status comment (a locked issue, a token without Issues: write).
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class RunResult:
     exit_code: int
     outputs: dict[str, Any] = field(default_factory=dict)  # pr-number, pr-url, branch, tasks-*, cost-usd, tokens-*
     log_tail: list[str] = field(default_factory=list)
+    error: str | None = None  # why the run failed, as the runner's `finalized` event says it
+    notes: list[str] = field(default_factory=list)  # what the run could not say on the issue (comment_refused)
 
 
 class Runner(Protocol):
@@ -184,6 +188,8 @@ def result_from_events(
     """Fold the runner's JSON events into the action's outputs. Unknown events and fields are ignored."""
     outputs: dict[str, Any] = {}
     status: str | None = None
+    error: str | None = None
+    notes: list[str] = []
     for event in events:
         kind = event.get("type")
         if kind == "claimed":
@@ -203,7 +209,10 @@ def result_from_events(
                 _take(outputs, name, event.get(field_name))
             if isinstance(event.get("phase"), str):
                 status = event["phase"]
-    return RunResult(status or (done if exit_code == 0 else "failed"), exit_code, outputs, log)
+            error = event["error"] if isinstance(event.get("error"), str) and event["error"] else None
+        elif kind == "comment_refused" and isinstance(event.get("message"), str):
+            notes.append(event["message"])
+    return RunResult(status or (done if exit_code == 0 else "failed"), exit_code, outputs, log, error, notes)
 
 
 _FINALIZED_FIELDS = {  # output name -> field of the runner's `finalized` event (camelCase, like every event)

@@ -1,92 +1,61 @@
-"""When the bot runs as root, the agent runs as an unprivileged user of its own.
+"""When the bot runs as root, each agent task runs as a uid of its own, and gets the work tree for that time.
 
-Root can read every process's `/proc/PID/environ` and memory whatever the bot does, and every file the bot
-leaves in its temporary folders or its git configuration. So a bot running as root starts each agent as
-`AGENT_USER` (created on first use, a system account with no home and no login shell), through `setpriv`
-(util-linux) with no supplementary groups, no capabilities (bounding set cleared) and no new privileges. For
-the run the agent's user owns the work tree (except `.git`, whose hooks and config the bot itself will run)
-and its private scratch folder; afterwards the bot takes both back, so it commits and pushes as itself.
+Root can read every process's `/proc/PID/environ` and memory, and every file the bot leaves in its temporary
+folders or its git directory. So a bot running as root starts each agent under a fresh identity
+(`agents.identity`: a uid and gid no account, process or other run has), through `setpriv` (util-linux) with no
+supplementary groups, no capabilities (bounding set cleared) and no new privileges. For the task the identity
+owns the work tree (but `.git`, and the top folder stays the bot's: see `handover.SHARED_TOP_MODE`) and its
+private scratch folder (mode 0700); afterwards every process of the identity is killed (`agents.sweep`), and
+only then the bot takes both trees back, with descriptor-based walks that follow no link (`agents.handover`).
+The identity is released last.
 
-Ownership is changed without following links (`lchown`, no descent through a linked folder), and a file with
-more than one hard link is never handed over (it may be a file from outside the work tree).
+`TaskRequest.run_as` set (to any name, `PRIVATE_IDENTITY` by convention) asks for this; None runs the agent as
+the bot itself (a bot not running as root, where `agents.posture` says it out loud).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
 import stat
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from symphony_bot.agents import handover, sweep
 from symphony_bot.agents.base import AgentSetupError, TaskRequest
+from symphony_bot.agents.identity import Identity, IdentityError, allocate
 
-AGENT_USER = "symphony-agent"
-GIT_FOLDER = ".git"
+PRIVATE_IDENTITY = "private-uid"
+AGENT_USER = PRIVATE_IDENTITY  # what callers pass as `run_as`: there is no shared named user any more
 SETPRIV = "setpriv"
-USERADD = "useradd"
-NO_LOGIN_SHELLS = ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false")
-USERADD_TIMEOUT_S = 30.0
+SCRATCH_MODE = 0o700
 
 
 class AgentUserError(AgentSetupError):
-    """The agent cannot be run as its own user; the message names the cause and the fix."""
+    """The agent cannot be run under an identity of its own; the message names the cause and the fix."""
 
 
-@dataclass(frozen=True)
-class AgentUser:
-    name: str
-    uid: int
-    gid: int
-
-    def drop_privileges(self, argv: list[str]) -> list[str]:
-        """`argv` started as this user, without groups, capabilities or a way to gain privileges."""
-        setpriv = shutil.which(SETPRIV)
-        if setpriv is None:
-            raise AgentUserError(f"`{SETPRIV}` (util-linux) is not installed: it starts the agent as {self.name}")
-        return [
-            setpriv,
-            f"--reuid={self.uid}",
-            f"--regid={self.gid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--no-new-privs",
-            "--",
-            *argv,
-        ]
+def drop_privileges(identity: Identity, argv: list[str]) -> list[str]:
+    """`argv` started as `identity`, without groups, capabilities or a way to gain privileges."""
+    setpriv = shutil.which(SETPRIV)
+    if setpriv is None:
+        raise AgentUserError(f"`{SETPRIV}` (util-linux) is not installed: it starts the agent as its own uid")
+    return [
+        setpriv,
+        f"--reuid={identity.uid}",
+        f"--regid={identity.gid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+        *argv,
+    ]
 
 
 def running_as_root() -> bool:
     return os.geteuid() == 0
-
-
-def ensure_agent_user(name: str = AGENT_USER) -> AgentUser:
-    """The user `name`, created as a system account without a home or a login shell when missing."""
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        useradd = shutil.which(USERADD)
-        if useradd is None:
-            raise AgentUserError(f"the user {name} does not exist and `{USERADD}` is missing: create it") from None
-        shell = next((path for path in NO_LOGIN_SHELLS if os.path.exists(path)), "/bin/false")
-        created = subprocess.run(
-            [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", shell, "-U", name],
-            capture_output=True,
-            text=True,
-            timeout=USERADD_TIMEOUT_S,
-            check=False,
-        )
-        if created.returncode not in (0, 9):  # 9: created meanwhile by another run
-            raise AgentUserError(f"cannot create the user {name}: {created.stderr.strip()}") from None
-        entry = pwd.getpwnam(name)
-    if entry.pw_uid == 0:
-        raise AgentUserError(f"the user {name} has uid 0: the agent user must be unprivileged")
-    return AgentUser(name, entry.pw_uid, entry.pw_gid)
 
 
 def unreachable_folder(path: Path) -> Path | None:
@@ -101,51 +70,60 @@ def unreachable_folder(path: Path) -> Path | None:
     return None
 
 
-def _tree(root: Path) -> Iterator[tuple[str, bool]]:
-    """(path, is a folder) for root and everything below it, never through a link, `.git` at the top left out."""
-    yield str(root), True
-    for folder, folders, files in os.walk(root, followlinks=False):
-        if os.path.samefile(folder, root) and GIT_FOLDER in folders:
-            folders.remove(GIT_FOLDER)
-        for name in folders:
-            yield os.path.join(folder, name), True
-        for name in files:
-            yield os.path.join(folder, name), False
-
-
-def change_owner(root: Path, uid: int, gid: int, *, skip_linked: bool) -> None:
-    """`lchown` root and everything below it (`.git` left out); `skip_linked` leaves files with more than one
-    hard link as they are."""
-    for path, _is_folder in _tree(root):
-        try:
-            info = os.lstat(path)
-            if skip_linked and stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
-                continue
-            if (info.st_uid, info.st_gid) != (uid, gid):
-                os.lchown(path, uid, gid)
-        except FileNotFoundError:
-            continue
-
-
 @contextlib.contextmanager
-def handed_over(request: TaskRequest) -> Iterator[AgentUser | None]:
-    """For `request.run_as`: the agent's user owns the work tree (but `.git`) and its scratch folder while the
-    block runs, then the work tree goes back to its owner. Yields None when the agent runs as the bot."""
+def handed_over(request: TaskRequest) -> Iterator[Identity | None]:
+    """For `request.run_as`: a fresh identity owns the work tree and the scratch folder while the block runs;
+    then its processes are swept, the trees taken back and the identity released. None: run as the bot."""
     if request.run_as is None:
         yield None
         return
-    user = ensure_agent_user(request.run_as)
+    if not running_as_root():
+        raise AgentUserError("only a bot running as root can give the agent a uid of its own; run it as root")
     for path in (request.repo_dir, request.scratch_dir):
         blocked = unreachable_folder(path)
         if blocked is not None:
             raise AgentUserError(
-                f"{user.name} cannot reach {path}: other users may not enter {blocked}; put the checkout (and the "
+                f"the agent cannot reach {path}: other users may not enter {blocked}; put the checkout (and the "
                 "temporary folder) under folders others may enter (chmod o+x)"
             )
-    owner = request.repo_dir.stat()
-    change_owner(request.scratch_dir, user.uid, user.gid, skip_linked=True)
-    change_owner(request.repo_dir, user.uid, user.gid, skip_linked=True)
     try:
-        yield user
+        identity = allocate()
+    except IdentityError as error:
+        raise AgentUserError(str(error)) from None
+    except OSError as error:
+        raise AgentUserError(f"cannot allocate a uid for the agent: {error}") from None
+    tree_top: handover.Top | None = None
+    scratch_top: handover.Top | None = None
+    try:
+        tree_top = handover.change_owner(
+            request.repo_dir,
+            identity.uid,
+            identity.gid,
+            give=True,
+            top_as=handover.Top(os.geteuid(), identity.gid, handover.SHARED_TOP_MODE),
+        )
+        scratch_top = handover.change_owner(
+            request.scratch_dir,
+            identity.uid,
+            identity.gid,
+            give=True,
+            top_as=handover.Top(identity.uid, identity.gid, SCRATCH_MODE),
+        )
+        yield identity
     finally:
-        change_owner(request.repo_dir, owner.st_uid, owner.st_gid, skip_linked=False)
+        _take_back(request, identity, tree_top, scratch_top)
+
+
+def _take_back(
+    request: TaskRequest, identity: Identity, tree_top: handover.Top | None, scratch_top: handover.Top | None
+) -> None:
+    if not sweep.sweep(identity):
+        # Never walk a tree a live process of the agent could still change: stop, keep the uid locked.
+        raise AgentUserError(
+            f"processes of the agent's uid {identity.uid} could not all be killed; the run stops and the uid stays "
+            "reserved"
+        )
+    for path, top in ((request.repo_dir, tree_top), (request.scratch_dir, scratch_top)):
+        if top is not None:
+            handover.change_owner(path, top.uid, top.gid, give=False, top_as=top)
+    identity.release()

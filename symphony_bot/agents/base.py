@@ -51,8 +51,8 @@ class Usage:
         return self.input_tokens + self.output_tokens
 
     def to_event(self) -> dict[str, Any]:
-        """Maestro's `usageStats` field names."""
-        return {
+        """Maestro's `usageStats` field names (and `unpricedModel`, ours, when the price table lacks the model)."""
+        fields: dict[str, Any] = {
             "inputTokens": self.input_tokens,
             "outputTokens": self.output_tokens,
             "cacheReadInputTokens": self.cache_read_tokens,
@@ -61,6 +61,9 @@ class Usage:
             "totalCostUsd": round(self.cost_usd, 6),
             "costIsEstimate": self.cost_is_estimate,
         }
+        if self.unpriced_model is not None:
+            fields["unpricedModel"] = self.unpriced_model
+        return fields
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,11 @@ class TaskRequest:
     model: str | None = None
     task_timeout_s: float | None = None
     inactivity_timeout_s: float | None = None
-    # Run the agent as this unprivileged user (created when missing), owning the work tree for the run: what a
-    # bot running as root does (`symphony_bot.agents.agent_user`). None: as the bot's own user.
+    # Set (to any name): run the agent under a uid of its own, allocated for the task, owning the work tree while
+    # it runs: what a bot running as root does (`symphony_bot.agents.agent_user`). None: as the bot's own user.
     run_as: str | None = None
+    # TCP ports the agent may connect to besides the metering proxy's (the config's allow-list; Landlock).
+    allowed_tcp_ports: tuple[int, ...] = ()
 
 
 class Outcome(StrEnum):
@@ -92,6 +97,7 @@ class Outcome(StrEnum):
     NOT_FOUND = "not_found"  # the CLI's executable is not installed
     UNREACHABLE = "unreachable"  # the model API cannot be reached: retrying for minutes helps nobody
     AUTH_FAILED = "auth_failed"  # the model API refused the key
+    MODEL_API_FAILED = "model_api_failed"  # the model API kept failing or stalled (seen by the metering proxy)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ the CLI talks to nothing else.
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from collections.abc import Mapping
 
 from symphony_bot.agents.api_trouble import AUTH, UNREACHABLE
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
-from symphony_bot.agents.environment import agent_environment
+from symphony_bot.agents.environment import agent_environment, switched_on
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, is_plan_limit_result, records
 
 MAX_DENIAL_CHARS = 200
@@ -25,15 +27,21 @@ PASSTHROUGH = (
     "ANTHROPIC_BASE_URL",
     "ANTHROPIC_MODEL",
     "ANTHROPIC_SMALL_FAST_MODEL",
-    "CLAUDE_CODE_USE_BEDROCK",
-    "CLAUDE_CODE_USE_VERTEX",
     "CLAUDE_CODE_MAX_RETRIES",
-    "AWS_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
+)
+# Cloud credentials reach the agent only on the route that needs them: Bedrock (AWS request signing) or Vertex
+# AI (Google OAuth). On the API-key route (behind the metering proxy, or not) a tool in the agent's shell could
+# read them and write them anywhere, a pull request included. On those routes the CLI signs its own requests,
+# so the proxy cannot hold them (docs/agents.md).
+BEDROCK_SWITCH = "CLAUDE_CODE_USE_BEDROCK"
+VERTEX_SWITCH = "CLAUDE_CODE_USE_VERTEX"
+BEDROCK_PASSTHROUGH = (BEDROCK_SWITCH, "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+VERTEX_PASSTHROUGH = (
+    VERTEX_SWITCH,
     "CLOUD_ML_REGION",
     "ANTHROPIC_VERTEX_PROJECT_ID",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GOOGLE_CLOUD_PROJECT",
 )
 QUIET = {
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -72,7 +80,7 @@ class ClaudeAgent(CliAgent):
         ]
         if request.model or self.model:
             argv += ["--model", request.model or self.model or ""]
-        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra=QUIET)
+        env = agent_environment(request.scratch_dir, passthrough=passthrough(), extra=QUIET)
         return Invocation(argv=argv, env=env, cwd=request.repo_dir, stdin=request.prompt.encode("utf-8"))
 
     def api_trouble(self, line: str) -> tuple[str, str] | None:
@@ -149,6 +157,17 @@ class ClaudeAgent(CliAgent):
                 error=f"claude was refused {len(denied)} tool call(s): {'; '.join(denied)}",
             )
         return ParsedOutput(True, text, session_id, usage)
+
+
+def passthrough(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """What the CLI may see of the bot's environment: the cloud credentials only with their route switched on."""
+    source = os.environ if environ is None else environ
+    names: tuple[str, ...] = PASSTHROUGH
+    if switched_on(source.get(BEDROCK_SWITCH)):
+        names += BEDROCK_PASSTHROUGH
+    if switched_on(source.get(VERTEX_SWITCH)):
+        names += VERTEX_PASSTHROUGH
+    return names
 
 
 def _denials(raw: object) -> list[str]:

@@ -26,6 +26,10 @@ class CliAgent(ABC):
     def parse(self, stdout: str, stderr: str, exit_code: int | None) -> ParsedOutput:
         """Read the CLI's machine-readable output."""
 
+    # Whether the CLI talks to its model API itself when no metering proxy is on its route (then Landlock leaves
+    # its TCP connections open); the command agent sets False: it may connect only where it is told.
+    reaches_model_api_itself: bool = True
+
     # Whether a failure's text is the CLI's own error (so a refused key or an unreachable API can be told apart).
     classifies_errors: bool = True
 

@@ -30,6 +30,7 @@ PROMPT_FILE_NAME = "prompt.md"
 class CommandAgent(CliAgent):
     name = "command"
     classifies_errors = False  # its output and errors are whatever the command prints
+    reaches_model_api_itself = False  # TCP only to loopback URLs in its environment and the allow-list
 
     def __init__(self, command: str | list[str], passthrough: tuple[str, ...] = (), model: str | None = None) -> None:
         try:

@@ -1,26 +1,25 @@
 """Nothing an agent starts outlives its task.
 
 Killing the agent's process group is not enough: claude, gemini and opencode start each tool command in a
-session of its own (`setsid`), and a tool can do the same. Two ways, the first where the machine allows it:
+session of its own (`setsid`), and a tool can do the same. The layers, strongest first:
 
-1. **A PID namespace per agent run** (`unshare --pid --fork --kill-child --mount-proc`, util-linux): the agent
-   is process 1 of a namespace of its own. When it exits, or is killed, the kernel kills every process left in
-   that namespace, whatever session or group it made for itself; `--kill-child` takes the namespace down if
-   `unshare` itself is killed; and the agent's `/proc` shows only its own namespace, not the bot.
-2. **Otherwise, a child subreaper that tracks descendants** (said out loud: `NamespaceUnavailable` explains why
-   and the command prints it): the bot becomes a child subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`), so orphans
-   of the agent are re-parented to it instead of to init; while the agent runs its descendants are recorded from
-   `/proc` (process id and start time, so a reused id is never mistaken), and a process adopted by the bot is
-   recognised by the run's marker variable. After the agent ends, every recorded descendant still alive, and
-   everything below it, is killed and reaped. A process that both leaves the tree and drops the marker between
-   two scans (`POLL_SECONDS`) could escape this fallback; the namespace has no such gap.
+1. **A uid of its own per task** (a bot running as root; `agents.agent_user`): after the task every process of
+   that uid is killed (`agents.sweep`), whatever session, group or parent it chose. This needs no namespace and
+   no capability beyond Docker's defaults: it is what holds in the action's container.
+2. **A PID namespace per agent run**, as an extra layer where the machine allows it (`unshare --pid --fork
+   --kill-child`, util-linux; a host where root has CAP_SYS_ADMIN, not the action's container): when the agent
+   exits or is killed, the kernel kills every process left in its namespace. `/proc` is not remounted (Landlock,
+   applied before `unshare` runs, forbids mounting); the private uid keeps other processes' `/proc` closed.
+3. **Otherwise, without root (a weaker mode, refused unless allowed and then said aloud: `agents.posture`)**:
+   the bot becomes a child subreaper and tracks the agent's descendants from `/proc` (process id and start time),
+   recognising adopted orphans by the run's marker variable; after the agent ends, every recorded descendant
+   still alive is killed. A process that both leaves the tree and drops the marker between two scans could
+   escape this fallback.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import functools
 import os
 import secrets
@@ -31,12 +30,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from symphony_bot.agents import syscalls
+
 UNSHARE = "unshare"
 NAMESPACE_ARGS = ("--pid", "--fork", "--kill-child", "--mount-proc", "--")
 PROBE_TIMEOUT_S = 10.0
-PR_SET_CHILD_SUBREAPER = 36
-PR_GET_DUMPABLE = 3
-PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = syscalls.PR_SET_CHILD_SUBREAPER
+PR_GET_DUMPABLE = syscalls.PR_GET_DUMPABLE
+PR_SET_DUMPABLE = syscalls.PR_SET_DUMPABLE
 MARKER_ENV = "SYMPHONY_AGENT_RUN"
 SWEEP_ROUNDS = 100  # x SWEEP_PAUSE_S: how long a kill may take on a busy machine
 SWEEP_PAUSE_S = 0.05
@@ -56,8 +57,9 @@ class Containment:
         if self.namespace:
             return "each agent run in a PID namespace of its own"
         return (
-            f"no PID namespace here ({self.reason}); falling back to tracking the agent's descendants as a child "
-            "subreaper (a process that leaves the tree and drops the marker between two scans could escape)"
+            f"no PID namespace here ({self.reason}); a bot running as root kills every process of the agent's own "
+            "uid after each task; otherwise the agent's descendants are tracked as a child subreaper (a process "
+            "that leaves the tree and drops the marker between two scans could escape)"
         )
 
 
@@ -94,11 +96,7 @@ def contained_argv(argv: list[str]) -> list[str]:
 
 
 def _prctl(option: int, value: int) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    return bool(libc.prctl(option, value, 0, 0, 0) == 0)
+    return syscalls.prctl(option, value) == 0
 
 
 @functools.cache
@@ -126,10 +124,13 @@ def not_dumpable() -> Iterator[None]:
 
 
 def _prctl_get(option: int) -> int:
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return -1
-    return int(ctypes.CDLL(libc_name, use_errno=True).prctl(option, 0, 0, 0, 0))
+    return syscalls.prctl_get(option)
+
+
+def not_dumpable_for_the_run() -> bool:
+    """The bot stays not dumpable from here to its exit: a process an agent left behind (where no private uid
+    sweeps it) finds `/proc/<bot>/environ` and `mem` closed between tasks too."""
+    return set_dumpable(False)
 
 
 def new_marker() -> str:

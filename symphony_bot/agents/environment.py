@@ -87,6 +87,15 @@ GITCONFIG_FILE_NAME = "gitconfig"
 GIT_SAFE_DIRECTORY = "[safe]\n\tdirectory = *\n"
 
 
+# Values that leave a switch off (`CLAUDE_CODE_USE_BEDROCK=0`), as the CLIs read them.
+SWITCH_OFF = ("", "0", "false", "no", "off")
+
+
+def switched_on(value: str | None) -> bool:
+    """Whether a CLI's on/off variable is on."""
+    return value is not None and value.strip().lower() not in SWITCH_OFF
+
+
 def is_denied(name: str, declared: Iterable[str] = ()) -> bool:
     """True when `name` must not reach an agent whose adapter declared the exact names in `declared`."""
     upper = name.upper()

@@ -13,19 +13,19 @@ from symphony_bot.agents import pricing
 from symphony_bot.agents.api_trouble import classify
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
-from symphony_bot.agents.environment import agent_environment
+from symphony_bot.agents.environment import agent_environment, switched_on
 from symphony_bot.agents.jsonlines import as_int, is_limit_notice, records
 
 DEFAULT_MODEL = "gemini-2.5-pro"
 RETRY_NOTICE = "Attempt "
 POINTER_PROMPT = "Carry out the instructions given above."
-PASSTHROUGH = (
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "GOOGLE_GEMINI_BASE_URL",
+PASSTHROUGH = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
+# Google Cloud credentials reach the agent only on the Vertex AI route (GOOGLE_GENAI_USE_VERTEXAI), where the
+# CLI signs its own requests with them (the proxy cannot hold them: docs/agents.md); never on the API-key route.
+VERTEX_PASSTHROUGH = (
+    "GOOGLE_GENAI_USE_VERTEXAI",
     "GOOGLE_CLOUD_PROJECT",
     "GOOGLE_CLOUD_LOCATION",
-    "GOOGLE_GENAI_USE_VERTEXAI",
     "GOOGLE_APPLICATION_CREDENTIALS",
 )
 # API-key auth, and no usage statistics or update checks: with GOOGLE_GEMINI_BASE_URL set, the CLI then talks
@@ -54,11 +54,13 @@ class GeminiAgent(CliAgent):
 
     def invocation(self, request: TaskRequest) -> Invocation:
         extra = {"NO_COLOR": "1"}
-        if not os.environ.get(BASE_URL_ENV) and not os.environ.get(VERTEX_ENV):
+        if not os.environ.get(BASE_URL_ENV) and not switched_on(os.environ.get(VERTEX_ENV)):
             # Set, so that nothing the CLI reads later (a workspace .env never overrides a set variable) can
             # send the API key to another host.
             extra[BASE_URL_ENV] = OFFICIAL_BASE_URL
-        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra=extra)
+        vertex = switched_on(os.environ.get(VERTEX_ENV))
+        names = PASSTHROUGH + VERTEX_PASSTHROUGH if vertex else PASSTHROUGH
+        env = agent_environment(request.scratch_dir, passthrough=names, extra=extra)
         settings_dir = request.scratch_dir / "home" / ".gemini"
         settings_dir.mkdir(parents=True, exist_ok=True)
         (settings_dir / "settings.json").write_text(json.dumps(SETTINGS))

@@ -22,7 +22,7 @@ import os
 from typing import Any
 
 from symphony_bot.agents import pricing
-from symphony_bot.agents.api_trouble import classify
+from symphony_bot.agents.api_trouble import AUTH, classify
 from symphony_bot.agents.base import AgentSetupError, Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.environment import agent_environment
@@ -55,6 +55,8 @@ HEADLESS_ENV = {
 # Its own errors on stderr, where the adapter can see an unreachable endpoint (see api_trouble).
 LOG_ERRORS = ("--print-logs", "--log-level", "ERROR")
 STREAM_ERROR = 'message="stream error"'
+STATUS_CODE = '"statusCode":'
+REFUSED_KEY_STATUSES = (401, 403)
 MAX_NOTICE_CHARS = 500
 PERMISSIONS = {"*": "allow", "external_directory": "allow", "question": "deny"}
 
@@ -104,7 +106,16 @@ class OpenCodeAgent(CliAgent):
 
     def api_trouble(self, line: str) -> tuple[str, str] | None:
         """opencode's own log (`--print-logs --log-level ERROR`, on stderr): its `stream error` lines; it would
-        otherwise retry an unreachable endpoint silently until the inactivity limit."""
+        otherwise retry an unreachable endpoint silently until the inactivity limit. And its final `error`
+        record (stdout), whose `statusCode` 401/403 is a refused key whatever the API's message says (a 401
+        "Request not allowed for this organization" names no key)."""
+        if STATUS_CODE in line:
+            record = next(records(line), None)
+            error = record.get("error") if record is not None and record.get("type") == "error" else None
+            data = error.get("data") if isinstance(error, dict) else None
+            if isinstance(data, dict) and data.get("statusCode") in REFUSED_KEY_STATUSES:
+                message = str(data.get("message") or "")[:MAX_NOTICE_CHARS]
+                return AUTH, f"opencode: the model API answered {data['statusCode']}: {message}"
         if STREAM_ERROR not in line:
             return None
         kind = classify(line.split(" error=", 1)[-1])

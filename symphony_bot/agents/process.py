@@ -1,10 +1,11 @@
 """Running one agent process under watch.
 
-The agent runs in its own process group, and in a PID namespace of its own where the machine allows it (else
-under a child subreaper that tracks its descendants; see `symphony_bot.agents.containment`), so that a
-timeout, an inactivity limit, a stop request or its own exit leaves nothing it started running — no orphan
-keeps editing the work tree after the engine moved on, not even one in a session of its own. Output is read
-concurrently (no pipe deadlock) and kept to a bounded tail.
+The agent runs in its own process group, under a uid of its own when the bot is root (every process of it is
+killed after the task), in a PID namespace of its own where the machine allows it, and confined by Landlock
+where the kernel has it (see `symphony_bot.agents.containment` and `.landlock`), so that a timeout, an
+inactivity limit, a stop request or its own exit leaves nothing it started running — no orphan keeps editing
+the work tree after the engine moved on, not even one in a session of its own. Output is read concurrently (no
+pipe deadlock) and kept to a bounded tail.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO
 
-from symphony_bot.agents import agent_user, containment
+from symphony_bot.agents import agent_user, containment, landlock
 from symphony_bot.agents.api_trouble import KINDS, OUTCOMES, REASONS, TroubleWatch, classify
 from symphony_bot.agents.base import (
     AgentResult,
@@ -35,12 +36,17 @@ from symphony_bot.agents.base import (
     TaskRequest,
     Usage,
 )
+from symphony_bot.agents.identity import Identity
 
 KEEP_OUTPUT_BYTES = 10 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 POLL_SECONDS = 0.02
 KILL_GRACE_SECONDS = 2.0
 STDERR_TAIL_CHARS = 2000
+# CLIs whose own tool sandbox mounts (codex runs bubblewrap): Landlock forbids a confined process to mount, so
+# their tools would all fail under it. Until the adapter opts into the CLI's Landlock-based sandbox (codex:
+# `[features] use_legacy_landlock = true`), they are confined by the private uid and the sweep only.
+SANDBOXES_WITH_MOUNTS = ("codex",)
 
 
 class _Tail:
@@ -171,6 +177,28 @@ def _executable(name: str, env: dict[str, str], cwd: Path) -> str:
     return found
 
 
+def _landlock_ruleset(agent: ProcessAgent, request: TaskRequest, argv: list[str], env: dict[str, str]) -> int:
+    """The Landlock ruleset for this agent process (-1 where the kernel has none: `agents.posture` says so).
+    TCP: the loopback ports its environment names (the metering proxy's) and the allow-list; a CLI that talks
+    to its model API itself (no proxy on its route) keeps the network."""
+    if landlock.abi() == 0 or agent.name in SANDBOXES_WITH_MOUNTS:
+        return -1
+    ports = tuple(dict.fromkeys((*landlock.loopback_ports(env.values()), *request.allowed_tcp_ports)))
+    direct = getattr(agent, "reaches_model_api_itself", True) and not landlock.loopback_ports(env.values())
+    readable = [
+        *landlock.install_folders(argv[0]),
+        *landlock.bot_interpreter_folders(argv[0]),
+        *(Path(arg) for arg in argv[1:] if os.path.isfile(arg)),
+    ]
+    confinement = landlock.Confinement(
+        writable=(request.repo_dir, request.scratch_dir), readable=tuple(readable), tcp_ports=None if direct else ports
+    )
+    try:
+        return landlock.ruleset(confinement)
+    except OSError as error:
+        raise AgentSetupError(f"cannot build the agent's Landlock rules: {error}") from error
+
+
 def _wait_for_exit(process: subprocess.Popen[bytes], exited: threading.Event) -> None:
     process.wait()
     exited.set()
@@ -214,7 +242,7 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
     agent: ProcessAgent,
     request: TaskRequest,
     invocation: Invocation,
-    user: agent_user.AgentUser | None,
+    user: Identity | None,
     stop: threading.Event,
     on_output: OutputCallback | None,
     started: float,
@@ -222,12 +250,19 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
     marker = containment.new_marker()
     env = {**invocation.env, containment.MARKER_ENV: marker}
     contained = containment.containment()
+    ruleset = -1
     try:
         argv = [_executable(invocation.argv[0], env, invocation.cwd), *invocation.argv[1:]]
+        ruleset = _landlock_ruleset(agent, request, argv, env)
         if user is not None:
-            argv = user.drop_privileges(argv)
-        if not contained.namespace:
+            argv = agent_user.drop_privileges(user, argv)
+        elif not contained.namespace:
             containment.become_subreaper()
+        # In a PID namespace Landlock comes after `unshare` has mounted /proc (a confined process may not
+        # mount): a small launcher applies it; otherwise the child applies it itself just before exec.
+        in_namespace = contained.namespace and ruleset >= 0
+        if in_namespace:
+            argv = landlock.launcher_argv(ruleset, argv)
         process = subprocess.Popen(
             containment.contained_argv(argv),
             cwd=invocation.cwd,
@@ -236,11 +271,16 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=(ruleset,) if in_namespace else (),
+            preexec_fn=landlock.restrict_in_child(ruleset) if ruleset >= 0 and not in_namespace else None,  # noqa: PLW1509 (C calls only)
         )
     except OSError as error:
         return _cannot_start(agent, invocation.argv[0], error, started)
     except AgentSetupError as error:
         return AgentResult(outcome=Outcome.NOT_FOUND, error=str(error), elapsed_s=time.monotonic() - started)
+    finally:
+        if ruleset >= 0:
+            os.close(ruleset)
 
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = _Tail(), _Tail()
@@ -265,10 +305,13 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
 
     # Also in a PID namespace: the kernel kills what is left when the namespace's first process dies, but not
     # before we have reaped `unshare`; the sweep waits until every process we saw below it is gone.
-    tracker = containment.DescendantTracker(process.pid, marker)
+    # With a uid of its own, every process of that uid is the agent's and is swept by uid after the task
+    # (`agent_user.handed_over`): no /proc scan while it runs.
+    tracker = containment.DescendantTracker(process.pid, marker) if user is None else None
     interrupted: Outcome | None = None
     while not exited.wait(POLL_SECONDS):
-        tracker.scan()
+        if tracker is not None:
+            tracker.scan()
         now = time.monotonic()
         if stop.is_set():
             interrupted = Outcome.CANCELLED
@@ -285,9 +328,11 @@ def _run(  # noqa: PLR0917 (one call site, the steps of one run)
             break
     # Always sweep: an agent may leave background children behind even when it exits by itself. In a PID
     # namespace the kernel kills them with the agent; otherwise the tracker finds them.
-    tracker.scan(force=True)
+    if tracker is not None:
+        tracker.scan(force=True)
     kill_process_group(process)
-    tracker.sweep()
+    if tracker is not None:
+        tracker.sweep()
     for thread in threads:
         thread.join(timeout=KILL_GRACE_SECONDS)
     elapsed = time.monotonic() - started

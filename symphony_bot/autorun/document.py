@@ -187,12 +187,17 @@ class Counts:
 
 
 def count(text: str) -> Counts:
-    """Same answer as `parse`, in C-speed regex passes over the text outside fences, without a Task per line:
-    the engine calls this after every agent run."""
-    text = normalise_newlines(text)
+    """Same answer as `parse`, in C-speed regex passes over the text outside fences, without a Task per line."""
+    return _count_with_offsets(normalise_newlines(text))[0]
+
+
+def _count_with_offsets(text: str) -> tuple[Counts, list[tuple[int, int]], int]:
+    """The counts of normalised `text`, its visible spans, and the offset where the first open task's line
+    starts (-1 when there is none)."""
     spans = _visible_spans(text)
     checked = unchecked = 0
     first: Task | None = None
+    first_offset = -1
     for start, end in spans:
         marks = _TASK_MARKS_AFTER_NEWLINE.findall(text, start, end)
         if start == 0 and (line_one := _TASK_MARKS.match(text, 0, end)) is not None:
@@ -203,13 +208,99 @@ def count(text: str) -> Counts:
         unchecked += span_unchecked
         checked += span_checked
         if first is None and span_unchecked:
-            match = _FIRST_UNCHECKED.match(text, 0, end) if start == 0 else None
-            if match is None:
-                match = _FIRST_UNCHECKED_AFTER_NEWLINE.search(text, start, end)
-            if match is not None:
-                line_start = match.start() + (text[match.start()] == "\n")
-                first = Task(text.count("\n", 0, line_start) + 1, match.group("text").rstrip(), False)
-    return Counts(checked, unchecked, first, _find_halt(text, spans))
+            found = _first_open_task(text, start, end, text.count("\n", 0, start) + 1)
+            if found is not None:
+                first, first_offset = found
+    return Counts(checked, unchecked, first, _find_halt(text, spans)), spans, first_offset
+
+
+def _first_open_task(text: str, start: int, end: int, line_at_start: int) -> tuple[Task, int] | None:
+    """The first open task whose line starts in [start, end), with that offset; `line_at_start` is the line
+    number at `start`, which must be a line start."""
+    match = _FIRST_UNCHECKED.match(text, start, end) if start == 0 or text[start - 1] == "\n" else None
+    if match is None:
+        match = _FIRST_UNCHECKED_AFTER_NEWLINE.search(text, max(0, start - 1), end)
+        if match is not None and match.start() < start - 1:
+            match = None
+    if match is None:
+        return None
+    line_start = match.start() + (text[match.start()] == "\n")
+    line = line_at_start + text.count("\n", start, line_start)
+    return Task(line, match.group("text").rstrip(), False), line_start
+
+
+def _marks_on(line: str) -> tuple[int, int]:
+    """(checked, open) task boxes on one line of visible text."""
+    match = _TASK_MARKS.match(line)
+    if match is None:
+        return 0, 0
+    return (1, 0) if match.group(1) in CHECKED_MARKS else (0, 1)
+
+
+class DocumentCounter:
+    """The counts of one document across the engine's re-reads after every task.
+
+    An agent run normally changes one line, its task's: when everything before that line and everything after
+    it is byte for byte what it was, only that line is counted again, and the next open task is searched from
+    there. Anything else (another line changed, a fence or a halt marker involved) is counted in full. The
+    answer is always `count(text)`'s; only the work differs, so the cost per task stays flat as documents grow.
+    """
+
+    def __init__(self) -> None:
+        self._text: str | None = None
+        self._counts: Counts | None = None
+        self._spans: list[tuple[int, int]] = []
+        self._first_offset = -1
+
+    def count(self, text: str) -> Counts:
+        text = normalise_newlines(text)
+        counts = self._recount_one_line(text)
+        if counts is None:
+            counts, self._spans, self._first_offset = _count_with_offsets(text)
+        self._text, self._counts = text, counts
+        return counts
+
+    def _recount_one_line(self, text: str) -> Counts | None:
+        old, counts, start = self._text, self._counts, self._first_offset
+        if old is None or counts is None or counts.first_unchecked is None or counts.halt is not None:
+            return None
+        if text == old:
+            return counts
+        old_end = old.find("\n", start)
+        old_end = len(old) if old_end < 0 else old_end
+        new_end = old_end + len(text) - len(old)
+        if new_end < start or old[:start] != text[:start] or old[old_end:] != text[new_end:]:
+            return None
+        old_line, new_line = old[start:old_end], text[start:new_end]
+        if "\n" in new_line or any(marker in new_line for marker in ("```", "~~~", "<!--")):
+            return None
+        span = next(((s, e) for s, e in self._spans if s <= start < e), None)
+        if span is None:
+            return None
+        was_checked, was_open = _marks_on(old_line)
+        now_checked, now_open = _marks_on(new_line)
+        shift = new_end - old_end
+        self._spans = [(s, e) if e <= start else (s if s <= start else s + shift, e + shift) for s, e in self._spans]
+        first = self._next_open_task(text, start, counts.first_unchecked.line)
+        return Counts(
+            counts.checked - was_checked + now_checked,
+            counts.unchecked - was_open + now_open,
+            first[0] if first else None,
+            None,
+        )
+
+    def _next_open_task(self, text: str, start: int, line: int) -> tuple[Task, int] | None:
+        for span_start, span_end in self._spans:
+            if span_end <= start:
+                continue
+            begin = max(start, span_start)
+            begin = text.rfind("\n", 0, begin) + 1 if begin > start else begin
+            found = _first_open_task(text, begin, span_end, line + text.count("\n", start, begin))
+            if found is not None:
+                self._first_offset = found[1]
+                return found
+        self._first_offset = -1
+        return None
 
 
 def reset(text: str) -> str:

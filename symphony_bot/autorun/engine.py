@@ -20,7 +20,7 @@ from typing import Any
 
 from symphony_bot.agents.base import Agent, AgentResult, Outcome, TaskRequest
 from symphony_bot.autorun import events
-from symphony_bot.autorun.document import Counts, DocumentState, count, parse, reset
+from symphony_bot.autorun.document import Counts, DocumentCounter, DocumentState, count, parse, reset
 from symphony_bot.autorun.document_files import DocumentRefused, create_working_copy, read_document
 from symphony_bot.autorun.prompt import task_prompt
 from symphony_bot.autorun.summary import Budget, RunOptions, RunSummary, StopReason, usage_delta
@@ -33,7 +33,10 @@ STOPPING_OUTCOMES = {
     Outcome.RATE_LIMITED: events.AGENT_RATE_LIMITED,
     Outcome.UNREACHABLE: events.AGENT_UNREACHABLE,
     Outcome.AUTH_FAILED: events.AGENT_AUTH,
+    Outcome.MODEL_API_FAILED: events.MODEL_API_FAILED,
 }
+# The run's own stop reason for an outcome that stops it (AGENT_FAILED for the others).
+STOP_REASONS = {Outcome.MODEL_API_FAILED: StopReason.MODEL_API_FAILED}
 
 __all__ = ["Budget", "Engine", "RunOptions", "RunSummary", "StopReason"]
 
@@ -76,6 +79,7 @@ class Engine:
         self._started = 0.0
         self._task_runs = 0
         self._timeouts_stalled = False  # the stalls came from timeouts: exit as a timeout, not as a stall
+        self._counters: dict[Path, DocumentCounter] = {}  # each document's counts, kept up to date line by line
 
     # ------------------------------------------------------------------------------------------- control
 
@@ -137,7 +141,7 @@ class Engine:
     def _read(self, path: Path, original: Path) -> Counts:
         """A read after the start: a document that fails the checks now is refused, with an event."""
         try:
-            return count(self._text(path))
+            return self._counters.setdefault(path, DocumentCounter()).count(self._text(path))
         except DocumentRefused as error:
             self._refuse(original, path, error)
             raise _Refused from error
@@ -291,7 +295,7 @@ class Engine:
             if (code := STOPPING_OUTCOMES.get(result.outcome)) is not None:
                 self._summary.error = result.error
                 self._emit(events.ERROR, code=code, message=result.error or str(result.outcome))
-                raise _Stop(StopReason.AGENT_FAILED)
+                raise _Stop(STOP_REASONS.get(result.outcome, StopReason.AGENT_FAILED))
             if newly_checked:
                 runs_without_progress = 0
                 stalled_by_timeouts = True

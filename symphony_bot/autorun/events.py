@@ -35,6 +35,7 @@ AGENT_RATE_LIMITED = "AGENT_RATE_LIMITED"
 AGENT_UNREACHABLE = "AGENT_UNREACHABLE"  # the model API cannot be reached
 AGENT_AUTH = "AGENT_AUTH"  # the model API refused the key
 AGENT_PRICE_UNKNOWN = "AGENT_PRICE_UNKNOWN"  # a cost budget with a model whose price is unknown
+MODEL_API_FAILED = "MODEL_API_FAILED"  # the model API kept failing or stalled (the metering proxy saw it)
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]

@@ -25,6 +25,7 @@ class StopReason(StrEnum):
     TIMEOUT = "timeout"  # tasks left, and the stalls came from timeouts
     CANCELLED = "cancelled"  # stop requested (signal)
     AGENT_FAILED = "agent_failed"  # the agent cannot run at all (not installed, rate limited)
+    MODEL_API_FAILED = "model_api_failed"  # the model API kept failing or stalled: no task retry helps
     DOCUMENT_UNREADABLE = "document_unreadable"
 
 

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from symphony_bot.agents.base import Agent
 
 AGENT_CHOICES = AGENT_NAMES
-AGENT_USER_DEFAULT = "symphony-agent"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
+AGENT_USER_DEFAULT = "private-uid"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
+ALLOW_WEAK_ENV = "SYMPHONY_ALLOW_WEAK_CONTAINMENT"  # = agents.posture.ALLOW_ENV; the action's input sets it
 TRAVERSE_ONLY = 0o711
 CONTAINMENT_NOTE = "note: agent containment: "
 PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
@@ -37,6 +38,7 @@ EXIT_CODES: dict[StopReason, int] = {
     StopReason.MAX_MINUTES: exit_codes.BUDGET,
     StopReason.TIMEOUT: exit_codes.BUDGET,
     StopReason.AGENT_FAILED: exit_codes.FINDINGS,
+    StopReason.MODEL_API_FAILED: exit_codes.FINDINGS,
     StopReason.DOCUMENT_UNREADABLE: exit_codes.FINDINGS,
 }
 
@@ -75,10 +77,12 @@ EXIT_CODES: dict[StopReason, int] = {
     "repository's code and can send it anywhere. GitHub, Actions and git credentials are refused even here.",
 )
 @click.option(
-    "--agent-user",
-    metavar="NAME",
-    help="When running as root: the unprivileged user each agent runs as, created when missing and owning the "
-    f"work tree while the agent runs (default {AGENT_USER_DEFAULT}). Ignored when not running as root.",
+    "--allow-weak-containment",
+    is_flag=True,
+    envvar=ALLOW_WEAK_ENV,
+    help="Run agents even where a containment promise cannot hold (not root: no uid of its own; no Landlock; a "
+    "mounted socket or runner file open to every user), saying each on stderr, in the status comment and the job "
+    "summary. Without it such a run is refused. (As root each agent task gets a fresh uid of its own.)",
 )
 @click.option("--model", metavar="M", help="Model to ask the agent CLI for.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the event stream as JSON Lines on stdout.")
@@ -126,7 +130,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     agent_executable: str | None,
     pass_env: tuple[str, ...],
     pass_secrets: tuple[str, ...],
-    agent_user: str | None,
+    allow_weak_containment: bool,
     model: str | None,
     json_lines: bool,
     dry_run: bool,
@@ -185,9 +189,11 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
     if not dry_run:
         _say_how_agents_are_contained()
+        if guard_containment(allow_weak_containment) is None:
+            sys.exit(exit_codes.USAGE)
     from symphony_bot.agents.agent_user import running_as_root
 
-    run_as = (agent_user or AGENT_USER_DEFAULT) if running_as_root() else None
+    run_as = AGENT_USER_DEFAULT if running_as_root() else None
     with contextlib.ExitStack() as resources:
         metering = metering_proxy and not dry_run
         agent = resources.enter_context(metered_agent(agent, agent_name, max_cost, metering, model))
@@ -284,6 +290,24 @@ def _say_how_agents_are_contained() -> None:
     how = containment()
     if not how.namespace:
         click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
+
+
+def guard_containment(allowed: bool) -> list[str] | None:
+    """Before agents run: None (refused, said on stderr) when a containment promise cannot hold here and weak
+    containment is not allowed; else the notices of what is weaker (said on stderr), for the comment and summary.
+    The bot stays not dumpable from here on."""
+    from symphony_bot.agents.containment import not_dumpable_for_the_run
+    from symphony_bot.agents.posture import assess
+    from symphony_bot.report.workflow_commands import neutralize
+
+    not_dumpable_for_the_run()
+    posture = assess()
+    if posture.weak and not allowed:
+        click.echo(neutralize(f"error: {posture.refusal()}"), err=True)
+        return None
+    for notice in posture.notices():
+        click.echo(neutralize(f"warning: {notice}"), err=True)
+    return posture.notices()
 
 
 def _usage_error(message: str) -> Any:

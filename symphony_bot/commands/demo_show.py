@@ -53,14 +53,7 @@ def _run(agent: Any, kind: str, *, json_lines: bool, echo: Echo) -> int:
             else:
                 _show_progress(event, echo)
 
-        client = GitHubClient(
-            sandbox.api_url,
-            sandbox.graphql_url,
-            scenario.BOT_TOKEN,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
-        )
-        with client:
+        with GitHubClient(sandbox.api_url, sandbox.graphql_url, scenario.BOT_TOKEN) as client:
             options = {
                 "agent_name": kind,
                 "json_lines": json_lines,

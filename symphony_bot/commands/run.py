@@ -17,7 +17,7 @@ AGENT_OPTION_NAMES = (
     "agent_executable",
     "pass_env",
     "pass_secrets",
-    "agent_user",
+    "allow_weak_containment",
     "model",
     "task_timeout",
     "inactivity_timeout",

@@ -87,13 +87,23 @@ def execute(options: dict[str, Any]) -> int:
             except click.BadParameter as error:
                 return usage_error(str(error.message))
         agent = build_agent(options)
+        notices = _containment_notices(options)
+        if notices is None:
+            return USAGE
         token = client._token or ""  # the same token the API uses: git sends it as a header
         metering = options.get("metering_proxy", True) and not options.get("dry_run")
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
         with metered_agent(agent, name, max_cost, metering, model) as agent:
             # The command line contains the agent as autorun does (in-process callers choose for themselves).
             state = run_contribution(
-                client, repository, number, agent, token, options=options, agent_user=_agent_user(options)
+                client,
+                repository,
+                number,
+                agent,
+                token,
+                options=options,
+                agent_user=_agent_user(options),
+                containment_notes=tuple(notices),
             )
     return EXIT_BY_PHASE.get(str(state.phase), 1)
 
@@ -188,9 +198,24 @@ def _human(event: dict[str, Any]) -> None:
 
 
 def _agent_user(options: dict[str, Any]) -> str | None:
-    """As autorun: a bot running as root starts each agent as an unprivileged user (--agent-user)."""
+    """As autorun: a bot running as root starts each agent task under a fresh uid of its own."""
     from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
 
     if options.get("dry_run") or not running_as_root():
         return None
-    return str(options.get("agent_user") or AGENT_USER)
+    return AGENT_USER
+
+
+def _containment_notices(options: dict[str, Any]) -> list[str] | None:
+    """As autorun: refuse where containment is weak unless allowed (None); say what is weaker, also in the job
+    summary (the status comment gets them through the run's config)."""
+    if options.get("dry_run"):
+        return []
+    from symphony_bot.commands.autorun import guard_containment
+
+    notices = guard_containment(bool(options.get("allow_weak_containment")))
+    if notices:
+        from symphony_bot.report.workflow_commands import append_summary
+
+        append_summary("\n\n".join(f"> [!WARNING]\n> {notice}" for notice in notices))
+    return notices

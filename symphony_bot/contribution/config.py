@@ -12,11 +12,13 @@ from symphony_bot.autorun.engine import Budget
 from symphony_bot.contribution.publisher import DEFAULT_INTERVAL_SECONDS
 from symphony_bot.contribution.state import ContributionState, Phase
 from symphony_bot.stats.pr_metadata import ContributionMetadata
+from symphony_bot.workspace.push_caps import MAX_CHANGED_FILES
 
 # Runner events, printed with the engine's by `run --json`.
 CLAIMED = "claimed"
 PUSHED = "pushed"
 COMMENT_UPDATED = "comment_updated"
+COMMENT_REFUSED = "comment_refused"  # GitHub refuses the status comment (locked issue, no Issues: write)
 FINALIZED = "finalized"
 COMMIT_TEMPLATE = "symphony: {document} — {task}"
 COMMIT_SUBJECT_CHARS = 120
@@ -60,7 +62,10 @@ class RunConfig:
     # Run each agent as this unprivileged user (what a bot running as root does; see agents/agent_user.py):
     # it then cannot even reach the private git directory. None: the agent runs as the bot's own user.
     agent_user: str | None = None
+    # What is weaker about the agent's containment here (allowed by --allow-weak-containment): in the comment.
+    containment_notes: tuple[str, ...] = ()
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
+    max_changed_files: int = MAX_CHANGED_FILES  # a task changing more files is refused before commit (push_caps)
 
 
 def run_url_from_env() -> str | None:

@@ -1,43 +1,32 @@
 """Finalize: hand the claim's pull request to the maintainers as it is — the title loses `[WIP]` and the draft
 is marked ready for review — after a run that stopped short (stalled, halted, budget reached, stopped) when the
-work done so far is worth reviewing. Nothing is pushed and the body, kept current by the runs, stays as it is
-(with its task list and metadata block). The status comment says who finalized it."""
+work done so far is worth reviewing. Nothing is pushed. The PR body and the status comment are rendered again
+from the state the run recorded (task table, figures, real elapsed time) and say what it is: a hand-over of N
+of M tasks, not a completed run."""
 
 from __future__ import annotations
 
-from symphony_bot.autorun import events
-from symphony_bot.contribution.cancel import restore_figures
-from symphony_bot.contribution.claim import branch_prefix
-from symphony_bot.contribution.state import ContributionState, Phase
-from symphony_bot.contribution.status_comment import STATUS_MARKER, TITLE_PREFIX_WIP, render_comment
-from symphony_bot.github import comments, permissions, pulls
+from symphony_bot.contribution.endings import find, publish
+from symphony_bot.contribution.status_comment import TITLE_PREFIX_WIP
+from symphony_bot.github import pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
 
-NOTE_FINALIZED = "Finalized by hand: the pull request is ready for review with the tasks done so far."
 NOTHING_TO_FINALIZE = "{target}: no open pull request of ours claims it; nothing to finalize (run it first)"
 
 
-def finalize_claim(client: GitHubClient, repository: str, issue: int) -> str:
+def finalize_claim(client: GitHubClient, repository: str, issue: int, *, requested_by: str | None = None) -> str:
     """Mark this bot's claim PR ready for review; return one line saying what was done. GitHubError when there
     is no claim of ours."""
-    login = permissions.viewer(client).login
-    pull = pulls.find_ours(client, repository, login, branch_prefix(issue))
+    found = find(client, repository, issue)
+    pull = found.pull
     if pull is None:
         raise GitHubError(NOTHING_TO_FINALIZE.format(target=f"{repository}#{issue}"))
     if pull.title.startswith(TITLE_PREFIX_WIP):
         pulls.update(client, repository, pull.number, title=pull.title.removeprefix(TITLE_PREFIX_WIP))
     if pull.draft:
         pulls.mark_ready(client, pull.node_id)
-    state = ContributionState(
-        repository=repository, issue=issue, issue_title="", started_at_ms=events.now_ms(), phase=Phase.COMPLETED
-    )
-    restore_figures(state, pull.body)
-    state.pull_number, state.pull_url, state.branch = pull.number, pull.url, pull.head_ref
-    state.pull_is_draft = False
-    state.activity = "finalized: the pull request is ready for review"
-    state.notes.append(NOTE_FINALIZED)
-    state.finished_at_ms = events.now_ms()
-    found = comments.find_marked(client, repository, issue, STATUS_MARKER, login)
-    if found:
-        comments.edit(client, repository, found[0].id, render_comment(state, events.now_ms()))
-    return f"{repository}#{issue}: PR #{pull.number} is ready for review"
+    state = found.state
+    state.finalized, state.ended_by, state.pull_is_draft, state.current_task = True, requested_by, False, None
+    publish(client, found)
+    tally = f"{state.tasks_done} of {state.tasks_total} tasks done"
+    return f"{repository}#{issue}: PR #{pull.number} is ready for review ({tally})"

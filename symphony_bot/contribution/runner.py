@@ -21,8 +21,10 @@ from typing import Any
 from symphony_bot.autorun import events
 from symphony_bot.autorun.engine import Engine, RunOptions
 from symphony_bot.contribution import claim as claim_rule
+from symphony_bot.contribution import comment_refusal, push_access
 from symphony_bot.contribution.config import (
     CLAIMED,
+    COMMENT_REFUSED,
     COMMENT_UPDATED,
     FINALIZED,
     NOTE_CLOSED_LOST,
@@ -38,6 +40,7 @@ from symphony_bot.contribution.config import (
     metadata_of,
 )
 from symphony_bot.contribution.documents import load_tasks, resolve_documents, restore_attachment_ticks
+from symphony_bot.contribution.endings import still_ours
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
@@ -60,6 +63,7 @@ class ContributionRunner:
         self.limiter = WriteLimiter()
         self.publisher = Publisher(self._write_comment, self._write_pull, self.limiter, config.comment_interval_s)
         self.comment_id: int | None = None
+        self.comment_refused: str | None = None  # the note saying why GitHub refuses our status comment
         self.pull: pulls.Pull | None = None
         self.tree: WorkTree | None = None
         self.engine: Engine | None = None
@@ -118,12 +122,13 @@ class ContributionRunner:
     def _prepare(self) -> None:
         from symphony_bot.github.issue_view import fetch_issue_view
 
-        viewer = permissions.viewer(self.client)
+        self.viewer = viewer = permissions.viewer(self.client)
         self.login = viewer.login
         self.identity = Identity.for_login(viewer.login, viewer.id)
         self.state.contributor = self.config.requested_by or viewer.login
         if os.environ.get(TOKEN_KIND_ENV) == TOKEN_KIND_WORKFLOW:
             self.state.notes.append(NOTE_WORKFLOW_TOKEN)
+        self.state.notes.extend(self.config.containment_notes)
         owner, name = self.config.repository.split("/", 1)
         view = fetch_issue_view(self.client, (owner, name), self.config.issue)
         self.state.issue_title = view.issue.title
@@ -132,41 +137,29 @@ class ContributionRunner:
         self.own_claim = checked.own_claim
         self.access = permissions.repository_access(self.client, self.config.repository)
         self.default_branch = self.access.default_branch
-        self._choose_push_target(self.access)
+        if not self.config.dry_run:  # before anything is pushed: may this token open the pull request at all?
+            push_access.check_pulls_allowed(self.client, self.access, viewer)
 
-    def _choose_push_target(self, access: permissions.RepositoryAccess) -> None:
-        from symphony_bot.github import forks
-
-        mode = self.config.fork
-        if mode == "never" or (mode == "auto" and access.can_push):
-            if not access.can_push:
-                raise PreflightError(
-                    f"the token cannot push to {access.full_name} and --fork never was given; "
-                    "use --fork auto, or a token with write access"
-                )
-            self.head_owner = access.full_name.split("/", 1)[0]
-            self.push_repo = access.full_name
-            self.push_clone_url = access.clone_url
-            return
-        fork = forks.ensure_fork(self.client, access.full_name, self.login)
-        self.head_owner = fork.owner
-        self.push_repo = fork.full_name
-        self.push_clone_url = fork.clone_url
-        self.state.notes.append(f"Working from the fork {fork.full_name}: the token cannot push to the repository.")
+    def _choose_push_target(self, tree: WorkTree) -> None:
+        config, probe = self.config, f"{claim_rule.branch_prefix(self.config.issue)}{secrets.token_hex(3)}"
+        target = push_access.choose(
+            self.client, tree, self.access, self.viewer, mode=config.fork, token=config.token, probe_branch=probe
+        )
+        self.head_owner, self.push_repo = target.head_owner, target.repo
+        tree.push_remote = Remote(target.clone_url, self.config.token)
+        if target.note:
+            self.state.notes.append(target.note)
 
     def _open_comment(self) -> None:
         state = self.state
         state.phase = Phase.RUNNING
         state.activity = "cloning the repository"
         body = self._render_comment()
-        comment = comments.find_or_create(
-            self.client,
-            self.config.repository,
-            self.config.issue,
-            marker=STATUS_MARKER,
-            login=self.login,
-            body=body,
-        )
+        try:
+            comment = self._find_or_create_comment(body)
+        except comments.CommentRefused as refused:
+            self._comment_was_refused(refused)
+            return
         self.comment_id = comment.id
         if comment.body != body:
             self.publisher.changed()
@@ -174,11 +167,21 @@ class ContributionRunner:
             with contextlib.suppress(GitHubError):  # the 👀 is a courtesy; never a reason to stop
                 comments.react(self.client, self.config.repository, self.config.trigger_comment_id)
 
+    def _find_or_create_comment(self, body: str) -> comments.Comment:
+        repo, issue = self.config.repository, self.config.issue
+        return comments.find_or_create(self.client, repo, issue, marker=STATUS_MARKER, login=self.login, body=body)
+
+    def _comment_was_refused(self, refused: comments.CommentRefused) -> None:
+        """No status comment is possible: the run goes on; the PR body and the log say why (comment_refusal)."""
+        self.comment_refused = comment_refusal.note_for(refused.reason)
+        self._emit(COMMENT_REFUSED, reason=refused.reason, message=self.comment_refused)
+
     def _checkout(self, scratch: Path) -> None:
         state = self.state
         upstream = Remote(self.access.clone_url, self.config.token)
         tree = WorkTree.clone(upstream, self.default_branch, scratch / "work", scratch / "private")
-        tree.push_remote = Remote(self.push_clone_url, self.config.token)
+        self._choose_push_target(tree)
+        tree.caps = replace(tree.caps, max_changed_files=self.config.max_changed_files)
         self.tree = tree
         self._base_sha = tree.head()
         prefix = claim_rule.branch_prefix(self.config.issue)
@@ -280,12 +283,14 @@ class ContributionRunner:
         co_author = self.config.requested_by if self.config.requested_by != self.login else None
         message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
         result = tree.commit_all(message, self.identity, since=self._pushed or self._base_sha)
-        if result.held_back and NOTE_WORKFLOWS_HELD_BACK not in self.state.notes:  # once, however often
-            self.state.notes.append(NOTE_WORKFLOWS_HELD_BACK)
+        notes = [NOTE_WORKFLOWS_HELD_BACK] * bool(result.held_back) + list(result.warnings)  # each once, however often
+        self.state.notes += [note for note in notes if note not in self.state.notes]
         head = result.sha if result.created else tree.head()  # an agent may have committed on its own
         if head == self._pushed:
             return
         assert self.state.branch is not None
+        if not self._still_ours():
+            return
         tree.push(self.state.branch)
         self._pushed = head
         self._emit(PUSHED, branch=self.state.branch, sha=head)
@@ -298,25 +303,24 @@ class ContributionRunner:
         state = self.state
         assert state.branch is not None
         head = state.branch if self.push_repo == self.config.repository else f"{self.head_owner}:{state.branch}"
-        metadata = self._metadata()
-        body = render_pull_body(state, metadata, events.now_ms(), self.secrets)
         self.limiter.acquire()
-        created = pulls.create(
-            self.client,
-            self.config.repository,
-            title=pull_title(state, ready=False),
-            body=body,
-            head_owner=self.head_owner,
-            branch=state.branch,
-            base=self.default_branch,
-            head=head,
-        )
+        created = push_access.open_claim(
+            self.client, self.config.repository, title=pull_title(state, ready=False), body=self._pull_body(),
+            head_owner=self.head_owner, branch=state.branch, base=self.default_branch, head=head,
+        )  # fmt: skip
         if created.drafts_refused:
             state.notes.append(NOTE_NO_DRAFTS)
         self._adopt(created.pull)
         self._check_claim()
         self._emit(CLAIMED, pullNumber=created.pull.number, url=created.pull.url, adopted=created.adopted)
         self.publisher.changed()
+
+    def _still_ours(self) -> bool:
+        """False once the PR is closed or the pushed branch deleted (a cancel): stop, push and edit nothing more."""
+        ours = still_ours(self.client, self.state, self.pull, self.push_repo, self._pushed != self._base_sha)
+        if not ours and self.engine is not None:
+            self.engine.request_stop(abort=False)
+        return ours
 
     def _adopt(self, pull: pulls.Pull) -> None:
         self.pull = pull
@@ -361,6 +365,10 @@ class ContributionRunner:
     def _render_comment(self) -> str:
         return render_comment(self.state, events.now_ms(), self.secrets)
 
+    def _pull_body(self) -> str:
+        body = render_pull_body(self.state, self._metadata(), events.now_ms(), self.secrets)
+        return comment_refusal.with_note(body, self.comment_refused) if self.comment_refused else body
+
     def _write_comment(self) -> None:
         if self.comment_id is None:
             return
@@ -368,10 +376,9 @@ class ContributionRunner:
         self._emit(COMMENT_UPDATED, commentId=self.comment_id, phase=str(self.state.phase))
 
     def _write_pull(self) -> bool:
-        if self.pull is None:
+        if self.pull is None or not self._still_ours():
             return False
-        body = render_pull_body(self.state, self._metadata(), events.now_ms(), self.secrets)
-        pulls.update(self.client, self.config.repository, self.pull.number, body=body)
+        pulls.update(self.client, self.config.repository, self.pull.number, body=self._pull_body())
         return True
 
     # -- finalise (always runs) -----------------------------------------------------------------------------------
@@ -379,16 +386,7 @@ class ContributionRunner:
     def _finalise(self) -> None:
         state = self.state
         self.publisher.stop_heartbeat()
-        if state.phase is Phase.CANCELLED and self._signalled:
-            state.phase = Phase.STOPPED
-        if not state.phase.terminal:
-            state.phase = Phase.STOPPED if self._signalled else Phase.FAILED
-        state.finished_at_ms = events.now_ms()
-        state.current_task = None
-        state.activity = {
-            Phase.COMPLETED: "all tasks are done",
-            Phase.STOPPED: "the job was stopped; the committed work is pushed",
-        }.get(state.phase, state.activity)
+        state.finish(events.now_ms(), signalled=self._signalled)  # the comment's headline says why it ended
         try:
             self._finish_pull()
         except (GitHubError, GitError) as error:
@@ -399,18 +397,13 @@ class ContributionRunner:
                 state.phase = Phase.FAILED
                 state.activity = "all tasks are done, but the pull request could not be marked ready"
         try:
-            if self.comment_id is None and self.login:
+            if self.comment_id is None and self.login and self.comment_refused is None:
                 # The run failed before the comment existed (preflight): say why on the issue.
-                self.comment_id = comments.find_or_create(
-                    self.client,
-                    self.config.repository,
-                    self.config.issue,
-                    marker=STATUS_MARKER,
-                    login=self.login,
-                    body=self._render_comment(),
-                ).id
+                self.comment_id = self._find_or_create_comment(self._render_comment()).id
             else:
                 self.publisher.final()
+        except comments.CommentRefused as refused:
+            self._comment_was_refused(refused)  # the reason the run ended stays the one it already has
         except GitHubError as error:
             state.last_error = str(error)
         # camelCase like the engine's own events (Maestro's names); the Action folds these into its outputs
@@ -430,14 +423,12 @@ class ContributionRunner:
 
     def _finish_pull(self) -> None:
         state = self.state
-        if self.pull is None or state.phase is Phase.CLAIM_LOST:
+        if self.pull is None or state.phase is Phase.CLAIM_LOST or not self._still_ours():
             return
         ready = state.phase is Phase.COMPLETED
-        body = render_pull_body(state, self._metadata(), events.now_ms(), self.secrets)
         self.limiter.acquire()
-        pulls.update(
-            self.client, self.config.repository, self.pull.number, title=pull_title(state, ready=ready), body=body
-        )
+        title = pull_title(state, ready=ready)
+        pulls.update(self.client, self.config.repository, self.pull.number, title=title, body=self._pull_body())
         if ready and self.pull.draft:
             self.limiter.acquire()
             pulls.mark_ready(self.client, self.pull.node_id)

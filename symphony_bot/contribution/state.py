@@ -39,6 +39,10 @@ class TaskStatus(StrEnum):
     SKIPPED = "skipped"  # never finished: the document stalled or the run stopped
 
 
+# A model missing from the price table (codex's default `gpt-6.1-sol`, say): the cost shown is a guess.
+UNPRICED_NOTE = "the cost is an estimate: symphony-bot's price table has no price for the model {model}"
+MODEL_NAME_CHARS = 100
+
 # Engine stop reasons -> the phase the comment shows.
 _PHASE_OF_STOP = {
     "completed": Phase.COMPLETED,
@@ -51,6 +55,7 @@ _PHASE_OF_STOP = {
     "max_minutes": Phase.BUDGET_REACHED,
     "cancelled": Phase.CANCELLED,
     "agent_failed": Phase.FAILED,
+    "model_api_failed": Phase.FAILED,  # the error event names the provider, the statuses and the fix
     "document_unreadable": Phase.FAILED,
     "no_tasks": Phase.FAILED,
 }
@@ -105,6 +110,12 @@ class ContributionState:
     model: str | None = None
     contributor: str | None = None
     resumed: bool = False
+    # How it ended, beyond the phase (set by the runner's end, cancel, finalize and the post step):
+    pull_closed: bool = False  # the PR is closed (cancelled, or closed by someone while the run went on)
+    branch_deleted: bool = False
+    ended_by: str | None = None  # the login that cancelled or finalized
+    finalized: bool = False  # handed to review as it is (`finalize`), whatever the run's own phase was
+    ending: str | None = None  # the bot's own sentence for the headline, when the phase alone does not say it
 
     # -- derived ---------------------------------------------------------------------------------------------
 
@@ -115,6 +126,18 @@ class ContributionState:
     @property
     def tasks_done(self) -> int:
         return sum(document.done for document in self.documents)
+
+    def finish(self, now_ms: int, *, signalled: bool) -> None:
+        """The end of a run: a phase that is still open becomes stopped (a signal) or failed; a cancel the engine
+        saw because of a signal is a stop (the claim is kept); a closed pull request or deleted branch is a cancel."""
+        if self.phase is Phase.CANCELLED and signalled and not self.pull_closed:
+            self.phase = Phase.STOPPED
+        if not self.phase.terminal:
+            self.phase = Phase.STOPPED if signalled else Phase.FAILED
+        if self.pull_closed or self.branch_deleted:
+            self.phase = Phase.CANCELLED  # whatever the engine said after: the claim was released under it
+        self.finished_at_ms = now_ms
+        self.current_task = None
 
     def elapsed_s(self, now_ms: int) -> float:
         end = self.finished_at_ms if self.finished_at_ms is not None else now_ms
@@ -169,6 +192,9 @@ class ContributionState:
         self.tokens_out += int(usage.get("outputTokens") or 0)
         cost = float(usage.get("totalCostUsd") or 0.0)
         self.cost_usd += cost
+        unpriced = usage.get("unpricedModel")
+        if unpriced and (note := UNPRICED_NOTE.format(model=str(unpriced)[:MODEL_NAME_CHARS])) not in self.notes:
+            self.notes.append(note)
         ticked = int(event.get("tasksCompleted") or 0)
         document = self._document(str(event.get("document")))
         if document is not None:

@@ -7,7 +7,9 @@ bounded number of retries, and a maximum rate-limit wait after which it raises i
 GraphQL is posted with `requests` rather than PyGithub's requester, because PyGithub raises on any `errors`
 entry and drops the partial `data` that comes with it (an aliased scan of 20 repositories where one is missing
 answers HTTP 200 with 19 repositories and one NOT_FOUND error), and spaces every POST a second apart as if it
-were a write. Here a query is a read; only mutations are spaced as writes. Rate limits are honoured as
+were a write. Here a query is a read; only mutations are writes. Every request, REST and GraphQL alike, waits on
+the token's one `Pacer` (github/pacer.py: GitHub's secondary budgets, not fixed pauses; PyGithub's own spacing
+is off). Rate limits are honoured as
 `rate_limits` reads them; bounded retries with exponential back-off for 5xx and connection errors; and any
 wait longer than `max_rate_limit_wait` fails at once with the time to retry. Repository files (`get_file`) are
 read through PyGithub's contents API, with its retry policy. Plain downloads (`download`, for registries) share
@@ -20,7 +22,6 @@ import base64
 import hashlib
 import os
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from symphony_bot.github.errors import (
     NotAFileError,
     RateLimitError,
 )
+from symphony_bot.github.pacer import GRAPHQL, REST, Pacer, is_write_verb, shared_pacer
 from symphony_bot.github.rate_limits import (
     RateLimitStatus,
     backoff,
@@ -72,8 +74,6 @@ DEFAULT_MAX_RETRIES = 4
 DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60
 # GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one minute."
 DEFAULT_SECONDARY_RATE_WAIT_SECONDS = 60.0
-DEFAULT_SECONDS_BETWEEN_REQUESTS = 0.25  # PyGithub's default spacing
-DEFAULT_SECONDS_BETWEEN_WRITES = 1.0  # GitHub: at least one second between writes
 MAX_FILE_BYTES = 1024 * 1024  # the contents API serves files up to 1 MB inline
 DOWNLOAD_CHUNK_BYTES = 65536
 NOT_FOUND_ERROR_TYPE = "NOT_FOUND"
@@ -102,8 +102,7 @@ class GitHubClient:
         graphql_url: str,
         token: str | None,
         *,
-        seconds_between_requests: float = DEFAULT_SECONDS_BETWEEN_REQUESTS,
-        seconds_between_writes: float = DEFAULT_SECONDS_BETWEEN_WRITES,
+        pacer: Pacer | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
         secondary_rate_wait: float = DEFAULT_SECONDARY_RATE_WAIT_SECONDS,
@@ -115,8 +114,6 @@ class GitHubClient:
         self.api_url = api_url.rstrip("/")
         self.graphql_url = graphql_url
         self._token = token
-        self.seconds_between_requests = seconds_between_requests
-        self.seconds_between_writes = seconds_between_writes
         self.max_retries = max_retries
         self.max_rate_limit_wait = max_rate_limit_wait
         self.secondary_rate_wait = secondary_rate_wait
@@ -127,9 +124,14 @@ class GitHubClient:
         self._github: Github | None = None
         self._lazy: Github | None = None
         self._session: requests.Session | None = None
-        self._lock = threading.Lock()
-        self._last_request = float("-inf")
-        self._last_write = float("-inf")
+        if pacer is None:
+            pacer = shared_pacer(self.api_url, self.token_fingerprint)
+            if sleep is not time.sleep or monotonic is not time.monotonic:
+                # A client with a sleep of its own (a test's) paces on its own clock, which, when none is given,
+                # moves only as far as that sleep was asked to: its waits are then exact, whatever the machine.
+                clock = monotonic if monotonic is not time.monotonic else (lambda: 0.0)
+                pacer = Pacer(pacer.limits, monotonic=clock, sleep=sleep)
+        self.pacer = pacer
         self.last_rate_limit: RateLimitStatus | None = None
         self.graphql_requests = 0  # HTTP requests actually sent, retries included
         self.graphql_points = 0  # sum of rateLimit.cost over the answers
@@ -173,9 +175,10 @@ class GitHubClient:
                 retry=retry,
                 timeout=int(self.timeout),
                 user_agent=USER_AGENT,
-                seconds_between_requests=self.seconds_between_requests or None,
-                seconds_between_writes=self.seconds_between_writes or None,
+                seconds_between_requests=None,  # the pacer spaces requests, across REST and GraphQL
+                seconds_between_writes=None,
             )
+            pace_rest(self._github, self.pacer)
         return self._github
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResponse:
@@ -188,11 +191,11 @@ class GitHubClient:
         attempt = 0
         while True:
             self._wait_for_budget()
-            self._space(is_write)
             try:
-                response = self._requests().post(
-                    self.graphql_url, json=payload, headers=self._headers(), timeout=self.timeout
-                )
+                with self.pacer.request(GRAPHQL, write=is_write):
+                    response = self._requests().post(
+                        self.graphql_url, json=payload, headers=self._headers(), timeout=self.timeout
+                    )
             except Exception as error:  # requests' exceptions, imported lazily
                 if not _is_requests_error(error):
                     raise
@@ -210,7 +213,7 @@ class GitHubClient:
             )
             if wait is not None:
                 self._check_wait(wait, attempt)
-                self._sleep(wait)
+                self.pacer.hold(wait)  # every request of this token waits, not only this one
                 attempt += 1
                 continue
             if response.status_code >= 500 and attempt < self.max_retries:
@@ -304,6 +307,7 @@ class GitHubClient:
         """PyGithub objects that are not fetched until read: `get_repo(...).get_contents(...)` is one request."""
         if self._lazy is None:
             self._lazy = self.github.withLazy(True)
+            pace_rest(self._lazy, self.pacer)
         return self._lazy
 
     def _headers(self) -> dict[str, str]:
@@ -320,19 +324,6 @@ class GitHubClient:
             self._session.trust_env = False  # no proxy or .netrc credentials picked up behind our back
         return self._session
 
-    def _space(self, is_write: bool) -> None:
-        with self._lock:
-            now = self._monotonic()
-            due = self._last_request + self.seconds_between_requests
-            if is_write:
-                due = max(due, self._last_write + self.seconds_between_writes)
-            if now < due:
-                self._sleep(due - now)
-                now = due
-            self._last_request = now
-            if is_write:
-                self._last_write = now
-
     def _wait_for_budget(self) -> None:
         """Do not send a query that the last answer says cannot be paid for; wait for the reset instead."""
         wait = budget_wait(self.last_rate_limit, self._wall_clock())
@@ -344,6 +335,30 @@ class GitHubClient:
 
     def _check_wait(self, wait: float, attempt: int, what: str = "GitHub's rate limit") -> None:
         check_wait(wait, attempt, max_wait=self.max_rate_limit_wait, max_retries=self.max_retries, what=what)
+
+
+def pace_rest(github: Github, pacer: Pacer) -> None:
+    """Make every REST request of `github` wait on `pacer`. PyGithub offers no per-client hook before a request
+    goes out (its public `injectConnectionClasses` is process-wide and turns keep-alive off), so the requester's
+    connection class is replaced on this instance; `test_github_client` fails if a PyGithub release renames it."""
+    from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
+
+    requester = github.requester
+    attribute = "_Requester__connectionClass"
+    base = getattr(requester, attribute)
+    if not issubclass(base, (HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass)):
+        return  # a recording or test double was injected; it is not GitHub and needs no pacing
+
+    class PacedConnection(base):  # type: ignore[valid-type,misc]
+        def getresponse(self) -> Any:
+            with pacer.request(REST, write=is_write_verb(self.verb)):
+                response = super().getresponse()
+            retry_after = response.headers.get("retry-after") if response.status in (403, 429) else None
+            if retry_after is not None and retry_after.strip().isdigit():
+                pacer.hold(float(retry_after))
+            return response
+
+    setattr(requester, attribute, PacedConnection)
 
 
 def resolve_api_urls(github_url: str | None) -> tuple[str, str]:

@@ -5,9 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symphony_bot.github import write_retry
-from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.client import GitHubClient, GitHubError
 
 REACTION_EYES = "eyes"
+# GitHub's 403 when a GitHub App (GITHUB_TOKEN included) comments on a locked conversation (probot/stale#25,
+# renovatebot/renovate#6215); people with write access may still comment there, Apps may not.
+ISSUE_LOCKED = "issue is locked"
+REFUSED_LOCKED = "locked"
+REFUSED_NO_PERMISSION = "no_permission"
+
+
+class CommentRefused(GitHubError):
+    """GitHub will not take our comment on this issue: `reason` is REFUSED_LOCKED (a locked conversation) or
+    REFUSED_NO_PERMISSION (the token lacks Issues: write, "Resource not accessible by …")."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, 403)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -59,9 +73,16 @@ def find_or_create(client: GitHubClient, repo: str, issue: int, *, marker: str, 
         return found[0]
 
     def make() -> Comment:
-        data = write_retry.request(
-            client, "POST", f"/repos/{repo}/issues/{issue}/comments", body={"body": body}, retry=False
-        )
+        try:
+            data = write_retry.request(
+                client, "POST", f"/repos/{repo}/issues/{issue}/comments", body={"body": body}, retry=False
+            )
+        except GitHubError as error:
+            if error.status != 403 or isinstance(error, write_retry.TransientError):
+                raise  # a secondary limit is a 403 too: create() waits and looks it up
+            message = str(write_retry.error_data(error).get("message") or error)
+            locked = ISSUE_LOCKED in message.lower()
+            raise CommentRefused(str(error), REFUSED_LOCKED if locked else REFUSED_NO_PERMISSION) from None
         return _comment(data)
 
     def lookup() -> Comment | None:
@@ -82,8 +103,6 @@ def edit(client: GitHubClient, repo: str, comment_id: int, body: str) -> None:
 
 
 def delete(client: GitHubClient, repo: str, comment_id: int) -> None:
-    from symphony_bot.github.client import GitHubError
-
     try:
         write_retry.request(client, "DELETE", f"/repos/{repo}/issues/comments/{comment_id}")
     except GitHubError as error:

@@ -15,6 +15,10 @@ from symphony_bot.github.client import GitHubClient, GitHubError
 
 ALREADY_EXISTS = "already exists"
 DRAFTS_UNSUPPORTED = "draft pull requests are not supported"
+# 403 to the workflow's GITHUB_TOKEN while the repository's "Allow GitHub Actions to create and approve pull
+# requests" setting is off (peter-evans/create-pull-request#1175, #3979; changelog 2022-05-03).
+ACTIONS_MAY_NOT_CREATE = "github actions is not permitted to create or approve pull requests"
+PROBE_TITLE = "symphony-bot: may this token open pull requests? (a check that opens nothing)"
 
 MARK_READY = """
 mutation MarkReady($id: ID!) {
@@ -59,6 +63,21 @@ class LinkedPull:
     url: str
     head_ref: str
     author: str | None
+
+
+class CreateRefused(GitHubError):
+    """GitHub refused to open the pull request (403); `actions_setting`: because of the Actions setting."""
+
+    def __init__(self, message: str, actions_setting: bool) -> None:
+        super().__init__(message, 403)
+        self.actions_setting = actions_setting
+
+
+@dataclass(frozen=True)
+class CreateProbe:
+    allowed: bool
+    refusal: str  # GitHub's message when it refused (403)
+    actions_setting: bool  # refused because of the repository's Actions setting
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,8 @@ def create(
         pull = write_retry.create(client, lambda: make(True), lookup)
     except GitHubError as error:
         message = _messages(error).lower()
+        if error.status == 403 and not isinstance(error, write_retry.TransientError):
+            raise CreateRefused(str(error), ACTIONS_MAY_NOT_CREATE in message) from None
         if error.status != 422:
             raise
         if ALREADY_EXISTS in message:
@@ -147,6 +168,26 @@ def create(
         drafts_refused = True
         pull = write_retry.create(client, lambda: make(False), lookup)
     return Created(pull, adopted=False, drafts_refused=drafts_refused)
+
+
+def probe_create(client: GitHubClient, repo: str, base: str) -> CreateProbe:
+    """May this token open pull requests in `repo`? Asked without opening one: a PR from `base` into itself,
+    which GitHub can only refuse. Its permission checks come before the content's: 403 (no pull_requests write,
+    or Actions may not create pull requests here) says no; 422 ("No commits between …") says yes."""
+    payload = {"title": PROBE_TITLE, "head": base, "base": base, "body": ""}
+    try:
+        made = write_retry.request(client, "POST", f"/repos/{repo}/pulls", body=payload)
+    except GitHubError as error:
+        if error.status == 403 and not isinstance(error, write_retry.TransientError):
+            message = str(write_retry.error_data(error).get("message") or error)
+            return CreateProbe(False, message, ACTIONS_MAY_NOT_CREATE in message.lower())
+        if error.status == 422:
+            return CreateProbe(True, "", False)
+        raise
+    # GitHub never opens a pull request with no commits; should one exist all the same, it is closed at once.
+    if isinstance(made, dict) and made.get("number") is not None:
+        update(client, repo, int(made["number"]), state="closed")
+    return CreateProbe(True, "", False)
 
 
 def update(

@@ -13,7 +13,18 @@ from typing import Any
 
 from symphony_bot.github.errors import RateLimitError
 
+# Every shape of GraphQL's "rate limited" error GitHub is known to send (answered with HTTP 200 and no data):
+# `{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID N."}` (github/docs#22607, the GitHub
+# CLI's output quoted there by a GitHub employee), and since 2026
+# `{"type": "RATE_LIMIT", "code": "graphql_rate_limit", "message": "API rate limit already exceeded for user ID N."}`
+# (yanyongyu/githubkit#271, fixed in githubkit#272). Any of these types or codes marks the answer as a limit.
 RATE_LIMITED_ERROR_TYPE = "RATE_LIMITED"
+RATE_LIMIT_ERROR_TYPES = frozenset({RATE_LIMITED_ERROR_TYPE, "RATE_LIMIT"})
+RATE_LIMIT_ERROR_CODES = frozenset({"graphql_rate_limit"})
+# A 403 (REST or GraphQL) whose message says it is a limit: "You have exceeded a secondary rate limit…" (GitHub's
+# docs), and its older wording "You have triggered an abuse detection mechanism…" (octokit/plugin-throttling.js
+# answered it as its "abuse-limit" before GitHub renamed it).
+LIMIT_MESSAGE_WORDS = ("rate limit", "abuse detection")
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -32,9 +43,7 @@ class RateLimitStatus:
 
 def rate_limit_wait(status: int, headers: Any, body: Any, now: float, secondary_wait: float) -> float | None:
     """Seconds to wait before retrying, or None when the answer is not a rate limit."""
-    rate_limited_body = isinstance(body, dict) and any(
-        isinstance(error, dict) and error.get("type") == RATE_LIMITED_ERROR_TYPE for error in body.get("errors") or []
-    )
+    rate_limited_body = is_graphql_rate_limited(body)
     message = str(body.get("message", "")) if isinstance(body, dict) else ""
     if status not in (403, 429) and not rate_limited_body:
         return None
@@ -43,9 +52,23 @@ def rate_limit_wait(status: int, headers: Any, body: Any, now: float, secondary_
         return retry_after
     if headers.get("x-ratelimit-remaining") == "0" and str(headers.get("x-ratelimit-reset", "")).isdigit():
         return max(0.0, int(headers["x-ratelimit-reset"]) - now) + 1
-    if status == 429 or rate_limited_body or "rate limit" in message.lower():
+    if status == 429 or rate_limited_body or any(words in message.lower() for words in LIMIT_MESSAGE_WORDS):
         return secondary_wait
     return None  # a 403 that is not a limit: no access
+
+
+def is_graphql_rate_limited(body: Any) -> bool:
+    """A GraphQL answer whose errors say the rate limit is spent, in any shape GitHub sends (see above)."""
+    if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        return False
+    return any(
+        isinstance(error, dict)
+        and (
+            str(error.get("type") or "").upper() in RATE_LIMIT_ERROR_TYPES
+            or str(error.get("code") or "").lower() in RATE_LIMIT_ERROR_CODES
+        )
+        for error in body["errors"]
+    )
 
 
 def budget_wait(status: RateLimitStatus | None, now: float) -> float | None:

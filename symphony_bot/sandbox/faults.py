@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 FaultKind = Literal["status", "secondary_rate_limit", "rate_limit", "reset", "delay"]
 FAULT_KINDS: tuple[str, ...] = ("status", "secondary_rate_limit", "rate_limit", "reset", "delay")
@@ -28,6 +28,25 @@ MESSAGE_SECONDARY_LIMIT = (
 )
 MESSAGE_SERVER_ERROR = {500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 MESSAGE_PRIMARY_LIMIT = "API rate limit exceeded for user ID {user_id}."
+
+RATE_LIMITED = "RATE_LIMITED"
+RATE_LIMIT = "RATE_LIMIT"
+RATE_LIMIT_CODE = "graphql_rate_limit"
+# The two shapes GitHub is known to send for a spent GraphQL budget (HTTP 200, no `data`):
+# {"type": "RATE_LIMIT", "code": "graphql_rate_limit", "message": "API rate limit already exceeded for user ID N."}
+# (yanyongyu/githubkit#271, 2026) and {"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID N."}
+# (github/docs#22607, 2022). The state's `graphql_rate_limit_shape` picks one; RATE_LIMIT by default.
+GRAPHQL_RATE_LIMIT_SHAPES = (RATE_LIMIT, RATE_LIMITED)
+MESSAGE_RATE_LIMITED = "API rate limit already exceeded for user ID {user_id}."
+MESSAGE_RATE_LIMITED_OLD = "API rate limit exceeded for user ID {user_id}."
+
+
+def rate_limit_error(shape: str, user_id: int) -> dict[str, Any]:
+    """The `errors` entry of a spent GraphQL budget, in the configured one of GitHub's two shapes."""
+    if shape == RATE_LIMITED:
+        return {"type": RATE_LIMITED, "message": MESSAGE_RATE_LIMITED_OLD.format(user_id=user_id)}
+    return {"type": RATE_LIMIT, "code": RATE_LIMIT_CODE, "message": MESSAGE_RATE_LIMITED.format(user_id=user_id)}
+
 
 DEFAULT_RATE_LIMITS = {"core": 5000, "graphql": 5000, "search": 30}
 RATE_LIMIT_WINDOW_SECONDS = {"core": 3600, "graphql": 3600, "search": 60}
@@ -139,10 +158,12 @@ class RequestLog(list[LoggedRequest]):
     def __init__(self) -> None:
         super().__init__()
         self.lock = threading.Lock()
+        self.arrivals: list[float] = []  # time.monotonic() when each entry's request arrived, in the same order
 
     def record(self, entry: LoggedRequest) -> None:
         with self.lock:
             self.append(entry)
+            self.arrivals.append(time.monotonic() - entry.duration)
 
     def operations(self) -> list[str]:
         with self.lock:

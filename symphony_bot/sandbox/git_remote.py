@@ -25,8 +25,21 @@ import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from symphony_bot.sandbox.git_hooks import workflow_guard_environment
-from symphony_bot.sandbox.state import ANONYMOUS, InstallationToken, SandboxState
+from symphony_bot.sandbox.git_hooks import (
+    MESSAGE_APP_WORKFLOW_REFUSED,
+    MESSAGE_OAUTH_WORKFLOW_REFUSED,
+    MESSAGE_PAT_WORKFLOW_REFUSED,
+    workflow_guard_environment,
+)
+from symphony_bot.sandbox.state import (
+    ANONYMOUS,
+    FINE_GRAINED,
+    OAUTH,
+    InstallationToken,
+    PersonalToken,
+    Repository,
+    SandboxState,
+)
 
 if TYPE_CHECKING:
     pass
@@ -120,12 +133,13 @@ def serve_git(
 
     login: str | None = None
     grant: InstallationToken | None = None
+    token: str | None = None
     candidates = token_from_basic(headers.get("Authorization"))
     if candidates:
-        for token in candidates:
-            user = state.user_for_token(token)
+        for candidate in candidates:
+            user = state.user_for_token(candidate)
             if user is not None:
-                login, grant = user.login, state.grant_for(token)
+                login, grant, token = user.login, state.grant_for(candidate), candidate
                 break
         else:
             return _unauthorized()
@@ -141,6 +155,9 @@ def serve_git(
                 return _unauthorized("Authentication required.")
             permission = state.permission(repo, login or ANONYMOUS)
             may_push = grant is None or (grant.covers(repo) and grant.allows(("contents",), "write"))
+            personal = state.personal_token(token)
+            if personal is not None:
+                may_push = may_push and _personal_may_push(personal, repo)
             if permission not in ("write", "maintain", "admin") or repo.archived or not may_push:
                 text = MESSAGE_GIT_FORBIDDEN.format(repo=repo.full_name, login=login)
                 return GitResponse(403, [("Content-Type", "text/plain")], text.encode(), login, operation)
@@ -162,8 +179,11 @@ def serve_git(
         "GIT_PROTOCOL": headers.get("Git-Protocol", ""),
         "HTTP_CONTENT_ENCODING": headers.get("Content-Encoding", ""),
     }
-    if pushing and grant is not None and not grant.allows(("workflows",), "write"):
-        environment.update(workflow_guard_environment(repositories.root.parent))
+    refusal = _workflow_refusal(state, token, grant) if pushing else None
+    if refusal is not None:
+        environment.update(
+            workflow_guard_environment(repositories.root.parent, refusal, same_file_elsewhere=grant is None)
+        )
     if login is not None:
         environment["REMOTE_USER"] = login  # http-backend enables receive-pack only for an authenticated user
     result = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=environment, check=False)
@@ -178,3 +198,20 @@ def serve_git(
     if pushing and method == "POST" and status == 200:
         state.refresh_branches(repo, login)
     return GitResponse(status, response_headers, payload, login, operation)
+
+
+def _personal_may_push(personal: PersonalToken, repo: Repository) -> bool:
+    """A personal token pushes where its scopes (classic, OAuth) or its Contents write (fine-grained) reach."""
+    if personal.kind == FINE_GRAINED:
+        return personal.covers(repo) and personal.allows(("contents",), "write")
+    return personal.classic_reaches(repo)
+
+
+def _workflow_refusal(state: SandboxState, token: str | None, grant: InstallationToken | None) -> str | None:
+    """GitHub's refusal text for this token's workflow changes, or None when it may make them."""
+    if grant is not None:
+        return None if grant.allows(("workflows",), "write") else MESSAGE_APP_WORKFLOW_REFUSED
+    personal = state.personal_token(token)
+    if personal is None or personal.may_change_workflows():
+        return None
+    return MESSAGE_OAUTH_WORKFLOW_REFUSED if personal.kind == OAUTH else MESSAGE_PAT_WORKFLOW_REFUSED

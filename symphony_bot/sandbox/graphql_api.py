@@ -32,18 +32,25 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 
 from symphony_bot.sandbox import graphql_cost
-from symphony_bot.sandbox.faults import Budget
+from symphony_bot.sandbox.app_permissions import (
+    CONTENTS_READ,
+    ISSUES_READ,
+    PULLS_READ,
+    AppPermission,
+)
+from symphony_bot.sandbox.app_permissions import check as check_app_permission
+from symphony_bot.sandbox.faults import Budget, rate_limit_error
 from symphony_bot.sandbox.graphql_execution import (
     DOCUMENTATION_URL,
+    FORBIDDEN,
     GRAPHQL_RESOURCE,
     MESSAGE_BAD_JSON,
     MESSAGE_BAD_VARIABLES,
     MESSAGE_NO_QUERY,
-    MESSAGE_RATE_LIMITED,
-    RATE_LIMITED,
     REACTION_CONTENT_FROM_REST,
     CommitObject,
     Context,
+    GitHubGraphQLError,
     Info,
     ReactionOn,
     context_of,
@@ -109,6 +116,9 @@ from symphony_bot.sandbox.graphql_resolvers_issues import (
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
     InstallationToken,
+    PersonalToken,
+    Repository,
+    SandboxError,
     SandboxState,
     User,
 )
@@ -142,7 +152,7 @@ def handle(
     viewer: User,
     body: bytes,
     urls: Urls | None = None,
-    grant: InstallationToken | None = None,
+    grant: InstallationToken | PersonalToken | None = None,
 ) -> HandleResult:
     """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation).
 
@@ -198,8 +208,8 @@ def handle(
     charged = 0 if dry_run else cost.points
     budget = state.rate_limits.status(viewer.login, GRAPHQL_RESOURCE)
     if charged > budget.limit - budget.used:
-        message = MESSAGE_RATE_LIMITED.format(user_id=viewer.id)
-        return 200, {"errors": [{"type": RATE_LIMITED, "message": message}]}, 0, operation_name
+        spent = rate_limit_error(state.graphql_rate_limit_shape, viewer.id)
+        return 200, {"errors": [spent]}, 0, operation_name
     budget = Budget(budget.limit, budget.used + charged, budget.reset_at)  # as `rateLimit` reports it
     with state.lock:
         context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls, grant=grant)
@@ -249,6 +259,21 @@ _ISSUE_LIKE: dict[str, Callable[..., Any]] = {
 }
 
 
+def _permitted(needs: AppPermission, resolver: Callable[..., Any]) -> Callable[..., Any]:
+    """A Repository field an installation or fine-grained token reads only with `needs` on a private repository
+    (REST refuses the same reads): FORBIDDEN "Resource not accessible by integration" on that field, as GitHub's
+    GraphQL answers per field while the rest of the query resolves."""
+
+    def checked(repo: Repository, info: Info, *args: Any, **kwargs: Any) -> Any:
+        try:
+            check_app_permission(context_of(info).grant, needs, repo)
+        except SandboxError as error:
+            raise GitHubGraphQLError(FORBIDDEN, error.message) from error
+        return resolver(repo, info, *args, **kwargs)
+
+    return checked
+
+
 _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Query", "repository"): query_repository,
     ("Query", "viewer"): query_viewer,
@@ -267,7 +292,7 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Mutation", "minimizeComment"): mutation_minimize_comment,
     ("Mutation", "deleteRef"): mutation_delete_ref,
     ("Repository", "viewerPermission"): repository_viewer_permission,
-    ("Repository", "ref"): repository_ref,
+    ("Repository", "ref"): _permitted(CONTENTS_READ, repository_ref),
     ("IssueComment", "isMinimized"): _attribute(lambda comment: comment.minimized_reason is not None),
     ("IssueComment", "minimizedReason"): _attribute(lambda comment: comment.minimized_reason),
     ("IssueComment", "viewerCanMinimize"): comment_viewer_can_minimize,
@@ -279,13 +304,13 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Repository", "isPrivate"): _attribute(lambda repo: repo.private),
     ("Repository", "isFork"): _attribute(lambda repo: repo.parent_id is not None),
     ("Repository", "stargazerCount"): _attribute(lambda repo: 0),
-    ("Repository", "defaultBranchRef"): repository_default_branch_ref,
+    ("Repository", "defaultBranchRef"): _permitted(CONTENTS_READ, repository_default_branch_ref),
     ("Repository", "owner"): repository_owner,
-    ("Repository", "issues"): repository_issues,
-    ("Repository", "issue"): repository_issue,
-    ("Repository", "pullRequest"): repository_pull_request,
-    ("Repository", "pullRequests"): repository_pull_requests,
-    ("Repository", "labels"): repository_labels,
+    ("Repository", "issues"): _permitted(ISSUES_READ, repository_issues),
+    ("Repository", "issue"): _permitted(ISSUES_READ, repository_issue),
+    ("Repository", "pullRequest"): _permitted(PULLS_READ, repository_pull_request),
+    ("Repository", "pullRequests"): _permitted(PULLS_READ, repository_pull_requests),
+    ("Repository", "labels"): _permitted(ISSUES_READ, repository_labels),
     ("Ref", "id"): _attribute(lambda ref: ref_node_id(ref.repo, ref.name)),
     ("Ref", "name"): _attribute(lambda ref: ref.name),
     ("Ref", "prefix"): _attribute(lambda ref: "refs/heads/"),

@@ -26,6 +26,7 @@ from symphony_bot.sandbox.state import (
     Issue,
     IssueComment,
     Label,
+    PersonalToken,
     Reaction,
     Repository,
     SandboxError,
@@ -125,7 +126,7 @@ class Context:
     cost: graphql_cost.QueryCost
     budget: Budget
     urls: Urls | None = None
-    grant: InstallationToken | None = None  # the installation token in use; None: a personal token
+    grant: InstallationToken | PersonalToken | None = None  # the token's limits (app_permissions.check)
 
 
 Info = GraphQLResolveInfo[Context]

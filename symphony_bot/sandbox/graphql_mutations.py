@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from symphony_bot.sandbox.app_permissions import CONTENTS_WRITE, ISSUES_WRITE, PULLS_CREATE, PULLS_WRITE, AppPermission
+from symphony_bot.sandbox.app_permissions import (
+    CONTENTS_WRITE,
+    ISSUES_WRITE,
+    PULLS_CREATE,
+    PULLS_READY,
+    PULLS_WRITE,
+    TARGET_WRITE,
+    AppPermission,
+)
 from symphony_bot.sandbox.app_permissions import check as check_app_permission
 from symphony_bot.sandbox.graphql_execution import (
     FORBIDDEN,
@@ -28,6 +36,7 @@ from symphony_bot.sandbox.graphql_resolvers import (
 from symphony_bot.sandbox.state import (
     MESSAGE_ACTIONS_CANNOT_CREATE_PULLS,
     MESSAGE_ARCHIVED,
+    MESSAGE_LOCKED,
     Issue,
     IssueComment,
     Repository,
@@ -36,15 +45,22 @@ from symphony_bot.sandbox.state import (
 
 T = TypeVar("T")
 
+# Refusals GraphQL repeats in its own words (no final period; `gh` prints them as "GraphQL: <message>
+# (addComment)", open-telemetry/opentelemetry-dotnet#6554) rather than "<login> does not have the correct
+# permissions": they are about the object, not the caller's role.
+OBJECT_REFUSALS = frozenset({MESSAGE_LOCKED})
+
 
 def mutation_target(info: Info, node_id: str) -> Any:
     return lookup_node(info, node_id)
 
 
-def require_app_permission(info: Info, repo: Repository, needs: AppPermission, mutation: str) -> None:
-    """An installation token's permissions, refused as GitHub's GraphQL refuses them (`FORBIDDEN`)."""
+def require_app_permission(
+    info: Info, repo: Repository, needs: AppPermission, mutation: str, *, pull: bool | None = None
+) -> None:
+    """A token's permissions, refused as GitHub's GraphQL refuses them (`FORBIDDEN`)."""
     try:
-        check_app_permission(context_of(info).grant, needs, repo)
+        check_app_permission(context_of(info).grant, needs, repo, pull=pull)
     except SandboxError as error:
         if error.status == 404:
             raise GitHubGraphQLError(
@@ -62,7 +78,7 @@ def set_draft(info: Info, payload_input: dict[str, Any], draft: bool, mutation: 
     target = mutation_target(info, node_id)
     if not isinstance(target, Issue) or target.pull is None:
         raise GitHubGraphQLError(NOT_FOUND, MESSAGE_NODE_NOT_FOUND.format(node_id=node_id))
-    require_app_permission(info, repo_of(context.state, target), PULLS_WRITE, mutation)
+    require_app_permission(info, repo_of(context.state, target), PULLS_READY, mutation)
     try:
         context.state.set_draft(repo_of(context.state, target), target, draft, context.viewer.login)
     except SandboxError as error:
@@ -87,7 +103,9 @@ def mutation_add_reaction(_root: Any, info: Info, input: dict[str, Any]) -> dict
     subject = mutation_target(info, input["subjectId"])
     if not isinstance(subject, Issue | IssueComment):
         raise GitHubGraphQLError(NOT_FOUND, MESSAGE_NODE_NOT_FOUND.format(node_id=input["subjectId"]))
-    require_app_permission(info, repo_of(context.state, subject), ISSUES_WRITE, "AddReaction")
+    target = subject if isinstance(subject, Issue) else context.state.issue_of_comment(subject)
+    pull = target.is_pull if target is not None else None
+    require_app_permission(info, repo_of(context.state, subject), TARGET_WRITE, "AddReaction", pull=pull)
     content = REACTION_CONTENT_TO_REST[input["content"]]
     reaction, _created = context.state.add_reaction(
         repo_of(context.state, subject), subject, content, context.viewer.login
@@ -104,6 +122,8 @@ def _as_github(info: Info, mutation: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except SandboxError as error:
+        if error.message in OBJECT_REFUSALS:
+            raise GitHubGraphQLError(FORBIDDEN, error.message.removesuffix(".")) from error
         if error.status == 403 and error.message != MESSAGE_ARCHIVED:
             login = context_of(info).viewer.login
             raise GitHubGraphQLError(FORBIDDEN, MESSAGE_NO_PERMISSION.format(login=login, mutation=mutation)) from error
@@ -192,7 +212,7 @@ def mutation_add_comment(_root: Any, info: Info, input: dict[str, Any]) -> dict[
     if not isinstance(subject, Issue):
         raise GitHubGraphQLError(NOT_FOUND, MESSAGE_NODE_NOT_FOUND.format(node_id=input["subjectId"]))
     repo = repo_of(context.state, subject)
-    require_app_permission(info, repo, ISSUES_WRITE, "AddComment")
+    require_app_permission(info, repo, TARGET_WRITE, "AddComment", pull=subject.is_pull)
     login = context.viewer.login
     comment = _as_github(
         info, "AddComment", lambda: context.state.create_comment(repo, subject, input["body"], login, login)

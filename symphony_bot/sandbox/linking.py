@@ -1,8 +1,10 @@
 """Closing-keyword links from a pull request body, as GitHub makes them (pure; no state, no I/O).
 
-GitHub links a PR to an issue when the PR *description* says `<keyword> #N` or `<keyword> owner/repo#N` with a
-keyword from close/closes/closed/fix/fixes/fixed/resolve/resolves/resolved, in any case, optionally followed by a
-colon (`Fixes: #3`, `CLOSES #10`). Each issue needs its own keyword (`Resolves #1, resolves #2`); a bare mention
+GitHub links a PR to an issue when the PR *description* (or, once merged into the default branch, a commit
+message) says `<keyword> #N`, `<keyword> owner/repo#N` or `<keyword> <the issue's URL>` with a keyword from
+close/closes/closed/fix/fixes/fixed/resolve/resolves/resolved, in any case, optionally followed by a colon
+(`Fixes: #3`, `CLOSES #10`): https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/
+linking-a-pull-request-to-an-issue. Each issue needs its own keyword (`Resolves #1, resolves #2`); a bare mention
 (`see #3`) does not link. Whether the link counts at all (base = default branch) is the caller's business.
 """
 
@@ -14,9 +16,13 @@ from dataclasses import dataclass
 CLOSING_KEYWORDS = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
 
 _NAME = r"[A-Za-z0-9_.-]+"
+# The issue's URL: on github.com, or the sandbox's own `/html/` view of it (the `html_url` it hands out).
+_ISSUE_URL = (
+    rf"https?://(?:github\.com|[^/\s]+/html)/(?P<url_owner>{_NAME})/(?P<url_repo>{_NAME})/issues/(?P<url_number>[0-9]+)"
+)
 _CLOSING_REFERENCE = re.compile(
     rf"(?<![\w/#-])(?:{'|'.join(CLOSING_KEYWORDS)}):?[ \t]+"
-    rf"(?:(?P<owner>{_NAME})/(?P<repo>{_NAME}))?#(?P<number>[0-9]+)(?![\w#])",
+    rf"(?:(?:(?P<owner>{_NAME})/(?P<repo>{_NAME}))?#(?P<number>[0-9]+)(?![\w#])|{_ISSUE_URL}(?![\w/#]))",
     re.IGNORECASE,
 )
 _MENTION = re.compile(rf"(?<![\w/#-])(?:(?P<owner>{_NAME})/(?P<repo>{_NAME}))?#(?P<number>[0-9]+)(?![\w#])")
@@ -45,7 +51,10 @@ def closing_references(body: str | None, owner: str, repo: str) -> list[IssueRef
     found: list[IssueReference] = []
     seen: set[tuple[str, str, int]] = set()
     for match in _CLOSING_REFERENCE.finditer(_prose(body or "")):
-        reference = IssueReference(match["owner"] or owner, match["repo"] or repo, int(match["number"]))
+        if match["url_number"] is not None:
+            reference = IssueReference(match["url_owner"], match["url_repo"], int(match["url_number"]))
+        else:
+            reference = IssueReference(match["owner"] or owner, match["repo"] or repo, int(match["number"]))
         key = (reference.owner.lower(), reference.repo.lower(), reference.number)
         if key not in seen and reference.number > 0:
             seen.add(key)

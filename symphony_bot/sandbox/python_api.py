@@ -19,8 +19,8 @@ Tokens as GitHub issues them:
 Refusals are GitHub's: 403 "Resource not accessible by integration" (REST), `FORBIDDEN` (GraphQL), refused pushes
 without `contents: write` or touching `.github/workflows/` without `workflows: write`, `GET /user` refused.
 Limits: titles over 256 and bodies over 65,536 characters are 422 for API callers (not for this operator API);
-`set_secondary_limits(per_minute=, per_hour=, status=, retry_after=)` turns on the content-creation secondary
-limit, which is OFF by default so existing tests are unaffected. Workflow runs from dispatches:
+GitHub's secondary limits are ON (80 writes a minute and 500 an hour per user, 900 REST and 2,000 GraphQL points a
+minute, 100 requests in flight); `set_secondary_limits(...)` gives a test another budget. Workflow runs from dispatches:
 `workflow_runs(owner, repo)`, `set_run_status(...)`.
 """
 
@@ -32,6 +32,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from symphony_bot.sandbox.python_api_settings import SandboxSettings
 
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
@@ -58,7 +60,7 @@ def _new_token(prefix: str) -> str:
     return f"{prefix}{secrets.token_hex(18)}"
 
 
-class Sandbox:
+class Sandbox(SandboxSettings):
     """A running sandbox GitHub: state, REST/GraphQL/git server on 127.0.0.1, faults and the request log.
 
     `root` holds the bare repositories (and `state.json` after `save()`); a temporary directory by default,
@@ -317,15 +319,26 @@ class Sandbox:
         *,
         per_minute: int = 80,
         per_hour: int = 500,
+        rest_points_per_minute: int = 900,
+        graphql_points_per_minute: int = 2_000,
+        concurrent: int = 100,
         status: int = 403,
         retry_after: int | None = 60,
         enabled: bool = True,
     ) -> None:
-        """Turn on GitHub's content-creation secondary limit (off by default): more than `per_minute` writes a
-        minute or `per_hour` an hour by one user are refused with `status` (403 or 429) and "You have exceeded a
-        secondary rate limit", with `Retry-After: retry_after` (None: no header). Small thresholds keep tests fast."""
+        """GitHub's secondary limits, ON by default with GitHub's figures (secondary_limits.py): content creation
+        (`per_minute`, `per_hour` writes by one user), points a minute (REST, GraphQL; reads 1, writes 5) and
+        requests in flight. Beyond them: `status` (403 or 429) "You have exceeded a secondary rate limit" with
+        `Retry-After: retry_after` (None: no header). Call it to give a test another budget, and say why."""
         self.secondary_limits.configure(
-            enabled=enabled, per_minute=per_minute, per_hour=per_hour, status=status, retry_after=retry_after
+            enabled=enabled,
+            per_minute=per_minute,
+            per_hour=per_hour,
+            rest_points_per_minute=rest_points_per_minute,
+            graphql_points_per_minute=graphql_points_per_minute,
+            concurrent=concurrent,
+            status=status,
+            retry_after=retry_after,
         )
 
     def set_rate_limit(self, login: str | None, limit: int, resource: str = "core") -> None:

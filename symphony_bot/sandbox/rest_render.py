@@ -13,6 +13,7 @@ from typing import Any
 
 from symphony_bot.sandbox.state import (
     BOT_SUFFIX,
+    INSTALLATION_PERMISSIONS_FALSE,
     Label,
     Repository,
     SandboxState,
@@ -201,7 +202,13 @@ def repo_json(urls: Urls, state: SandboxState, repo: Repository, viewer: str | N
         "allow_forking": True,
         "web_commit_signoff_required": False,
     }
-    if viewer is not None:
+    if viewer is not None and state.acts_for_installation(viewer):
+        # GitHub does not describe an installation token's grant here: it answers every flag false (or, since,
+        # no `permissions` at all) even when the token can push. Recorded by an Octokit maintainer in
+        # https://github.com/semantic-release/github/issues/182 ("admin": false, "push": false, "pull": false).
+        if state.installation_repo_permissions == INSTALLATION_PERMISSIONS_FALSE:
+            body["permissions"] = dict.fromkeys(("admin", "maintain", "push", "triage", "pull"), False)
+    elif viewer is not None:
         body["permissions"] = {
             "admin": permission == "admin",
             "maintain": permission in ("admin", "maintain"),

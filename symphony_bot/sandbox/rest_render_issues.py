@@ -194,12 +194,14 @@ def pull_json(urls: Urls, state: SandboxState, repo: Repository, issue: Issue, *
     if full:
         merged_by = login_json(urls, state, pull.merged_by)
         files = pull_comparison(state, repo, issue).files if state.git is not None else []
+        computed = pull.mergeability_of == pull.mergeability_key
+        known = True if computed and issue.state == "open" and not pull.merged else None
         body.update(
             {
                 "merged": pull.merged,
-                "mergeable": None if issue.state == "closed" else True,
-                "rebaseable": None if issue.state == "closed" else True,
-                "mergeable_state": "draft" if pull.draft else ("unknown" if issue.state == "closed" else "clean"),
+                "mergeable": known,
+                "rebaseable": known,
+                "mergeable_state": "unknown" if known is None else ("draft" if pull.draft else "clean"),
                 "merged_by": merged_by,
                 "comments": len(issue.comment_ids),
                 "review_comments": 0,

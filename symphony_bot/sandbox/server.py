@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from symphony_bot.sandbox import rest
+from symphony_bot.sandbox import html_view, rest
+from symphony_bot.sandbox.app_permissions import Limits
 from symphony_bot.sandbox.faults import (
     MESSAGE_PRIMARY_LIMIT,
     MESSAGE_SECONDARY_LIMIT,
@@ -30,10 +31,13 @@ from symphony_bot.sandbox.faults import (
     Faults,
     LoggedRequest,
     RequestLog,
+    rate_limit_error,
 )
 from symphony_bot.sandbox.git_repositories import BareRepositories
+from symphony_bot.sandbox.html_view import HTML_PREFIX
+from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
 from symphony_bot.sandbox.rest_render import Urls
-from symphony_bot.sandbox.secondary_limits import SecondaryLimits
+from symphony_bot.sandbox.secondary_limits import GRAPHQL, REST, SecondaryLimits
 from symphony_bot.sandbox.server_http import (
     DOCUMENTATION_URL,
     MESSAGE_BAD_CREDENTIALS,
@@ -43,7 +47,7 @@ from symphony_bot.sandbox.server_http import (
     handler_for,
     json_bytes,
 )
-from symphony_bot.sandbox.state import App, InstallationToken, SandboxError, SandboxState, parse_time
+from symphony_bot.sandbox.state import App, InstallationToken, Repository, SandboxError, SandboxState, parse_time
 
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
@@ -98,6 +102,29 @@ def not_modified_since(modified: datetime, header: str | None) -> bool:
     return modified <= since
 
 
+def _target_is_pull(state: SandboxState, repo: Repository, params: dict[str, str]) -> bool | None:
+    """Whether the one issue a route works on (by number, or through one of its comments) is a pull request."""
+    number = params.get("issue_number")
+    if number is not None and number.isdigit() and (issue := repo.issues.get(int(number))) is not None:
+        return issue.is_pull
+    comment_id = params.get("comment_id")
+    if comment_id is not None and comment_id.isdigit() and (comment := state.comments.get(int(comment_id))):
+        owner = repo.issues.get(comment.issue_number)
+        return owner.is_pull if owner is not None and comment.repo_id == repo.id else None
+    return None
+
+
+def _cache_headers(login: str | None) -> list[tuple[str, str]]:
+    """GitHub's caching headers on a REST answer with a body, as @octokit/fixtures' get-repository recording
+    has them (private for an authenticated caller, public for an anonymous one)."""
+    scope = "private" if login is not None else "public"
+    return [
+        ("Cache-Control", f"{scope}, max-age=60, s-maxage=60"),
+        ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
+        ("Vary", "Accept-Encoding, Accept, X-Requested-With"),
+    ]
+
+
 def _is_mutation(body: bytes) -> bool:
     """A GraphQL request whose (first) operation is a mutation: content-creating for the secondary limit."""
     try:
@@ -128,6 +155,7 @@ class SandboxServer:
         self.log = log if log is not None else RequestLog()
         self.secondary_limits = secondary_limits if secondary_limits is not None else SecondaryLimits()
         self._graphql_handle: Any = None
+        self.graphql_ready = threading.Event()  # set once the schema is built (or GraphQL is not installed)
         self._httpd = ThreadingHTTPServer((host, port), handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
@@ -145,7 +173,17 @@ class SandboxServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
         )
         self._thread.start()
+        threading.Thread(target=self._warm_graphql, name="sandbox-graphql-schema", daemon=True).start()
         return self
+
+    def _warm_graphql(self) -> None:
+        """Import graphql-core and build the schema beside the server's start, not inside the first GraphQL
+        request (about 150 ms otherwise: issue 21)."""
+        try:
+            if self.graphql_handler() is not None:
+                importlib.import_module(GRAPHQL_MODULE).sandbox_schema()
+        finally:
+            self.graphql_ready.set()
 
     def wait(self) -> None:
         while self._thread is not None and self._thread.is_alive():
@@ -173,11 +211,43 @@ class SandboxServer:
     # ---- the pipeline ---------------------------------------------------------------------------------------
 
     def answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[Answer | None, LoggedRequest]:
-        """Run one non-git request; None as the answer means "reset the connection"."""
+        """Run one non-git request; None as the answer means "reset the connection". At most `concurrent`
+        requests of one token's user are in flight (REST and GraphQL together); beyond, the secondary limit."""
+        token = bearer_token(headers.get("Authorization"))
+        user = self.state.user_for_token(token) if token is not None else None
+        if user is None:
+            return self._answer(method, raw_path, headers, body)
+        if not self.secondary_limits.enter(user.login):
+            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+            path = urllib.parse.urlsplit(raw_path).path
+            entry = LoggedRequest(
+                method=method,
+                path=path,
+                query="",
+                operation=None,
+                graphql_operation=None,
+                status=answer.status,
+                points=0,
+                login=user.login,
+                token=token,
+                fault=None,
+                duration=0.0,
+            )
+            return answer, entry
+        try:
+            return self._answer(method, raw_path, headers, body)
+        finally:
+            self.secondary_limits.leave(user.login)
+
+    def _answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[Answer | None, LoggedRequest]:
         started = time.monotonic()
         split = urllib.parse.urlsplit(raw_path)
         path = split.path
         query_string = split.query
+        if method in ("GET", "HEAD") and (path == HTML_PREFIX or path.startswith(HTML_PREFIX + "/")):
+            status, page = html_view.render(self.state, self.repositories, self.urls, path)
+            entry = LoggedRequest(method, path, query_string, None, None, status, 0, None, None)
+            return Answer(status, page, [("Content-Type", html_view.CONTENT_TYPE)]), entry
         by_id = REPOSITORY_ID_PATH.fullmatch(path)
         if by_id:
             repo = self.state.repos.get(int(by_id.group(1)))
@@ -226,8 +296,12 @@ class SandboxServer:
             return answer, logged(answer.status, fault=fault)
 
         creates_content = (is_graphql and _is_mutation(body)) or (not is_graphql and method in WRITE_METHODS)
-        if login is not None and creates_content and not self.secondary_limits.admit(login):
-            answer = self._secondary_limit_answer(self.secondary_limits.status, self.secondary_limits.retry_after)
+        api = GRAPHQL if is_graphql else REST
+        limits_secondary = self.secondary_limits
+        if login is not None and not (
+            path in FREE_PATHS or limits_secondary.admit(login, creates_content=creates_content, api=api)
+        ):
+            answer = self._secondary_limit_answer(limits_secondary.status, limits_secondary.retry_after)
             budget = self.state.rate_limits.status(login, resource)
             answer.headers += self.state.rate_limits.headers(budget, resource)
             return answer, logged(answer.status)
@@ -239,7 +313,8 @@ class SandboxServer:
             user_id = self.state.users[login.lower()].id if login else 0
             message = MESSAGE_PRIMARY_LIMIT.format(user_id=user_id)
             if is_graphql:
-                payload: dict[str, Any] = {"errors": [{"type": "RATE_LIMITED", "message": message}]}
+                error = rate_limit_error(self.state.graphql_rate_limit_shape, user_id)
+                payload: dict[str, Any] = {"errors": [error]}
                 answer = self._json(200, payload)
             else:
                 answer = self._json(403, error_body(403, message))
@@ -247,7 +322,9 @@ class SandboxServer:
             return answer, logged(answer.status)
 
         if is_graphql:
-            answer, name = self._graphql(method, login, body, self.state.grant_for(token))
+            answer, name = self._graphql(
+                method, login, body, self.state.grant_for(token) or self.state.personal_token(token)
+            )
             graphql_operation = name or graphql_operation
         elif found is None:
             status = 405 if rest.paths_for(path) else 404
@@ -264,6 +341,7 @@ class SandboxServer:
                 login=login,
                 grant=self.state.grant_for(token),
                 app=app,
+                limits=self.state.grant_for(token) or self.state.personal_token(token),
             )
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
@@ -278,6 +356,8 @@ class SandboxServer:
                 not wanted and modified is not None and not_modified_since(modified, headers.get("If-Modified-Since"))
             ):
                 answer = Answer(304, b"", [("ETag", etag)], points=answer.points, charge=0)
+        if not is_graphql and answer.status in (200, 201) and answer.body:
+            answer.headers += _cache_headers(login)
         budget = limits.status(login, "core") if free else limits.charge(login, resource, answer.charge)
         answer.headers += limits.headers(budget, resource if not free else "core")
         if fault is not None:
@@ -312,9 +392,7 @@ class SandboxServer:
         message = MESSAGE_SERVER_ERROR.get(fault.status, "Server Error")
         return self._json(fault.status, error_body(fault.status, message))
 
-    def _graphql(
-        self, method: str, login: str | None, body: bytes, grant: InstallationToken | None
-    ) -> tuple[Answer, str | None]:
+    def _graphql(self, method: str, login: str | None, body: bytes, grant: Limits | None) -> tuple[Answer, str | None]:
         handle = self.graphql_handler()
         if handle is None or method != "POST":
             answer = self._json(404, error_body(404, "Not Found"))
@@ -339,6 +417,7 @@ class SandboxServer:
         login: str | None,
         grant: InstallationToken | None,
         app: App | None = None,
+        limits: Limits | None = None,
     ) -> Answer:
         context = rest.Context(
             state=self.state,
@@ -360,7 +439,8 @@ class SandboxServer:
                 target = None
                 if owner is not None and name is not None:
                     target = self.state.find_repo(owner, name) or self.state.renamed_repo(owner, name)
-                rest.check_app_permission(grant, found.app_permission, target)
+                pull = _target_is_pull(self.state, target, params) if target is not None else None
+                rest.check_app_permission(limits, found.app_permission, target, pull=pull)
             reply = found.handler(context)
             answer = self._json(reply.status, reply.body, reply.headers)
             if reply.last_modified is not None and context.method == "GET" and reply.status == 200:
@@ -369,7 +449,9 @@ class SandboxServer:
             payload = {"message": rest.MESSAGE_MOVED, "url": moved.location, "documentation_url": DOCUMENTATION_URL}
             answer = self._json(moved.status, payload, [("Location", moved.location)])
         except SandboxError as error:
-            answer = self._json(error.status, error_body(error.status, error.message, error.errors))
+            documentation = DOCUMENTATION_URLS.get(found.operation, DOCUMENTATION_URL)
+            failure = error_body(error.status, error.message, error.errors, documentation_url=documentation)
+            answer = self._json(error.status, failure)
         answer.points = points
         answer.charge = 1
         return answer

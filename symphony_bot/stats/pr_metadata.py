@@ -28,6 +28,8 @@ MAX_BLOCK_CHARACTERS = 16 * 1024
 MAX_DOCUMENTS = 200
 MAX_TEXT = 512
 STATES = ("running", "completed", "halted", "stalled", "budget_reached", "cancelled", "failed")
+TASK_STATES = ("pending", "running", "done", "failed", "skipped")
+MAX_TASKS = 2_000
 _BLOCK = re.compile(re.escape(BLOCK_OPENING) + r"\s*\n(.*?)\n?" + re.escape(BLOCK_CLOSING), re.DOTALL)
 _SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -36,6 +38,20 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 
 class MetadataError(ValueError):
     """A block that is present but cannot be trusted; the message names the field."""
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One row: `[document index, status, text, seconds or null, cost in USD or null]` in the JSON."""
+
+    document: int  # index into `documents`
+    status: str  # one of TASK_STATES
+    text: str
+    seconds: float | None = None
+    cost_usd: float | None = None
+
+    def to_json(self) -> list[Any]:
+        return [self.document, self.status, self.text, self.seconds, self.cost_usd]
 
 
 @dataclass(frozen=True)
@@ -55,12 +71,18 @@ class ContributionMetadata:
     cost_usd: float = 0.0
     completed_at: str | None = None
     run_url: str | None = None
+    # The task table the status comment shows, so a cancel, a finalize or the post step can show it again.
+    # Optional: a v1 reader of an older release keeps it in `extra`; absent from the JSON when empty.
+    tasks: tuple[TaskRecord, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # fields of a newer version, kept as read
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("extra")
         data["documents"] = list(self.documents)
+        data["tasks"] = [task.to_json() for task in self.tasks]
+        if not self.tasks:
+            data.pop("tasks")
         return {"v": VERSION, **data}
 
 
@@ -123,6 +145,7 @@ def _from_json(data: dict[str, Any]) -> ContributionMetadata:
         cost_usd=_cost(data),
         completed_at=_optional_text(data, "completed_at", pattern=_TIMESTAMP),
         run_url=_optional_text(data, "run_url", pattern=re.compile(r"^https?://\S+$")),
+        tasks=_tasks(data),
         extra={key: value for key, value in data.items() if key not in known and key != "v"},
     )
 
@@ -172,3 +195,33 @@ def _documents(data: dict[str, Any]) -> tuple[str, ...]:
     if not all(isinstance(item, str) and 0 < len(item) <= MAX_TEXT for item in value):
         raise MetadataError(f"field 'documents': every entry must be a text of 1 to {MAX_TEXT} characters")
     return tuple(value)
+
+
+def _tasks(data: dict[str, Any]) -> tuple[TaskRecord, ...]:
+    value = data.get("tasks", [])
+    documents = len(data.get("documents") or [])
+    if not isinstance(value, list) or len(value) > MAX_TASKS:
+        raise MetadataError(f"field 'tasks': expected a list of at most {MAX_TASKS} rows")
+    records = []
+    for row in value:
+        if not isinstance(row, list) or len(row) != 5:
+            raise MetadataError("field 'tasks': every row is [document, status, text, seconds, cost]")
+        document, status, text, seconds, cost = row
+        if isinstance(document, bool) or not isinstance(document, int) or not 0 <= document < documents:
+            raise MetadataError("field 'tasks': a row's document is not an index into 'documents'")
+        if status not in TASK_STATES or not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT:
+            raise MetadataError(f"field 'tasks': a row needs a status of {', '.join(TASK_STATES)} and a text")
+        if not all(_optional_amount(amount) for amount in (seconds, cost)):
+            raise MetadataError("field 'tasks': seconds and cost are finite numbers, 0 or more, or null")
+        records.append(TaskRecord(document, status, text, _float(seconds), _float(cost)))
+    return tuple(records)
+
+
+def _optional_amount(value: Any) -> bool:
+    if value is None:
+        return True
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

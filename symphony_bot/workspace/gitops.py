@@ -1,4 +1,5 @@
-"""Every git command the bot runs goes through here (GitPython, imported on first use)."""
+"""Every git command the bot runs goes through here: the trusted git program (git_executable), each process
+with an environment built from scratch (git_process)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,27 @@ import base64
 import os
 import re
 import secrets
+import sys
+import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from symphony_bot.report.workflow_commands import neutralize
+from symphony_bot.workspace.commit_message import inert_commit_message
+from symphony_bot.workspace.git_process import GitFailure, base_environment, run_git
+from symphony_bot.workspace.push_caps import PushCaps
+from symphony_bot.workspace.pushed_content import judge_push
 
 
 class GitError(RuntimeError):
     """A git command failed; the message says which and why."""
+
+
+class PushRefused(GitError):
+    """What the task would push is over a cap (push_caps); nothing was committed."""
 
 
 class FileTooLarge(GitError):
@@ -26,30 +39,31 @@ class FileTooLarge(GitError):
 
 
 def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: int | None = None) -> bytes:
-    """The bytes of `path` at `revision` (`git show REV:path`), e.g. the base of a pull request. With
-    `max_bytes`, the size is asked first and a larger file raises FileTooLarge without being read."""
+    """The bytes of `path` at `revision` (`git cat-file blob REV:path`: no filter or textconv), e.g. the base of a
+    pull request. With `max_bytes`, the size is asked first and a larger file raises FileTooLarge unread."""
     if revision.startswith("-"):  # would reach git as an option (e.g. --output=FILE), not a revision
         raise GitError(f"{revision!r} is not a revision: it starts with '-'")
-    import git
-
-    try:
-        repo = git.Repo(repo_dir, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:
-        raise GitError(f"{repo_dir} is not inside a git repository, so {revision}:{path} cannot be read") from error
-    with repo:
+    outside = f"{repo_dir} is not inside a git repository, so {revision}:{path} cannot be read"
+    if not Path(repo_dir).is_dir():
+        raise GitError(outside)
+    with tempfile.TemporaryDirectory(prefix="symphony-git-home-") as home:
+        environment = base_environment(Path(home))
+        _add_config(environment, list(_SAFE_CONFIG))
+        object_name = f"{revision}:{path}"
         try:
             if max_bytes is not None:
-                size = int(repo.git.cat_file("-s", f"{revision}:{path}"))
+                size = int(str(run_git(["cat-file", "-s", object_name], cwd=repo_dir, environment=environment)))
                 if size > max_bytes:
-                    raise FileTooLarge(f"{revision}:{path} is {size:,} bytes, over the {max_bytes:,} allowed", size)
-            # "--" ends the revisions: a work-tree file named like "REV:path" is then not an ambiguity for git
-            output = repo.git.show(f"{revision}:{path}", "--", stdout_as_string=False)
-        except git.GitCommandError as error:
-            detail = (error.stderr or "").strip().splitlines()
+                    raise FileTooLarge(f"{object_name} is {size:,} bytes, over the {max_bytes:,} allowed", size)
+            output = run_git(["cat-file", "blob", object_name], cwd=repo_dir, environment=environment, binary=True)
+        except GitFailure as error:
+            detail = error.stderr.strip().splitlines()
+            if any("not a git repository" in line for line in detail):
+                raise GitError(outside) from None
             reason = detail[-1].removeprefix("fatal: ") if detail else f"exit code {error.status}"
-            raise GitError(f"cannot read {revision}:{path}: {reason}") from error
+            raise GitError(f"cannot read {object_name}: {reason}") from None
     if not isinstance(output, bytes):
-        raise GitError(f"cannot read {revision}:{path}: git returned text instead of bytes")
+        raise GitError(f"cannot read {object_name}: git returned text instead of bytes")
     return output
 
 
@@ -68,7 +82,6 @@ def read_file_at_revision(repo_dir: Path, revision: str, path: str, max_bytes: i
 #   - gets the token only when it talks to the remote, as an HTTP header in GIT_CONFIG_* variables: never in
 #     a URL, never in `.git/config`, never in argv, never logged.
 
-GIT_TIMEOUT_SECONDS = 120
 NOTHING_TO_COMMIT = "nothing to commit"
 _COMMIT_LINE = re.compile(r"^\[[^\]\s]+(?: \(root-commit\))? ([0-9a-f]{7,64})\]", re.MULTILINE)
 NETWORK_ATTEMPTS = 3  # a fetch or push that failed (5xx, reset, limit) is tried again; both are idempotent
@@ -94,8 +107,8 @@ _SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("core.abbrev", "no"),  # full object names in every output (the commit line names the new commit)
     ("maintenance.auto", "false"),
     ("safe.directory", "*"),
+    ("advice.graftFileDeprecated", "false"),
 )
-_ENV_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SYSTEMROOT")
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,7 @@ class CommitResult:
     sha: str
     created: bool  # False: nothing to commit (the agent changed no file)
     held_back: tuple[str, ...] = ()  # changed paths left out of the commit (PROTECTED_PATHSPECS)
+    warnings: tuple[str, ...] = ()  # files pushed although over GitHub's warning size (push_caps)
 
 
 def redact_url(url: str) -> str:
@@ -166,6 +180,8 @@ class WorkTree:
         self.remote = remote  # where the default branch is cloned from
         self.push_remote = remote  # where branches go: the repository, or the caller's fork
         self._config: bytes = b""
+        self.caps = PushCaps()  # what one task may push (push_caps); the runner may lower the file count
+        self.say: Callable[[str], None] = say_on_stderr  # a refusal or a warning about what is pushed
         self.commands = 0  # git processes run, for the benchmark
         # Paths staged back to HEAD after `add`: a .gitignore in the work tree outranks info/exclude
         self._excluded: list[str] = []
@@ -236,6 +252,12 @@ class WorkTree:
         if pattern.startswith("/") and pathspec not in self._excluded:
             self._excluded.append(pathspec)
 
+    def committed_mode(self, name: str) -> str | None:
+        """The mode HEAD records for the top-level entry `name` (040000 folder, 120000 symbolic link, 160000
+        submodule, 100644/100755 file); None when HEAD has none."""
+        listed = self.run("ls-tree", "-z", "--full-tree", "HEAD", "--", name)
+        return listed.split(" ", 1)[0] if listed else None
+
     def create_branch(self, branch: str) -> None:
         _check_ref_name(branch)
         self.run("checkout", "--quiet", "-b", branch)
@@ -259,35 +281,42 @@ class WorkTree:
 
     def commit_all(self, message: str, identity: Identity, *, since: str = "HEAD") -> CommitResult:
         """Stage everything the agent changed and commit it as `identity`; no commit when nothing changed.
-        Three git processes: `add`, a look at the protected paths since `since` (the last push), then `commit`,
-        whose own output says the new commit or that nothing changed. Changes to PROTECTED_PATHSPECS stay in the
-        work tree, out of the commit; commits the agent made itself (a bot not running as root shares its user)
-        that change them stop everything (GitError)."""
+        Changes to PROTECTED_PATHSPECS stay in the work tree, out of the commit; a commit the agent made itself
+        (a bot not running as root shares its user) that touches them stops everything (GitError), as does a
+        task over the caps (PushRefused, before anything is committed). The message is made inert
+        (commit_message). Every read is of the real objects: no replace refs, no grafts (git_process)."""
         self.run("add", "--all", "--", ".")
         staged = self.run("diff", "--cached", "--name-only", "-z", since, "--", *PROTECTED_PATHSPECS)
         held_back = tuple(path for path in staged.split("\0") if path)
-        if held_back and self.run("diff", "--name-only", since, "HEAD", "--", *PROTECTED_PATHSPECS):
+        agent_commits = self.run("log", "--full-history", "--format=%H", f"{since}..HEAD", "--", *PROTECTED_PATHSPECS)
+        if agent_commits or (held_back and self.run("diff", "--name-only", since, "HEAD", "--", *PROTECTED_PATHSPECS)):
             raise GitError(PROTECTED_COMMIT_REFUSED)
         if self._excluded or held_back:
             self.run("reset", "--quiet", "HEAD", "--", *self._excluded, *PROTECTED_PATHSPECS)
+        verdict = judge_push(self.run, since, self.caps)
+        if verdict.refusal is not None:
+            self.say(verdict.refusal)
+            raise PushRefused(verdict.refusal)
+        for warning in verdict.warnings:
+            self.say(warning)
         environment = {
             "GIT_AUTHOR_NAME": identity.name,
             "GIT_AUTHOR_EMAIL": identity.email,
             "GIT_COMMITTER_NAME": identity.name,
             "GIT_COMMITTER_EMAIL": identity.email,
         }
-        message_file = self.home / "COMMIT_MESSAGE"
-        message_file.write_text(message, encoding="utf-8")
+        text = inert_commit_message(message).encode()
         try:
             output = self.run(
-                "commit", "--no-verify", "--no-gpg-sign", "--no-status", f"--file={message_file}", extra=environment
+                "commit", "--no-verify", "--no-gpg-sign", "--no-status", "--file=-", extra=environment, stdin=text
             )
         except GitError as error:
             if NOTHING_TO_COMMIT in str(error):
-                return CommitResult("", created=False, held_back=held_back)
+                return CommitResult("", created=False, held_back=held_back, warnings=verdict.warnings)
             raise
         found = _COMMIT_LINE.search(output)
-        return CommitResult(found.group(1) if found else self.head(), created=True, held_back=held_back)
+        sha = found.group(1) if found else self.head()
+        return CommitResult(sha, created=True, held_back=held_back, warnings=verdict.warnings)
 
     def commits_since(self, revision: str) -> int:
         return int(self.run("rev-list", "--count", f"{revision}..HEAD"))
@@ -314,6 +343,7 @@ class WorkTree:
         *args: str,
         network: Remote | None = None,
         extra: dict[str, str] | None = None,
+        stdin: bytes | None = None,
     ) -> str:
         """Run one git command in this work tree, safely (see the comment above the class)."""
         attempts = NETWORK_ATTEMPTS if network is not None else 1
@@ -322,7 +352,7 @@ class WorkTree:
                 # Undo anything written into the repository's configuration since the clone.
                 (self.git_dir / "config").write_bytes(self._config)
             try:
-                return self._git_raw(list(args), cwd=self.path, network=network, extra=extra)
+                return self._git_raw(list(args), cwd=self.path, network=network, extra=extra, stdin=stdin)
             except GitError as error:
                 if attempt + 1 >= attempts or _is_refusal(str(error)):
                     raise
@@ -337,40 +367,22 @@ class WorkTree:
         network: Remote | None = None,
         extra: dict[str, str] | None = None,
         with_dirs: bool = True,
+        stdin: bytes | None = None,
     ) -> str:
-        import git
-
         environment = self._environment(network, with_dirs)
         environment.update(extra or {})
         self.commands += 1
         try:
-            output = git.Git(str(cwd)).execute(
-                ["git", *args],
-                env=environment,
-                kill_after_timeout=GIT_TIMEOUT_SECONDS,
-                strip_newline_in_stdout=True,
-            )
-        except git.GitCommandError as error:
+            output = run_git(args, cwd=cwd, environment=environment, stdin=stdin)
+        except GitFailure as error:
             tokens = (self.remote.token, self.push_remote.token)
             raise GitError(f"git {args[0]} failed: {_reason(error, tokens)}") from None
         return str(output).strip()
 
     def _environment(self, network: Remote | None, with_dirs: bool) -> dict[str, str]:
-        environment = {name: os.environ[name] for name in _ENV_PASSED_THROUGH if name in os.environ}
-        environment.setdefault("PATH", os.defpath)
-        environment.update(
-            {
-                "HOME": str(self.home),
-                "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_CONFIG_GLOBAL": os.devnull,
-                "GIT_TERMINAL_PROMPT": "0",
-                "GIT_ASKPASS": "",
-                "SSH_ASKPASS": "",
-                "GIT_OPTIONAL_LOCKS": "0",
-                "GIT_ATTR_NOSYSTEM": "1",
-                "LANGUAGE": "C",
-            }
-        )
+        """Built from scratch (git_process.base_environment), never from the bot's own environment; the token's
+        header only for `network` commands (fetch, push, ls-remote)."""
+        environment = base_environment(self.home)
         if with_dirs:
             environment["GIT_DIR"] = str(self.git_dir)
             # A `commondir` file planted in the git directory would make git read its config (and refs and
@@ -380,11 +392,22 @@ class WorkTree:
         pairs = list(_SAFE_CONFIG)
         if network is not None and network.token:
             pairs.append((f"http.{network.url}.extraHeader", authorization_header(network.token)))
-        environment["GIT_CONFIG_COUNT"] = str(len(pairs))
-        for index, (key, value) in enumerate(pairs):
-            environment[f"GIT_CONFIG_KEY_{index}"] = key
-            environment[f"GIT_CONFIG_VALUE_{index}"] = value
+        _add_config(environment, pairs)
         return environment
+
+
+def say_on_stderr(text: str) -> None:
+    """One line on stderr, made safe for an Actions log (the text may hold paths the agent chose)."""
+    sys.stderr.write(neutralize(f"symphony-bot: {text}") + "\n")
+    sys.stderr.flush()
+
+
+def _add_config(environment: dict[str, str], pairs: list[tuple[str, str]]) -> None:
+    """Command-scope configuration (GIT_CONFIG_COUNT/KEY_n/VALUE_n): it outranks the repository's own."""
+    environment["GIT_CONFIG_COUNT"] = str(len(pairs))
+    for index, (key, value) in enumerate(pairs):
+        environment[f"GIT_CONFIG_KEY_{index}"] = key
+        environment[f"GIT_CONFIG_VALUE_{index}"] = value
 
 
 _REFUSALS = ("rejected", "non-fast-forward", "fetch first", "not found", "does not appear", "couldn't find")
@@ -400,13 +423,13 @@ def _check_ref_name(branch: str) -> None:
         raise GitError(f"{branch!r} is not a branch name git accepts")
 
 
-def _reason(error: Any, tokens: tuple[str | None, ...]) -> str:
-    detail = [line for line in str(error.stderr or "").strip().splitlines() if line.strip()]
-    if not detail or NOTHING_TO_COMMIT in str(error.stdout or ""):
-        detail = [line for line in str(error.stdout or "").strip().splitlines() if line.strip()] + detail
+def _reason(error: GitFailure, tokens: tuple[str | None, ...]) -> str:
+    detail = [line for line in error.stderr.strip().splitlines() if line.strip()]
+    if not detail or NOTHING_TO_COMMIT in error.stdout:
+        detail = [line for line in error.stdout.strip().splitlines() if line.strip()] + detail
     rejected = [line for line in detail if "rejected" in line]
     detail = rejected[-1:] or detail
-    text = detail[-1].strip().removeprefix("stderr: ").strip("'").removeprefix("fatal: ") if detail else ""
+    text = detail[-1].strip().removeprefix("fatal: ") if detail else ""
     text = text or f"exit code {error.status}"
     for token in tokens:
         if token:

@@ -28,6 +28,7 @@ class Operation:
     method: str
     template: str
     responses: dict[str, Any]
+    documentation_url: str | None = None
 
 
 def _template_regex(template: str) -> str:
@@ -77,7 +78,13 @@ class GitHubOpenAPI:
             for method in _HTTP_METHODS:
                 operation = item.get(method)
                 if isinstance(operation, dict) and "operationId" in operation:
-                    found = Operation(operation["operationId"], method.upper(), template, operation["responses"])
+                    found = Operation(
+                        operation["operationId"],
+                        method.upper(),
+                        template,
+                        operation["responses"],
+                        operation.get("externalDocs", {}).get("url"),
+                    )
                     self.operations[found.operation_id] = found
                     routes.append((literal_segments, -template.count("{"), pattern, found))
         # More literal segments first: /issues/comments/{id} must beat /issues/{issue_number}.

@@ -16,8 +16,10 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 
+from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.rest import ROUTES
+from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
 from tests.conformance.github_openapi import GitHubOpenAPI
 from tests.conformance.octokit_fixtures import Exchange, capture_exchanges
 
@@ -39,8 +41,7 @@ def client(sb: Sandbox, user: str) -> Github:
         base_url=sb.api_url,
         auth=Auth.Token(TOKENS[user]),
         retry=None,
-        seconds_between_requests=0,
-        seconds_between_writes=0,
+        pacer=Pacer(Limits.unlimited()),
     )
 
 
@@ -78,6 +79,9 @@ def drive_actions_routes(sb: Sandbox) -> None:
     assert send_json(sb, "POST", cancel, token, None).status_code == 409
     assert send_json(sb, "POST", dispatch, token, {"ref": "nowhere"}).status_code == 422
     assert raw(sb, "GET", f"/repos/{OWNER}/{REPO}/installation").status_code == 401
+    workflow_permissions = f"/repos/{OWNER}/{REPO}/actions/permissions/workflow"
+    assert raw(sb, "GET", workflow_permissions).status_code == 200
+    assert send_json(sb, "GET", workflow_permissions, token, None).status_code == 403
 
 
 def expect_error(status: int, call: Callable[[], object]) -> None:
@@ -211,6 +215,15 @@ def drive_every_route(sb: Sandbox) -> None:
     actions = Github(base_url=sb.api_url, auth=Auth.Token(sb.add_actions_token(OWNER, REPO)), retry=None)
     expect_error(403, lambda: actions.get_repo(f"{OWNER}/{REPO}").create_issue(title="not with contents: read"))
     expect_error(403, lambda: actions.get_user().login)
+    sb.push_branch(OWNER, PRIVATE, "wip", {"w.txt": "w"})  # a private repository of a Free-plan owner: no drafts
+    expect_error(
+        422, lambda: gh.get_repo(f"{OWNER}/{PRIVATE}").create_pull(base="main", head="wip", title="W", draft=True)
+    )
+    locked = repo.create_issue(title="heated")
+    locked.lock("too heated")
+    bot_token = sb.add_actions_token(OWNER, REPO, permissions={"issues": "write"})
+    bot = Github(base_url=sb.api_url, auth=Auth.Token(bot_token), retry=None)
+    expect_error(403, lambda: bot.get_repo(f"{OWNER}/{REPO}").get_issue(locked.number).create_comment("locked"))
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +266,12 @@ def test_every_route_is_a_github_operation_with_the_same_method(openapi: GitHubO
     for route in ROUTES:
         assert route.operation in openapi.operations, f"{route.operation} is not an operationId on GitHub"
         assert openapi.operations[route.operation].method == route.method, route.operation
+
+
+def test_error_bodies_name_each_operations_documentation_page(openapi: GitHubOpenAPI) -> None:
+    """GitHub's error bodies link the operation's own page (its `externalDocs.url` in @octokit/openapi)."""
+    for route in ROUTES:
+        assert DOCUMENTATION_URLS[route.operation] == openapi.operations[route.operation].documentation_url
 
 
 def test_every_route_was_exercised(run: Run) -> None:

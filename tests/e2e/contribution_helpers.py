@@ -11,6 +11,7 @@ from symphony_bot.contribution.runner import ContributionRunner
 from symphony_bot.contribution.status_comment import STATUS_MARKER
 from symphony_bot.demo import scenario
 from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.pacer import Limits, Pacer
 
 SLUG, OWNER, REPO = scenario.SLUG, scenario.OWNER, scenario.REPO
 BOT, BOT_TOKEN = scenario.BOT_LOGIN, scenario.BOT_TOKEN
@@ -18,9 +19,7 @@ BOT, BOT_TOKEN = scenario.BOT_LOGIN, scenario.BOT_TOKEN
 
 def client_for(sb, token: str = BOT_TOKEN, **options) -> GitHubClient:
     options.setdefault("max_retries", 4)
-    return GitHubClient(
-        sb.api_url, sb.graphql_url, token, seconds_between_requests=0, seconds_between_writes=0, **options
-    )
+    return GitHubClient(sb.api_url, sb.graphql_url, token, pacer=Pacer(Limits.unlimited()), **options)
 
 
 def script_agent(tmp_path: Path, body: str, name: str = "agent.py") -> CommandAgent:

@@ -13,6 +13,7 @@ import pytest
 
 from symphony_bot.action.replies import STATUS_MARKER
 from symphony_bot.action.runner_seam import CliRunner
+from symphony_bot.github.pacer import Limits, Pacer
 from tests.action_helpers import BOT, LABEL, OWNER, REPO, World, commented, make_world
 
 AGENT_COMMAND = shlex.join([sys.executable, "-m", "symphony_bot.demo.agent"])
@@ -92,8 +93,7 @@ def test_a_run_with_the_workflow_token_says_so_in_the_status_comment(world: Worl
             world.sb.api_url,
             world.sb.graphql_url,
             inputs.github_token,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
+            pacer=Pacer(Limits.unlimited()),
         ),
     )
     assert outcome.status == "completed", outcome.message

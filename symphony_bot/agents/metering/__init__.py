@@ -5,7 +5,8 @@ header and error shapes.
 """
 
 from symphony_bot.agents.metering.providers import ProviderName
-from symphony_bot.agents.metering.proxy import MeteringProxy, TaskUsage
+from symphony_bot.agents.metering.proxy import MeteringProxy
+from symphony_bot.agents.metering.task_usage import TaskUsage
 from symphony_bot.agents.metering.upstream import ProxyConfigError
 
 __all__ = ["MeteringProxy", "ProviderName", "ProxyConfigError", "TaskUsage"]

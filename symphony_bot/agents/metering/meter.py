@@ -1,36 +1,33 @@
 """Reading a provider's own usage figures out of a response as it streams past, in bounded memory.
 
-A response is either Server-Sent Events (each `data:` payload a JSON document) or one JSON document (a JSON
-array for Gemini's `streamGenerateContent` without `alt=sse`). Every document is collected by a
-`BoundedDocument`: small ones are parsed whole; one larger than its window (an OpenAI `response.completed`
-echoes the whole answer) keeps only its head and tail, and the usage object is read from the tail — every
-provider writes `usage` / `usageMetadata` after the content it counts. Memory per response is therefore
-bounded by the windows, whatever the size of the answer.
+A response is either Server-Sent Events (`sse`: only the events that can carry usage are parsed) or one JSON
+document (a JSON array for Gemini's `streamGenerateContent` without `alt=sse`), collected in a
+`BoundedDocument` (`bounded`): memory per response is bounded by its windows, whatever the size of the answer.
 
 Usage objects are merged key by key in arrival order: Anthropic's `message_delta` updates the figures of
-`message_start`, Gemini repeats running totals in every chunk, OpenAI sends one final object.
+`message_start`, Gemini repeats running totals in every chunk, OpenAI sends one final object. Server-side
+tool use (`server_tools`) is priced on top of the tokens.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from symphony_bot.agents import pricing
 from symphony_bot.agents.base import Usage
+from symphony_bot.agents.metering import server_tools
+from symphony_bot.agents.metering.bounded import HEAD_BYTES, TAIL_BYTES, BoundedDocument
+from symphony_bot.agents.metering.server_tools import NO_FEES, ToolFees
+from symphony_bot.agents.metering.sse import SseScanner
 
-HEAD_BYTES = 64 * 1024
+__all__ = ["HEAD_BYTES", "TAIL_BYTES", "BoundedDocument", "ResponseMeter", "SseScanner", "WireFormat"]
+
 INFLATE_PIECE_BYTES = 256 * 1024
-TAIL_BYTES = 256 * 1024
 USAGE_KEYS = ("usage", "usageMetadata")
-USAGE_MARK = b'"usage'  # begins both keys
-_USAGE_KEY = re.compile(rb'"(?:usage|usageMetadata)"\s*:\s*\{')
-_MODEL_KEY = re.compile(rb'"(?:model|modelVersion)"\s*:\s*"([^"\\]{1,200})"')
 
 
 class WireFormat(StrEnum):
@@ -73,153 +70,34 @@ def endpoint_allowed(method: str, path: str) -> bool:
     return False
 
 
-class BoundedDocument:
-    """The bytes of one JSON document, kept whole up to HEAD_BYTES + TAIL_BYTES, else head and tail only."""
-
-    def __init__(self) -> None:
-        self._head = bytearray()
-        self._tail = bytearray()
-        self.size = 0
-
-    def add(self, data: bytes) -> None:
-        self.size += len(data)
-        room = HEAD_BYTES - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
-        if data:
-            self._tail += data
-            if len(self._tail) > TAIL_BYTES:
-                del self._tail[: len(self._tail) - TAIL_BYTES]
-
-    @property
-    def truncated(self) -> bool:
-        return self.size > len(self._head) + len(self._tail)
-
-    def documents(self) -> list[dict[str, Any]]:
-        """The JSON objects this holds (the elements of an array), or, when truncated, one object with the
-        last usage object of the tail and the first model name of the head."""
-        if not self.truncated:
-            whole = bytes(self._head + self._tail)
-            if USAGE_MARK not in whole:
-                return []  # every document the meter needs carries a usage object: the rest is not parsed
-            try:
-                value = json.loads(whole)
-            except ValueError:
-                return []
-            items = value if isinstance(value, list) else [value]
-            return [item for item in items if isinstance(item, dict)]
-        partial: dict[str, Any] = {}
-        model = _MODEL_KEY.search(self._head) or _last(_MODEL_KEY, self._tail)
-        if model:
-            partial["model"] = model.group(1).decode("utf-8", "replace")
-        usage = _last_usage(bytes(self._tail))
-        if usage is not None:
-            partial["usage"] = usage
-        return [partial]
-
-
-def _last(pattern: re.Pattern[bytes], data: bytes | bytearray) -> re.Match[bytes] | None:
-    matches = list(pattern.finditer(data))
-    return matches[-1] if matches else None
-
-
-def _last_usage(tail: bytes) -> dict[str, Any] | None:
-    decoder = json.JSONDecoder()
-    for match in reversed(list(_USAGE_KEY.finditer(tail))):
-        try:
-            value, _ = decoder.raw_decode(tail.decode("utf-8", "replace"), _char_index(tail, match.end() - 1))
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return None
-
-
-def _char_index(data: bytes, byte_index: int) -> int:
-    return len(data[:byte_index].decode("utf-8", "replace"))
-
-
-class SseScanner:
-    """Splits an event stream into `data:` payloads, each collected in a BoundedDocument as it arrives: no
-    line or event is ever held whole, so a 50 MB event costs no more memory than a small one."""
-
-    DATA = b"data:"
-
-    def __init__(self, on_document: Callable[[dict[str, Any]], None]) -> None:
-        self._on_document = on_document
-        self._prefix = bytearray()  # the start of the current line, until we know what kind of line it is
-        self._in_data = False  # the current line is a `data:` line whose payload goes to the event
-        self._skipping = False  # the current line is a field we ignore (event:, id:, retry:, comments)
-        self._at_payload_start = False
-        self._event: BoundedDocument | None = None
-
-    def feed(self, data: bytes) -> None:
-        start = 0
-        while (end := data.find(b"\n", start)) >= 0:
-            self._piece(data[start:end])
-            self._end_of_line()
-            start = end + 1
-        self._piece(data[start:])
-
-    def close(self) -> None:
-        if self._prefix or self._in_data:
-            self._end_of_line()
-        self._dispatch()
-
-    def _piece(self, piece: bytes) -> None:
-        if not piece or self._skipping:
-            return
-        if not self._in_data:
-            self._prefix += piece
-            if len(self._prefix) < len(self.DATA):
-                return
-            if not self._prefix.startswith(self.DATA):
-                self._skipping = True
-                self._prefix.clear()
-                return
-            piece = bytes(self._prefix[len(self.DATA) :])
-            self._prefix.clear()
-            self._start_data_line()
-        if self._at_payload_start and piece:
-            self._at_payload_start = False
-            piece = piece[1:] if piece.startswith(b" ") else piece
-        self._document().add(piece)
-
-    def _start_data_line(self) -> None:
-        self._in_data = True
-        self._at_payload_start = True
-        document = self._document()
-        if document.size:
-            document.add(b"\n")  # several data lines of one event join with a newline
-
-    def _end_of_line(self) -> None:
-        if not self._in_data and not self._skipping:
-            line = bytes(self._prefix).rstrip(b"\r")
-            self._prefix.clear()
-            if not line:  # a blank line ends the event (shorter lines than "data:" are other fields)
-                self._dispatch()
-        self._in_data = self._skipping = self._at_payload_start = False
-
-    def _document(self) -> BoundedDocument:
-        if self._event is None:
-            self._event = BoundedDocument()
-        return self._event
-
-    def _dispatch(self) -> None:
-        event, self._event = self._event, None
-        if event is None or not event.size:
-            return
-        for document in event.documents():
-            self._on_document(document)
+# The named events that can carry usage, the model, or server-tool items; every other named event is only counted.
+PARSED_EVENTS = {
+    "anthropic": frozenset({"message_start", "message_delta", "error"}),
+    "responses": frozenset(
+        {"response.created", "response.completed", "response.incomplete", "response.failed", "error"}
+    ),
+}
+# The events that end an answer's usage: a stream without one was cut off, whatever its framing said.
+FINAL_EVENTS = frozenset({"message_delta", "response.completed", "response.incomplete", "response.failed"})
+# Output items of the Responses API that the client runs itself (everything else `*_call` runs at OpenAI).
+CLIENT_CALL_ITEMS = frozenset(
+    {"function_call", "custom_tool_call", "local_shell_call", "shell_call", "apply_patch_call", "computer_call"}
+)
+CALL_SUFFIX = "_call"
+CALL_COMPLETED = b"_call.completed"  # `response.web_search_call.completed`
+# The same items in a JSON body too large to parse whole (never inside a string: quotes there are escaped).
+_CALL_ITEM = re.compile(rb'(?<!\\)"type"\s*:\s*"([a-z_]{1,40}_call)"')
+CALL_ITEM_CARRY = 64
 
 
 @dataclass(frozen=True)
 class Metered:
-    """What one response reported: the provider's figures in our terms, and the model that produced them."""
+    """What one response reported: the provider's figures in our terms (server-tool fees included in the cost),
+    the model that produced them, and the server-side tool use."""
 
     usage: Usage
     model: str | None
+    fees: ToolFees = field(default_factory=lambda: NO_FEES)
 
 
 class ResponseMeter:
@@ -235,8 +113,14 @@ class ResponseMeter:
         self._model = model_hint
         self._document: BoundedDocument | None = None
         self._sse: SseScanner | None = None
+        self._calls: dict[str, int] = {}  # server-tool call items by kind (Responses)
+        self._calls_by_event: dict[str, int] = {}
+        self._grounding_queries = 0  # Gemini
+        self._final_seen = not (streaming and wire.value in PARSED_EVENTS)
+        self.complete = True  # after `finish`: whether the answer was read to its end
+        self._carry = b""
         if streaming:
-            self._sse = SseScanner(self._take)
+            self._sse = SseScanner(self._take, PARSED_EVENTS.get(wire.value))
         else:
             self._document = BoundedDocument()
 
@@ -258,25 +142,65 @@ class ResponseMeter:
             self._sse.feed(data)
         elif self._document is not None:
             self._document.add(data)
+            if self.wire is WireFormat.RESPONSES:
+                self._scan_call_items(data)
+
+    def _scan_call_items(self, data: bytes) -> None:
+        window = self._carry + data
+        for match in _CALL_ITEM.finditer(window):
+            if match.end() > len(self._carry):  # not counted already, in the previous piece's carry
+                kind = match.group(1).decode()
+                self._calls_by_event[kind] = self._calls_by_event.get(kind, 0) + 1
+        self._carry = window[-CALL_ITEM_CARRY:]
+
+    @property
+    def events(self) -> int:
+        """Events (SSE) that arrived: a floor for the output tokens of an answer cut short."""
+        return self._sse.events if self._sse is not None else 0
 
     @property
     def usage_reported(self) -> bool:
         """Whether the response carried a usage object at all (after `finish`): one without cost an unknown amount."""
         return bool(self._raw)
 
-    def finish(self) -> Metered:
+    def finish(self, complete: bool = True) -> Metered:
+        """The usage of the response; `complete`: it was read to its end. A stream cut off (or one whose final
+        usage event never came) counts at least one output token per event that arrived; `self.complete` says
+        which it was."""
         if self._sse is not None:
             self._sse.close()
+            for name, count in self._sse.names.items():
+                if name.endswith(CALL_COMPLETED):  # `response.web_search_call.completed`
+                    kind = name.decode("utf-8", "replace").rsplit(".", 2)[-2]
+                    self._calls_by_event[kind] = self._calls_by_event.get(kind, 0) + count
         elif self._document is not None:
             for document in self._document.documents():
                 self._take(document)
         usage = to_usage(self.wire, self._raw)
+        self.complete = complete and self._final_seen
+        if not self.complete and self._raw and self.events > usage.output_tokens:  # it began: it was billed
+            usage = Usage(usage.input_tokens, self.events, usage.cache_read_tokens, usage.cache_write_tokens)
+        fees = self._fees()
         if not (usage.input_tokens or usage.output_tokens or usage.cache_read_tokens or usage.cache_write_tokens):
             # Nothing was charged (an error, a refusal): free whatever the model, so never "unpriced".
-            return Metered(Usage(cost_is_estimate=True), self._model)
-        return Metered(pricing.with_estimated_cost(usage, self._model), self._model)
+            return Metered(Usage(cost_usd=fees.usd, cost_is_estimate=True), self._model, fees)
+        priced = pricing.with_estimated_cost(usage, self._model)
+        return Metered(Usage(**{**priced.__dict__, "cost_usd": priced.cost_usd + fees.usd}), self._model, fees)
+
+    def _fees(self) -> ToolFees:
+        if self.wire is WireFormat.ANTHROPIC:
+            return server_tools.anthropic_fees(self._raw)
+        if self.wire is WireFormat.RESPONSES:
+            kinds = set(self._calls) | set(self._calls_by_event)
+            counts = {kind: max(self._calls.get(kind, 0), self._calls_by_event.get(kind, 0)) for kind in kinds}
+            return server_tools.openai_fees({k: v for k, v in counts.items() if k not in CLIENT_CALL_ITEMS})
+        if self.wire is WireFormat.GEMINI:
+            return server_tools.gemini_fees(self._grounding_queries, self._model)
+        return NO_FEES
 
     def _take(self, document: dict[str, Any]) -> None:
+        if document.get("type") in FINAL_EVENTS:
+            self._final_seen = True
         # Anthropic nests under `message` (message_start), OpenAI Responses under `response`.
         for holder in (document, document.get("message"), document.get("response")):
             if not isinstance(holder, dict):
@@ -288,6 +212,20 @@ class ResponseMeter:
                 usage = holder.get(key)
                 if isinstance(usage, dict):
                     self._raw.update(usage)
+            output = holder.get("output")
+            if isinstance(output, list):  # a whole Responses answer: its server-tool items
+                calls: dict[str, int] = {}
+                for item in output:
+                    kind = item.get("type") if isinstance(item, dict) else None
+                    if isinstance(kind, str) and kind.endswith(CALL_SUFFIX):
+                        calls[kind] = calls.get(kind, 0) + 1
+                for kind, count in calls.items():
+                    self._calls[kind] = max(self._calls.get(kind, 0), count)
+        for candidate in document.get("candidates") or [] if isinstance(document.get("candidates"), list) else []:
+            grounding = candidate.get("groundingMetadata") if isinstance(candidate, dict) else None
+            queries = grounding.get("webSearchQueries") if isinstance(grounding, dict) else None
+            if isinstance(queries, list):  # repeated in later chunks: the largest list counts
+                self._grounding_queries = max(self._grounding_queries, len(queries))
 
 
 class _Broken:

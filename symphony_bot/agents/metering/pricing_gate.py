@@ -29,6 +29,14 @@ UNPRICED_MESSAGE = (
     "symphony-bot: model {model} has no known price, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
     "kept; choose a priced model (symphony_bot/agents/pricing.py) or run without --max-cost; request refused"
 )
+UNPRICED_TOOLS_MESSAGE = (
+    "symphony-bot: the request enables server-side tools with no known price ({tools}), so the run's budget "
+    "(--max-cost {limit:.2f} USD) cannot be kept; request refused"
+)
+UNMETERED_MESSAGE = (
+    "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
+    "kept; request refused"
+)
 TOO_LARGE_MESSAGE = (
     "symphony-bot: the request body is larger than {limit} MiB, too large for the metering proxy to read its model, "
     "so the run's budget (--max-cost) cannot be kept; request refused"

@@ -9,36 +9,30 @@ this process. For each request the proxy
   provider's own header;
 - streams the response back as it arrives (SSE included: each piece is written as soon as it is read) while
   reading the provider's own usage figures out of it in bounded memory (`meter`);
-- refuses model requests once the run's budget is spent or cannot be kept (`pricing_gate`), in the provider's shape.
+- refuses model requests once the run's budget is spent or cannot be kept (`pricing_gate`), in the provider's shape;
+  with a budget each request reserves its maximum cost before it goes (`budget`);
+- reads every answer to its end, even when the client hangs up, so what the API sent is what is counted;
+- stops forwarding once the API has failed (`health`), so the task ends as `model_api_failed`.
 Usage is kept per task (`take_usage`) and for the whole run (`total`).
 """
 
 from __future__ import annotations
 
 import hmac
-import http.client
-import io
-import json
 import secrets
-import socket
-import struct
 import threading
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from http.server import ThreadingHTTPServer
+from typing import Any
 
 from symphony_bot.agents.base import Usage
-from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, endpoint_allowed, wire_format_for
+from symphony_bot.agents.metering import budget
+from symphony_bot.agents.metering.handler import Handler
+from symphony_bot.agents.metering.health import MAX_FAILURES_IN_A_ROW, STALL_S, ApiHealth
 from symphony_bot.agents.metering.pricing_gate import (
-    MODEL_NAME_CHARS,
-    model_hint,
-    read_bounded,
+    UNMETERED_MESSAGE,
+    UNPRICED_TOOLS_MESSAGE,
     refusal_message,
-    requested_model,
-    unpriced,
 )
 from symphony_bot.agents.metering.providers import (
     BEARER,
@@ -50,42 +44,13 @@ from symphony_bot.agents.metering.providers import (
     ProviderName,
     provider,
 )
+from symphony_bot.agents.metering.task_usage import TaskUsage
 from symphony_bot.agents.metering.upstream import ProxyConfigError, Upstream
-from symphony_bot.agents.metering.wire import PIECE_BYTES, RequestBody, end_to_end
 
 DUMMY_KEY_PREFIX = "symphony-proxy-"
-UPSTREAM_TIMEOUT_S = 600.0  # no byte from the model API for this long: the request fails
-CLIENT_TIMEOUT_S = 600.0
+UPSTREAM_TIMEOUT_S = STALL_S  # no byte from the model API for this long: the API has failed (`health`)
 SETTLE_S = 5.0
 MAX_REFUSALS_KEPT = 50
-NO_BODY_STATUSES = frozenset({204, 304})
-ORIGIN_FORM_ONLY = "the metering proxy forwards only origin-form requests (a path), to its configured API"
-NO_UPGRADE = "the metering proxy does not forward protocol upgrades (websockets); use HTTP"
-BAD_BODY = "the request body's length is missing or malformed"
-# "unable to connect": the words every adapter reads as an unreachable API (agents/api_trouble.py).
-UNREACHABLE_MESSAGE = "the metering proxy was unable to connect to {host}: {error}"
-UNMETERED_MESSAGE = (
-    "symphony-bot: a model answer reported no usage, so the run's budget (--max-cost {limit:.2f} USD) cannot be "
-    "kept; request refused"
-)
-ENDPOINT_REFUSED = (
-    "the metering proxy forwards only the model endpoints the agent CLIs use (generation, token counts, model "
-    "lists); refused: {method} {path}"
-)
-
-
-@dataclass(frozen=True)
-class TaskUsage:
-    """What went through the proxy since the last `take_usage`."""
-
-    usage: Usage = field(default_factory=Usage)
-    requests: int = 0  # model requests forwarded
-    budget_refusals: int = 0  # model requests refused because the budget was spent or cannot be kept
-
-    def __add__(self, other: TaskUsage) -> TaskUsage:
-        return TaskUsage(
-            self.usage + other.usage, self.requests + other.requests, self.budget_refusals + other.budget_refusals
-        )
 
 
 class MeteringProxy:
@@ -101,6 +66,7 @@ class MeteringProxy:
         max_cost_usd: float | None = None,
         host: str = "127.0.0.1",
         upstream_timeout_s: float = UPSTREAM_TIMEOUT_S,
+        max_failures_in_a_row: int = MAX_FAILURES_IN_A_ROW,
     ) -> None:
         if not api_key:
             raise ProxyConfigError("the metering proxy needs the model API key it is to hold")
@@ -121,10 +87,15 @@ class MeteringProxy:
         self._unmetered = False
         # A model answer that reported a model without an exact price: with a budget, nothing more is forwarded.
         self._unpriced_answer: str | None = None
+        # The same for server-side tools an answer reported use of, with no known price.
+        self._unpriced_tools: str | None = None
         self._task = TaskUsage()
         self._total = TaskUsage()
-        handler = type("MeteringHandler", (_Handler,), {"proxy": self})
-        self._httpd = ThreadingHTTPServer((host, 0), handler)
+        self.health = ApiHealth(self.provider.name.value, max_failures_in_a_row)
+        self.stall_s = upstream_timeout_s
+        self.admission = None if max_cost_usd is None else budget.Admission(max_cost_usd, self._lock)
+        handler = type("MeteringHandler", (Handler,), {"proxy": self})
+        self._httpd = _Server((host, 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="metering-proxy", daemon=True
@@ -176,10 +147,21 @@ class MeteringProxy:
         with self._lock:
             return self._spent_locked()
 
+    @property
+    def api_failure(self) -> str | None:
+        """Why the model API has failed for this run (`health`), once it has."""
+        return self.health.failure
+
     def _spent_locked(self) -> bool:
         return self.max_cost_usd is not None and (
-            self._unmetered or self._unpriced_answer is not None or self._total.usage.cost_usd >= self.max_cost_usd
+            self._unmetered
+            or self._unpriced_answer is not None
+            or self._unpriced_tools is not None
+            or self._total.usage.cost_usd >= self.max_cost_usd
         )
+
+    def _spent_usd(self) -> float:
+        return self._total.usage.cost_usd
 
     def _begin(self) -> None:
         with self._lock:
@@ -190,20 +172,31 @@ class MeteringProxy:
             self._in_flight -= 1
             self._idle.notify_all()
 
-    def _add(self, delta: TaskUsage) -> None:
+    def _add(self, delta: TaskUsage, reserved_usd: float | None = None) -> None:
         with self._lock:
             self._task = self._task + delta
             self._total = self._total + delta
+            if reserved_usd is not None and self.admission is not None:
+                self.admission.settle(reserved_usd)
+
+    def _admit(self, reserve_usd: float) -> bool:
+        assert self.admission is not None
+        return self.admission.admit(reserve_usd, self._spent_usd)
 
     def _budget_refusal(self) -> ErrorReply | None:
+        if self.health.failure is not None:
+            return self.provider.budget_error(self.health.failure)
         with self._lock:
             if not self._spent_locked():
                 return None
             spent, limit, model = self._total.usage.cost_usd, self.max_cost_usd or 0.0, self._unpriced_answer
+            tools = self._unpriced_tools
         if spent >= limit:
             message = BUDGET_MESSAGE.format(limit=limit, spent=spent)
         elif model is not None:
             message = refusal_message(model, limit)
+        elif tools is not None:
+            message = UNPRICED_TOOLS_MESSAGE.format(tools=tools, limit=limit)
         else:
             message = UNMETERED_MESSAGE.format(limit=limit)
         self._add(TaskUsage(usage=Usage(unpriced_model=model), budget_refusals=1))
@@ -225,226 +218,7 @@ class MeteringProxy:
         return bool(offered) and all(hmac.compare_digest(value.encode(), expected) for value in offered)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = CLIENT_TIMEOUT_S
-    # Each piece of a stream goes out as it is written, not when the previous one is acknowledged (Nagle's
-    # algorithm with the client's delayed ACK would hold every other SSE event back by ~40 ms).
-    disable_nagle_algorithm = True
-    proxy: ClassVar[MeteringProxy]
-    requested_model: str | None = None  # with a budget, the model the current request asks for
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: usage is the record that matters
-        return
-
-    def do_CONNECT(self) -> None:
-        self._refuse(405, ORIGIN_FORM_ONLY)
-
-    def _handle(self) -> None:
-        target = self.path
-        if not target.startswith("/") or target.startswith("//"):
-            self._refuse(400, ORIGIN_FORM_ONLY)
-            return
-        if self.headers.get("upgrade"):
-            self._refuse(400, NO_UPGRADE)
-            return
-        parts = urlsplit(target)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        if not self.proxy._authorised(self.headers, query):
-            self._drain_and_reply(self.proxy.provider.auth_error())
-            return
-        if not endpoint_allowed(self.command, parts.path):
-            self._refuse(404, ENDPOINT_REFUSED.format(method=self.command, path=parts.path[:200]))
-            return
-        body = self._body()
-        if body is None:
-            self.close_connection = True
-            self._reply(self.proxy.provider.request_error(400, BAD_BODY))
-            return
-        wire, self.requested_model = wire_format_for(parts.path), None
-        if wire is not None:
-            refusal = self.proxy._budget_refusal()
-            if refusal is None and self.proxy.max_cost_usd is not None:
-                body, refusal = self._priced(parts.path, body)
-            if refusal is not None:
-                try:
-                    for _ in body:  # read the request to its end so the connection stays usable
-                        pass
-                except OSError:
-                    self.close_connection = True
-                self._reply(refusal, retry=False)
-                return
-        forwarded_query = urlencode([(name, value) for name, value in query if name != GEMINI_KEY_PARAM])
-        path = self.proxy.upstream.base_path + parts.path + (f"?{forwarded_query}" if forwarded_query else "")
-        self._forward(path, body, wire)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
-
-    # --- the request body --------------------------------------------------------------------------------
-    def _body(self) -> RequestBody | None:
-        chunked = "chunked" in (self.headers.get("transfer-encoding") or "").lower()
-        length_header = self.headers.get("content-length")
-        if chunked and length_header is not None:
-            return None  # ambiguous framing (request smuggling): refused
-        if chunked:
-            return RequestBody(self.rfile, None)
-        try:
-            length = int(length_header or 0)
-        except ValueError:
-            return None
-        return RequestBody(self.rfile, length) if length >= 0 else None
-
-    def _priced(self, path: str, body: RequestBody) -> tuple[RequestBody, ErrorReply | None]:
-        """With a budget: the body read whole (forwarded from memory), and a refusal if its model is unpriced."""
-        try:
-            data = read_bounded(body)
-        except OSError:
-            self.close_connection = True
-            return RequestBody(io.BytesIO(), 0), self.proxy.provider.request_error(400, BAD_BODY)
-        if data is None:
-            self.close_connection = True  # the rest of the body is left unread
-            return RequestBody(io.BytesIO(), 0), self.proxy._price_refusal(None)
-        self.requested_model = requested_model(path, data)  # what the answer is priced at if it names none
-        model = unpriced(self.requested_model)
-        return RequestBody(io.BytesIO(data), len(data)), None if model is None else self.proxy._price_refusal(model)
-
-    # --- forwarding --------------------------------------------------------------------------------------
-    def _forward(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
-        self.proxy._begin()
-        try:
-            self._exchange(path, body, wire)
-        finally:
-            self.proxy._end()
-
-    def _exchange(self, path: str, body: RequestBody, wire: WireFormat | None) -> None:
-        proxy = self.proxy
-        upstream = proxy.upstream.acquire()
-        try:
-            response = self._send_upstream(upstream, path, body)
-        except (OSError, http.client.HTTPException) as error:
-            proxy.upstream.release(upstream, None)
-            if wire is not None:
-                proxy._add(TaskUsage(requests=1))
-            failure = UNREACHABLE_MESSAGE.format(host=proxy.upstream.host_header, error=error)
-            proxy.unreachable.append(failure)
-            self.close_connection = True
-            if proxy.provider.reset_when_unreachable:  # the CLI meets the network error as without the proxy
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            else:
-                self._reply(proxy.provider.request_error(502, failure), retry=True)
-            return
-        meter = None
-        if wire is not None:
-            streaming = "text/event-stream" in (response.getheader("content-type") or "").lower()
-            encoding = response.getheader("content-encoding")
-            meter = ResponseMeter(wire, streaming, self.requested_model or model_hint(path, body.head), encoding)
-        finished = False
-
-        def finish() -> None:
-            """Count the usage and give the connection back, once: before the body's last bytes go out, so a
-            client that has read the whole response finds both done."""
-            nonlocal finished
-            if not finished:
-                finished = True
-                if meter is not None:
-                    usage = meter.finish().usage
-                    with proxy._lock:
-                        if 200 <= response.status < 300 and not meter.usage_reported:
-                            proxy._unmetered = True
-                        if usage.unpriced_model is not None and proxy.max_cost_usd is not None:
-                            proxy._unpriced_answer = usage.unpriced_model[:MODEL_NAME_CHARS]
-                    proxy._add(TaskUsage(usage=usage, requests=1))
-                proxy.upstream.release(upstream, response)
-
-        try:
-            self._relay(response, meter, finish)
-        finally:
-            finish()
-
-    def _send_upstream(
-        self, upstream: http.client.HTTPConnection, path: str, body: RequestBody
-    ) -> http.client.HTTPResponse:
-        upstream.putrequest(self.command, path, skip_host=True, skip_accept_encoding=True)
-        upstream.putheader("host", self.proxy.upstream.host_header)
-        for name, value in end_to_end(self.headers.items()):
-            if name.lower() not in CREDENTIAL_HEADERS and name.lower() != "accept-encoding":
-                upstream.putheader(name, value)
-        # Plain bytes, so the usage in them can be read as they pass.
-        upstream.putheader("accept-encoding", "identity")
-        upstream.putheader(*self.proxy.provider.upstream_credential(self.proxy._api_key))
-        if body.length is None:
-            upstream.putheader("transfer-encoding", "chunked")
-        elif body.length or self.command in ("POST", "PUT", "PATCH"):
-            upstream.putheader("content-length", str(body.length))
-        upstream.endheaders()
-        for piece in body:
-            upstream.send(b"%x\r\n%s\r\n" % (len(piece), piece) if body.length is None else piece)
-        if body.length is None:
-            upstream.send(b"0\r\n\r\n")
-        return upstream.getresponse()
-
-    def _relay(
-        self, response: http.client.HTTPResponse, meter: ResponseMeter | None, finish: Callable[[], None]
-    ) -> None:
-        """Copy the response as it arrives; `finish` runs once the upstream body has ended, before the last
-        bytes go out."""
-        self.send_response_only(response.status, response.reason)
-        for name, value in end_to_end(response.getheaders()):
-            self.send_header(name, value)
-        has_body = self.command != "HEAD" and response.status not in NO_BODY_STATUSES and response.status >= 200
-        length = response.getheader("content-length")
-        unsized = has_body and (response.chunked or length is None)
-        # An HTTP/1.0 client knows no chunked encoding: its unsized body ends when the connection closes.
-        chunked = unsized and self.request_version != "HTTP/1.0"
-        if chunked:
-            self.send_header("transfer-encoding", "chunked")
-        elif unsized:
-            self.close_connection = True
-            self.send_header("connection", "close")
-        elif length is not None:
-            self.send_header("content-length", length)
-        self.end_headers()
-        if not has_body:
-            finish()
-            return
-        remaining = None if unsized or length is None else int(length)
-        try:
-            while piece := response.read1(PIECE_BYTES):
-                if meter is not None:
-                    meter.feed(piece)
-                if remaining is not None:
-                    remaining -= len(piece)
-                    if remaining <= 0:
-                        finish()
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-            finish()
-            if chunked:
-                self.wfile.write(b"0\r\n\r\n")
-        except (OSError, http.client.HTTPException, ValueError):
-            # The CLI went away, or the API broke off: what was metered so far still counts.
-            self.close_connection = True
-
-    # --- replies of its own ------------------------------------------------------------------------------
-    def _refuse(self, status: int, message: str) -> None:
-        self.proxy.refused.append(f"{self.command} {self.path[:200]}: {message}")
-        self._drain_and_reply(self.proxy.provider.request_error(status, message))
-
-    def _drain_and_reply(self, reply: ErrorReply) -> None:
-        self.close_connection = True  # the request body is not read: the connection cannot be reused
-        self._reply(reply)
-
-    def _reply(self, reply: ErrorReply, retry: bool = False) -> None:
-        data = json.dumps(reply.body).encode()
-        try:
-            self.send_response_only(reply.status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            if not retry:
-                self.send_header("x-should-retry", "false")
-            if self.close_connection:
-                self.send_header("connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-        except OSError:  # the client is gone: nobody to tell
-            self.close_connection = True
+class _Server(ThreadingHTTPServer):
+    # A CLI (or a tool in the agent's shell) may open many connections at once; the default backlog of 5 would
+    # reset some of them before the proxy even sees them.
+    request_queue_size = 128

@@ -9,7 +9,8 @@ proxy without a change to any adapter, and no later code path (an allow-list, `-
 real key on, because the bot's environment no longer holds it. Every other model key is removed too.
 
 `MeteredAgent` wraps the agent: each task's usage is what the proxy counted (exact tokens, priced with
-`pricing`), and a task stopped by the budget says so.
+`pricing`, server-tool fees included), a task stopped by the budget says so, and once the proxy has seen the
+model API fail (`health`) the CLI is stopped at once and the task ends as MODEL_API_FAILED (never retried).
 
 A CLI that cannot be pointed at the proxy keeps today's path (`metered_run` yields None, with the reason):
 the command agent (an arbitrary program: no known base-URL switch), and any CLI whose credential is not an
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from symphony_bot.agents.base import Agent, AgentResult, Outcome, OutputCallback, TaskRequest
+from symphony_bot.agents.environment import switched_on
 from symphony_bot.agents.metering.providers import ProviderName
 from symphony_bot.agents.metering.proxy import MeteringProxy
 
@@ -45,6 +47,7 @@ MODEL_KEY_VARIABLES = (
     "DEEPSEEK_API_KEY",
 )
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
+WATCH_INTERVAL_S = 0.1
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 BUDGET_STOP = (
     # Kept short: a task's summary line is cut at a fixed length, and this must survive whole.
@@ -123,7 +126,7 @@ def why_unmetered(
     named = model.split("/", 1)[0] if model and "/" in model else None
     if route.model_providers is not None and named is not None and named not in route.model_providers:
         return Unmetered(f"--model {model} names {agent_name}'s own provider {named!r}, not one the proxy carries")
-    chosen = [name for name in route.unsupported_when if environ.get(name) not in (None, "", "0", "false")]
+    chosen = [name for name in route.unsupported_when if switched_on(environ.get(name))]
     if chosen:
         return Unmetered(f"{', '.join(chosen)} is set: the metering proxy carries API keys only")
     if not any(environ.get(name) for name in route.key_variables):
@@ -179,9 +182,32 @@ class MeteredAgent:
 
     def run(self, request: TaskRequest, stop: threading.Event, on_output: OutputCallback | None = None) -> AgentResult:
         self.proxy.take_usage()  # anything between tasks is not this task's
-        result = self.inner.run(request, stop, on_output)
+        if self.proxy.api_failure is not None:
+            return AgentResult(Outcome.MODEL_API_FAILED, error=self.proxy.api_failure)
+        inner_stop = threading.Event()
+        done = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(stop, inner_stop, done), daemon=True)
+        watcher.start()
+        try:
+            result = self.inner.run(request, inner_stop, on_output)
+        finally:
+            done.set()
+            watcher.join()
         taken = self.proxy.take_usage()
         result = replace(result, usage=taken.usage)
+        failure = self.proxy.api_failure
+        if failure is not None and result.outcome is not Outcome.OK and not stop.is_set():
+            return replace(result, outcome=Outcome.MODEL_API_FAILED, error=failure)
         if taken.budget_refusals and result.outcome is not Outcome.OK:
             result = replace(result, outcome=Outcome.AGENT_ERROR, error=f"{BUDGET_STOP} ({result.error})")
         return result
+
+    def _watch(self, stop: threading.Event, inner_stop: threading.Event, done: threading.Event) -> None:
+        """Stop the CLI when the run is stopped, or as soon as the model API has failed: its own retries (minutes
+        of backoff) would only hold the task."""
+        failed = self.proxy.health.failed
+        while not done.is_set():
+            if stop.is_set() or failed.is_set():
+                inner_stop.set()
+                return
+            failed.wait(WATCH_INTERVAL_S)

@@ -17,7 +17,9 @@ script drives every CLI. A request that offers no tools while the script wants a
 Turns can also be given as dicts (JSON scripts): `{"text": "..."}`, `{"shell": "cmd"}`,
 `{"tool": {"name": "Bash", "input": {...}}}`, `{"error": {"status": 429, "message": "..."}}`, each with an
 optional `"usage": {"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-"reasoning_tokens"}`.
+"reasoning_tokens"}`, `"server_tools": {"web_search": 3}` (priced server-side tool use, in each API's own
+usage fields), `"deltas": 5, "delta_pause_s": 0.1` (a streamed text in pieces) and `"stall_s": 2` (silence
+before the answer).
 
 Every request is logged (`ModelServer.requests`): protocol, model, tool names, script key, turn index, what
 was answered and the usage reported — tests compare what a CLI printed with what the "model" charged.
@@ -32,9 +34,12 @@ from symphony_bot.sandbox.model_server.script import (
     REPLY_SIDE,
     REPLY_TEXT,
     SCRIPT_MARKER,
+    SERVER_TOOL_KINDS,
     SHELL_TOOL,
     SHELL_TOOL_NAMES,
     SIDE_REPLY,
+    WEB_FETCH,
+    WEB_SEARCH,
     ScriptedRequest,
     ScriptTurn,
     Turn,
@@ -59,9 +64,12 @@ __all__ = [
     "REPLY_TEXT",
     "RESPONSES",
     "SCRIPT_MARKER",
+    "SERVER_TOOL_KINDS",
     "SHELL_TOOL",
     "SHELL_TOOL_NAMES",
     "SIDE_REPLY",
+    "WEB_FETCH",
+    "WEB_SEARCH",
     "ModelServer",
     "ScriptTurn",
     "ScriptedRequest",

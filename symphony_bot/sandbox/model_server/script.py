@@ -52,6 +52,12 @@ class TurnUsage:
 
 
 NO_USAGE = TurnUsage(0, 0, 0, 0, 0)
+# Kinds of priced server-side tool use a turn can report (`Turn.server_tools`), as each API reports them:
+# Anthropic `usage.server_tool_use.<kind>_requests`, OpenAI Responses `<kind>_call` output items, Gemini
+# `groundingMetadata.webSearchQueries` (web searches only).
+WEB_SEARCH = "web_search"
+WEB_FETCH = "web_fetch"
+SERVER_TOOL_KINDS = (WEB_SEARCH, WEB_FETCH)
 SHELL_TOOL = "<shell>"  # Turn.tool value meaning "whichever shell tool the CLI offers"
 # The shell tool of each CLI, in order of preference.
 SHELL_TOOL_NAMES = ("Bash", "exec_command", "bash", "run_shell_command", "shell", "local_shell", "exec")
@@ -70,22 +76,43 @@ class Turn:
     error_message: str = ""
     # False adds `x-should-retry: false` (honoured by the Anthropic and OpenAI SDKs) so a failing run ends at once.
     retry: bool = False
+    # Priced server-side tool use the answer reports, by kind (SERVER_TOOL_KINDS): web searches, web fetches.
+    server_tools: Mapping[str, int] = field(default_factory=dict)
+    # A streamed text arrives in this many deltas, `delta_pause_s` apart (a long answer, a client hanging up).
+    deltas: int = 1
+    delta_pause_s: float = 0.0
+    # Seconds the server waits before answering at all (a stalled API).
+    stall_s: float = 0.0
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Turn:
         usage = TurnUsage(**{k: int(v) for k, v in (raw.get("usage") or {}).items()})
+        pacing: dict[str, Any] = {
+            "server_tools": {str(k): int(v) for k, v in (raw.get("server_tools") or {}).items()},
+            "deltas": int(raw.get("deltas", 1)),
+            "delta_pause_s": float(raw.get("delta_pause_s", 0.0)),
+            "stall_s": float(raw.get("stall_s", 0.0)),
+        }
         if "error" in raw:
             error = raw["error"]
             return cls(
                 error_status=int(error.get("status", 500)),
                 error_message=str(error.get("message", "scripted error")),
                 retry=bool(error.get("retry", False)),
+                stall_s=pacing["stall_s"],
             )
         if "shell" in raw:
-            return cls(tool=SHELL_TOOL, command=str(raw["shell"]), usage=usage)
+            return cls(tool=SHELL_TOOL, command=str(raw["shell"]), usage=usage, **pacing)
         if "tool" in raw:
-            return cls(tool=str(raw["tool"]["name"]), arguments=dict(raw["tool"].get("input") or {}), usage=usage)
-        return cls(text=str(raw.get("text", FINAL_REPLY)), usage=usage)
+            name, arguments = str(raw["tool"]["name"]), dict(raw["tool"].get("input") or {})
+            return cls(tool=name, arguments=arguments, usage=usage, **pacing)
+        return cls(text=str(raw.get("text", FINAL_REPLY)), usage=usage, **pacing)
+
+    def pieces(self) -> list[str]:
+        """The text cut into `deltas` pieces (at least one, possibly empty), in order."""
+        count = max(1, self.deltas)
+        size = -(-len(self.text) // count) if self.text else 0
+        return [self.text[i * size : (i + 1) * size] for i in range(count)] if size else [self.text] * count
 
 
 def text(reply: str, usage: TurnUsage | None = None) -> Turn:
@@ -101,8 +128,8 @@ def shell(command: str, usage: TurnUsage | None = None) -> Turn:
     return Turn(tool=SHELL_TOOL, command=command, usage=usage or TurnUsage())
 
 
-def api_error(status: int, message: str, retry: bool = False) -> Turn:
-    return Turn(error_status=status, error_message=message, retry=retry)
+def api_error(status: int, message: str, retry: bool = False, stall_s: float = 0.0) -> Turn:
+    return Turn(error_status=status, error_message=message, retry=retry, stall_s=stall_s)
 
 
 ScriptTurn = Turn | Mapping[str, Any]

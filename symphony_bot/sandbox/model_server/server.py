@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -192,6 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
         index = model_turns(api, body)
         offered = tool_names(api, body)
         turn = server._turn(key, index)
+        if turn.stall_s:
+            time.sleep(turn.stall_s)  # a stalled API: the request is in, nothing comes back for a while
 
         def log(reply: str, usage: TurnUsage | None) -> None:
             server._record(

@@ -17,7 +17,7 @@ from symphony_bot.sandbox.model_server.reading import (
     RESPONSES,
     new_id,
 )
-from symphony_bot.sandbox.model_server.script import Turn
+from symphony_bot.sandbox.model_server.script import WEB_SEARCH, Turn
 
 GEMINI_QUOTA_FAILURE = "type.googleapis.com/google.rpc.QuotaFailure"
 GEMINI_QUOTA_METRIC = "generativelanguage.googleapis.com/generate_content_requests"
@@ -95,33 +95,40 @@ def _anthropic(out: Sender, model: str, stream: bool, turn: Turn, call: tuple[st
         delta = {"type": "text_delta", "text": turn.text}
         stop_reason = "end_turn"
     message = {"id": new_id("msg_"), "type": "message", "role": "assistant", "model": model, "stop_sequence": None}
+    final_usage: dict[str, Any] = {"output_tokens": usage.output_total}
+    if turn.server_tools:
+        # https://docs.claude.com/en/docs/agents-and-tools/tool-use/web-search-tool: usage.server_tool_use
+        final_usage["server_tool_use"] = {f"{kind}_requests": count for kind, count in turn.server_tools.items()}
     if not stream:
-        final_usage = {**start_usage, "output_tokens": usage.output_total}
-        out.send_json(200, {**message, "content": [block], "stop_reason": stop_reason, "usage": final_usage})
+        whole = {**start_usage, **final_usage}
+        out.send_json(200, {**message, "content": [block], "stop_reason": stop_reason, "usage": whole})
         return
+
+    def deltas() -> Iterable[tuple[str | None, Any]]:
+        pieces = turn.pieces() if call is None else [None]
+        for number, piece in enumerate(pieces):
+            if number and turn.delta_pause_s:
+                time.sleep(turn.delta_pause_s)
+            piece_delta = delta if piece is None else {"type": "text_delta", "text": piece}
+            yield "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": piece_delta}
+
+    start = {"type": "message_start", "message": {**message, "content": [], "stop_reason": None, "usage": start_usage}}
+    end = {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": final_usage}
     out.send_sse(
-        [
-            (
-                "message_start",
-                {
-                    "type": "message_start",
-                    "message": {**message, "content": [], "stop_reason": None, "usage": start_usage},
-                },
-            ),
-            ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": start_block}),
-            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}),
-            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-            (
-                "message_delta",
-                {
-                    "type": "message_delta",
-                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                    "usage": {"output_tokens": usage.output_total},
-                },
-            ),
-            ("message_stop", {"type": "message_stop"}),
-        ]
+        _chain(
+            [("message_start", start)],
+            [("content_block_start", {"type": "content_block_start", "index": 0, "content_block": start_block})],
+            deltas(),
+            [("content_block_stop", {"type": "content_block_stop", "index": 0})],
+            [("message_delta", end), ("message_stop", {"type": "message_stop"})],
+        )
     )
+
+
+def _chain(*parts: Iterable[tuple[str | None, Any]]) -> Iterable[tuple[str | None, Any]]:
+    """The events of `parts` one after the other, produced only as they are sent (pauses happen on the wire)."""
+    for part in parts:
+        yield from part
 
 
 # OpenAI Responses ------------------------------------------------------------------------------
@@ -157,13 +164,18 @@ def _responses(out: Sender, model: str, stream: bool, turn: Turn, call: tuple[st
             "content": [{"type": "output_text", "text": turn.text, "annotations": []}],
         }
         added = {**item, "status": "in_progress", "content": []}
+    searches = [
+        # https://platform.openai.com/docs/guides/tools-web-search: one `web_search_call` output item per search
+        {"type": "web_search_call", "id": new_id("ws_"), "status": "completed", "action": {"type": "search"}}
+        for _ in range(turn.server_tools.get(WEB_SEARCH, 0))
+    ]
     response = {
         "id": new_id("resp_"),
         "object": "response",
         "created_at": int(time.time()),
         "status": "completed",
         "model": model,
-        "output": [item],
+        "output": [*searches, item],
         "usage": {
             "input_tokens": usage.prompt_total,
             "input_tokens_details": {"cached_tokens": usage.cache_read_tokens},
@@ -177,13 +189,21 @@ def _responses(out: Sender, model: str, stream: bool, turn: Turn, call: tuple[st
         return
     events: list[tuple[str, dict[str, Any]]] = [
         ("response.created", {"response": {**response, "status": "in_progress", "output": []}}),
-        ("response.output_item.added", {"output_index": 0, "item": added}),
     ]
+    for index, search in enumerate(searches):
+        events += [
+            ("response.output_item.added", {"output_index": index, "item": {**search, "status": "in_progress"}}),
+            ("response.web_search_call.completed", {"output_index": index, "item_id": search["id"]}),
+            ("response.output_item.done", {"output_index": index, "item": search}),
+        ]
+    index = len(searches)
+    events.append(("response.output_item.added", {"output_index": index, "item": added}))
     if call is None:
-        text_delta = {"item_id": item["id"], "output_index": 0, "content_index": 0, "delta": turn.text}
-        events.append(("response.output_text.delta", text_delta))
+        for piece in turn.pieces():
+            text_delta = {"item_id": item["id"], "output_index": index, "content_index": 0, "delta": piece}
+            events.append(("response.output_text.delta", text_delta))
     events += [
-        ("response.output_item.done", {"output_index": 0, "item": item}),
+        ("response.output_item.done", {"output_index": index, "item": item}),
         ("response.completed", {"response": response}),
     ]
     out.send_sse((name, {"type": name, "sequence_number": n, **data}) for n, (name, data) in enumerate(events))
@@ -248,8 +268,13 @@ def _gemini(out: Sender, model: str, stream: bool, turn: Turn, call: tuple[str, 
         "thoughtsTokenCount": usage.reasoning_tokens,
         "totalTokenCount": usage.prompt_total + usage.output_total,
     }
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}
+    if turn.server_tools.get(WEB_SEARCH):
+        # https://ai.google.dev/gemini-api/docs/google-search: the queries the model ran, in groundingMetadata
+        queries = [f"scripted query {n + 1}" for n in range(turn.server_tools[WEB_SEARCH])]
+        candidate["groundingMetadata"] = {"webSearchQueries": queries, "groundingChunks": []}
     payload = {
-        "candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}],
+        "candidates": [candidate],
         "usageMetadata": metadata,
         "modelVersion": model,
         "responseId": new_id(""),

@@ -7,7 +7,7 @@ from typing import Any
 
 from symphony_bot.sandbox import rest_render_actions as render_actions
 from symphony_bot.sandbox.rest.context import Context, Reply, text_field
-from symphony_bot.sandbox.state import WORKFLOWS_DIRECTORY, not_found, validation_failed
+from symphony_bot.sandbox.state import MESSAGE_NO_ADMIN, WORKFLOWS_DIRECTORY, not_found, validation_failed
 
 
 def _run_reply(context: Context, status: int, run_id: int) -> Reply:
@@ -63,3 +63,21 @@ def create_dispatch_event(context: Context) -> Reply:
     del client_payload  # accepted and kept out of the record: nothing runs the workflows
     context.state.dispatch_repository(repo, workflows, context.actor())
     return Reply(204, None)
+
+
+DEFAULT_WORKFLOW_PERMISSIONS = "read"  # GitHub's default for new repositories (contents and metadata: read)
+
+
+def get_workflow_permissions(context: Context) -> Reply:
+    """Settings > Actions > General > Workflow permissions: the `GITHUB_TOKEN`'s default and "Allow GitHub Actions
+    to create and approve pull requests". Admins only (administration: read for apps; the `GITHUB_TOKEN` has no
+    such permission), so a workflow cannot learn the setting before the pull request is refused."""
+    repo = context.repo()
+    context.state.require(repo, context.actor(), "admin", MESSAGE_NO_ADMIN)
+    return Reply(
+        200,
+        {
+            "default_workflow_permissions": DEFAULT_WORKFLOW_PERMISSIONS,
+            "can_approve_pull_request_reviews": repo.actions_can_create_pulls,
+        },
+    )

@@ -129,11 +129,20 @@ def paginate(context: Context, items: list[Any]) -> tuple[list[Any], list[tuple[
     last = max((len(items) + per_page - 1) // per_page, 1)
     chunk = items[(page - 1) * per_page : page * per_page]
 
+    path = context.path
+    owner, name = context.params.get("owner"), context.params.get("repo")
+    repo = context.state.find_repo(owner, name) if owner and name else None
+    prefix = f"/repos/{owner}/{name}"
+    if repo is not None and path.lower().startswith(prefix.lower()):
+        # GitHub's links name the repository by id (a rename keeps them valid), as @octokit/fixtures'
+        # paginate-issues recording shows: <https://api.github.com/repositories/1000/issues?per_page=3&page=2>.
+        path = f"/repositories/{repo.id}{path[len(prefix) :]}"
+
     def url(number: int) -> str:
         query = {key: values[-1] for key, values in context.query.items()}
         query["per_page"] = str(per_page)
         query["page"] = str(number)
-        return f"{context.urls.api(context.path)}?{urllib.parse.urlencode(query)}"
+        return f"{context.urls.api(path)}?{urllib.parse.urlencode(query)}"
 
     links = []
     if page > 1:

@@ -66,6 +66,7 @@ def get_pull(context: Context) -> Reply:
     repo = context.repo()
     issue = context.state.pull(repo, context.number("pull_number"))
     body = render_issues.pull_json(context.urls, context.state, repo, issue)
+    context.state.compute_mergeability(issue)  # the first read starts it; later reads know
     return Reply(200, body, last_modified=issue.updated_at)
 
 

@@ -9,6 +9,7 @@ from symphony_bot.sandbox.state.model import (
     DEFAULT_LABEL_COLOR,
     ISSUE_STATES,
     LOCK_REASONS,
+    MESSAGE_LOCKED,
     REACTION_CONTENTS,
     Issue,
     IssueComment,
@@ -96,11 +97,12 @@ class IssueStore(RepositoryStore):
             check_lengths("Issue", actor, title=title, body=body)
             user = self.require_user(author)
             issue = self._new_issue(repo, title, body, user.login)
-            # Without triage, GitHub silently drops labels on create.
-            if labels and rank(self.permission(repo, actor)) >= rank("triage"):
-                for name in labels:
+            # "Only users with push access can set labels [assignees] for new issues. Labels [Assignees] are
+            # silently dropped otherwise." (@octokit/openapi, issues/create requestBody)
+            if self.pushes(repo, actor):
+                for name in labels or []:
                     self._add_label(issue, repo, name, actor or user.login)
-            issue.assignees = [self.require_user(login).login for login in assignees or []]
+                issue.assignees = [self.require_user(login).login for login in assignees or []]
             if state == "closed":
                 self._close(issue, actor or user.login, state_reason or "completed")
             self.touch()
@@ -191,7 +193,7 @@ class IssueStore(RepositoryStore):
             is_author = actor is not None and actor.lower() == issue.user.lower()
             if not is_author:
                 self.require(repo, actor, "triage")
-            check_lengths("PullRequest" if issue.pull is not None else "Issue", actor, title=title, body=body)
+            check_lengths("Issue", actor, title=title, body=body)  # PRs too (renovatebot/renovate#2032)
             if title is not None:
                 if not title.strip():
                     raise validation_failed("Issue", "", "missing_field", "title")
@@ -211,14 +213,15 @@ class IssueStore(RepositoryStore):
                     self._reopen(issue, actor)
             elif state_reason is not None and issue.state == "closed" and issue.pull is None:
                 issue.state_reason = state_reason
-            if labels is not None:
-                self.require(repo, actor, "triage")
+            pushes = self.pushes(repo, actor)  # without push access, label and assignee changes are silently
+            # dropped (@octokit/openapi, issues/update requestBody)
+            if labels is not None and pushes:
                 for name in list(issue.labels):
                     if name.lower() not in (wanted.lower() for wanted in labels):
                         self._remove_label(issue, repo, name, actor)
                 for name in labels:
                     self._add_label(issue, repo, name, actor)
-            if assignees is not None:
+            if assignees is not None and pushes:
                 issue.assignees = [self.require_user(login).login for login in assignees]
             issue.updated_at = iso_now()
             self.touch()
@@ -286,14 +289,24 @@ class IssueStore(RepositoryStore):
                 for issue in list(repo.issues.values()):
                     yield repo, issue
 
+    def pushes(self, repo: Repository, actor: str | None) -> bool:
+        """Whether `actor` has push access (write or more; the operator always)."""
+        return actor is None or rank(self.permission(repo, actor)) >= rank("write")
+
+    def may_comment_when_locked(self, repo: Repository, login: str) -> bool:
+        """Only collaborators with write access comment on a locked conversation. An App's bot or the Actions
+        `GITHUB_TOKEN` is no collaborator, whatever its `issues: write` (probot/stale#25, renovatebot/renovate#6215,
+        hashicorp/terraform-github-actions#100)."""
+        return not self.acts_for_installation(login) and rank(self.permission(repo, login)) >= rank("write")
+
     def create_comment(
         self, repo: Repository, issue: Issue, body: str, author: str, actor: str | None = None
     ) -> IssueComment:
         with self.lock:
             self.require(repo, actor, "read")
             self.require_writable(repo)
-            if issue.locked and rank(self.permission(repo, actor)) < rank("write"):
-                raise SandboxError(403, "Unable to create comment because issue is locked.")
+            if issue.locked and actor is not None and not self.may_comment_when_locked(repo, actor):
+                raise SandboxError(403, MESSAGE_LOCKED)
             if not body or not body.strip():
                 raise validation_failed("IssueComment", "", "missing_field", "body")
             check_lengths("IssueComment", actor, body=body)
@@ -316,6 +329,10 @@ class IssueStore(RepositoryStore):
             self._register(node_id, comment)
             self.touch()
             return comment
+
+    def issue_of_comment(self, comment: IssueComment) -> Issue | None:
+        repo = self.repos.get(comment.repo_id)
+        return repo.issues.get(comment.issue_number) if repo is not None else None
 
     def issue_comments(self, repo: Repository, issue: Issue, since: str | None = None) -> list[IssueComment]:
         with self.lock:

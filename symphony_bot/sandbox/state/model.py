@@ -23,6 +23,11 @@ MESSAGE_ARCHIVED = "Repository was archived so is read-only."
 MESSAGE_NO_PUSH = "Must have push access to repository"
 MESSAGE_NO_ADMIN = "Must have admin rights to Repository."
 MESSAGE_VALIDATION = "Validation Failed"
+MESSAGE_LOCKED = "Unable to create comment because issue is locked."
+MESSAGE_DRAFTS_UNSUPPORTED = "Draft pull requests are not supported in this repository."
+# An account's plan: draft pull requests on private repositories need a paid one (GitHub Pro, Team...).
+PLANS = ("free", "pro", "team", "enterprise")
+FREE_PLAN = "free"
 MAX_TITLE_CHARS = 256
 MAX_BODY_CHARS = 65_536
 MESSAGE_TITLE_TOO_LONG = f"title is too long (maximum is {MAX_TITLE_CHARS} characters)"
@@ -39,6 +44,11 @@ INSTALLATION_TOKEN_LIFETIME_SECONDS = 3600
 INSTALLATION_TOKEN_PREFIX = "ghs_"  # noqa: S105 - the prefix GitHub gives installation tokens, not a secret
 MESSAGE_NOT_ACCESSIBLE = "Resource not accessible by integration"
 MESSAGE_ACTIONS_CANNOT_CREATE_PULLS = "GitHub Actions is not permitted to create or approve pull requests."
+# How `GET /repos/{o}/{r}` describes an installation token's access: every flag false (semantic-release/github#182)
+# or no `permissions` object at all; never the token's real grant.
+INSTALLATION_PERMISSIONS_FALSE = "all-false"
+INSTALLATION_PERMISSIONS_ABSENT = "absent"
+INSTALLATION_PERMISSIONS_SHAPES = (INSTALLATION_PERMISSIONS_FALSE, INSTALLATION_PERMISSIONS_ABSENT)
 
 # The login of an unauthenticated caller: sees public repositories only. (None is the operator, who sees all.)
 ANONYMOUS = ""
@@ -159,6 +169,7 @@ class User:
     name: str | None = None
     email: str | None = None
     created_at: str = field(default_factory=iso_now)
+    plan: str = FREE_PLAN  # what new GitHub accounts and organisations start on
 
 
 @dataclass
@@ -233,6 +244,15 @@ class PullRequest:
     maintainer_can_modify: bool = False
     closing_refs: list[tuple[int, int]] = field(default_factory=list)  # (repo_id, issue number), kept current
     commits: int = 0
+    # "base_sha:head_sha" whose mergeability GitHub has computed: it starts the computation on a read and answers
+    # `mergeable: null` until it is done ("The value of the mergeable attribute can be true, false, or null. If
+    # the value is null, then GitHub has started a background job to compute the mergeability",
+    # https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request).
+    mergeability_of: str | None = None
+
+    @property
+    def mergeability_key(self) -> str:
+        return f"{self.base_sha}:{self.head_sha}"
 
 
 @dataclass
@@ -352,6 +372,10 @@ class GitBackend(Protocol):
 
     def compare(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> Comparison: ...
 
+    def commit_info(self, repo: Repository, sha: str) -> dict[str, Any] | None:
+        """Tree, parents, author/committer and `message` of a commit (None when it does not exist)."""
+        ...
+
 
 def rank(permission: str) -> int:
     return PERMISSION_LEVELS.index(permission)
@@ -404,3 +428,42 @@ class InstallationToken:
         if self.repository_ids is not None:
             return repo.id in self.repository_ids
         return repo.owner.lower() == self.account.lower()
+
+
+CLASSIC, FINE_GRAINED, OAUTH = "classic", "fine-grained", "oauth"
+PERSONAL_TOKEN_KINDS = (CLASSIC, FINE_GRAINED, OAUTH)
+CLASSIC_SCOPES = ("repo", "public_repo", "workflow")  # the scopes the sandbox models (others are ignored)
+FULL_CLASSIC_SCOPES = ("repo", "workflow")  # a token registered without scopes: everything the bot could use
+
+
+@dataclass
+class PersonalToken:
+    """A personal token's limits: a classic (`ghp_`) or OAuth App (`gho_`) token's scopes, or a fine-grained
+    (`github_pat_`) token's permissions (app_permissions format) on `repository_ids` (None: all its user's).
+    It never widens its user's role; it only narrows it."""
+
+    token: str
+    kind: str = CLASSIC
+    scopes: tuple[str, ...] = FULL_CLASSIC_SCOPES
+    permissions: dict[str, str] = field(default_factory=dict)
+    repository_ids: list[int] | None = None
+    actions: bool = False  # never the Actions token (app_permissions.check reads it)
+
+    def level(self, scope: str) -> str:
+        return self.permissions.get(scope, "none")
+
+    def allows(self, scopes: tuple[str, ...], level: str) -> bool:
+        wanted = ACCESS_LEVELS.index(level)
+        return any(ACCESS_LEVELS.index(self.level(scope)) >= wanted for scope in scopes)
+
+    def covers(self, repo: Repository) -> bool:
+        return self.repository_ids is None or repo.id in self.repository_ids
+
+    def may_change_workflows(self) -> bool:
+        if self.kind == FINE_GRAINED:
+            return self.level("workflows") == "write"
+        return "workflow" in self.scopes
+
+    def classic_reaches(self, repo: Repository) -> bool:
+        """A classic/OAuth token's `repo` scope reaches every repository its user may; `public_repo` public ones."""
+        return "repo" in self.scopes or (not repo.private and "public_repo" in self.scopes)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from symphony_bot.sandbox.linking import IssueReference, closing_references, mentions
 from symphony_bot.sandbox.state.issues import IssueStore
 from symphony_bot.sandbox.state.model import (
+    FREE_PLAN,
+    MESSAGE_DRAFTS_UNSUPPORTED,
     GitBackend,
     Issue,
     PullRequest,
@@ -85,13 +87,17 @@ class PullStore(IssueStore):
         with self.lock:
             self.require(repo, actor, "read")
             self.require_writable(repo)
+            if draft and actor is not None:
+                self.require_drafts_supported(repo)
             base_ref = base or repo.default_branch
             head_repo, head_ref = self.resolve_head(repo, head)
             if actor is not None and not self.can_see(head_repo, actor):
                 raise validation_failed("PullRequest", "", "invalid", "head")
             if not title or not title.strip():
                 raise validation_failed("PullRequest", "", "missing_field", "title")
-            check_lengths("PullRequest", actor, title=title, body=body)
+            check_lengths(
+                "Issue", actor, title=title, body=body
+            )  # GitHub names the issue half (renovatebot/renovate#2032)
             if base_ref not in repo.branches:
                 raise validation_failed("PullRequest", "", "invalid", "base")
             if head_ref not in head_repo.branches:
@@ -179,6 +185,20 @@ class PullStore(IssueStore):
             self.update_issue(repo, issue, actor, title=title, body=body, state=state, set_body=set_body)
             return issue
 
+    def compute_mergeability(self, issue: Issue) -> None:
+        """GitHub's background mergeability job, finished at once: the next read of this PR knows it."""
+        with self.lock:
+            pull = self._pull_of(issue)
+            pull.mergeability_of = pull.mergeability_key
+
+    def require_drafts_supported(self, repo: Repository) -> None:
+        """Draft pull requests exist in public repositories, and in private ones whose owner pays (GitHub Pro,
+        Team, Enterprise): https://developer.github.com/changes/2019-02-14-draft-pull-requests/. Elsewhere
+        GitHub answers 422 "Draft pull requests are not supported in this repository." (no `errors` list)."""
+        owner = self.user(repo.owner)
+        if repo.private and (owner is None or owner.plan == FREE_PLAN):
+            raise SandboxError(422, MESSAGE_DRAFTS_UNSUPPORTED)
+
     def set_draft(self, repo: Repository, issue: Issue, draft: bool, actor: str | None) -> Issue:
         """GraphQL's markPullRequestReadyForReview / convertPullRequestToDraft (REST cannot change it)."""
         with self.lock:
@@ -188,6 +208,8 @@ class PullStore(IssueStore):
                 self.require(repo, actor, "write")
             if issue.state != "open":
                 raise SandboxError(422, "Pull request is closed")
+            if draft and actor is not None:
+                self.require_drafts_supported(repo)
             if pull.draft != draft:
                 pull.draft = draft
                 self._event(issue, "convert_to_draft" if draft else "ready_for_review", actor)
@@ -209,6 +231,7 @@ class PullStore(IssueStore):
                 raise SandboxError(405, "Pull Request is still a draft")
             merger = self.require_user(actor or repo.owner)
             head_repo = self.repos[pull.head_repo_id]
+            brought = self._commit_messages(repo, pull.base_sha, head_repo, pull.head_sha)
             if self.git is not None:
                 message = commit_message or f"Merge pull request #{issue.number} from {head_repo.owner}/{pull.head_ref}"
                 sha = self.git.merge(
@@ -225,13 +248,39 @@ class PullStore(IssueStore):
             self._event(issue, "merged", merger.login, commit_id=sha)
             self._close(issue, merger.login, None)
             if pull.base_ref == repo.default_branch:
-                for _target_repo, target in self.closing_issues(issue):
+                closing = [target for _target_repo, target in self.closing_issues(issue)]
+                closing += self._closed_by_messages(repo, brought)
+                for target in closing:
                     if target.state == "open":
                         self._close(target, merger.login, "completed")
                         target.events[-1].commit_id = sha
                         target.updated_at = now
             self.touch()
             return issue
+
+    def _commit_messages(self, base: Repository, base_sha: str, head: Repository, head_sha: str) -> list[str]:
+        if self.git is None:
+            return []
+        messages = []
+        for sha in self.git.compare(base, base_sha, head, head_sha).commits:
+            info = self.git.commit_info(base, sha) or self.git.commit_info(head, sha)
+            if info is not None:
+                messages.append(str(info.get("message", "")))
+        return messages
+
+    def _closed_by_messages(self, repo: Repository, messages: list[str]) -> list[Issue]:
+        """Issues a closing keyword names in the commit messages a merge brings into the default branch ("If you
+        use a keyword in a commit message, the issue will be closed when the commit is merged into the default
+        branch": https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-
+        request-to-an-issue)."""
+        found: list[Issue] = []
+        for message in messages:
+            for reference in closing_references(message, repo.owner, repo.name):
+                target_repo = self._resolve_reference(reference)
+                target = target_repo.issues.get(reference.number) if target_repo is not None else None
+                if target is not None and target.pull is None and target not in found:
+                    found.append(target)
+        return found
 
     def _pull_of(self, issue: Issue) -> PullRequest:
         if issue.pull is None:

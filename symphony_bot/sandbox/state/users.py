@@ -8,6 +8,7 @@ from typing import Any
 from symphony_bot.sandbox.faults import RateLimits
 from symphony_bot.sandbox.state.model import (
     BOT_SUFFIX,
+    INSTALLATION_PERMISSIONS_FALSE,
     INSTALLATION_TOKEN_LIFETIME_SECONDS,
     MESSAGE_ARCHIVED,
     MESSAGE_NO_PUSH,
@@ -16,6 +17,7 @@ from symphony_bot.sandbox.state.model import (
     GitBackend,
     InstallationToken,
     IssueComment,
+    PersonalToken,
     Repository,
     SandboxError,
     User,
@@ -47,6 +49,9 @@ class UserStore:
         # limit/used/reset_at for GraphQL's `rateLimit { remaining resetAt }`.
         self.rate_limits = RateLimits()
         self.installation_tokens: dict[str, InstallationToken] = {}  # token -> grant (the user is its bot)
+        self.personal_tokens: dict[str, PersonalToken] = {}  # token -> its scopes or fine-grained permissions
+        self.installation_repo_permissions = INSTALLATION_PERMISSIONS_FALSE  # see model.INSTALLATION_PERMISSIONS_*
+        self.graphql_rate_limit_shape = "RATE_LIMIT"  # or "RATE_LIMITED": faults.rate_limit_error
 
     def _new_id(self, kind: str) -> tuple[int, str]:
         self._next_id += 1
@@ -117,6 +122,19 @@ class UserStore:
             # checked by the front ends against the token actually used (`grant_for`).
             return "write"
         return "none" if repo.private else "read"
+
+    def acts_for_installation(self, login: str) -> bool:
+        """Whether `login` is an installed app's bot (an App installation token or the Actions `GITHUB_TOKEN`)."""
+        key = login.lower()
+        grants = self.installation_tokens.values()
+        return key.endswith(BOT_SUFFIX) and any(grant.login.lower() == key for grant in grants)
+
+    def personal_token(self, token: str | None) -> PersonalToken | None:
+        """A personal token's limits (None: an installation token or unknown). Tokens registered without any are
+        classic tokens with `repo` and `workflow`."""
+        if token is None or token in self.installation_tokens or token not in self.tokens:
+            return None
+        return self.personal_tokens.get(token) or PersonalToken(token)
 
     def grant_for(self, token: str | None) -> InstallationToken | None:
         """The installation grant behind a token, or None for a personal token (classic or fine-grained)."""
