@@ -45,6 +45,12 @@ def _finalize() -> click.Command:
     return finalize
 
 
+def _init() -> click.Command:
+    from symphony_bot.commands.init import init
+
+    return init
+
+
 def _issue() -> click.Command:
     from symphony_bot.commands.issue import issue
 
@@ -111,6 +117,9 @@ COMMANDS: dict[str, Entry] = {
     "finalize": Entry(
         _finalize,
         "Mark this bot's claim PR for the issue ready for review as it is (title without [WIP]); nothing is pushed.",
+    ),
+    "init": Entry(
+        _init, "Write .github/workflows/symphony.yml (pinned to this release) and an example .github/symphony.yml."
     ),
     "issue": Entry(_issue, "Look at one issue: the Auto Run documents it lists, and whether it can be worked on."),
     "registry": Entry(_registry, "Check the project registry (symphony-registry.json) and review changes to it."),
