@@ -147,3 +147,33 @@ def test_a_labelled_issue_runs_end_to_end_with_the_written_workflow(world: World
     [pull] = world.sb.pulls(OWNER, REPO)
     assert pull.pull is not None and not pull.pull.draft
     assert len([body for user, body in world.comments(number) if user == BOT and STATUS_MARKER in body]) == 1
+
+
+def test_release_builds_pin_their_own_tag_and_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What release.yml runs before it builds the wheel and the image.
+    package = tmp_path / "symphony_bot" / "action"
+    package.mkdir(parents=True)
+    (package / "install.py").write_text((ROOT / "symphony_bot" / "action" / "install.py").read_text())
+    sha = "a" * 40
+    pinned = subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "pin-release.py"), "v1.2.3", sha, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert pinned.returncode == 0, pinned.stderr
+    text = (package / "install.py").read_text()
+    assert f'RELEASE_SHA: str | None = "{sha}"' in text and 'RELEASE_TAG: str | None = "v1.2.3"' in text
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "pin-release.py"), "v1.2.3", sha, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode != 0  # pinned once, never twice
+    monkeypatch.setattr(install, "RELEASE_SHA", sha)
+    monkeypatch.setattr(install, "RELEASE_TAG", "v1.2.3")
+    assert install.pinned_ref() == (sha, "v1.2.3")
+    assert f"uses: {install.ACTION_REPOSITORY}@{sha} # v1.2.3" in install.workflow(
+        install.Choices(ref=sha, tag="v1.2.3")
+    )
