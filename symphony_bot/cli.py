@@ -7,6 +7,7 @@ client of its invocation with `GitHubClient.from_env` and passes it down.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -177,4 +178,8 @@ def cli() -> None:
 
 
 def main() -> None:
+    # PyGithub logs at INFO through its own handler, so an installation token's refused `GET /user` (403, which
+    # permissions.viewer expects and answers through GraphQL) would read as an error in every job log. Its retry
+    # logger only ever says that at INFO; warnings still show.
+    logging.getLogger("github.GithubRetry").setLevel(logging.WARNING)
     cli(prog_name="symphony-bot")
