@@ -109,8 +109,8 @@ class GatedRun:
         return self.result
 
 
-def _cli(sb, *arguments: str, token: str = BOT_TOKEN):
-    env = {"GITHUB_TOKEN": token, "SYMPHONY_GITHUB_TOKEN": "", "GITHUB_RUN_ID": "", "SYMPHONY_TRIGGERED_BY": ""}
+def _cli(sb, *arguments: str, token: str = BOT_TOKEN, own_run: str = ""):
+    env = {"GITHUB_TOKEN": token, "SYMPHONY_GITHUB_TOKEN": "", "GITHUB_RUN_ID": own_run, "SYMPHONY_TRIGGERED_BY": ""}
     return CliRunner().invoke(cli, [*arguments, "--github-url", sb.api_url], env=env)
 
 
@@ -234,3 +234,17 @@ def test_the_post_step_leaves_a_comment_without_a_record_to_its_caller(world) ->
     with client_for(sb) as client:
         assert publish_stopped(client, SLUG, number) is None
     assert [comment.body for comment in comments_of(sb, number)] == [old]
+
+
+def test_cancel_never_cancels_the_job_it_runs_in(world, tmp_path) -> None:
+    """`/symphony cancel` runs `symphony-bot cancel` inside a workflow run (GITHUB_RUN_ID); should the comment link
+    that same run, it is not cancelled (the cancel would kill itself) — the claim is still released."""
+    sb, number = world
+    run_id, run_url = _workflow_run(sb)
+    run = GatedRun(sb, number, tmp_path, run_url)
+    result = _cli(sb, "cancel", f"{SLUG}#{number}", own_run=str(run_id))
+    assert result.exit_code == 0, result.output
+    assert "cancelled workflow run" not in result.output and "closed PR" in result.output
+    [workflow_run] = sb.workflow_runs(OWNER, REPO)
+    assert workflow_run.status == "in_progress"
+    assert run.release().phase is Phase.CANCELLED
