@@ -109,3 +109,14 @@ def python_start_up_s() -> float:
         subprocess.run([sys.executable, "-c", _TWO_PYTHONS], check=True)
         slowest = max(slowest, time.monotonic() - started)
     return slowest
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The random order's seed, at the end where a failure is read (the header that pytest-randomly prints it
+    in is hidden by -q): the order of a red run can be repeated."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(
+            f"random test order: seed {seed}; repeat it with "
+            f'make pytest PYTEST_ARGS="-p randomly --randomly-seed={seed}"'
+        )
