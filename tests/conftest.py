@@ -20,6 +20,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NPM_MODULES = REPO_ROOT / "tests" / "npm" / "node_modules"
 TEST_DATA = REPO_ROOT / "tests" / "data"
 
+# Every pytest session of one user on a machine shares /tmp/pytest-of-<user>, and each deletes all but the
+# newest three runs there: another checkout's run still in progress included (its tmp_path vanishes mid-test,
+# or the cleanup's warning fails this run). Each checkout keeps its own root (xdist's workers inherit it).
+TEMP_ROOT = REPO_ROOT / ".pytest-tmp"
+if "PYTEST_DEBUG_TEMPROOT" not in os.environ:
+    TEMP_ROOT.mkdir(exist_ok=True)
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(TEMP_ROOT)
+
 
 class NetworkBlocked(RuntimeError):
     """A test tried to reach a host outside 127.0.0.0/8 and ::1."""
