@@ -137,7 +137,7 @@ class ContributionRunner:
         self.own_claim = checked.own_claim
         self.access = permissions.repository_access(self.client, self.config.repository)
         self.default_branch = self.access.default_branch
-        if not self.config.dry_run:  # before anything is pushed: may this token open the pull request at all?
+        if not self.config.dry_run and self.own_claim is None:  # before any push: may this token open the PR?
             push_access.check_pulls_allowed(self.client, self.access, viewer)
 
     def _choose_push_target(self, tree: WorkTree) -> None:

@@ -380,7 +380,10 @@ class SandboxServer:
             return answer, None
         if login is None:
             return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
-        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls, grant)
+        viewer = self.state.users[login.lower()]
+        status, payload, points, name = handle(
+            self.state, viewer, body, self.urls, grant, repositories=self.repositories
+        )
         answer = self._json(status, payload)
         answer.points = points
         answer.charge = points
