@@ -405,7 +405,9 @@ class ContributionRunner:
         except comments.CommentRefused as refused:
             self._comment_was_refused(refused)  # the reason the run ended stays the one it already has
         except GitHubError as error:
-            state.last_error = str(error)
+            # Keep the reason the run ended first: the comment is only the messenger (a missing issue 404s both).
+            failure = f"the status comment could not be written: {error}"
+            state.last_error = f"{state.last_error}; {failure}" if state.last_error else failure
         # camelCase like the engine's own events (Maestro's names); the Action folds these into its outputs
         self._emit(
             FINALIZED,
@@ -419,6 +421,8 @@ class ContributionRunner:
             tokensIn=state.tokens_in,
             tokensOut=state.tokens_out,
             error=redact(state.last_error, self.secrets) if state.last_error else None,
+            haltReason=state.halt_reason,
+            claimHolder=state.claim_holder,
         )
 
     def _finish_pull(self) -> None:
