@@ -6,8 +6,6 @@ tests use; the real key lives in the proxy alone. Run one CLI at a time: they ar
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from symphony_bot.agents.base import Agent, Outcome
@@ -21,7 +19,15 @@ from tests.agent_cli_helpers import (
     run_task,
     task_script,
 )
-from tests.metering_helpers import BUDGET_USD, CLIS, EXPENSIVE, MAX_SECONDS, PROBE, REAL_KEY, charged, counted
+from tests.metering_helpers import (
+    BUDGET_USD,
+    CLIS,
+    EXPENSIVE,
+    PROBE,
+    REAL_KEY,
+    charged,
+    counted,
+)
 
 
 @pytest.fixture(params=list(CLIS))
@@ -64,11 +70,10 @@ def test_the_task_is_done_through_the_proxy_which_counts_what_the_server_charged
 
 def test_a_wrong_dummy_key_is_refused_and_the_model_never_asked(cli, tmp_path) -> None:
     with ModelServer(task_script()) as server, MeteringProxy(cli.spec.api, REAL_KEY, server.url) as proxy:
-        started = time.monotonic()
         result, repo = run_task(cli(proxy, key="symphony-proxy-not-this-run"), tmp_path)
         taken = proxy.take_usage()
     assert result.outcome is not Outcome.OK
-    assert time.monotonic() - started < MAX_SECONDS
+    assert result.outcome not in (Outcome.TIMEOUT, Outcome.INACTIVE)  # it stopped by itself: no silent retries
     assert_task_untouched(repo)
     assert server.requests == [] and taken.requests == 0
 
@@ -79,10 +84,8 @@ def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> N
         ModelServer(script) as server,
         MeteringProxy(cli.spec.api, REAL_KEY, server.url, max_cost_usd=BUDGET_USD) as proxy,
     ):
-        started = time.monotonic()
         result, repo = run_task(cli(proxy, model=cli.spec.priced_model), tmp_path)
         taken = proxy.take_usage()
-    elapsed = time.monotonic() - started
     assert (repo / "started.txt").exists()  # the first (expensive) turn ran its tool
     assert_task_untouched(repo)  # the second turn, which would have done the task, was refused
     assert result.outcome is Outcome.AGENT_ERROR, result  # not a rate limit: nothing to wait for
@@ -90,8 +93,7 @@ def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> N
     assert proxy.budget_exhausted and taken.budget_refusals == 1  # refused once: no CLI retries it
     assert [r.turn for r in server.conversation()] == [0]
     assert taken.usage.cost_usd > BUDGET_USD
-    assert elapsed < MAX_SECONDS, f"{cli.name} kept retrying the refusal for {elapsed:.0f} s"
-    print(f"{cli.name}: {taken.budget_refusals} refusal(s), {elapsed:.1f} s, {result.outcome}: {result.error}")
+    print(f"{cli.name}: {taken.budget_refusals} refusal(s), {result.outcome}: {result.error}")
 
 
 def test_with_a_budget_an_unpriced_model_is_refused_before_the_server_sees_it(cli, tmp_path) -> None:
@@ -101,13 +103,10 @@ def test_with_a_budget_an_unpriced_model_is_refused_before_the_server_sees_it(cl
         ModelServer(task_script()) as server,
         MeteringProxy(cli.spec.api, REAL_KEY, server.url, max_cost_usd=BUDGET_USD) as proxy,
     ):
-        started = time.monotonic()
         result, repo = run_task(cli(proxy, model=model), tmp_path)
         taken = proxy.take_usage()
-    elapsed = time.monotonic() - started
     assert result.outcome is Outcome.AGENT_ERROR, result
     assert f"model {model} has no known price" in (result.error or ""), result.error
     assert_task_untouched(repo)
     assert [r for r in server.requests if r.api is not None] == []  # no model request reached the server
     assert taken.budget_refusals >= 1 and taken.usage.unpriced_model == model and taken.requests == 0
-    assert elapsed < MAX_SECONDS, f"{cli.name} kept retrying the refusal for {elapsed:.0f} s"
