@@ -86,7 +86,9 @@ def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> N
     ):
         result, repo = run_task(cli(proxy, model=cli.spec.priced_model), tmp_path)
         taken = proxy.take_usage()
-    assert (repo / "started.txt").exists()  # the first (expensive) turn ran its tool
+    # The first (expensive) turn ran its tool. Under a budget requests go one at a time, so opencode's session
+    # title request may come after that turn and be refused, which ends opencode's session before the tool runs.
+    assert (repo / "started.txt").exists() or cli.spec.spec.side_replies
     assert_task_untouched(repo)  # the second turn, which would have done the task, was refused
     assert result.outcome is Outcome.AGENT_ERROR, result  # not a rate limit: nothing to wait for
     assert "--max-cost 0.01" in (result.error or ""), result.error  # the proxy's words reach the user
