@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 from symphony_bot.agents.base import Agent, Usage
 from symphony_bot.agents.pricing import is_priced
-from symphony_bot.sandbox.model_server import ANTHROPIC, CHAT, GEMINI, RESPONSES, TurnUsage
+from symphony_bot.sandbox.model_server import ANTHROPIC, CHAT, GEMINI, RESPONSES, ModelServer, TurnUsage
 from tests.agent_cli_helpers import DO_AND_TICK
 from tests.agent_cli_specs import ALL_CLIS, CliSpec
 
@@ -27,7 +28,7 @@ PROBE = (
 # One turn costs more than any budget below, so the next model request is the one the proxy refuses.
 EXPENSIVE = TurnUsage(input_tokens=100_000, output_tokens=10)  # within every context window
 BUDGET_USD = 0.01
-MAX_SECONDS = 45
+POLL_S = 0.05
 
 
 # The proxy's name for the API each CLI's wire protocol belongs to.
@@ -298,3 +299,16 @@ def _pump(near: Any, far: Any) -> None:
                 if not data:
                     return
                 key.data.sendall(data)
+
+
+def when_first_answered(server: ModelServer) -> list[float]:
+    """A list that gets the moment the server first answered a model request (watched in the background)."""
+    seen: list[float] = []
+
+    def watch() -> None:
+        while not any(r.api is not None for r in server.requests):
+            time.sleep(POLL_S)
+        seen.append(time.monotonic())
+
+    threading.Thread(target=watch, daemon=True).start()
+    return seen

@@ -5,7 +5,6 @@ Run one CLI at a time (`-k claude`): they are slow on a shared machine."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -15,13 +14,11 @@ from symphony_bot.agents.metering.health import MAX_FAILURES_IN_A_ROW
 from symphony_bot.agents.metering.wiring import MODEL_KEY_VARIABLES, MeteredAgent, metered_run
 from symphony_bot.sandbox.model_server import ModelServer, api_error
 from tests.agent_cli_helpers import assert_task_done, assert_task_untouched, run_task, task_script
-from tests.metering_helpers import CLIS, PROBE, REAL_KEY
+from tests.metering_helpers import CLIS, PROBE, REAL_KEY, when_first_answered
 
 # The promise of issue 17: a model API answering 500 over and over ends the run within a minute, counted from
 # the API's first answer (how long a CLI takes to start on a loaded machine is not the API's doing).
 FAILED_WITHIN_S = 60
-NO_BOUND_S = 900  # runs bounded by their events, not by the clock
-POLL_S = 0.05
 SERVER_ERROR = "scripted internal server error"
 ROUTE_VARIABLES = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENCODE_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
 SWITCHES = ("CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "GOOGLE_GENAI_USE_VERTEXAI")
@@ -58,10 +55,10 @@ def test_a_model_api_answering_500_ends_the_task_as_model_api_failed_naming_the_
     task ends after MAX_FAILURES_IN_A_ROW server errors, in the proxy's words."""
     with ModelServer([api_error(500, SERVER_ERROR, retry=True)]) as server:
         cli(server.url)
-        first_answer = _when_first_answered(server)
+        first_answer = when_first_answered(server)
         with metered_run(cli.name) as proxy:
             assert proxy is not None
-            result, repo = run_task(cli.make(proxy), tmp_path, max_seconds=NO_BOUND_S)
+            result, repo = run_task(cli.make(proxy), tmp_path)
         ended = time.monotonic()
     assert result.outcome is Outcome.MODEL_API_FAILED, (result.outcome, result.error)
     assert first_answer and ended - first_answer[0] < FAILED_WITHIN_S, ended - first_answer[0]
@@ -79,23 +76,10 @@ def test_cloud_credentials_never_reach_the_agent_on_the_api_key_route(cli, tmp_p
         cli(server.url)
         with metered_run(cli.name) as proxy:
             assert proxy is not None
-            result, repo = run_task(cli.make(proxy), tmp_path, max_seconds=NO_BOUND_S)
+            result, repo = run_task(cli.make(proxy), tmp_path)
     assert result.outcome is Outcome.OK, result.error
     assert_task_done(repo)
     seen = (repo / "env.txt").read_text()  # the tool's, its parent's and every readable process environment
     assert "PATH=" in seen
     for name, value in CLOUD_CREDENTIALS.items():
         assert value not in seen, f"{name} reached {cli.name}'s agent"
-
-
-def _when_first_answered(server: ModelServer) -> list[float]:
-    """A list that gets the moment the server first answered a model request (watched in the background)."""
-    seen: list[float] = []
-
-    def watch() -> None:
-        while not any(r.api is not None for r in server.requests):
-            time.sleep(POLL_S)
-        seen.append(time.monotonic())
-
-    threading.Thread(target=watch, daemon=True).start()
-    return seen

@@ -59,7 +59,7 @@ REFUSED_WITHOUT_KEY_WORDS = "Request not allowed for this organization"
 
 def test_real_opencode_reads_a_401_that_names_no_key_as_a_refused_key(opencode, tmp_path) -> None:
     with ModelServer([api_error(401, REFUSED_WITHOUT_KEY_WORDS)]) as server:
-        result, repo = run_task(opencode(server), tmp_path, max_seconds=600)
+        result, repo = run_task(opencode(server), tmp_path)
     assert result.outcome is Outcome.AUTH_FAILED, (result.outcome, result.error)
     assert "401" in (result.error or "") and REFUSED_WITHOUT_KEY_WORDS in (result.error or "")
     assert_task_untouched(repo)

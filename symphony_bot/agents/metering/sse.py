@@ -21,6 +21,7 @@ EVENT = b"event:"
 NEXT_EVENT = b"\nevent:"
 TAIL_BYTES = 256  # longer than any `event:` line worth reading
 # Events counted by name while passed over: a server-side tool call completed (`response.web_search_call.completed`).
+CALL_COMPLETED = b"_call.completed"
 _CALL_COMPLETED = re.compile(rb"\nevent:[ \t]*([A-Za-z0-9_.]{1,100}_call\.completed)")
 FIELD_HEAD_BYTES = len(EVENT)
 MAX_EVENT_NAME_BYTES = 200
@@ -91,9 +92,10 @@ class SseScanner:
         match = worth.search(data, start)
         end = len(data) if match is None else match.start()
         self.events += data.count(NEXT_EVENT, start, end)
-        names = self.names
-        for call in _CALL_COMPLETED.finditer(data, start, end):
-            names[call.group(1)] = names.get(call.group(1), 0) + 1
+        if data.find(CALL_COMPLETED, start, end) >= 0:  # rare: only then the (slower) pattern is run
+            names = self.names
+            for call in _CALL_COMPLETED.finditer(data, start, end):
+                names[call.group(1)] = names.get(call.group(1), 0) + 1
         if match is None:
             self._passed_tail = (tail + data[max(start, len(data) - TAIL_BYTES) :])[-TAIL_BYTES:]
             return -1
