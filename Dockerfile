@@ -3,7 +3,7 @@
 # BASE_IMAGE is pinned by digest; the image test passes a local Debian 12 base made with debootstrap instead
 # (tests/image/), since Debian 12's Python is 3.11 as well. The agent CLI is not in the image: the action
 # installs only the agent a workflow asks for, at the version pinned in symphony_bot/action/agents.py, at run
-# time (see the README: one image for every agent, measured against one image per agent). PREINSTALL_AGENT
+# time (see docs/action.md: one image for every agent, measured against one image per agent). PREINSTALL_AGENT
 # builds the one-image-per-agent variant instead (release.yml can publish those).
 ARG BASE_IMAGE=python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b
 FROM ${BASE_IMAGE}

@@ -21,7 +21,7 @@ NOTE_START = "<!-- symphony-bot:note -->"
 NOTE_END = "<!-- /symphony-bot:note -->"
 STALE_MARKER = "<!-- symphony-bot:stale-claim -->"
 HEADING = "🎼 Symphony"
-README_URL = "https://github.com/RunMaestro/symphony-bot#the-github_token-caveat"
+README_URL = "https://github.com/RunMaestro/symphony-bot/blob/main/docs/tokens.md#the-github_token-caveat"
 
 READY = "ready"
 AUTO_START_REFUSED = (

@@ -8,7 +8,7 @@ API keys travel in the child's environment only — never in argv.
 What the runner is told beyond its flags:
 * `SYMPHONY_GITHUB_TOKEN`: the token to use (the `github-token` input);
 * `SYMPHONY_TOKEN_KIND=workflow` when that token is the workflow's own GITHUB_TOKEN: pull requests it opens start
-  no workflows, and the status comment must say so and point at the README (WORKFLOW_PR_CAVEAT);
+  no workflows, and the status comment must say so and point at docs/tokens.md (WORKFLOW_PR_CAVEAT);
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
 `pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
@@ -36,7 +36,7 @@ TOKEN_KIND_WORKFLOW = "workflow"  # noqa: S105
 WORKFLOW_PR_CAVEAT = (
     "This run used the workflow's `GITHUB_TOKEN`: GitHub starts no workflows for pull requests it opens, so CI "
     "will not run on this one until a maintainer approves it. Use a GitHub App or fine-grained token instead "
-    '(see the README, "The GITHUB_TOKEN caveat").'
+    '(see docs/tokens.md, "The GITHUB_TOKEN caveat").'
 )
 # Variables of the action's own container the runner process does not need (its agent gets an allow-list anyway).
 _DROPPED_PREFIXES = ("INPUT_",)

@@ -23,7 +23,7 @@ def sandbox() -> None:
     "seed_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="YAML file with users/tokens, repositories (files, labels, permissions, branches), issues and pulls. "
-    "The format is in the README's Sandbox section.",
+    "The format is in docs/sandbox.md.",
 )
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="TCP port; 0 picks a free one."
