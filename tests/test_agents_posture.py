@@ -120,3 +120,15 @@ def test_run_says_weak_containment_in_the_status_comment_and_the_job_summary(tmp
     assert "Weak agent containment" in summary.read_text()
     assert containment._prctl_get(containment.PR_GET_DUMPABLE) == 0  # and the bot stayed not dumpable
     containment.set_dumpable(True)
+
+
+def test_a_cli_that_runs_without_landlock_is_said_aloud() -> None:
+    from symphony_bot.agents import landlock
+    from symphony_bot.agents.posture import agent_notices
+
+    assert agent_notices("claude") == [] and agent_notices("command") == []
+    if landlock.unavailable_reason() is None:  # where Landlock is not there at all, the machine's posture says so
+        assert [notice.split(" CLI")[0] for notice in (*agent_notices("codex"), *agent_notices("opencode"))] == [
+            "the codex",
+            "the opencode",
+        ]

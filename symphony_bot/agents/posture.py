@@ -39,6 +39,11 @@ REFUSAL = (
     "agent containment is weaker here than the agent's code deserves: {weaknesses}. Fix what is named, or run "
     f"anyway with {ALLOW_FLAG} (action input `allow-weak-containment: true`)"
 )
+CLI_WITHOUT_LANDLOCK = (
+    "the {agent} CLI runs without Landlock (its own sandbox needs mounts, which a container refuses, and it "
+    "breaks under Landlock's rules): it is held by its own uid and the sweep only, so it may read what every user "
+    "may; use --agent claude or gemini for the stronger confinement"
+)
 WEAK_NOTICE = "Weak agent containment (allowed by {flag}): {weakness}"
 
 
@@ -110,6 +115,15 @@ def assess(environ: Mapping[str, str] | None = None, *, as_root: bool | None = N
         [*RUNNER_PATHS, *runner_files], [*DOCKER_SOCKETS, *mounted_sockets()], landlocked=reason is None
     )
     return Posture(tuple(weaknesses))
+
+
+def agent_notices(agent_name: str) -> list[str]:
+    """What is weaker for this agent CLI in particular, said aloud beside the machine's posture."""
+    from symphony_bot.agents.process import NOT_LANDLOCKED
+
+    if agent_name in NOT_LANDLOCKED and landlock.unavailable_reason() is None:
+        return [CLI_WITHOUT_LANDLOCK.format(agent=agent_name)]
+    return []
 
 
 def allowed_by_environment(environ: Mapping[str, str] | None = None) -> bool:

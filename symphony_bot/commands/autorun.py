@@ -189,7 +189,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
     if not dry_run:
         _say_how_agents_are_contained()
-        if guard_containment(allow_weak_containment) is None:
+        if guard_containment(allow_weak_containment, agent_name) is None:
             sys.exit(exit_codes.USAGE)
     from symphony_bot.agents.agent_user import running_as_root
 
@@ -292,12 +292,12 @@ def _say_how_agents_are_contained() -> None:
         click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
 
 
-def guard_containment(allowed: bool) -> list[str] | None:
+def guard_containment(allowed: bool, agent_name: str = "") -> list[str] | None:
     """Before agents run: None (refused, said on stderr) when a containment promise cannot hold here and weak
     containment is not allowed; else the notices of what is weaker (said on stderr), for the comment and summary.
     The bot stays not dumpable from here on."""
     from symphony_bot.agents.containment import not_dumpable_for_the_run
-    from symphony_bot.agents.posture import assess
+    from symphony_bot.agents.posture import agent_notices, assess
     from symphony_bot.report.workflow_commands import neutralize
 
     not_dumpable_for_the_run()
@@ -305,9 +305,10 @@ def guard_containment(allowed: bool) -> list[str] | None:
     if posture.weak and not allowed:
         click.echo(neutralize(f"error: {posture.refusal()}"), err=True)
         return None
-    for notice in posture.notices():
+    notices = [*posture.notices(), *agent_notices(agent_name)]
+    for notice in notices:
         click.echo(neutralize(f"warning: {notice}"), err=True)
-    return posture.notices()
+    return notices
 
 
 def _usage_error(message: str) -> Any:

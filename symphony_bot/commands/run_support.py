@@ -258,7 +258,7 @@ def _containment_notices(options: dict[str, Any]) -> list[str] | None:
         return []
     from symphony_bot.commands.autorun import guard_containment
 
-    notices = guard_containment(bool(options.get("allow_weak_containment")))
+    notices = guard_containment(bool(options.get("allow_weak_containment")), options["agent_name"])
     if notices:
         from symphony_bot.report.workflow_commands import append_summary
 
