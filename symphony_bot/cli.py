@@ -1,7 +1,7 @@
 """The `symphony-bot` command line.
 
 Sub-commands live in `symphony_bot.commands.<name>` and are imported only when used, so `--help` and
-`--version` never pay for PyGithub, GitPython or jsonschema. A command that talks to GitHub builds the one
+`--version` never pay for PyGithub or jsonschema. A command that talks to GitHub builds the one
 client of its invocation with `GitHubClient.from_env` and passes it down.
 """
 
