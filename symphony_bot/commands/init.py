@@ -30,7 +30,14 @@ SECRETS_HEADER = "Set these in the repository's Settings → Secrets and variabl
     help="How the workflow authenticates: a GitHub App's installation token, a fine-grained token, or the "
     "workflow's own GITHUB_TOKEN (CI then waits for approval on the pull requests it opens).",
 )
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The repository checkout to write the two files into.",
+)
 @click.option("--repo", metavar="OWNER/REPO", help="Create the Symphony label there (needs a token).")
 @click.option("--ref", metavar="SHA", help="Pin the action to this commit (default: this release's).")
 @click.option("--force", is_flag=True, help="Overwrite an existing workflow.")
