@@ -29,6 +29,12 @@ def _issue_url(row: HistoryRow) -> str:
     return f"{base}/issues/{row.issue}" if found else ""
 
 
+def words(value: str) -> str:
+    """Free text for a table cell, one `.word` box per word: a line breaks between words, never inside one at a
+    `/` or `-` (only a word wider than the whole cell is broken)."""
+    return " ".join(f'<span class="word">{text(word)}</span>' for word in value.split())
+
+
 def cell(label: str, content: str) -> str:
     """A table cell labelled by its column: on a phone each row is a card and the label shows before the value."""
     return f'<td data-label="{attr(label)}">{content}</td>'
@@ -51,7 +57,7 @@ def active_page(report: StatsReport, generated_at: str) -> str:
         lines = []
         for row in rows:
             lines.append(
-                f"<tr>{_row_cells(row)}{cell('Agent', f'<span{USER_TEXT}>{text(row.agent)}</span>')}"
+                f"<tr>{_row_cells(row)}{cell('Agent', f'<span{USER_TEXT}>{words(row.agent)}</span>')}"
                 + cell("Progress", progress_bar(row.tasks_done, row.tasks_total, f"{row.repository}#{row.issue}"))
                 + f"{cell('Tokens', f'{row.tokens:,}')}{cell('Cost', money(row.cost_usd))}"
                 + f"{cell('Started', text(row.started_at[:10]))}</tr>"
