@@ -37,6 +37,7 @@ PAGES = [
     "contributors/mallory.html",
 ]
 BLOCKING_IMPACTS = {"serious", "critical"}
+WIDTHS = (1280, 390)  # a desktop and a phone (iPhone 12-15 width in CSS pixels)
 BROWSER_TIMEOUT_SECONDS = 300  # seven pages twice, with axe, on a shared two-core machine
 
 
@@ -71,6 +72,8 @@ def observed(built: Path, npm_modules: Path, tmp_path_factory: pytest.TempPathFa
             "chromium": str(CHROMIUM),
             "npmModules": str(npm_modules),
             "pages": PAGES,
+            "allPages": sorted(str(path.relative_to(built)) for path in built.rglob("*.html")),
+            "siteDir": str(built),
         }
         completed = subprocess.run(
             ["node", str(SCRIPT), json.dumps(config)],
@@ -151,8 +154,40 @@ def test_focus_order(observed: dict[str, Any]) -> None:
 
 
 def test_readable_without_javascript(observed: dict[str, Any]) -> None:
-    assert observed["steps"]["initial"]["controlsHidden"] is False
-    assert observed["steps"]["noJavaScript"] == {"tiles": 6, "controlsHidden": True}
+    # what the reader sees (computed display, rendered box), not the `hidden` property: CSS can override that
+    assert observed["steps"]["initial"]["controls"] == {"display": "grid", "boxed": True}
+    assert observed["steps"]["noJavaScript"] == {"tiles": 6, "controls": {"display": "none", "boxed": False}}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_scrolls_sideways(observed: dict[str, Any], built: Path, width: int) -> None:
+    layout = observed["layout"][str(width)]
+    assert len(layout) == len(list(built.rglob("*.html")))  # every page of the site
+    wide = {name: (page["scrollWidth"], page["clientWidth"]) for name, page in layout.items()}
+    assert {name: sizes for name, sizes in wide.items() if sizes[0] > sizes[1]} == {}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_table_cell_breaks_a_word(observed: dict[str, Any], width: int) -> None:
+    layout = observed["layout"][str(width)]
+    assert layout["history.html"]["cellWords"] > 20 and layout["active.html"]["cellWords"] > 10  # tables checked
+    assert {name: page["brokenWords"] for name, page in layout.items() if page["brokenWords"]} == {}
+
+
+def test_tables_become_labelled_cards_on_a_phone(observed: dict[str, Any]) -> None:
+    assert observed["layout"]["390"]["history.html"]["cellLabel"] == '"Issue"'
+    assert observed["layout"]["1280"]["history.html"]["cellLabel"] in ("none", "normal")
+
+
+def test_opened_from_disk_the_site_is_styled_and_scripted(observed: dict[str, Any]) -> None:
+    view = observed["fileView"]
+    assert (view["gridDisplay"], view["bodyMargin"], view["projectGrid"]) == ("grid", "0px", "grid")
+    assert view["controls"] == {"display": "grid", "boxed": True}  # site.js ran
+
+
+def test_bidi_override_does_not_reach_the_title(observed: dict[str, Any]) -> None:
+    odd = observed["pages"]["projects/maint--odd.html"]["light"]
+    assert odd["title"] == "Odd tcejorp · Maestro Symphony"
 
 
 def test_phone_sized_window(observed: dict[str, Any]) -> None:

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from symphony_bot.github.scan import RepositoryResult
 from symphony_bot.sandbox import Sandbox
-from symphony_bot.site.html import CONTENT_SECURITY_POLICY, safe_url
+from symphony_bot.site.build import repository_names
+from symphony_bot.site.html import CONTENT_SECURITY_POLICY, safe_url, text
 from symphony_bot.site.model import category_of, page_name, projects_from
-from tests.browser.world import HOSTILE, PWNED, build, seed
+from symphony_bot.site.pages import DUPLICATE, UNREADABLE, project_tile
+from symphony_bot.stats.history import HistoryRow, PullState
+from tests.browser.world import ABANDONED_TASKS, HOSTILE, PWNED, RTL_OVERRIDE, build, seed
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +72,9 @@ def test_contributor_pages_linked_from_the_leaderboard(site: tuple[Path, str, st
     names = sorted(path.name for path in (out / "contributors").iterdir())
     assert names == ["donor.html", "mallory.html", "other.html"]
     stats = read(out, "stats.html")
-    assert '<td>1</td><td><a href="contributors/donor.html">@donor</a></td>' in stats
+    assert (
+        '<td data-label="Rank">1</td><td data-label="Contributor"><a href="contributors/donor.html">@donor</a>' in stats
+    )
     donor = read(out, "contributors/donor.html")
     assert "<h1>@donor</h1>" in donor and "maint/ai-proj#4" in donor and "Running (1)" in donor
     assert '<a href="../stats.html">Stats</a>' in donor
@@ -78,11 +84,12 @@ def test_contributor_pages_linked_from_the_leaderboard(site: tuple[Path, str, st
 def test_task_previews_of_documents(site: tuple[Path, str, str]) -> None:
     out, _, _ = site
     page = read(out, "projects/maint--ai-proj.html")
-    assert '>docs/task.md</a> — 3 tasks, 2 open<ul class="tasks"><li>one</li><li>two</li></ul>' in page
+    tasks = '<ul class="tasks"><li dir="auto">one</li><li dir="auto">two</li></ul>'
+    assert f">docs/task.md</a> — 3 tasks, 2 open{tasks}" in page
     web = read(out, "projects/maint--web-thing.html")
     assert '>docs/missing.md</a> <span class="note">(not found on main)</span>' in web
     evil = read(out, "projects/maint--evil.html")
-    assert '<ul class="tasks"><li>&lt;script&gt;window.__pwned = 1&lt;/script&gt;&quot;&gt;&lt;img' in evil
+    assert '<ul class="tasks"><li dir="auto">&lt;script&gt;window.__pwned = 1&lt;/script&gt;&quot;&gt;&lt;img' in evil
 
 
 def test_active_history_and_stats_pages(site: tuple[Path, str, str]) -> None:
@@ -94,7 +101,7 @@ def test_active_history_and_stats_pages(site: tuple[Path, str, str]) -> None:
     assert "maint/ai-proj#4" in history and "maint/web-thing#2" in history and "merged" in history
     stats = read(out, "stats.html")
     assert "Weekly Rhythm" in stats and "7 consecutive ISO weeks" in stats
-    assert re.search(r"<td>1</td><td><a [^>]*>@donor</a></td>", stats)
+    assert re.search(r'<td data-label="Rank">1</td><td data-label="Contributor"><a [^>]*>@donor</a></td>', stats)
 
 
 def test_every_hostile_value_is_escaped(site: tuple[Path, str, str]) -> None:
@@ -209,3 +216,76 @@ def test_text_and_attributes_escape_every_markup_character() -> None:
     assert attr('"><img onerror=x>') == "&quot;&gt;&lt;img onerror=x&gt;"
     assert text("plain text — ünïcode") == "plain text — ünïcode"
     assert text(42) == "42"
+
+
+def test_progress_only_from_the_pr_that_holds_the_claim(site: tuple[Path, str, str]) -> None:
+    page = read(site[0], "projects/maint--ai-proj.html")
+    available = page.split('<li class="issue status-available">')[1].split("</li>")[0]
+    assert "Add unit tests" in available
+    # the world's closed, abandoned PR for this issue reports 18 of 18 tasks: not this issue's progress
+    assert f"{ABANDONED_TASKS} of {ABANDONED_TASKS}" not in page and "<progress" not in available
+    assert 'aria-label="#2"></progress> <span>1 of 3 tasks</span>' in page  # the claiming draft PR's
+
+
+def test_unreadable_project_is_marked_on_the_grid(site: tuple[Path, str, str]) -> None:
+    index = read(site[0], "index.html")
+    tiles = index.split('<li class="tile"')[1:]
+    unreadable = [tile for tile in tiles if "script---x-" in tile]  # the entry whose slug is invalid
+    assert len(unreadable) == 1
+    tile = unreadable[0]
+    assert UNREADABLE in tile and "available issue" not in tile
+
+
+def test_bidi_controls_are_neutralised_and_user_text_has_dir_auto(site: tuple[Path, str, str]) -> None:
+    out = site[0]
+    odd = read(out, "projects/maint--odd.html")
+    title = re.search(r"<title>(.*)</title>", odd)
+    assert title and title.group(1) == "Odd tcejorp · Maestro Symphony"
+    assert RTL_OVERRIDE not in odd and '<h1 dir="auto">Odd tcejorp</h1>' in odd
+    assert '<p class="description" dir="auto">unclosed override</p>' in odd
+    for path in out.rglob("*.html"):
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", path.read_text(encoding="utf-8")), path
+    assert text("a\u202ab\u202bc\u202cd\u202de\u202ef\u2066g\u2067h\u2068i\u2069j") == "abcdefghij"
+
+
+def test_no_integrity_attribute_so_a_file_view_loads_the_assets(site: tuple[Path, str, str]) -> None:
+    for path in site[0].rglob("*.html"):
+        assert "integrity=" not in path.read_text(encoding="utf-8"), path
+
+
+def test_duplicate_entries_of_one_repository_are_marked() -> None:
+    entries = [{"slug": "old/name"}, {"slug": "new/name"}, {"slug": "NEW/Name"}, {"slug": "other/x"}]
+    scanned = {
+        "old/name": RepositoryResult(slug="old/name", name_with_owner="new/name"),  # GitHub's redirect
+        "new/name": RepositoryResult(slug="new/name", name_with_owner="new/name"),
+        "other/x": RepositoryResult(slug="other/x", name_with_owner="other/x"),
+    }
+    projects = {project.slug: project for project in projects_from(entries, scanned)}
+    assert projects["old/name"].duplicate_of == ""
+    assert projects["new/name"].duplicate_of == "old/name"
+    assert projects["NEW/Name"].duplicate_of == "old/name"
+    assert projects["other/x"].duplicate_of == ""
+    assert DUPLICATE in project_tile(projects["new/name"]) and DUPLICATE not in project_tile(projects["other/x"])
+
+
+def test_history_follows_a_rename_through_the_pr_url() -> None:
+    # a PR opened before the rename names the old slug in its metadata; GitHub answers its URL under the new name
+    row = HistoryRow(
+        repository="old/name",
+        issue=1,
+        pr_number=2,
+        pr_url="https://github.com/new/name/pull/2",
+        pr_state=PullState.MERGED,
+        contributor="c",
+        maintainer="m",
+        agent="a",
+        run_state="completed",
+        started_at="2026-01-01",
+        completed_at=None,
+        documents=(),
+        tasks_done=1,
+        tasks_total=1,
+        tokens=1,
+        cost_usd=0.0,
+    )
+    assert repository_names(row) == {"old/name", "new/name"}

@@ -70,6 +70,17 @@ def _write(out: Path, files: dict[str, str]) -> int:
     return total
 
 
+def repository_names(row: HistoryRow) -> set[str]:
+    """The lower-cased owner/name a contribution belongs to: the one its metadata names and the one in its PR's
+    URL, which GitHub gives under the repository's current name, so the history follows a rename."""
+    names = {row.repository.casefold()}
+    head, found, _ = row.pr_url.rpartition("/pull/")
+    parts = head.rstrip("/").split("/")
+    if found and len(parts) >= 2:
+        names.add(f"{parts[-2]}/{parts[-1]}".casefold())
+    return names
+
+
 def _contributor_pages(report: StatsReport, generated_at: str) -> dict[str, tuple[str, str]]:
     """Lower-cased login -> (file name, page) for everyone on the leaderboard."""
     by_contributor: dict[str, list[HistoryRow]] = {}
@@ -114,12 +125,13 @@ def build_site(
     }
     for name, html in contributors.values():
         files[f"{CONTRIBUTORS_FOLDER}/{name}"] = html
-    rows = report.rows
     by_repository: dict[str, list[HistoryRow]] = {}
-    for row in rows:
-        by_repository.setdefault(row.repository.casefold(), []).append(row)
+    for row in report.rows:
+        for name in repository_names(row):
+            by_repository.setdefault(name, []).append(row)
     for project in projects:
-        own = by_repository.get(project.slug.casefold(), [])
+        own_ids = {id(row) for name in project.names for row in by_repository.get(name, [])}
+        own = [row for row in report.rows if id(row) in own_ids]
         files[f"{PROJECTS_FOLDER}/{project.page}"] = project_page(project, own, generated_at, previews)
     for name in ASSETS:
         files[f"{ASSETS_FOLDER}/{name}"] = asset_text(name)

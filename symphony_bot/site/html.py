@@ -9,8 +9,6 @@ inline code.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import re
 from functools import cache
@@ -30,6 +28,8 @@ NAVIGATION = (
     ("stats.html", "Stats"),
 )
 _MARKUP = re.compile(r"[&<>\"']")
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+USER_TEXT = ' dir="auto"'  # on every element holding text from the registry, GitHub or a PR
 _HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\x00-\x20\x7f\\]*)?", re.ASCII)
 FOOTER_TEXT = "Built by symphony-bot from the Symphony registry and GitHub"
 
@@ -40,16 +40,14 @@ def asset_text(name: str) -> str:
     return resources.files("symphony_bot.site").joinpath(name).read_text(encoding="utf-8")
 
 
-@cache
-def integrity(name: str) -> str:
-    """Subresource Integrity of an asset: a page refuses a stylesheet or script that was changed after the build."""
-    digest = hashlib.sha384(asset_text(name).encode("utf-8")).digest()
-    return "sha384-" + base64.b64encode(digest).decode("ascii")
-
-
 def text(value: object) -> str:
-    """`value` as element content: `&`, `<`, `>`, `"` and `'` escaped (most values have none: skip the work)."""
+    """`value` as element content: bidi embedding, override and isolate controls removed (an unclosed U+202E
+    would reverse the rest of the line, the `<title>` included), then `&`, `<`, `>`, `"` and `'` escaped (most
+    values have neither: skip the work). Right-to-left text still shows right: user text sits in `dir="auto"`
+    elements."""
     plain = str(value)
+    if _BIDI_CONTROL.search(plain):
+        plain = _BIDI_CONTROL.sub("", plain)
     return html.escape(plain, quote=True) if _MARKUP.search(plain) else plain
 
 
@@ -65,14 +63,15 @@ def safe_url(url: str) -> str | None:
     return candidate if _HTTP_URL.fullmatch(candidate) else None
 
 
-def link(url: str, label: str, *, css_class: str | None = None) -> str:
+def link(url: str, label: str, *, css_class: str | None = None, user_text: bool = False) -> str:
     """An external link to `url` (opened without a referrer or opener), or just the label when the URL is not
-    http(s)."""
+    http(s); `user_text` marks a label written by a user (`dir="auto"`)."""
     target = safe_url(url)
+    direction = USER_TEXT if user_text else ""
     if target is None:
-        return text(label)
+        return f"<span{direction}>{text(label)}</span>" if user_text else text(label)
     class_attribute = f' class="{attr(css_class)}"' if css_class else ""
-    return f'<a href="{attr(target)}" rel="noopener noreferrer"{class_attribute}>{text(label)}</a>'
+    return f'<a href="{attr(target)}" rel="noopener noreferrer"{class_attribute}{direction}>{text(label)}</a>'
 
 
 def page(*, title: str, current: str, body: str, depth: int = 0, generated_at: str = "") -> str:
@@ -92,9 +91,9 @@ def page(*, title: str, current: str, body: str, depth: int = 0, generated_at: s
         '<meta name="color-scheme" content="light dark">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{text(title)} · {SITE_TITLE}</title>\n"
-        f'<link rel="stylesheet" href="{root}{ASSETS_FOLDER}/{STYLESHEET_FILE}" '
-        f'integrity="{integrity(STYLESHEET_FILE)}">\n'
-        f'<script src="{root}{ASSETS_FOLDER}/{SCRIPT_FILE}" integrity="{integrity(SCRIPT_FILE)}" defer></script>\n'
+        # no `integrity`: Chromium refuses a subresource with one when the site is opened from disk (file://)
+        f'<link rel="stylesheet" href="{root}{ASSETS_FOLDER}/{STYLESHEET_FILE}">\n'
+        f'<script src="{root}{ASSETS_FOLDER}/{SCRIPT_FILE}" defer></script>\n'
         "</head>\n<body>\n"
         '<a class="skip-link" href="#main">Skip to content</a>\n'
         f'<header class="site-header"><p class="site-title"><a href="{root}index.html">🎵 {SITE_TITLE}</a></p>\n'

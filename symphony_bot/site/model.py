@@ -56,6 +56,13 @@ class Project:
     page: str  # file name of the project page, under projects/
     issues: list[ScannedIssue] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # why the repository could not be scanned
+    repository: str = ""  # owner/name as GitHub answered (differs from the slug after a rename)
+    duplicate_of: str = ""  # the slug of an earlier entry naming the same repository
+
+    @property
+    def names(self) -> set[str]:
+        """The lower-cased owner/name this project is known by: its slug and, after a rename, GitHub's name."""
+        return {self.slug.casefold()} | ({self.repository.casefold()} if self.repository else set())
 
     def count(self, status: str) -> int:
         return sum(1 for issue in self.issues if str(issue.status) == status)
@@ -127,9 +134,23 @@ def projects_from(entries: list[dict[str, Any]], scanned: dict[str, RepositoryRe
         if result is not None:
             project.issues = list(result.issues)
             project.problems = [problem.message for problem in result.problems if problem.fatal]
+            project.repository = result.name_with_owner or ""
         projects.append(project)
+    _mark_duplicates(projects)
     projects.sort(key=lambda project: (not project.featured, project.name.casefold(), project.slug.casefold()))
     return projects
+
+
+def _mark_duplicates(projects: list[Project]) -> None:
+    """A registry may list one repository twice (under its old and its new name): every entry after the first,
+    in registry order, names the first."""
+    first: dict[str, str] = {}
+    for project in projects:
+        earlier = next((first[name] for name in sorted(project.names) if name in first), "")
+        if earlier:
+            project.duplicate_of = earlier
+        for name in project.names:
+            first.setdefault(name, project.slug)
 
 
 def categories_in(projects: list[Project]) -> list[tuple[Category, int]]:

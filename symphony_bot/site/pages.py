@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symphony_bot.site.html import attr, link, page, plural, progress_bar, text
+from symphony_bot.site.html import USER_TEXT, attr, link, page, plural, progress_bar, text
 from symphony_bot.site.model import ISSUE_GROUPS, Category, Project, categories_in
 from symphony_bot.stats.history import HistoryRow
 
@@ -22,6 +22,8 @@ Previews = dict[tuple[str, str], "DocumentPreview"]
 RUN_COMMENT = "/symphony run"
 KEYBOARD_HINT = "Arrow keys move between projects, Enter opens one, / goes to the search, Esc clears it."
 NO_MATCH = "No project matches the search and filter."
+UNREADABLE = "Could not be read: see its page"
+DUPLICATE = "Listed twice: same repository as"
 NO_ISSUES = "No issue of this project is labelled runmaestro.ai yet."
 
 
@@ -31,20 +33,28 @@ def _category_badge(category: Category) -> str:
     )
 
 
-def _tile(project: Project) -> str:
-    counts = [
-        plural(project.count("available"), "available issue"),
-        f"{project.count('in_progress'):,} in progress",
-    ]
+def _tile_counts(project: Project) -> str:
+    """The tile's last line: its issue counts, or why there are none (never "0 available issues" for a project
+    that could not be read)."""
+    if project.problems:
+        return f'<span class="problem">{UNREADABLE}</span>'
+    counts = [plural(project.count("available"), "available issue"), f"{project.count('in_progress'):,} in progress"]
+    if project.duplicate_of:
+        counts.append(f'<span class="problem">{DUPLICATE} {text(project.duplicate_of)}</span>')
+    return " · ".join(counts)
+
+
+def project_tile(project: Project) -> str:
     featured = '<span class="badge featured">Featured</span> ' if project.featured else ""
-    tags = "".join(f"<li>{text(tag)}</li>" for tag in project.tags)
+    tags = "".join(f"<li{USER_TEXT}>{text(tag)}</li>" for tag in project.tags)
     return (
         f'<li class="tile" data-category="{attr(project.category.id)}" data-search="{attr(project.search_text)}">'
-        f'<h2 class="tile-name"><a class="tile-link" href="projects/{attr(project.page)}">{text(project.name)}</a></h2>'
+        f'<h2 class="tile-name"><a class="tile-link" href="projects/{attr(project.page)}"{USER_TEXT}>'
+        f"{text(project.name)}</a></h2>"
         f'<p class="tile-meta">{featured}{_category_badge(project.category)}</p>'
-        f'<p class="description">{text(project.description)}</p>'
+        f'<p class="description"{USER_TEXT}>{text(project.description)}</p>'
         + (f'<ul class="tags">{tags}</ul>' if tags else "")
-        + f'<p class="counts">{" · ".join(counts)}</p></li>'
+        + f'<p class="counts">{_tile_counts(project)}</p></li>'
     )
 
 
@@ -67,7 +77,7 @@ def projects_page(projects: list[Project], generated_at: str) -> str:
         f'<div class="filters" role="group" aria-label="Filter by category">{"".join(filters)}</div>\n'
         f'<p class="hint" id="keyboard-hint">{KEYBOARD_HINT}</p>\n'
         "</div>\n"
-        f'<ul class="grid" id="projects">\n{"".join(_tile(project) for project in projects)}\n</ul>\n'
+        f'<ul class="grid" id="projects">\n{"".join(project_tile(project) for project in projects)}\n</ul>\n'
         f'<p id="no-results" hidden>{NO_MATCH}</p>'
     )
     return page(title="Projects", current="index.html", body=body, generated_at=generated_at)
@@ -89,7 +99,7 @@ def _preview(preview: DocumentPreview | None) -> str:
     if preview.note is not None:
         return f' <span class="note">({text(preview.note)})</span>'
     summary = f" — {plural(preview.tasks_total, 'task')}, {preview.tasks_open:,} open"
-    tasks = "".join(f"<li>{text(task)}</li>" for task in preview.open_tasks)
+    tasks = "".join(f"<li{USER_TEXT}>{text(task)}</li>" for task in preview.open_tasks)
     more = preview.tasks_open - len(preview.open_tasks)
     if more > 0:
         tasks += f'<li class="note">… {more:,} more</li>'
@@ -99,7 +109,7 @@ def _preview(preview: DocumentPreview | None) -> str:
 def _issue(
     project: Project,
     issue: ScannedIssue,
-    rows: dict[tuple[str, int], HistoryRow],
+    rows: dict[int, HistoryRow],
     previews: Previews,
     rendered: dict[DocumentPreview, str],
 ) -> str:
@@ -116,7 +126,7 @@ def _issue(
         items.append(f"<li>{label}{rendered[preview] if preview is not None else ''}</li>")
     parts = [
         f'<li class="issue status-{attr(status)}">',
-        f"<h3>{link(issue.url, f'#{issue.number} {issue.title}')}</h3>",
+        f"<h3>{link(issue.url, f'#{issue.number} {issue.title}', user_text=True)}</h3>",
         f'<p class="documents-count">{plural(len(documents), "Auto Run document")}</p>',
     ]
     if items:
@@ -129,8 +139,9 @@ def _issue(
         kind = "draft PR" if claim.is_draft else "PR"
         verb = "Completed by" if status == "completed" else "Claimed by"
         parts.append(f"<p>{verb} {link(claim.url, f'{kind} #{claim.number}')} by @{text(claim.author or 'ghost')}</p>")
-    row = rows.get((project.slug.casefold(), issue.number))
-    if row is not None and row.tasks_total:
+    # progress only from the PR that holds the claim: an abandoned, closed PR's "18 of 18" is not this issue's
+    row = rows.get(issue.number)
+    if row is not None and claim is not None and row.pr_number == claim.number and row.tasks_total:
         parts.append(
             f'<p class="task-progress">{progress_bar(row.tasks_done, row.tasks_total, f"#{issue.number}")}</p>'
         )
@@ -144,15 +155,18 @@ def _issue(
 
 
 def project_page(project: Project, rows: list[HistoryRow], generated_at: str, previews: Previews | None = None) -> str:
-    by_issue = {(row.repository.casefold(), row.issue): row for row in reversed(rows)}
+    by_issue = {row.issue: row for row in reversed(rows)}  # the project's own rows (build.py), newest wins
     rendered: dict[DocumentPreview, str] = {}
-    details = [f"<p>{_category_badge(project.category)}</p>", f'<p class="description">{text(project.description)}</p>']
+    details = [
+        f"<p>{_category_badge(project.category)}</p>",
+        f'<p class="description"{USER_TEXT}>{text(project.description)}</p>',
+    ]
     if project.tags:
-        details.append('<ul class="tags">' + "".join(f"<li>{text(t)}</li>" for t in project.tags))
+        details.append('<ul class="tags">' + "".join(f"<li{USER_TEXT}>{text(t)}</li>" for t in project.tags))
         details[-1] += "</ul>"
     facts = [f"Repository: {link(project.url, project.slug)}"]
     if project.maintainer:
-        facts.append(f"Maintainer: {link(project.maintainer_url, project.maintainer)}")
+        facts.append(f"Maintainer: {link(project.maintainer_url, project.maintainer, user_text=True)}")
     if project.added_at:
         facts.append(f"Added: {text(project.added_at)}")
     details.append(f'<p class="facts">{" · ".join(facts)}</p>')
@@ -173,7 +187,7 @@ def project_page(project: Project, rows: list[HistoryRow], generated_at: str, pr
         )
     body = (
         f'<nav aria-label="Breadcrumb" class="breadcrumb"><a href="../index.html">Projects</a> › '
-        f"<span>{text(project.name)}</span></nav>\n"
-        f"<h1>{text(project.name)}</h1>\n" + "\n".join(details) + "\n" + "\n".join(sections)
+        f"<span{USER_TEXT}>{text(project.name)}</span></nav>\n"
+        f"<h1{USER_TEXT}>{text(project.name)}</h1>\n" + "\n".join(details) + "\n" + "\n".join(sections)
     )
     return page(title=project.name, current="", body=body, depth=1, generated_at=generated_at)

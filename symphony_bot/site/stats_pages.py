@@ -5,7 +5,7 @@ Pure functions from the stats report to HTML text; every value goes through `htm
 
 from __future__ import annotations
 
-from symphony_bot.site.html import attr, link, page, plural, progress_bar, text
+from symphony_bot.site.html import USER_TEXT, attr, link, page, plural, progress_bar, text
 from symphony_bot.stats.history import HistoryRow
 from symphony_bot.stats.maths import StatsReport
 from symphony_bot.stats.render import money, streak_text
@@ -29,12 +29,23 @@ def _issue_url(row: HistoryRow) -> str:
     return f"{base}/issues/{row.issue}" if found else ""
 
 
+def words(value: str) -> str:
+    """Free text for a table cell, one `.word` box per word: a line breaks between words, never inside one at a
+    `/` or `-` (only a word wider than the whole cell is broken)."""
+    return " ".join(f'<span class="word">{text(word)}</span>' for word in value.split())
+
+
+def cell(label: str, content: str) -> str:
+    """A table cell labelled by its column: on a phone each row is a card and the label shows before the value."""
+    return f'<td data-label="{attr(label)}">{content}</td>'
+
+
 def _row_cells(row: HistoryRow) -> str:
     pull = link(row.pr_url, f"PR #{row.pr_number}")
     return (
-        f"<td>{link(_issue_url(row), f'{row.repository}#{row.issue}')}</td>"
-        f'<td>{pull} <span class="state state-{attr(row.pr_state)}">'
-        f"{text(row.pr_state)}</span></td><td>@{text(row.contributor)}</td>"
+        cell("Issue", link(_issue_url(row), f"{row.repository}#{row.issue}"))
+        + cell("Pull request", f'{pull} <span class="state state-{attr(row.pr_state)}">{text(row.pr_state)}</span>')
+        + cell("Contributor", f"@{text(row.contributor)}")
     )
 
 
@@ -46,9 +57,10 @@ def active_page(report: StatsReport, generated_at: str) -> str:
         lines = []
         for row in rows:
             lines.append(
-                f"<tr>{_row_cells(row)}<td>{text(row.agent)}</td>"
-                f"<td>{progress_bar(row.tasks_done, row.tasks_total, f'{row.repository}#{row.issue}')}</td>"
-                f"<td>{row.tokens:,}</td><td>{money(row.cost_usd)}</td><td>{text(row.started_at[:10])}</td></tr>"
+                f"<tr>{_row_cells(row)}{cell('Agent', f'<span{USER_TEXT}>{words(row.agent)}</span>')}"
+                + cell("Progress", progress_bar(row.tasks_done, row.tasks_total, f"{row.repository}#{row.issue}"))
+                + f"{cell('Tokens', f'{row.tokens:,}')}{cell('Cost', money(row.cost_usd))}"
+                + f"{cell('Started', text(row.started_at[:10]))}</tr>"
             )
         table = (
             '<div class="table-wrap"><table><caption>Contributions in progress</caption><thead><tr>'
@@ -73,9 +85,9 @@ def _history_table(rows: list[HistoryRow], caption: str) -> str:
     if not rows:
         return f"<p>{NO_HISTORY}</p>"
     lines = [
-        f"<tr>{_row_cells(row)}<td>{text((row.completed_at or row.started_at)[:10])}</td>"
-        f"<td>{len(row.documents):,}</td><td>{row.tasks_done:,}/{row.tasks_total:,}</td>"
-        f"<td>{money(row.cost_usd)}</td></tr>"
+        f"<tr>{_row_cells(row)}{cell('Completed', text((row.completed_at or row.started_at)[:10]))}"
+        f"{cell('Documents', f'{len(row.documents):,}')}{cell('Tasks', f'{row.tasks_done:,}/{row.tasks_total:,}')}"
+        f"{cell('Cost', money(row.cost_usd))}</tr>"
         for row in rows
     ]
     return (
@@ -144,9 +156,9 @@ def stats_page(report: StatsReport, generated_at: str, contributor_pages: dict[s
         target = pages.get(entry.contributor.casefold())
         name = f'<a href="{attr(target)}">@{text(entry.contributor)}</a>' if target else f"@{text(entry.contributor)}"
         leaders.append(
-            f"<tr><td>{entry.rank}</td><td>{name}</td><td>{entry.merged_prs:,}</td>"
-            f"<td>{entry.contributions:,}</td><td>{entry.tokens:,}</td>"
-            f"<td>{streak_text(entry.longest_streak_weeks)}</td></tr>"
+            f"<tr>{cell('Rank', str(entry.rank))}{cell('Contributor', name)}{cell('Merged', f'{entry.merged_prs:,}')}"
+            f"{cell('Contributions', f'{entry.contributions:,}')}{cell('Tokens', f'{entry.tokens:,}')}"
+            f"{cell('Longest streak', streak_text(entry.longest_streak_weeks))}</tr>"
         )
     board = (
         '<div class="table-wrap"><table><caption>Leaderboard</caption><thead><tr><th scope="col">Rank</th>'

@@ -3,10 +3,12 @@
 //
 // usage: node site_check.mjs CONFIG_JSON
 //   {"baseUrl": "http://127.0.0.1:PORT/", "artifacts": DIR, "userDataDir": DIR, "axe": PATH_TO_axe.min.js,
-//    "chromium": "/usr/bin/chromium", "pages": ["index.html", ...]}
+//    "chromium": "/usr/bin/chromium", "pages": ["index.html", ...], "allPages": [every page of the site],
+//    "siteDir": DIR (the built site, opened from disk once as file://)}
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 const config = JSON.parse(process.argv[2]);
 const require = createRequire(path.join(config.npmModules, "noop.js"));
@@ -70,6 +72,40 @@ async function inspect(page) {
   }));
 }
 
+// Layout of one page at the current width: does it scroll sideways, and which words inside table cells are
+// broken across lines? A word is broken when its Range has client rects on more than one line.
+async function layout(page) {
+  return page.evaluate(() => {
+    const broken = [];
+    let words = 0;
+    for (const cell of document.querySelectorAll("td, th, caption")) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.data.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.bottom)));
+          words += 1;
+          if (lines.size > 1) broken.push(match[0]);
+        }
+      }
+    }
+    const labels = Array.from(document.querySelectorAll("td[data-label]")).slice(0, 1).map((td) => getComputedStyle(td, "::before").content);
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+      cellWords: words,
+      brokenWords: broken,
+      cellLabel: labels[0] ?? null,
+    };
+  });
+}
+
+async function shown(page, selector) {
+  return page.$eval(selector, (el) => ({ display: getComputedStyle(el).display, boxed: el.getBoundingClientRect().height > 0 }));
+}
+
 async function visibleTiles(page) {
   return page.$$eval(".tile", (tiles) => tiles.filter((t) => !t.hidden).map((t) => t.querySelector(".tile-link").textContent));
 }
@@ -91,9 +127,25 @@ for (const name of config.pages) {
 }
 await page.emulateMedia({ colorScheme: "light" });
 
+// Every page of the site on a desktop and on a phone: no sideways scroll, no word broken inside a table cell.
+observed.layout = {};
+for (const width of [1280, 390]) {
+  await page.setViewportSize({ width, height: 900 });
+  observed.layout[width] = {};
+  for (const name of config.allPages) {
+    await page.goto(new URL(name, base).href, { waitUntil: "load" });
+    observed.layout[width][name] = await layout(page);
+    if (name === "history.html" || name === "projects/maint--plain.html") {
+      const shot = `${name.replace(/[^A-Za-z0-9.-]/g, "_")}-${width}.png`;
+      await page.screenshot({ path: path.join(config.artifacts, shot), fullPage: true });
+    }
+  }
+}
+await page.setViewportSize({ width: 1280, height: 900 });
+
 // Projects: filters, search, keyboard.
 await page.goto(new URL("index.html", base).href, { waitUntil: "load" });
-observed.steps.initial = { tiles: await visibleTiles(page), controlsHidden: await page.$eval("#controls", (c) => c.hidden) };
+observed.steps.initial = { tiles: await visibleTiles(page), controls: await shown(page, "#controls") };
 
 await page.getByRole("button", { name: /AI & ML/ }).click();
 observed.steps.filtered = {
@@ -149,7 +201,7 @@ await noScript.route("**/*.js", (route) => route.abort());
 await noScript.goto(new URL("index.html", base).href, { waitUntil: "load" });
 observed.steps.noJavaScript = {
   tiles: (await visibleTiles(noScript)).length,
-  controlsHidden: await noScript.$eval("#controls", (c) => c.hidden),
+  controls: await shown(noScript, "#controls"),
 };
 await noScript.screenshot({ path: path.join(config.artifacts, "projects-no-javascript.png"), fullPage: true });
 
@@ -169,4 +221,18 @@ observed.steps.phone = {
 await phone.screenshot({ path: path.join(config.artifacts, "projects-phone.png"), fullPage: true });
 
 await context.close();
+
+// Opened from disk (file://), with the pages' own Content Security Policy in force: styled, and the script ran.
+const browser = await chromium.launch({ executablePath: config.chromium, headless: true, args: FLAGS });
+const disk = await browser.newPage();
+await watch(disk);
+await disk.goto(pathToFileURL(path.join(config.siteDir, "index.html")).href, { waitUntil: "load" });
+observed.fileView = {
+  gridDisplay: await disk.$eval("#projects", (el) => getComputedStyle(el).display),
+  bodyMargin: await disk.evaluate(() => getComputedStyle(document.body).marginTop),
+  controls: await shown(disk, "#controls"),
+};
+await disk.goto(pathToFileURL(path.join(config.siteDir, "projects", "maint--odd.html")).href, { waitUntil: "load" });
+observed.fileView.projectGrid = await disk.$eval(".issues", (el) => getComputedStyle(el).display);
+await browser.close();
 process.stdout.write(JSON.stringify(observed));

@@ -17,6 +17,10 @@ SCRIPT_INJECTION = f"<script>{PWNED}</script>"
 ATTRIBUTE_INJECTION = f'"><img src=x onerror="{PWNED}">'
 HOSTILE = f"{SCRIPT_INJECTION}{ATTRIBUTE_INJECTION}"
 TOKEN = "t-maint"
+LONG_NAME = "Plain " + "x" * 494  # one 494-character word: it must wrap inside its card on a phone
+RTL_OVERRIDE = "\u202e"  # RIGHT-TO-LEFT OVERRIDE, never closed: it must not reverse the <title>
+ODD_NAME = f"Odd {RTL_OVERRIDE}tcejorp"
+ABANDONED_TASKS = 18
 
 
 def _stamp(days_ago: int) -> str:
@@ -52,11 +56,16 @@ def seed(sb: Sandbox) -> None:
         sb.create_repo("maint", name, files=docs | ({"docs/evil.md": f"- [ ] {HOSTILE}\n"} if name == "evil" else {}))
         sb.add_label("maint", name, LABEL)
 
-    def pull(repo: str, branch: str, body: str, author: str, *, merge: bool = False, draft: bool = False) -> None:
+    def pull(
+        repo: str, branch: str, body: str, author: str, *, merge: bool = False, draft: bool = False, close: bool = False
+    ) -> None:
         sb.push_branch("maint", repo, branch, {f"{branch}.txt": branch})
         number = sb.open_pull("maint", repo, branch, title=branch, body=body, author=author, draft=draft).number
         if merge:
             sb.merge_pull("maint", repo, number)
+        if close:  # closed without merging: the claim is given up
+            target = sb._repo("maint", repo)
+            sb.state.update_pull(target, sb.state.pull(target, number), author, state="closed")
 
     issue = sb.create_issue
     available = issue("maint", "ai-proj", "Add unit tests", "- docs/task.md", labels=[LABEL]).number
@@ -67,7 +76,10 @@ def seed(sb: Sandbox) -> None:
     running = _block("maint/ai-proj", claimed, "donor", 0, state="running", completed_at=None, tasks_done=1)
     pull("ai-proj", "symphony/claimed", running, "donor", draft=True)
     pull("ai-proj", "symphony/done", _block("maint/ai-proj", done, "donor", 7), "donor", merge=True)
-    assert available
+    abandoned = _block(
+        "maint/ai-proj", available, "donor", 3, state="halted", tasks_done=ABANDONED_TASKS, tasks_total=ABANDONED_TASKS
+    )
+    pull("ai-proj", "symphony/abandoned", abandoned, "donor", close=True)
     issue("maint", "web-thing", "Improve the layout", "- docs/task.md\n- docs/missing.md", labels=[LABEL])
     web_done = issue("maint", "web-thing", "Old work", "- docs/task.md", labels=[LABEL]).number
     pull("web-thing", "symphony/old", _block("maint/web-thing", web_done, "other", 20), "other", merge=True)
@@ -78,14 +90,14 @@ def seed(sb: Sandbox) -> None:
 
 
 def registry_entries() -> list[dict[str, Any]]:
-    def entry(name: str, category: str, **extra: Any) -> dict[str, Any]:
+    def entry(repo: str, category: str, **extra: Any) -> dict[str, Any]:
         return {
-            "slug": f"maint/{name}",
-            "name": name.replace("-", " ").title(),
-            "description": f"The {name} project.",
-            "url": f"https://github.com/maint/{name}",
+            "slug": f"maint/{repo}",
+            "name": repo.replace("-", " ").title(),
+            "description": f"The {repo} project.",
+            "url": f"https://github.com/maint/{repo}",
             "category": category,
-            "tags": [name, "symphony"],
+            "tags": [repo, "symphony"],
             "maintainer": {"name": "Maint Ainer", "url": "https://github.com/maint"},
             "isActive": True,
             "featured": False,
@@ -107,8 +119,8 @@ def registry_entries() -> list[dict[str, Any]]:
     return [
         entry("web-thing", "web"),
         entry("ai-proj", "ai-ml", featured=True, tags=["machine-learning", "tests"]),
-        entry("odd", "quantum-stuff"),
-        entry("plain", "developer-tools"),
+        entry("odd", "quantum-stuff", name=ODD_NAME, description=f"{RTL_OVERRIDE}unclosed override"),
+        entry("plain", "developer-tools", name=LONG_NAME),
         hostile,
         {"slug": f'"><script>{PWNED}</script>/x', "name": SCRIPT_INJECTION, "isActive": True},
         entry("inactive", "web", isActive=False),
