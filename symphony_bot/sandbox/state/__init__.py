@@ -79,6 +79,7 @@ from symphony_bot.sandbox.state.model import (
     updated_since,
     validation_failed,
 )
+from symphony_bot.sandbox.state.reviews import ReviewStore
 
 __all__ = [
     "ACCESS_LEVELS",
@@ -145,5 +146,5 @@ __all__ = [
 ]
 
 
-class SandboxState(ActionsStore):
+class SandboxState(ActionsStore, ReviewStore):
     """All of the sandbox's GitHub. Hold `lock` for multi-step reads; every mutating method takes it itself."""
