@@ -24,11 +24,12 @@ REVISE_SUMMARY = (
     "--who-can-run",
     metavar="POLICY",
     default=None,
-    help="Whose review threads are heard: write (default), maintain, admin, or logins. Default: the repository's "
-    ".github/symphony.yml, else write.",
+    help="Whose review threads are heard: write (default), maintain, admin, or logins (as `who-can-run`).",
 )
 @click.option("--resolve/--no-resolve", default=None, help="Resolve each thread once its commit is pushed.")
 @click.option("--request", "request_text", default="", metavar="TEXT", help="One more task: this request's text.")
+@click.option("--request-id", type=int, default=None, hidden=True, help="The comment or review asking (the Action).")
+@click.option("--request-author", default="", hidden=True, help="Who asked (the Action): heard only under the policy.")
 @click.option("--json", "json_lines", is_flag=True, help="Print the engine's events as JSON Lines.")
 @agent_options
 @github_options

@@ -50,7 +50,13 @@ def policy_check(client: Any, repository: str, who_can_run: Any, bot_login: str)
 
 def execute(options: dict[str, Any]) -> int:
     from symphony_bot.commands.autorun import metered_agent
-    from symphony_bot.commands.run_support import EXIT_BY_PHASE, build_agent, usage_error
+    from symphony_bot.commands.run_support import (
+        EXIT_BY_PHASE,
+        _agent_user,
+        _containment_notices,
+        build_agent,
+        usage_error,
+    )
     from symphony_bot.contribution.revise_runner import RevisionRefused
     from symphony_bot.github.client import GitHubClient, GitHubError
 
@@ -62,11 +68,23 @@ def execute(options: dict[str, Any]) -> int:
         if not client.authenticated:
             return usage_error(MESSAGE_NO_TOKEN)
         agent = build_agent(options)
+        notices = _containment_notices(options)  # as `run`: weak containment is refused unless allowed
+        if notices is None:
+            return USAGE
         token = client._token or ""
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
         with metered_agent(agent, name, max_cost, options.get("metering_proxy", True), model) as metered:
             try:
-                outcome = run_revision(client, repository, number, metered, token, options=options)
+                outcome = run_revision(
+                    client,
+                    repository,
+                    number,
+                    metered,
+                    token,
+                    options=options,
+                    agent_user=_agent_user(options),
+                    containment_notes=tuple(notices),
+                )
             except RevisionRefused as refused:
                 click.echo(f"error: {refused}", err=True)
                 return 1
