@@ -7,6 +7,7 @@ client of its invocation with `GitHubClient.from_env` and passes it down.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,12 @@ def _finalize() -> click.Command:
     from symphony_bot.commands.finalize import finalize
 
     return finalize
+
+
+def _init() -> click.Command:
+    from symphony_bot.commands.init import init
+
+    return init
 
 
 def _issue() -> click.Command:
@@ -118,6 +125,9 @@ COMMANDS: dict[str, Entry] = {
         _finalize,
         "Mark this bot's claim PR for the issue ready for review as it is (title without [WIP]); nothing is pushed.",
     ),
+    "init": Entry(
+        _init, "Write .github/workflows/symphony.yml (pinned to this release) and an example .github/symphony.yml."
+    ),
     "issue": Entry(_issue, "Look at one issue: the Auto Run documents it lists, and whether it can be worked on."),
     "registry": Entry(_registry, "Check the project registry (symphony-registry.json) and review changes to it."),
     "revise": Entry(
@@ -179,4 +189,8 @@ def cli() -> None:
 
 
 def main() -> None:
+    # PyGithub logs at INFO through its own handler, so an installation token's refused `GET /user` (403, which
+    # permissions.viewer expects and answers through GraphQL) would read as an error in every job log. Its retry
+    # logger only ever says that at INFO; warnings still show.
+    logging.getLogger("github.GithubRetry").setLevel(logging.WARNING)
     cli(prog_name="symphony-bot")

@@ -22,7 +22,7 @@ REAL_KEY = "sk-real-donor-key-0123456789"
 # The tool call does the task and dumps what it can see of every process's environment, its parent's first.
 PROBE = (
     "(env; echo; tr '\\0' '\\n' </proc/$PPID/environ; echo; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n')"
-    " > ../env.txt; " + DO_AND_TICK
+    " > env.txt; " + DO_AND_TICK
 )
 # One turn costs more than any budget below, so the next model request is the one the proxy refuses.
 EXPENSIVE = TurnUsage(input_tokens=100_000, output_tokens=10)  # within every context window

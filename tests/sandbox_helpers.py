@@ -7,7 +7,6 @@ import subprocess
 
 from github import Auth, Github
 
-from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 
 OWNER, REPO = "maintainer", "project"
@@ -19,7 +18,8 @@ def github(sb: Sandbox, login: str, per_page: int = 30) -> Github:
         base_url=sb.api_url,
         auth=Auth.Token(TOKENS[login]),
         retry=None,
-        pacer=Pacer(Limits.unlimited()),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
         per_page=per_page,
     )
 

@@ -10,7 +10,6 @@ import pytest
 from github import Auth, Github
 
 from symphony_bot.action.replies import STATUS_MARKER
-from symphony_bot.github.pacer import Limits, Pacer
 from tests.action_helpers import BOT, LABEL, OWNER, REPO, SLUG, TOKENS, World, commented, make_world
 
 WORKFLOW = ".github/workflows/symphony.yml"
@@ -28,7 +27,8 @@ def running_job(world: World) -> int:
         base_url=world.sb.api_url,
         auth=Auth.Token(TOKENS[OWNER]),
         retry=None,
-        pacer=Pacer(Limits.unlimited()),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
     )
     github.requester.requestJsonAndCheck(
         "POST", f"/repos/{SLUG}/actions/workflows/symphony.yml/dispatches", input={"ref": "main"}

@@ -147,3 +147,6 @@ def test_release_pushes_images_without_third_party_actions() -> None:
     workflow = load("release.yml")
     assert workflow["on"] == {"push": {"tags": ["v*.*.*"]}}
     assert workflow["jobs"]["image"]["permissions"] == {"contents": "read", "packages": "write"}
+    assert workflow["jobs"]["release"]["permissions"] == {"contents": "write"}  # the tagged release init pins to
+    for job in ("release", "image"):
+        assert any("docker/pin-release.py" in step.get("run", "") for step in workflow["jobs"][job]["steps"])

@@ -1,7 +1,7 @@
 import pytest
 
 from symphony_bot.agents import claude as claude_module
-from symphony_bot.agents.base import Outcome
+from symphony_bot.agents.base import Outcome, TaskRequest
 from symphony_bot.agents.claude import ClaudeAgent
 from symphony_bot.sandbox.model_server import ModelServer, api_error, text
 from tests.agent_cli_helpers import (
@@ -102,3 +102,24 @@ def test_real_claude_under_the_engine_does_a_whole_document(claude, tmp_path) ->
     assert len({e["agentSessionId"] for e in completed}) == 2  # a fresh session per task
     assert summary.usage.input_tokens == 2 * 300 and summary.usage.cost_usd == pytest.approx(2 * 0.00144)
     assert len(server.conversation()) == 4
+
+
+AWS = {"AWS_ACCESS_KEY_ID": "AKIA-example", "AWS_SECRET_ACCESS_KEY": "aws-secret", "AWS_SESSION_TOKEN": "aws-token"}
+GCP = {"GOOGLE_APPLICATION_CREDENTIALS": "/etc/sa.json", "GOOGLE_CLOUD_PROJECT": "project-1"}
+
+
+@pytest.mark.parametrize(
+    ("switch", "expected"),
+    [(None, {}), ("CLAUDE_CODE_USE_BEDROCK", AWS), ("CLAUDE_CODE_USE_VERTEX", GCP), ("CLAUDE_CODE_USE_BEDROCK=0", {})],
+)
+def test_cloud_credentials_reach_claude_only_on_their_route(switch, expected, tmp_path, monkeypatch) -> None:
+    for name, value in {**AWS, **GCP}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"):
+        monkeypatch.delenv(name, raising=False)
+    if switch:
+        name, _, value = switch.partition("=")
+        monkeypatch.setenv(name, value or "1")
+    request = TaskRequest("x", tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
+    env = ClaudeAgent().invocation(request).env
+    assert {name: env[name] for name in {**AWS, **GCP} if name in env} == expected

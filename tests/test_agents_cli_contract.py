@@ -3,13 +3,14 @@ server. What only one CLI does is in its own file (`tests/test_agents_<cli>.py`)
 shared machine: run one at a time with `-k claude` (or codex, opencode, gemini)."""
 
 import os
-import pwd
 import threading
 
 import pytest
 
+from symphony_bot.agents import sweep
 from symphony_bot.agents.agent_user import AGENT_USER, running_as_root
 from symphony_bot.agents.base import Outcome, Usage
+from symphony_bot.agents.identity import FIRST_UID
 from symphony_bot.agents.pricing import estimate_cost
 from symphony_bot.autorun.document import parse
 from symphony_bot.sandbox.model_server import ModelServer, api_error, text
@@ -172,8 +173,8 @@ def test_real_cli_with_a_refused_key_stops_at_once_in_its_own_words(
 
 
 def test_real_cli_does_its_task_as_its_own_user(cli: CliSpec, npm_modules, monkeypatch) -> None:
-    """Run as root (as on a runner), the bot starts the agent as its own unprivileged user, which owns the work
-    tree for the run; the CLI must work so, and the work tree is the bot's again afterwards."""
+    """Run as root (as on a runner), the bot starts the agent under a fresh uid of its own, which owns the work
+    tree for the task; the CLI must work so (Landlock on too), and the work tree is the bot's again afterwards."""
     run_as = AGENT_USER if running_as_root() else None
     with reachable_tmp() as tmp_path, ModelServer(task_script("id -u > uid.txt && " + DUMP_ENV)) as server:
         result, repo = run_task(cli.make(npm_modules, monkeypatch, server), tmp_path, run_as=run_as)
@@ -181,5 +182,8 @@ def test_real_cli_does_its_task_as_its_own_user(cli: CliSpec, npm_modules, monke
         assert parse((repo / "plan.md").read_text()).unchecked == 0
         assert all(path.stat().st_uid == os.geteuid() for path in (repo, repo / "plan.md", repo / "uid.txt"))
         tool_uid = int((repo / "uid.txt").read_text())
-        assert tool_uid == (pwd.getpwnam(AGENT_USER).pw_uid if run_as else os.geteuid())
+        if run_as:
+            assert tool_uid >= FIRST_UID and not sweep._processes_of(tool_uid)  # its own, and nothing left
+        else:
+            assert tool_uid == os.geteuid()
         assert f"HOME={tmp_path / 'scratch' / 'home'}" in (repo / "env.txt").read_text()

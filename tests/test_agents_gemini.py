@@ -45,3 +45,18 @@ def test_invocation_always_names_a_model_and_writes_quiet_settings(tmp_path, mon
     # a workspace .env can neither be read nor redirect the key: the endpoint is always set
     assert settings["advanced"]["ignoreLocalEnv"] is True
     assert invocation.env["GOOGLE_GEMINI_BASE_URL"] == "https://generativelanguage.googleapis.com"
+
+
+GCP = {"GOOGLE_APPLICATION_CREDENTIALS": "/etc/sa.json", "GOOGLE_CLOUD_PROJECT": "project-1"}
+
+
+@pytest.mark.parametrize(("vertex", "expected"), [(None, {}), ("true", GCP), ("false", {})])
+def test_google_cloud_credentials_reach_gemini_only_on_vertex(vertex, expected, tmp_path, monkeypatch) -> None:
+    for name, value in GCP.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
+    if vertex:
+        monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", vertex)
+    request = TaskRequest("x", tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
+    env = GeminiAgent().invocation(request).env
+    assert {name: env[name] for name in GCP if name in env} == expected

@@ -82,7 +82,7 @@ def test_cloud_credentials_never_reach_the_agent_on_the_api_key_route(cli, tmp_p
             result, repo = run_task(cli.make(proxy), tmp_path, max_seconds=NO_BOUND_S)
     assert result.outcome is Outcome.OK, result.error
     assert_task_done(repo)
-    seen = (tmp_path / "env.txt").read_text()  # the tool's, its parent's and every readable process environment
+    seen = (repo / "env.txt").read_text()  # the tool's, its parent's and every readable process environment
     assert "PATH=" in seen
     for name, value in CLOUD_CREDENTIALS.items():
         assert value not in seen, f"{name} reached {cli.name}'s agent"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import zlib
 
 import pytest
@@ -201,3 +202,51 @@ def test_a_response_that_charged_nothing_is_free_whatever_its_model() -> None:
     assert usage == Usage(cost_is_estimate=True) and usage.unpriced_model is None
     unknown = meter_usage(WireFormat.ANTHROPIC, False, [b'{"model": "mystery-1", "usage": {"input_tokens": 5}}'])
     assert unknown.unpriced_model == "mystery-1" and unknown.cost_usd > 0  # priced at the fallback, and said so
+
+
+def test_a_long_stream_of_small_deltas_cut_at_random_is_read_exactly() -> None:
+    """Events that carry no usage are passed over with one search per piece: the usage events among them are
+    still found wherever the pieces are cut, and every event is counted."""
+    rng = random.Random()
+    deltas = rng.randint(200, 2000)
+    searches = rng.randint(1, 50)
+    start, rest = ANTHROPIC_STREAM.split(b"event: content_block_delta", 1)
+    delta = b"event: content_block_delta" + rest.split(b"\n\n", 1)[0] + b"\n\n"
+    ping = b"event: ping\r\ndata: {}\r\n\r\n"
+    end = (
+        b'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":42,'
+        b'"server_tool_use":{"web_search_requests":' + str(searches).encode() + b"}}}\n\n"
+    )
+    stream = start + (delta + ping) * deltas + end
+    cuts = sorted(rng.sample(range(1, len(stream)), 300))
+    pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    meter = ResponseMeter(WireFormat.ANTHROPIC, True)
+    for piece in pieces:
+        meter.feed(piece)
+    metered = meter.finish()
+    usage = metered.usage
+    assert (usage.input_tokens, usage.output_tokens) == (11, 42) and metered.fees.uses == {"web_search": searches}
+    assert meter.events == 2 + 2 * deltas and meter.complete
+
+
+def test_priced_usage_fields_beside_the_tokens_are_counted() -> None:
+    """Gemini's tool-use prompt tokens are input; Anthropic's 1-hour cache writes cost 2x input."""
+    rng = random.Random()
+    prompt, tool_prompt, out = rng.randint(1, 9000), rng.randint(1, 9000), rng.randint(1, 900)
+    chunk = {
+        "usageMetadata": {
+            "promptTokenCount": prompt,
+            "toolUsePromptTokenCount": tool_prompt,
+            "candidatesTokenCount": out,
+        },
+        "modelVersion": "gemini-2.5-pro",
+    }
+    gemini = meter_usage(WireFormat.GEMINI, True, [b"data: " + json.dumps(chunk).encode() + b"\n\n"])
+    assert (gemini.input_tokens, gemini.output_tokens) == (prompt + tool_prompt, out)
+    long_writes = rng.randint(1, 9000)
+    usage = {"input_tokens": 1, "output_tokens": 1, "cache_creation_input_tokens": long_writes}
+    usage["cache_creation"] = {"ephemeral_1h_input_tokens": long_writes, "ephemeral_5m_input_tokens": 0}
+    body = json.dumps({"model": "claude-sonnet-4-5", "usage": usage}).encode()
+    anthropic = meter_usage(WireFormat.ANTHROPIC, False, [body])
+    base = estimate_cost(Usage(1, 1), "claude-sonnet-4-5")
+    assert anthropic.cost_usd == pytest.approx(base + long_writes * 3.0 * 2 / 1e6)

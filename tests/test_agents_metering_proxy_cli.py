@@ -57,7 +57,7 @@ def test_the_task_is_done_through_the_proxy_which_counts_what_the_server_charged
     assert taken.requests == len([r for r in server.requests if r.api is not None]) >= 2
     assert taken.usage.cost_usd > 0 and taken.budget_refusals == 0
     assert list(proxy.refused) == []  # the endpoint allow-list let through everything the CLI asked for
-    seen = (tmp_path / "env.txt").read_text()
+    seen = (repo / "env.txt").read_text()
     assert "PATH=" in seen and proxy.dummy_key in seen  # the probe ran, with the CLI's own environment
     assert REAL_KEY not in seen
 
@@ -74,7 +74,7 @@ def test_a_wrong_dummy_key_is_refused_and_the_model_never_asked(cli, tmp_path) -
 
 
 def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> None:
-    script = [shell("echo started > ../started.txt", EXPENSIVE), shell(DO_AND_TICK), text(FINAL_TEXT)]
+    script = [shell("echo started > started.txt", EXPENSIVE), shell(DO_AND_TICK), text(FINAL_TEXT)]
     with (
         ModelServer(script) as server,
         MeteringProxy(cli.spec.api, REAL_KEY, server.url, max_cost_usd=BUDGET_USD) as proxy,
@@ -83,7 +83,7 @@ def test_max_cost_spent_mid_task_stops_the_task_at_the_proxy(cli, tmp_path) -> N
         result, repo = run_task(cli(proxy, model=cli.spec.priced_model), tmp_path)
         taken = proxy.take_usage()
     elapsed = time.monotonic() - started
-    assert (tmp_path / "started.txt").exists()  # the first (expensive) turn ran its tool
+    assert (repo / "started.txt").exists()  # the first (expensive) turn ran its tool
     assert_task_untouched(repo)  # the second turn, which would have done the task, was refused
     assert result.outcome is Outcome.AGENT_ERROR, result  # not a rate limit: nothing to wait for
     assert "--max-cost 0.01" in (result.error or ""), result.error  # the proxy's words reach the user

@@ -124,7 +124,7 @@ def test_each_real_cli_runs_behind_the_proxy_from_the_donors_environment(cli, do
     assert FINAL_TEXT in result.text
     assert counted(result.usage) == charged(cli.spec, server.reported_usage())
     assert result.usage.cost_is_estimate and result.usage.cost_usd > 0
-    seen = (tmp_path / "env.txt").read_text()
+    seen = (repo / "env.txt").read_text()
     assert proxy.dummy_key in seen and REAL_KEY not in seen
 
 

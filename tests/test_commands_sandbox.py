@@ -15,7 +15,7 @@ from symphony_bot.sandbox.seed import SeedError, apply_seed, load_seed_file
 
 SEED = """
 users:
-  - {login: maintainer, token: maintainer-token}
+  - {login: maintainer, token: maintainer-token, plan: pro}
   - {login: contributor, token: contributor-token}
 repos:
   - owner: maintainer
@@ -41,6 +41,7 @@ def test_seed_builds_the_world(tmp_path):
         assert sb.pulls("maintainer", "project")[0].pull.draft
         assert sb.repo("maintainer", "project").archived
         assert sb.branches("contributor", "project")
+        assert sb.state.user("maintainer").plan == "pro" and sb.state.user("contributor").plan == "free"
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,7 @@ def test_seed_builds_the_world(tmp_path):
         ("users: {a: 1}", "users: expected a list"),
         ("repos: [{owner: a, name: b, issues: [{title: ''}]}]", "repos[0]"),
         ("users: [a", "is not valid YAML"),
+        ("users: [{login: a, plan: gold}]", "users[0]: plan must be one of"),
     ],
 )
 def test_bad_seed_names_the_entry(tmp_path, text, message):

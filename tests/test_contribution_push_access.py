@@ -61,8 +61,9 @@ def _forks_made(sb: Sandbox) -> int:
     return sb.requests.calls("repos/create-fork")
 
 
-def _pushes_asked(sb: Sandbox) -> int:
-    return sum(1 for entry in sb.requests if entry.operation == "git/receive-pack")
+def _pushes_asked(sb: Sandbox, repo: str = SLUG) -> int:
+    """Requests to `repo`'s push service (a dry run asks `info/refs?service=git-receive-pack`)."""
+    return sum(1 for entry in sb.requests if entry.operation == "git/receive-pack" and f"/{repo}.git/" in entry.path)
 
 
 @pytest.mark.parametrize("kind", ["actions", "app"])
@@ -98,7 +99,8 @@ def test_an_account_without_write_access_works_from_its_fork(sb: Sandbox, tmp_pa
     target = _choose(sb, tmp_path, "donor-token")
     assert target.repo == "donor/r" and target.head_owner == "donor"
     assert target.note == push_access.NOTE_FORKED.format(fork="donor/r", repo=SLUG, why=push_access.WHY_NO_ROLE)
-    assert _pushes_asked(sb) == 0  # GitHub's answer about a person's role is trusted: no probe needed
+    assert _pushes_asked(sb) == 0  # GitHub's answer about a person's role is trusted: upstream is not asked
+    assert _pushes_asked(sb, "donor/r") >= 1  # the fork is
 
 
 def test_a_token_whose_account_may_write_but_itself_may_not_forks_after_the_refused_probe(
@@ -166,3 +168,14 @@ def test_an_app_token_without_pull_requests_write_is_stopped_with_the_permission
 def test_a_personal_token_is_not_asked(sb: Sandbox) -> None:
     _check_pulls(sb, "writer-token")
     assert sb.requests.calls("pulls/create") == 0
+
+
+def test_a_token_that_may_not_push_to_the_fork_either_is_stopped_before_any_push(sb: Sandbox, tmp_path: Path) -> None:
+    # A fine-grained token limited to the upstream repository: GitHub refuses its pushes to any other repository,
+    # the account's fork included ("Selected repositories" in the token's settings).
+    token = "github_pat_only_upstream"  # a sandbox token, valid nowhere else
+    sb.add_personal_token(
+        "donor", token, permissions={"contents": "write", "pull_requests": "write"}, repositories=[SLUG]
+    )
+    with pytest.raises(PreflightError, match="nor to the fork donor/r"):
+        _choose(sb, tmp_path, token)

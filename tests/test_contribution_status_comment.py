@@ -85,9 +85,9 @@ def _states() -> dict[str, ContributionState]:
     budget = _state(Phase.BUDGET_REACHED, stop_reason="max_cost", activity="finishing")
     cancelled = _state(Phase.CANCELLED, ended_by="maintainer", pull_closed=True, branch_deleted=True)
     cancelled_no_pull = _state(Phase.CANCELLED, ended_by="maintainer", pull_number=None, pull_url=None, branch=None)
-    cancelled_no_pull.documents[0].done = 0
+    cancelled_no_pull.documents[0].done = 0  # two tasks ran, neither was ticked: nothing to commit, no PR
     for row in cancelled_no_pull.tasks:
-        row.status, row.duration_s, row.cost_usd = TaskStatus.SKIPPED, None, None
+        row.status = TaskStatus.FAILED if row.duration_s else TaskStatus.SKIPPED
     closed_under_run = _state(
         Phase.CANCELLED, pull_closed=True, ending=ENDING_PULL_CLOSED.format(number=57), activity="finishing"
     )

@@ -115,3 +115,18 @@ def test_a_create_refused_by_the_actions_setting_says_so(world) -> None:
         _create(client)
     assert refused.value.actions_setting and refused.value.status == 403
     assert sb.pulls("owner", "r") == []
+
+
+def test_a_repository_that_refuses_drafts_gets_a_normal_pull_request_and_says_so(world) -> None:
+    # GitHub: 422 "Draft pull requests are not supported in this repository." on private repositories of Free
+    # plans (docs "About pull requests": drafts in private repositories need Team or Enterprise Cloud).
+    sb, client = world
+    sb.create_repo("owner", "private", files={"README.md": "x\n"}, private=True)  # the owner is on Free
+    sb.set_permission("owner", "private", "bot", "write")
+    sb.push_branch("owner", "private", "symphony/1-abc", {"a.txt": "a\n"})
+    created = pulls.create(
+        client, "owner/private", title="[WIP] t", body="b", head_owner="owner", branch="symphony/1-abc",
+        base="main", head="symphony/1-abc",
+    )  # fmt: skip
+    assert created.drafts_refused and not created.pull.draft and not created.adopted
+    assert len(sb.pulls("owner", "private")) == 1

@@ -15,7 +15,6 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 
-from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.state import Issue
 from tests.conformance.github_graphql import assert_valid_github_query
@@ -624,7 +623,8 @@ def test_pygithub_mark_ready_for_review_works_unchanged(world: World) -> None:
         base_url=world.sb.api_url,
         auth=Auth.Token(TOKENS["writer"]),
         retry=None,
-        pacer=Pacer(Limits.unlimited()),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
     )
     repo = github.get_repo(f"{OWNER}/{REPO}")
     pull = repo.create_pull(base="main", head="pygithub-ready", title="Draft", body="Closes #1", draft=True)
@@ -638,7 +638,8 @@ def test_pygithub_mark_ready_for_review_works_unchanged(world: World) -> None:
         base_url=world.sb.api_url,
         auth=Auth.Token(TOKENS["reader"]),
         retry=None,
-        pacer=Pacer(Limits.unlimited()),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
     )
     with pytest.raises(GithubException) as refused:
         reader.get_repo(f"{OWNER}/{REPO}").get_pull(pull.number).mark_ready_for_review()

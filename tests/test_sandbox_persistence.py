@@ -40,3 +40,16 @@ def test_installation_tokens_and_the_actions_setting_survive_a_round_trip(sb, tm
             gh.get_repo(f"{OWNER}/{REPO}").create_git_ref("refs/heads/x", loaded.branches(OWNER, REPO)["main"])
         assert refused.value.status == 403  # the permissions came back too
         assert loaded.repo(OWNER, REPO).actions_can_create_pulls
+
+
+def test_personal_token_limits_plans_and_answer_shapes_survive_a_round_trip(sb, tmp_path):
+    sb.add_personal_token("contributor", "ghp_norepo", scopes=["public_repo"])
+    sb.set_plan(OWNER, "pro")
+    sb.set_installation_repo_permissions("absent")
+    sb.set_graphql_rate_limit_shape("RATE_LIMITED")
+    sb.save(tmp_path / "saved")
+    with Sandbox(root=tmp_path / "saved") as loaded:
+        assert loaded.state.personal_token("ghp_norepo").scopes == ("public_repo",)
+        assert loaded.state.user(OWNER).plan == "pro"
+        assert loaded.state.installation_repo_permissions == "absent"
+        assert loaded.state.graphql_rate_limit_shape == "RATE_LIMITED"

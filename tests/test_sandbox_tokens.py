@@ -368,3 +368,15 @@ def test_graphql_checks_an_installation_tokens_permissions_per_field(sb):
     assert answer["data"]["repository"]["issues"]["nodes"] == [{"title": "hidden work"}]
     assert answer["data"]["repository"]["defaultBranchRef"] is None  # no contents: read
     assert [error["path"] for error in answer["errors"]] == [["repository", "defaultBranchRef"]]
+
+
+def test_classic_tokens_read_their_scopes_in_the_headers(sb):
+    """@octokit/fixtures recordings (paginate-issues) carry `x-oauth-scopes` (the token's scopes) and
+    `x-accepted-oauth-scopes: repo` on a repository's operation; fine-grained and installation tokens get neither."""
+    sb.add_personal_token("contributor", "ghp_scoped", scopes=["repo", "workflow"])
+    answer = requests.get(f"{sb.api_url}/repos/{OWNER}/{REPO}", headers={"Authorization": "token ghp_scoped"})
+    assert answer.headers["X-OAuth-Scopes"] == "repo, workflow"
+    assert answer.headers["X-Accepted-OAuth-Scopes"] == "repo"
+    sb.add_personal_token("contributor", "github_pat_fine", permissions={"contents": "read"})
+    fine = requests.get(f"{sb.api_url}/repos/{OWNER}/{REPO}", headers={"Authorization": "token github_pat_fine"})
+    assert "X-OAuth-Scopes" not in fine.headers

@@ -16,8 +16,10 @@ from symphony_bot.action.events import Event
 from symphony_bot.action.offer import check_issue, offer_message
 from symphony_bot.action.policy import Actor, identity_refusal, may_command, may_label
 from symphony_bot.action.replies import (
+    NOTHING_DONE,
     STATUS_MARKER,
     Outcome,
+    finish_reply,
     help_reply,
     not_offered_reply,
     pull_request_reply,
@@ -30,6 +32,8 @@ from symphony_bot.github import triggers
 
 ISSUE_REFERENCE = re.compile(r"^(?:(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#)?#?(?P<number>[1-9][0-9]{0,9})$")
 PICK = "pick"
+ERROR_PREFIX = "error: "  # how symphony-bot's commands print a failure (commands/output.py)
+DRY_RUN = "dry-run"  # the status of a run with `dry-run: true`: checked, nothing run, pushed or commented
 # The status comment's own links line (status.py): the workflow run is its last link. Text quoted from agents,
 # documents and errors is rendered after that line or inside single-line cells, so only this line is read.
 LINKS_LINE_PREFIX = "**Links** "
@@ -147,6 +151,8 @@ def start_run(
             )
             request = _with_path(request, str(installed.bin_dir))
     result = context.runner.run(request)
+    if request.dry_run and result.exit_code == 0:
+        result.status = DRY_RUN
     failed = result.exit_code != 0 and result.status in ("failed", "error")
     message = f"the run ended {result.status} (exit code {result.exit_code})" + (
         f": {result.error}" if result.error else ""
@@ -186,20 +192,36 @@ def run_from_inputs(context: ActionContext, event: Event) -> Outcome:
 
 
 def _finish(context: ActionContext, what: str, repo: str, number: int, *, login: str, event: str) -> Outcome:
+    """`/symphony cancel` or `finalize` through the runner's command, and one reply saying what it did."""
     request = context.run_request(repo, number, triggered_by=login)
     runner_call = context.runner.cancel if what == "cancel" else context.runner.finalize
     target = f"{repo}#{number}"
     result = runner_call(request)
-    if result.log_tail:
-        context.log(f"{what}: " + result.log_tail[-1])
+    line = _result_line(result.log_tail)
+    if line:
+        context.log(f"{what}: {line}")
+    nothing = any(phrase in line for phrase in NOTHING_DONE)
+    done = result.exit_code == 0 and not nothing
+    failed = result.exit_code != 0 and not nothing
+    if not context.dry_run:
+        triggers.reply(context.client, repo, number, finish_reply(login, what, line, done=done, failed=failed))
+    status = result.status if done else (f"nothing-to-{what}" if nothing else "failed")
     return Outcome(
-        result.status,
-        f"{what}: {result.status}",
-        failed=result.exit_code not in (0,),
+        status,
+        f"{what}: {line or status}",
+        failed=failed,
         event=event,
         target=target,
         outputs=dict(result.outputs),
     )
+
+
+def _result_line(log_tail: list[str]) -> str:
+    """The last line the command printed: its result, or its error without the `error:` prefix."""
+    for line in reversed(log_tail):
+        if line.strip():
+            return line.strip().removeprefix(ERROR_PREFIX)
+    return ""
 
 
 def _status_comment(context: ActionContext, repo: str, number: int) -> dict[str, object] | None:

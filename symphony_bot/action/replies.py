@@ -24,6 +24,9 @@ HEADING = "🎼 Symphony"
 README_URL = "https://github.com/RunMaestro/symphony-bot#the-github_token-caveat"
 
 READY = "ready"
+AUTO_START_REFUSED = (
+    "; the label did not start it, because `who-can-run` decides who starts runs, also with `auto-start` ({reason})"
+)
 INVALID = "invalid"
 CLAIMED = "claimed"
 BLOCKED = "blocked"
@@ -45,6 +48,7 @@ class OfferFacts:
     labelled_by: str | None = None
     refusal: str | None = None
     auto_start: bool = False
+    auto_start_refusal: str | None = None  # why the label did not start the run (who-can-run refused the labeller)
 
 
 def offer_comment(facts: OfferFacts) -> str:
@@ -55,6 +59,8 @@ def offer_comment(facts: OfferFacts) -> str:
             if facts.auto_start
             else f"comment `{COMMAND_PREFIX} {RUN}` to start"
         )
+        if facts.auto_start_refusal:
+            start += AUTO_START_REFUSED.format(reason=facts.auto_start_refusal)
         lines.append(
             f"**Ready**: {_count(facts.documents, 'document')}, {_count(facts.tasks, 'task')} "
             f"({facts.open_tasks} open) — {start}."
@@ -205,3 +211,29 @@ def outputs_for(outcome: Outcome, names: Iterable[str]) -> Mapping[str, Any]:
     values = {name: outcome.outputs.get(name) for name in names}
     values["status"] = outcome.status
     return values
+
+
+# `symphony-bot cancel` / `finalize` print one line saying what they did; when there was no claim to act on,
+# that line says so (contribution/cancel.py, finalize.py: "nothing to cancel", "no open pull request of ours").
+NOTHING_DONE = ("nothing to ", "no open pull request of ours")
+FINISH_NEXT_STEPS = {
+    ("cancel", True): f"Anyone allowed may start this issue again with `{COMMAND_PREFIX} {RUN}`.",
+    ("cancel", False): f"There was no claim to release; `{COMMAND_PREFIX} {RUN}` starts a run.",
+    ("finalize", True): "Review the pull request: it closes this issue when merged.",
+    ("finalize", False): (
+        f"Finalize hands over the draft pull request of a run that stopped short; start one with "
+        f"`{COMMAND_PREFIX} {RUN}` first."
+    ),
+}
+FINISH_FAILED = (
+    "Nothing was changed on purpose; the job log has the details. Try again, or ask a maintainer to check the "
+    "workflow's token and permissions."
+)
+
+
+def finish_reply(login: str, command: str, result_line: str, *, done: bool, failed: bool) -> str:
+    """The answer to `/symphony cancel` or `finalize`: what the command did (its own one-line result, which names
+    the issue, the PR and the branch), and the next step."""
+    next_step = FINISH_FAILED if failed else FINISH_NEXT_STEPS[(command, done)]
+    outcome = result_line.strip() or ("it failed" if failed else "done")
+    return f"{REPLY_MARKER}\n@{login}: `{COMMAND_PREFIX} {command}` — {outcome}.\n\n**Next:** {next_step}\n"

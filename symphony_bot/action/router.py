@@ -17,11 +17,17 @@
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from symphony_bot.action import commands, maintenance, revise
+=======
+from dataclasses import replace
+
+from symphony_bot.action import commands, maintenance
+>>>>>>> main
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event
 from symphony_bot.action.offer import announce, check_issue, offer_message
-from symphony_bot.action.policy import may_label
+from symphony_bot.action.policy import may_command, may_label
 from symphony_bot.action.replies import READY, REFUSED, OfferFacts, Outcome, offer_comment, withdrawn_comment
 
 IGNORED = "ignored"
@@ -92,6 +98,19 @@ def on_labeled(context: ActionContext, event: Event) -> Outcome:
         announce(context, repo, number, offer_comment(facts))
         return Outcome(REFUSED, decision.reason, event=name, target=target)
     facts = check_issue(context, repo, number, labelled_by=sender.login)
+    if facts.state == READY and context.config.auto_start:
+        # The label starts a run only for someone `who-can-run` lets run it: triage access (enough to label)
+        # must not start what `/symphony run` from the same person would be refused.
+        allowed = may_command(
+            sender,
+            context.policy,
+            context.lookup_for(repo),
+            bot_login=context.bot().login,
+            allowed_bots=context.allowed_bots,
+            issue_labelled=True,
+        )
+        if not allowed.allowed:
+            facts = replace(facts, auto_start=False, auto_start_refusal=allowed.reason)
     announce(context, repo, number, offer_comment(facts))
     outcome = Outcome(
         facts.state,
@@ -101,7 +120,7 @@ def on_labeled(context: ActionContext, event: Event) -> Outcome:
         outputs={"tasks-total": facts.tasks},
         details=[f"- {problem}" for problem in facts.problems],
     )
-    if facts.state == READY and context.config.auto_start:
+    if facts.state == READY and facts.auto_start:
         return commands.start_run(context, repo, number, triggered_by=sender.login, event=name)
     return outcome
 

@@ -47,6 +47,9 @@ STDERR_TAIL_CHARS = 2000
 # their tools would all fail under it. Until the adapter opts into the CLI's Landlock-based sandbox (codex:
 # `[features] use_legacy_landlock = true`), they are confined by the private uid and the sweep only.
 SANDBOXES_WITH_MOUNTS = ("codex",)
+# CLIs that list every folder from their work tree up to `/` and spin when Landlock refuses (opencode): they may
+# list folders anywhere (names only); reading files, writing and TCP stay confined, and the uid closes other runs.
+WALK_UP_TO_ROOT = ("opencode",)
 
 
 class _Tail:
@@ -191,7 +194,10 @@ def _landlock_ruleset(agent: ProcessAgent, request: TaskRequest, argv: list[str]
         *(Path(arg) for arg in argv[1:] if os.path.isfile(arg)),
     ]
     confinement = landlock.Confinement(
-        writable=(request.repo_dir, request.scratch_dir), readable=tuple(readable), tcp_ports=None if direct else ports
+        writable=(request.repo_dir, request.scratch_dir),
+        readable=tuple(readable),
+        tcp_ports=None if direct else ports,
+        list_everything=agent.name in WALK_UP_TO_ROOT,
     )
     try:
         return landlock.ruleset(confinement)

@@ -16,6 +16,11 @@ ISSUE_PATTERN = re.compile(
     r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
 )
 MAX_ISSUE_NUMBER = 2**31 - 1  # GraphQL Int
+NO_ISSUE_TO_PICK = (
+    "no available issue in the {repositories} of the registry: each runmaestro.ai issue there is claimed, blocked "
+    "or invalid, or none is labelled (`symphony-bot scan` lists them); name one with OWNER/REPO#N, or pick from "
+    "another registry with --registry"
+)
 # Exit codes by final phase (as autorun's: 0 done, 1 failure, 3 halted, 4 tasks left or stopped, 5 budget).
 EXIT_BY_PHASE = {
     "completed": 0,
@@ -76,11 +81,17 @@ def execute(options: dict[str, Any]) -> int:
         if not client.authenticated:
             return usage_error("a run writes to GitHub: set GITHUB_TOKEN or SYMPHONY_GITHUB_TOKEN")
         if options.get("pick"):
-            picked = pick_issue(client, list(options.get("registries") or ()))
+            picked, scanned = pick_issue(client, list(options.get("registries") or ()))
             if picked is None:
-                click.echo("no available issue found", err=True)
+                from symphony_bot.report.words import plural
+
+                click.echo(
+                    NO_ISSUE_TO_PICK.format(repositories=plural(scanned, "active repository", "active repositories")),
+                    err=True,
+                )
                 return 1
             repository, number = picked
+            click.echo(f"picked {repository}#{number}, the first available issue of the scan", err=True)
         else:
             try:
                 repository, number = parse_issue(options["issue"])
@@ -105,7 +116,25 @@ def execute(options: dict[str, Any]) -> int:
                 agent_user=_agent_user(options),
                 containment_notes=tuple(notices),
             )
+    if options.get("dry_run") and not options.get("json_lines"):
+        click.echo(dry_run_summary(state), err=True)
     return EXIT_BY_PHASE.get(str(state.phase), 1)
+
+
+def dry_run_summary(state: Any) -> str:
+    """What a dry run checked and what the run would do (a dry run writes nothing, so no `finalized` event)."""
+    from symphony_bot.report.words import plural
+    from symphony_bot.report.workflow_commands import neutralize
+
+    issue = f"{state.repository}#{state.issue}"
+    if str(state.phase) == "failed":
+        return neutralize(f"dry run: {state.last_error}; nothing was written")
+    documents = len(state.documents)
+    tasks = sum(document.total - document.done for document in state.documents)
+    return neutralize(
+        f"dry run: {issue} checked (label, claim, documents); a run would do {plural(tasks, 'open task')} "
+        f"in {plural(documents, 'document')}; nothing was written"
+    )
 
 
 def run_contribution(
@@ -160,8 +189,8 @@ def run_contribution(
             signal.signal(signum, handler)
 
 
-def pick_issue(client: Any, registries: list[str]) -> tuple[str, int] | None:
-    """The first available issue of a scan of the registry's repositories."""
+def pick_issue(client: Any, registries: list[str]) -> tuple[tuple[str, int] | None, int]:
+    """The first available issue of a scan of the registry's repositories (or None), and how many were scanned."""
     from symphony_bot.github.registry_source import DEFAULT_REGISTRY_URL, load_registries
     from symphony_bot.github.scan import scan
 
@@ -171,8 +200,8 @@ def pick_issue(client: Any, registries: list[str]) -> tuple[str, int] | None:
     result = scan(client, selection.slugs, include_closed=False)
     for issue in result.issues:
         if str(issue.status) == "available":
-            return issue.repo, issue.number
-    return None
+            return (issue.repo, issue.number), len(selection.slugs)
+    return None, len(selection.slugs)
 
 
 def _human(event: dict[str, Any]) -> None:
@@ -189,12 +218,28 @@ def _human(event: dict[str, Any]) -> None:
     elif kind == "claimed":
         line = f"  ⚑ claimed with PR #{event['pullNumber']} {event['url']}"
     elif kind == "finalized":
-        line = f"{event['phase']}: {event['tasksDone']} of {event['tasksTotal']} tasks done"
+        line = "\n".join(finalized_lines(event))
     if line is not None:
         from symphony_bot.report.workflow_commands import neutralize
 
         click.echo(neutralize(line), err=True)
     sys.stderr.flush()
+
+
+def finalized_lines(event: dict[str, Any]) -> list[str]:
+    """How a run ended, in words: the outcome, its cause and the next step (what the status comment says)."""
+    from symphony_bot.contribution.state import Phase
+    from symphony_bot.contribution.status_comment import NEXT_STEPS, PHASE_TITLES
+
+    phase = Phase(event["phase"])
+    lines = [f"{PHASE_TITLES[phase]}: {event['tasksDone']} of {event['tasksTotal']} tasks done"]
+    if event.get("pullUrl"):
+        lines[0] += f"; pull request {event['pullUrl']}"
+    for label, key in (("cause", "error"), ("halt marker", "haltReason"), ("claimed by", "claimHolder")):
+        if event.get(key):
+            lines.append(f"  {label}: {event[key]}")
+    lines.append(f"  next: {NEXT_STEPS[phase]}")
+    return lines
 
 
 def _agent_user(options: dict[str, Any]) -> str | None:

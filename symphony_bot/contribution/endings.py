@@ -102,10 +102,10 @@ def _recorded(body: str | None) -> ContributionMetadata | None:
         return None  # edited by hand or by an older release: show what the rest of the state says
 
 
-def find(client: GitHubClient, repository: str, issue: int) -> Found:
+def find(client: GitHubClient, repository: str, issue: int, login: str | None = None) -> Found:
     """Our open claim PR and status comment for the issue, and the state their metadata block records (the PR's
-    first: it is the claim; else the comment's)."""
-    login = permissions.viewer(client).login
+    first: it is the claim; else the comment's). `login`: the bot's, when the caller knows it already."""
+    login = login or permissions.viewer(client).login
     pull = pulls.find_ours(client, repository, login, branch_prefix(issue))
     mine = comments.find_marked(client, repository, issue, STATUS_MARKER, login)
     comment = mine[0] if mine else None
@@ -152,18 +152,30 @@ def _metadata(found: Found) -> ContributionMetadata:
     return replace(found.recorded, state=current.state, completed_at=current.completed_at)
 
 
-def publish_stopped(client: GitHubClient, repository: str, issue: int, *, run_url: str | None = None) -> str:
+def publish_stopped(
+    client: GitHubClient,
+    repository: str,
+    issue: int,
+    *,
+    run_url: str | None = None,
+    login: str | None = None,
+    ending: str = ENDING_POST_STEP,
+) -> str | None:
     """The Action's post step: the main step started a run and never recorded its end (cancelled, timed out,
-    killed). The comment and the PR body say the run stopped, with the table the run last recorded. Nothing is
-    written when the record already shows an end (the run finalised itself) or there is nothing of ours."""
-    found = find(client, repository, issue)
+    killed). The comment and the PR body say the run stopped (`ending` is the headline), with the table the run
+    last recorded; returns what was done. Nothing is written when the record shows an end already (the run
+    finalised itself) or there is nothing of ours. None, and nothing written, when neither the PR nor the
+    comment carries a metadata block (a comment of an older release): the caller may patch the text instead."""
+    found = find(client, repository, issue, login)
     target = f"{repository}#{issue}"
     if found.comment is None and found.pull is None:
         return f"{target}: no status comment or pull request of ours; nothing to finalise"
-    if found.recorded is not None and found.recorded.state != RUNNING_STATE:
+    if found.recorded is None:
+        return None
+    if found.recorded.state != RUNNING_STATE:
         return f"{target}: the run recorded its end ({found.recorded.state}); nothing to finalise"
     state = found.state
-    state.phase, state.ending = Phase.STOPPED, ENDING_POST_STEP
+    state.phase, state.ending = Phase.STOPPED, ending
     state.run_url = run_url or state.run_url
     state.finish(events.now_ms(), signalled=True)
     for row in state.tasks:

@@ -15,13 +15,14 @@ approve pull requests" setting is off (the default), and an App token without Pu
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from symphony_bot.contribution.preflight import PreflightError
 from symphony_bot.github import forks, pulls
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.github.permissions import RepositoryAccess, Viewer
-from symphony_bot.workspace.gitops import Remote, WorkTree
+from symphony_bot.workspace.gitops import GitError, Remote, WorkTree
 from symphony_bot.workspace.push_probe import probe_push
 
 ACTIONS_SETTING = "Allow GitHub Actions to create and approve pull requests"
@@ -55,6 +56,11 @@ INSTALLATION_CANNOT_FORK = (
     "the token cannot push to {repo} ({why}), and an App token or GITHUB_TOKEN cannot work from a fork; give it "
     "Contents: write on {repo} (`contents: write` in the workflow's `permissions:`), or use a personal token, "
     "which may fork. See docs/tokens.md"
+)
+FORK_REFUSED = (
+    "the token cannot push to {repo} ({why}), nor to the fork {fork} (a dry-run push was refused: {answer}); "
+    "give it Contents: write on {repo}, or on {fork} (a fine-grained token must include the fork). See "
+    "docs/tokens.md"
 )
 FORKING_DISABLED = (
     "the token cannot push to {repo} ({why}) and {repo} does not allow forks; ask its maintainers for write "
@@ -128,5 +134,13 @@ def choose(
     if not access.allows_forking:
         raise PreflightError(FORKING_DISABLED.format(repo=repo, why=why))
     fork = forks.ensure_fork(client, repo, viewer.login)
+    # The fork is asked too: a fine-grained token limited to some repositories may not push to a fork it made.
+    # Only a refusal stops the run: a new fork's git may not answer yet (GitHub makes forks asynchronously), and
+    # the first push comes after a whole task anyway.
+    with contextlib.suppress(GitError):
+        fork_probe = probe_push(tree, Remote(fork.clone_url, token), probe_branch)
+        if not fork_probe.accepted:
+            answer = fork_probe.answer
+            raise PreflightError(FORK_REFUSED.format(repo=repo, why=why, fork=fork.full_name, answer=answer))
     note = NOTE_FORK_ASKED if mode == "always" else NOTE_FORKED
     return PushTarget(fork.full_name, fork.owner, fork.clone_url, note.format(fork=fork.full_name, repo=repo, why=why))

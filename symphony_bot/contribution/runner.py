@@ -137,7 +137,7 @@ class ContributionRunner:
         self.own_claim = checked.own_claim
         self.access = permissions.repository_access(self.client, self.config.repository)
         self.default_branch = self.access.default_branch
-        if not self.config.dry_run:  # before anything is pushed: may this token open the pull request at all?
+        if not self.config.dry_run and self.own_claim is None:  # before any push: may this token open the PR?
             push_access.check_pulls_allowed(self.client, self.access, viewer)
 
     def _choose_push_target(self, tree: WorkTree) -> None:
@@ -405,7 +405,9 @@ class ContributionRunner:
         except comments.CommentRefused as refused:
             self._comment_was_refused(refused)  # the reason the run ended stays the one it already has
         except GitHubError as error:
-            state.last_error = str(error)
+            # Keep the reason the run ended first: the comment is only the messenger (a missing issue 404s both).
+            failure = f"the status comment could not be written: {error}"
+            state.last_error = f"{state.last_error}; {failure}" if state.last_error else failure
         # camelCase like the engine's own events (Maestro's names); the Action folds these into its outputs
         self._emit(
             FINALIZED,
@@ -419,6 +421,8 @@ class ContributionRunner:
             tokensIn=state.tokens_in,
             tokensOut=state.tokens_out,
             error=redact(state.last_error, self.secrets) if state.last_error else None,
+            haltReason=state.halt_reason,
+            claimHolder=state.claim_holder,
         )
 
     def _finish_pull(self) -> None:

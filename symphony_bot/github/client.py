@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from symphony_bot import __version__
 from symphony_bot.github.errors import (
+    BAD_CREDENTIALS,
+    CONNECTION_FAILED,
     DownloadError,
     FileTooLargeError,
     GitHubError,
@@ -203,7 +205,8 @@ class GitHubClient:
                     self._sleep(backoff(attempt))
                     attempt += 1
                     continue
-                raise GitHubError(f"cannot reach {self.graphql_url}: {error}; check the URL and the network") from None
+                kind = type(error).__name__
+                raise GitHubError(CONNECTION_FAILED.format(url=self.graphql_url, kind=kind)) from None
             finally:
                 self.graphql_requests += 1
 
@@ -221,9 +224,7 @@ class GitHubClient:
                 attempt += 1
                 continue
             if response.status_code == 401:
-                raise GitHubError(
-                    "GitHub refused the token (401 Bad credentials); set GITHUB_TOKEN to a valid token", 401
-                )
+                raise GitHubError(BAD_CREDENTIALS, 401)
             if response.status_code != 200 or not isinstance(body, dict):
                 detail = body.get("message") if isinstance(body, dict) else response.text[:200]
                 raise GitHubError(

@@ -1,9 +1,10 @@
 """Previews of Auto Run documents for the projects site: how many tasks each has, how many are open, and the
 first open ones — read from the repository's default branch, as a run would see them.
 
-One contents-API request per distinct document (GitHub has no batched file read in our GraphQL subset), so the
-caller chooses which documents are worth it (the site: those of issues someone could still work on) and a
-limit; every answer is cached for the issues TTL (5 min), keyed like the scan's. A document that cannot be
+Documents are read in GraphQL batches (`github/files.py`: up to 50 in one query), so a site of a thousand
+projects costs a handful of requests; the caller still chooses which documents are worth it (the site: those of
+issues someone could still work on) and a limit; every answer is cached for the issues TTL (5 min), keyed like
+the scan's. A document that cannot be
 read gets a note saying why (missing, a directory, too large, not UTF-8), never an error for the whole site.
 """
 
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from symphony_bot.github.cache import ISSUES_TTL_SECONDS, Cache
-from symphony_bot.github.client import MAX_FILE_BYTES, FileTooLargeError, GitHubClient, GitHubError, NotAFileError
+from symphony_bot.github.client import GitHubClient
+from symphony_bot.github.files import FileAnswer, FileRequest, read_files
 
 CACHE_NAMESPACE = "documents"
 PREVIEW_TASKS = 5  # open tasks shown per document
@@ -86,39 +88,31 @@ def fetch_previews(
 ) -> PreviewResult:
     """Previews of the distinct documents of `requests`, in order, reading at most `limit` from GitHub."""
     result = PreviewResult(previews={})
+    wanted: dict[tuple[str, str], tuple[DocumentRequest, str]] = {}
     for request in requests:
         key = (request.repository.casefold(), request.path)
-        if key in result.previews:
+        if key in result.previews or key in wanted:
             continue
         cache_key = _cache_key(client, request)
         cached = None if cache is None or refresh else cache.get(CACHE_NAMESPACE, cache_key, ISSUES_TTL_SECONDS)
         preview = DocumentPreview.from_json(cached)
-        if preview is None:
-            if result.read >= limit:
-                result.skipped += 1
-                continue
-            result.read += 1
-            preview = _read(client, request)
-            if cache is not None:
-                cache.put(CACHE_NAMESPACE, cache_key, preview.to_json())
+        if preview is not None:
+            result.previews[key] = preview
+        elif len(wanted) >= limit:
+            result.skipped += 1
+        else:
+            wanted[key] = (request, cache_key)
+    answers = read_files(client, [FileRequest(r.repository, r.branch, r.path) for r, _ in wanted.values()])
+    for key, (request, cache_key) in wanted.items():
+        preview = _preview_of(answers[FileRequest(request.repository, request.branch, request.path)])
+        result.read += 1
+        if cache is not None:
+            cache.put(CACHE_NAMESPACE, cache_key, preview.to_json())
         result.previews[key] = preview
     return result
 
 
-def _read(client: GitHubClient, request: DocumentRequest) -> DocumentPreview:
-    owner, name = request.repository.split("/", 1)
-    try:
-        raw = client.get_file(owner, name, request.path, request.branch, max_bytes=MAX_FILE_BYTES)
-    except NotAFileError as error:
-        return DocumentPreview(note=f"is a {error.kind}, not a document")
-    except FileTooLargeError as error:
-        return DocumentPreview(note=f"is {error.size:,} bytes; documents over 1 MB are not read")
-    except GitHubError as error:
-        return DocumentPreview(note=f"cannot be read (HTTP {error.status})")
-    if raw is None:
-        return DocumentPreview(note=f"not found on {request.branch}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return DocumentPreview(note="is not UTF-8 text")
-    return preview_of_text(text)
+def _preview_of(answer: FileAnswer) -> DocumentPreview:
+    if answer.text is None:
+        return DocumentPreview(note=answer.note or "cannot be read")
+    return preview_of_text(answer.text)

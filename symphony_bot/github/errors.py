@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+# The same sentence wherever the REST or GraphQL client meets them, so every command reads them alike.
+BAD_CREDENTIALS = (
+    "GitHub refused the token (401 Bad credentials): it is mistyped, expired or revoked; set SYMPHONY_GITHUB_TOKEN "
+    "or GITHUB_TOKEN to a valid token"
+)
+CONNECTION_FAILED = (
+    "cannot reach {url} ({kind}); check --github-url (or $GITHUB_API_URL), the network, and that the server "
+    "(the sandbox: `symphony-bot sandbox serve`) is running"
+)
+
 
 class GitHubError(Exception):
     """GitHub could not answer. The message names the cause and what to do."""

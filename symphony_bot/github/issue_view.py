@@ -7,14 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symphony_bot.github.client import (
-    MAX_FILE_BYTES,
-    NOT_FOUND_ERROR_TYPE,
-    FileTooLargeError,
-    GitHubClient,
-    GitHubError,
-    NotAFileError,
-)
+from symphony_bot.github.client import MAX_FILE_BYTES, NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError
+from symphony_bot.github.files import FileAnswer, FileRequest, read_files
 from symphony_bot.github.issue_queries import (
     LinkedFollowUp,
     ScannedIssue,
@@ -63,32 +57,28 @@ def fetch_issue_view(client: GitHubClient, slug: tuple[str, str], number: int) -
         raise GitHubError(failure)
     issue = issue_from_node(str(repository.get("nameWithOwner") or f"{owner}/{name}"), node)
     branch = (repository.get("defaultBranchRef") or {}).get("name")
-    documents = tuple(_document_view(client, issue.repo, branch, reference) for reference in issue.parsed.documents)
+    files = [
+        FileRequest(issue.repo, branch, reference.path)
+        for reference in issue.parsed.documents
+        if branch is not None and not reference.external and reference.path is not None
+    ]
+    answers = read_files(client, files)  # every document of the issue in one query
+    documents = tuple(_document_view(answers, issue.repo, branch, reference) for reference in issue.parsed.documents)
     return IssueView(issue, branch, bool(repository.get("isArchived")), documents)
 
 
-def _document_view(client: GitHubClient, repo: str, branch: str | None, reference: DocumentReference) -> DocumentView:
+def _document_view(
+    answers: dict[FileRequest, FileAnswer], repo: str, branch: str | None, reference: DocumentReference
+) -> DocumentView:
     if reference.external or reference.path is None:
         return DocumentView(reference, note=NOTE_ATTACHMENT)
     if branch is None:
         return DocumentView(reference, note="the repository has no default branch (it is empty)")
     from symphony_bot.autorun.document import count
 
-    owner, name = repo.split("/", 1)
-    try:
-        raw = client.get_file(owner, name, reference.path, branch, max_bytes=MAX_DOCUMENT_BYTES)
-    except NotAFileError as error:
-        kind = "a directory, not a document" if error.kind == "directory" else f"a {error.kind}, not a regular file"
-        return DocumentView(reference, note=f"is {kind}")
-    except FileTooLargeError as error:
-        return DocumentView(reference, note=f"is {error.size:,} bytes; documents over 1 MB are not read")
-    except GitHubError as error:
-        return DocumentView(reference, note=f"cannot be read (HTTP {error.status}); {error}")
-    if raw is None:
-        return DocumentView(reference, note=f"not found on {branch}; commit it or fix the path")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return DocumentView(reference, note="is not UTF-8 text")
-    counts = count(text)
+    answer = answers[FileRequest(repo, branch, reference.path)]
+    if answer.text is None:
+        note = answer.note or "cannot be read"
+        return DocumentView(reference, note=f"{note}; commit it or fix the path" if not answer.exists else note)
+    counts = count(answer.text)
     return DocumentView(reference, checked=counts.checked, unchecked=counts.unchecked)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError
+from symphony_bot.github.errors import BAD_CREDENTIALS, CONNECTION_FAILED
 
 T = TypeVar("T")
 MAX_BACKOFF_SECONDS = 16.0
@@ -93,7 +94,7 @@ def _once(
         raise _classify(error) from None
     except requests.RequestException as error:
         raise TransientError(
-            f"{verb} {url}: the connection failed ({type(error).__name__})", None, _backoff(attempt)
+            CONNECTION_FAILED.format(url=url, kind=type(error).__name__), None, _backoff(attempt)
         ) from None
     return data
 
@@ -109,6 +110,8 @@ def _classify(error: Any) -> GitHubError:
         if isinstance(item, dict)
     ]
     detail = f"GitHub answered {status}: {message or 'no message'}" + (f" ({'; '.join(reasons)})" if reasons else "")
+    if status == 401:
+        return GitHubError(BAD_CREDENTIALS, status)
     if status >= 500:
         return TransientError(detail, status, 1.0)
     if status == 429 or (status == 403 and _limited(headers, message)):

@@ -180,6 +180,30 @@ class BareRepositories:
         )
         return result.stdout if result.returncode == 0 else None
 
+    def read_object(self, repo: Repository, expression: str) -> tuple[str, str, bytes] | None:
+        """(type, object id, contents for a blob) of `REV:path` or an object id, or None when there is none."""
+        if expression.startswith("-"):
+            return None
+        found = subprocess.run(
+            ["git", f"--git-dir={self.path(repo)}", "rev-parse", "--verify", "--quiet", "--end-of-options", expression],
+            capture_output=True,
+            env=git_environment(),
+            check=False,
+        )
+        object_id = found.stdout.decode().strip()
+        if found.returncode != 0 or not object_id:
+            return None
+        kind = _git("cat-file", "-t", object_id, git_dir=self.path(repo)).strip()
+        data = b""
+        if kind == "blob":
+            data = subprocess.run(
+                ["git", f"--git-dir={self.path(repo)}", "cat-file", "blob", object_id],
+                capture_output=True,
+                env=git_environment(),
+                check=True,
+            ).stdout
+        return kind, object_id, data
+
     def list_tree(self, repo: Repository, ref: str, path: str) -> list[tuple[str, str, str, int]] | None:
         """(kind "file"/"dir", name, object sha, size) of each entry of a directory at `ref`, or None."""
         spec = f"{ref}:{path}" if path else f"{ref}:"

@@ -18,7 +18,7 @@ import functools
 import json
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     ExecutionResult,
@@ -74,6 +74,7 @@ from symphony_bot.sandbox.graphql_mutations import (
     mutation_update_comment,
     mutation_update_pull,
 )
+from symphony_bot.sandbox.graphql_objects import BLOB_TEXT_LIMIT_BYTES, blob_is_binary, blob_text, repository_object
 from symphony_bot.sandbox.graphql_resolvers import (
     actor,
     comment_viewer_can_minimize,
@@ -124,6 +125,9 @@ from symphony_bot.sandbox.state import (
     User,
 )
 
+if TYPE_CHECKING:
+    from symphony_bot.sandbox.git_repositories import BareRepositories
+
 SCHEMA_RESOURCE = "schema.graphql"
 
 
@@ -154,6 +158,8 @@ def handle(
     body: bytes,
     urls: Urls | None = None,
     grant: InstallationToken | PersonalToken | None = None,
+    *,
+    repositories: BareRepositories | None = None,
 ) -> HandleResult:
     """Run one `POST /graphql` body for an authenticated viewer: (HTTP status, JSON payload, points, operation).
 
@@ -213,7 +219,7 @@ def handle(
         return 200, {"errors": [spent]}, 0, operation_name
     budget = Budget(budget.limit, budget.used + charged, budget.reset_at)  # as `rateLimit` reports it
     with state.lock:
-        context = Context(state=state, viewer=viewer, cost=cost, budget=budget, urls=urls, grant=grant)
+        context = Context(state, viewer, cost, budget, urls=urls, grant=grant, repositories=repositories)
         result = execute(
             schema,
             document,
@@ -294,6 +300,15 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("Mutation", "deleteRef"): mutation_delete_ref,
     ("Repository", "viewerPermission"): repository_viewer_permission,
     ("Repository", "ref"): _permitted(CONTENTS_READ, repository_ref),
+    ("Repository", "object"): _permitted(CONTENTS_READ, repository_object),
+    ("Blob", "id"): _attribute(lambda blob: f"B_{blob.repo.node_id}_{blob.oid}"),
+    ("Blob", "oid"): _attribute(lambda blob: blob.oid),
+    ("Blob", "byteSize"): _attribute(lambda blob: len(blob.data)),
+    ("Blob", "isBinary"): _attribute(blob_is_binary),
+    ("Blob", "isTruncated"): _attribute(lambda blob: len(blob.data) > BLOB_TEXT_LIMIT_BYTES),
+    ("Blob", "text"): _attribute(blob_text),
+    ("Tree", "id"): _attribute(lambda tree: f"T_{tree.repo.node_id}_{tree.oid}"),
+    ("Tree", "oid"): _attribute(lambda tree: tree.oid),
     ("IssueComment", "isMinimized"): _attribute(lambda comment: comment.minimized_reason is not None),
     ("IssueComment", "minimizedReason"): _attribute(lambda comment: comment.minimized_reason),
     ("IssueComment", "viewerCanMinimize"): comment_viewer_can_minimize,

@@ -8,7 +8,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -33,6 +33,9 @@ from symphony_bot.sandbox.state import (
     SandboxState,
     User,
 )
+
+if TYPE_CHECKING:
+    from symphony_bot.sandbox.git_repositories import BareRepositories
 
 HTML_BASE = "https://github.com"
 
@@ -127,6 +130,7 @@ class Context:
     budget: Budget
     urls: Urls | None = None
     grant: InstallationToken | PersonalToken | None = None  # the token's limits (app_permissions.check)
+    repositories: BareRepositories | None = None  # the git data behind `Repository.object`
 
 
 Info = GraphQLResolveInfo[Context]
@@ -200,6 +204,19 @@ class CommitObject:
 
 
 @dataclass(frozen=True)
+class BlobObject:
+    repo: Repository
+    oid: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class TreeObject:
+    repo: Repository
+    oid: str
+
+
+@dataclass(frozen=True)
 class ReactionOn:
     reaction: Reaction
     subject: Issue | IssueComment
@@ -242,6 +259,10 @@ def resolve_type(value: Any, info: Info, abstract_type: Any) -> str | None:
         return "Ref"
     if isinstance(value, CommitObject):
         return "Commit"
+    if isinstance(value, BlobObject):
+        return "Blob"
+    if isinstance(value, TreeObject):
+        return "Tree"
     return None
 
 

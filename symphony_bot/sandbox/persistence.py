@@ -13,6 +13,7 @@ from symphony_bot.sandbox.state import (
     IssueComment,
     IssueEvent,
     Label,
+    PersonalToken,
     PullRequest,
     Reaction,
     Repository,
@@ -38,6 +39,9 @@ def save_state(state: SandboxState, path: Path, *, repositories_dir: Path) -> Pa
         "repos": repos,
         "comments": [dataclasses.asdict(comment) for comment in state.comments.values()],
         "installation_tokens": [dataclasses.asdict(grant) for grant in state.installation_tokens.values()],
+        "personal_tokens": [dataclasses.asdict(limits) for limits in state.personal_tokens.values()],
+        "installation_repo_permissions": state.installation_repo_permissions,
+        "graphql_rate_limit_shape": state.graphql_rate_limit_shape,
     }
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(document, indent=1), encoding="utf-8")
@@ -104,6 +108,13 @@ def load_state(state: SandboxState, path: Path) -> None:
         for raw in document.get("installation_tokens", []):  # absent from files saved before tokens existed
             grant = InstallationToken(**raw)
             state.installation_tokens[grant.token] = grant
+        for raw in document.get("personal_tokens", []):
+            limits = PersonalToken(**{**raw, "scopes": tuple(raw["scopes"])})
+            state.personal_tokens[limits.token] = limits
+        state.installation_repo_permissions = document.get(
+            "installation_repo_permissions", state.installation_repo_permissions
+        )
+        state.graphql_rate_limit_shape = document.get("graphql_rate_limit_shape", state.graphql_rate_limit_shape)
         state._next_id = max(state._next_id, int(document["next_id"]))
         state.reindex_links()
         state.touch()

@@ -3,6 +3,7 @@
     users:
       - {login: maintainer, token: maintainer-token}
       - {login: symphony-bot, token: bot-token, type: Bot}
+      - {login: paying, token: paying-token, plan: pro}   # free (default) / pro / team / enterprise
     repos:
       - owner: maintainer
         name: project
@@ -82,6 +83,8 @@ def apply_seed(sandbox: Sandbox, document: dict[str, Any]) -> None:
             tokens.insert(0, str(user["token"]))
         try:
             sandbox.add_user(str(user["login"]), tokens=tokens, type=str(user.get("type", "User")))
+            if user.get("plan"):
+                sandbox.set_plan(str(user["login"]), str(user["plan"]))
         except ValueError as error:
             raise SeedError(f"{where}: {error}") from error
     for index, raw in enumerate(_list(document.get("repos"), "repos")):

@@ -43,11 +43,14 @@ from symphony_bot.sandbox.server_http import (
     MESSAGE_BAD_CREDENTIALS,
     Answer,
     bearer_token,
+    cache_headers,
     error_body,
     handler_for,
     json_bytes,
+    oauth_scope_headers,
+    target_is_pull,
 )
-from symphony_bot.sandbox.state import App, InstallationToken, Repository, SandboxError, SandboxState, parse_time
+from symphony_bot.sandbox.state import App, InstallationToken, SandboxError, SandboxState, parse_time
 
 SECONDARY_LIMIT_DOCUMENTATION_URL = (
     "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits"
@@ -100,29 +103,6 @@ def not_modified_since(modified: datetime, header: str | None) -> bool:
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     return modified <= since
-
-
-def _target_is_pull(state: SandboxState, repo: Repository, params: dict[str, str]) -> bool | None:
-    """Whether the one issue a route works on (by number, or through one of its comments) is a pull request."""
-    number = params.get("issue_number")
-    if number is not None and number.isdigit() and (issue := repo.issues.get(int(number))) is not None:
-        return issue.is_pull
-    comment_id = params.get("comment_id")
-    if comment_id is not None and comment_id.isdigit() and (comment := state.comments.get(int(comment_id))):
-        owner = repo.issues.get(comment.issue_number)
-        return owner.is_pull if owner is not None and comment.repo_id == repo.id else None
-    return None
-
-
-def _cache_headers(login: str | None) -> list[tuple[str, str]]:
-    """GitHub's caching headers on a REST answer with a body, as @octokit/fixtures' get-repository recording
-    has them (private for an authenticated caller, public for an anonymous one)."""
-    scope = "private" if login is not None else "public"
-    return [
-        ("Cache-Control", f"{scope}, max-age=60, s-maxage=60"),
-        ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
-        ("Vary", "Accept-Encoding, Accept, X-Requested-With"),
-    ]
 
 
 def _is_mutation(body: bytes) -> bool:
@@ -343,6 +323,7 @@ class SandboxServer:
                 app=app,
                 limits=self.state.grant_for(token) or self.state.personal_token(token),
             )
+            answer.headers += oauth_scope_headers(self.state.personal_token(token), "owner" in found[1])
 
         if method in ("GET", "HEAD") and answer.status == 200 and not is_graphql:
             digest = hashlib.sha256((login or "").encode() + b"\0" + answer.body).hexdigest()[:40]
@@ -357,7 +338,7 @@ class SandboxServer:
             ):
                 answer = Answer(304, b"", [("ETag", etag)], points=answer.points, charge=0)
         if not is_graphql and answer.status in (200, 201) and answer.body:
-            answer.headers += _cache_headers(login)
+            answer.headers += cache_headers(login)
         budget = limits.status(login, "core") if free else limits.charge(login, resource, answer.charge)
         answer.headers += limits.headers(budget, resource if not free else "core")
         if fault is not None:
@@ -399,7 +380,10 @@ class SandboxServer:
             return answer, None
         if login is None:
             return self._json(401, error_body(401, MESSAGE_GRAPHQL_AUTH)), None
-        status, payload, points, name = handle(self.state, self.state.users[login.lower()], body, self.urls, grant)
+        viewer = self.state.users[login.lower()]
+        status, payload, points, name = handle(
+            self.state, viewer, body, self.urls, grant, repositories=self.repositories
+        )
         answer = self._json(status, payload)
         answer.points = points
         answer.charge = points
@@ -439,7 +423,7 @@ class SandboxServer:
                 target = None
                 if owner is not None and name is not None:
                     target = self.state.find_repo(owner, name) or self.state.renamed_repo(owner, name)
-                pull = _target_is_pull(self.state, target, params) if target is not None else None
+                pull = target_is_pull(self.state, target, params) if target is not None else None
                 rest.check_app_permission(limits, found.app_permission, target, pull=pull)
             reply = found.handler(context)
             answer = self._json(reply.status, reply.body, reply.headers)

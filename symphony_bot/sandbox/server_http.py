@@ -19,11 +19,12 @@ from symphony_bot.sandbox.faults import (
     LoggedRequest,
 )
 from symphony_bot.sandbox.git_remote import GIT_PATH_PREFIX, read_request_body, serve_git
+from symphony_bot.sandbox.state.personal_tokens import FINE_GRAINED
 
 if TYPE_CHECKING:
     from symphony_bot.sandbox.faults import Faults, RequestLog
     from symphony_bot.sandbox.git_repositories import BareRepositories
-    from symphony_bot.sandbox.state import SandboxState
+    from symphony_bot.sandbox.state import PersonalToken, Repository, SandboxState
 
 
 class ServedSandbox(Protocol):
@@ -178,3 +179,38 @@ def handler_for(server: ServedSandbox) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _handle
 
     return Handler
+
+
+def target_is_pull(state: SandboxState, repo: Repository, params: dict[str, str]) -> bool | None:
+    """Whether the one issue a route works on (by number, or through one of its comments) is a pull request."""
+    number = params.get("issue_number")
+    if number is not None and number.isdigit() and (issue := repo.issues.get(int(number))) is not None:
+        return issue.is_pull
+    comment_id = params.get("comment_id")
+    if comment_id is not None and comment_id.isdigit() and (comment := state.comments.get(int(comment_id))):
+        owner = repo.issues.get(comment.issue_number)
+        return owner.is_pull if owner is not None and comment.repo_id == repo.id else None
+    return None
+
+
+def cache_headers(login: str | None) -> list[tuple[str, str]]:
+    """GitHub's caching headers on a REST answer with a body, as @octokit/fixtures' get-repository recording
+    has them (private for an authenticated caller, public for an anonymous one)."""
+    scope = "private" if login is not None else "public"
+    return [
+        ("Cache-Control", f"{scope}, max-age=60, s-maxage=60"),
+        ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP"),
+        ("Vary", "Accept-Encoding, Accept, X-Requested-With"),
+    ]
+
+
+def oauth_scope_headers(personal: PersonalToken | None, on_repository: bool) -> list[tuple[str, str]]:
+    """`X-OAuth-Scopes` (the classic or OAuth token's scopes) and `X-Accepted-OAuth-Scopes` (what the operation
+    takes: `repo` on a repository's), as @octokit/fixtures' recordings carry them; fine-grained and installation
+    tokens get neither."""
+    if personal is None or personal.kind == FINE_GRAINED:
+        return []
+    return [
+        ("X-OAuth-Scopes", ", ".join(personal.scopes)),
+        ("X-Accepted-OAuth-Scopes", "repo" if on_repository else ""),
+    ]

@@ -23,7 +23,6 @@ import github
 import pytest
 from github import Auth, Github
 
-from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from tests.conformance.octokit_fixtures import (
     GITHUB_API,
@@ -52,7 +51,8 @@ def client(base_url: str, **options: Any) -> Github:
         base_url=base_url,
         auth=Auth.Token(TOKEN),
         retry=None,
-        pacer=Pacer(Limits.unlimited()),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
         lazy=True,
         **options,
     )

@@ -16,7 +16,6 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 
-from symphony_bot.github.pacer import Limits, Pacer
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.sandbox.rest import ROUTES
 from symphony_bot.sandbox.rest.documentation import DOCUMENTATION_URLS
@@ -41,7 +40,8 @@ def client(sb: Sandbox, user: str) -> Github:
         base_url=sb.api_url,
         auth=Auth.Token(TOKENS[user]),
         retry=None,
-        pacer=Pacer(Limits.unlimited()),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
     )
 
 

@@ -21,7 +21,7 @@ from symphony_bot.contribution.config import RunConfig
 from symphony_bot.contribution.endings import ENDING_POST_STEP, publish_stopped
 from symphony_bot.contribution.runner import ContributionRunner
 from symphony_bot.contribution.state import ContributionState, Phase
-from symphony_bot.contribution.status_comment import NO_PULL_YET
+from symphony_bot.contribution.status_comment import NO_PULL_YET, STATUS_MARKER
 from symphony_bot.demo import scenario
 from symphony_bot.sandbox import Sandbox
 from symphony_bot.stats.pr_metadata import parse_block
@@ -30,21 +30,21 @@ from tests.e2e.contribution_helpers import status_comments as comments_of
 
 WORKFLOW = "on:\n  workflow_dispatch:\njobs: {}\n"
 ARRIVAL_BOUND_S = 600  # how long the agent may take to reach the gate on a loaded machine (never a speed claim)
-# Ticks its box and writes a file; the second task first waits at the gate.
+# Ticks its box and writes a file; the second task first waits at the gate. The agent may write only its work
+# tree (containment), so the gate is there: it writes WAITING, the test writes GO.
 GATED_AGENT = """
+import time
 repo = pathlib.Path(os.environ["SYMPHONY_REPO"])
 doc = pathlib.Path(os.environ["SYMPHONY_DOC"])
 n = int(os.environ["SYMPHONY_TASK_LINE"]) - 1
-gate = pathlib.Path({gate!r})
-if (gate.parent / "first-done").exists():
-    (gate.parent / "waiting").write_text("at the gate")
-    while not gate.exists():
-        import time; time.sleep(0.05)
-(gate.parent / "first-done").write_text("yes")
+if "[x]" in doc.read_text():
+    (repo / "WAITING").write_text("at the gate")
+    while not (repo / "GO").exists():
+        time.sleep(0.05)
 lines = doc.read_text().split("\\n")
 lines[n] = lines[n].replace("[ ]", "[x]", 1)
 doc.write_text("\\n".join(lines))
-(repo / f"task-{{n}}.txt").write_text("done")
+(repo / f"task-{n}.txt").write_text("done")
 """
 
 
@@ -71,8 +71,9 @@ class GatedRun:
     """A contribution running in a thread, its agent held at the gate before its second task."""
 
     def __init__(self, sb, number: int, tmp_path: Path, run_url: str) -> None:
-        self.gate = tmp_path / "gate"
-        agent = script_agent(tmp_path, GATED_AGENT.format(gate=str(self.gate)))
+        runs = tmp_path / "runs"
+        runs.mkdir()
+        agent = script_agent(tmp_path, GATED_AGENT)
         self.client = client_for(sb)
         config = RunConfig(
             repository=SLUG,
@@ -84,29 +85,32 @@ class GatedRun:
             inactivity_timeout_s=ARRIVAL_BOUND_S,
             run_url=run_url,
             comment_interval_s=0,
+            work_root=runs,
         )
         self.runner = ContributionRunner(self.client, config)
         self.result: ContributionState | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + ARRIVAL_BOUND_S
-        while not (self.gate.parent / "waiting").exists():
+        while not (waiting := list(runs.glob("symphony-run-*/work/WAITING"))):
             assert self.thread.is_alive() and time.monotonic() < deadline, "the agent never reached the gate"
             time.sleep(0.05)
+        self.gate = waiting[0].with_name("GO")
 
     def _run(self) -> None:
         self.result = self.runner.run()
 
     def release(self) -> ContributionState:
-        self.gate.write_text("go")
+        if self.thread.is_alive():  # a stopped run has removed its work tree already
+            self.gate.write_text("go")
         self.thread.join(ARRIVAL_BOUND_S)
         self.client.close()
         assert self.result is not None
         return self.result
 
 
-def _cli(sb, *arguments: str, token: str = BOT_TOKEN):
-    env = {"GITHUB_TOKEN": token, "SYMPHONY_GITHUB_TOKEN": "", "GITHUB_RUN_ID": "", "SYMPHONY_TRIGGERED_BY": ""}
+def _cli(sb, *arguments: str, token: str = BOT_TOKEN, own_run: str = ""):
+    env = {"GITHUB_TOKEN": token, "SYMPHONY_GITHUB_TOKEN": "", "GITHUB_RUN_ID": own_run, "SYMPHONY_TRIGGERED_BY": ""}
     return CliRunner().invoke(cli, [*arguments, "--github-url", sb.api_url], env=env)
 
 
@@ -177,14 +181,14 @@ def test_the_post_step_after_the_main_step_died_says_stopped_with_the_table(worl
     # The main step is gone (SIGKILL) as far as GitHub can tell: the comment and the PR still say running.
     with client_for(sb) as client:
         said = publish_stopped(client, SLUG, number, run_url=run_url)
-    assert "now says the run stopped" in said
+    assert said is not None and "now says the run stopped" in said
     [comment] = comments_of(sb, number)
     [pull] = sb.pulls(OWNER, REPO)
     assert "⏸️ stopped" in comment.body and ENDING_POST_STEP.split(":")[0] in comment.body
     assert "⏸️ stopped" in pull.body and "🏃 running" not in pull.body
     assert "| ✅ |" in comment.body and run_url in comment.body
     with client_for(sb) as client:  # a second post step (or one after a clean end) writes nothing
-        assert "nothing to finalise" in publish_stopped(client, SLUG, number)
+        assert "nothing to finalise" in (publish_stopped(client, SLUG, number) or "")
     run.release()
 
 
@@ -219,3 +223,28 @@ def test_cancel_waits_for_the_job_to_stop_then_releases_the_claim(world, tmp_pat
     assert "✋ cancelled" in comment.body and "⏸️ stopped" not in comment.body
     assert "✋ cancelled" in closed.body
     run.release()
+
+
+def test_the_post_step_leaves_a_comment_without_a_record_to_its_caller(world) -> None:
+    """A status comment written before the metadata block was carried (an older release): nothing is rebuilt from
+    nothing (that would show an empty table); None tells the caller to fall back to patching the text."""
+    sb, number = world
+    old = f"{STATUS_MARKER}\n### 🎼 Symphony — 🏃 running\n\n**Running task 2 of 5.**\n"
+    sb.comment(OWNER, REPO, number, old, author=scenario.BOT_LOGIN)
+    with client_for(sb) as client:
+        assert publish_stopped(client, SLUG, number) is None
+    assert [comment.body for comment in comments_of(sb, number)] == [old]
+
+
+def test_cancel_never_cancels_the_job_it_runs_in(world, tmp_path) -> None:
+    """`/symphony cancel` runs `symphony-bot cancel` inside a workflow run (GITHUB_RUN_ID); should the comment link
+    that same run, it is not cancelled (the cancel would kill itself) — the claim is still released."""
+    sb, number = world
+    run_id, run_url = _workflow_run(sb)
+    run = GatedRun(sb, number, tmp_path, run_url)
+    result = _cli(sb, "cancel", f"{SLUG}#{number}", own_run=str(run_id))
+    assert result.exit_code == 0, result.output
+    assert "cancelled workflow run" not in result.output and "closed PR" in result.output
+    [workflow_run] = sb.workflow_runs(OWNER, REPO)
+    assert workflow_run.status == "in_progress"
+    assert run.release().phase is Phase.CANCELLED

@@ -174,3 +174,17 @@ def test_a_late_refusal_of_the_pull_request_keeps_the_branch_and_names_the_setti
     assert state.phase is Phase.COMPLETED and state.resumed, state.last_error
     [pull] = sb.pulls(OWNER, REPO)
     assert pull.pull is not None and pull.pull.head_ref == pushed
+
+
+def test_a_rerun_of_its_own_claim_needs_no_new_pull_request_so_the_setting_no_longer_matters(world) -> None:
+    # The setting governs creating (and approving) pull requests only: pushing to the claim and editing its own
+    # pull request go on with it off.
+    sb, number = world
+    sb.set_actions_can_create_pulls(OWNER, REPO)
+    token = sb.add_actions_token(OWNER, REPO, permissions=JOB_PERMISSIONS)
+    assert run_issue(sb, number, token=token, budget=_one_task()).phase is Phase.BUDGET_REACHED
+    sb.set_actions_can_create_pulls(OWNER, REPO, False)
+    state = run_issue(sb, number, token=token)
+    assert state.phase is Phase.COMPLETED and state.resumed, state.last_error
+    [pull] = sb.pulls(OWNER, REPO)
+    assert pull.pull is not None and not pull.pull.draft

@@ -294,6 +294,8 @@ class RunningStep:
         except subprocess.TimeoutExpired:
             return False
         self._reader.join(30)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
         return True
 
     def status_body(self) -> str:

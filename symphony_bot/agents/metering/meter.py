@@ -27,6 +27,7 @@ from symphony_bot.agents.metering.sse import SseScanner
 __all__ = ["HEAD_BYTES", "TAIL_BYTES", "BoundedDocument", "ResponseMeter", "SseScanner", "WireFormat"]
 
 INFLATE_PIECE_BYTES = 256 * 1024
+LONG_CACHE_WRITE_FACTOR = 2.0  # Anthropic: a 1-hour cache write costs twice the input price
 USAGE_KEYS = ("usage", "usageMetadata")
 
 
@@ -185,7 +186,17 @@ class ResponseMeter:
             # Nothing was charged (an error, a refusal): free whatever the model, so never "unpriced".
             return Metered(Usage(cost_usd=fees.usd, cost_is_estimate=True), self._model, fees)
         priced = pricing.with_estimated_cost(usage, self._model)
-        return Metered(Usage(**{**priced.__dict__, "cost_usd": priced.cost_usd + fees.usd}), self._model, fees)
+        extra = fees.usd + self._long_cache_writes_usd()
+        return Metered(Usage(**{**priced.__dict__, "cost_usd": priced.cost_usd + extra}), self._model, fees)
+
+    def _long_cache_writes_usd(self) -> float:
+        """Anthropic's 1-hour cache writes cost 2x input, not the 1.25x of the 5-minute writes the price table
+        charges every cache write at (https://docs.claude.com/en/docs/build-with-claude/prompt-caching)."""
+        if self.wire is not WireFormat.ANTHROPIC:
+            return 0.0
+        long_writes = _int(self._raw, "cache_creation", "ephemeral_1h_input_tokens")
+        _, price = pricing.price_for(self._model)
+        return long_writes * (LONG_CACHE_WRITE_FACTOR * price.input - price.cache_write) / pricing.PER_MILLION
 
     def _fees(self) -> ToolFees:
         if self.wire is WireFormat.ANTHROPIC:
@@ -285,8 +296,10 @@ def to_usage(wire: WireFormat, raw: dict[str, Any]) -> Usage:
         )
     cached = _int(raw, "cachedContentTokenCount")
     thoughts = _int(raw, "thoughtsTokenCount")
+    # What grounding, code execution or URL context fed back to the model: billed as input, reported apart.
+    tool_prompt = _int(raw, "toolUsePromptTokenCount")
     return Usage(
-        input_tokens=max(0, _int(raw, "promptTokenCount") - cached),
+        input_tokens=max(0, _int(raw, "promptTokenCount") - cached) + tool_prompt,
         output_tokens=_int(raw, "candidatesTokenCount") + thoughts,
         cache_read_tokens=cached,
         reasoning_tokens=thoughts,

@@ -10,6 +10,7 @@ each in a `BoundedDocument`, so a 50 MB event costs no more memory than a small 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -18,6 +19,9 @@ from symphony_bot.agents.metering.bounded import BoundedDocument
 DATA = b"data:"
 EVENT = b"event:"
 NEXT_EVENT = b"\nevent:"
+TAIL_BYTES = 256  # longer than any `event:` line worth reading
+# Events counted by name while passed over: a server-side tool call completed (`response.web_search_call.completed`).
+_CALL_COMPLETED = re.compile(rb"\nevent:[ \t]*([A-Za-z0-9_.]{1,100}_call\.completed)")
 FIELD_HEAD_BYTES = len(EVENT)
 MAX_EVENT_NAME_BYTES = 200
 # What a line is, once its first bytes are in.
@@ -31,7 +35,12 @@ class SseScanner:
     def __init__(self, on_document: Callable[[dict[str, Any]], None], parsed: Collection[str] | None = None) -> None:
         self._on_document = on_document
         self._parsed = parsed
-        self._parsed_bytes = frozenset(name.encode() for name in parsed or ())
+        # The `event:` line of an event worth reading, whole (its end of line included).
+        self._worth = (
+            None
+            if parsed is None
+            else re.compile(rb"\nevent:[ \t]*(?:" + b"|".join(re.escape(n.encode()) for n in parsed) + rb")[ \t]*\r?\n")
+        )
         self.events = 0  # every event that arrived
         self.names: dict[bytes, int] = {}  # named events that were not parsed, by name
         self._head = bytearray()  # the first bytes of the current line, until we know what it is
@@ -65,34 +74,31 @@ class SseScanner:
             start = end + 1
 
     def _pass(self, data: bytes, start: int) -> int:
-        """Pass over events that carry nothing, counting them by name; where to go on reading `data` once an
-        event worth reading begins (its `event:` line), or -1 when none begins in this piece."""
+        """Pass over events that carry nothing (one regular-expression search for the next event worth reading,
+        at C speed), counting them; where to go on reading `data` once such an event begins (its `event:` line),
+        or -1 when none begins in this piece."""
         tail, self._passed_tail = self._passed_tail, b""
-        keep = len(NEXT_EVENT) - 1
-        if tail:
-            found = (tail + data[start : start + keep]).find(NEXT_EVENT)
-            if 0 <= found < len(tail):  # the line began in the previous piece: its first bytes are in `tail`
+        worth = self._worth
+        assert worth is not None
+        if tail:  # a name line worth reading may have begun at the end of the previous piece
+            match = worth.search(tail + data[start : start + TAIL_BYTES])
+            if match is not None and match.start() < len(tail):
                 self._passing = False
-                self._head += tail[found + 1 :]
+                self.feed(tail[match.start() + 1 :])  # its first bytes, through the line reader
                 return start
-        find, names, parsed = data.find, self.names, self._parsed_bytes
-        while True:
-            found = find(NEXT_EVENT, start)
-            if found < 0:
-                self._passed_tail = (tail + data[max(start, len(data) - keep) :])[-keep:]
-                return -1
-            name_start = found + len(NEXT_EVENT)
-            name_end = find(b"\n", name_start)
-            if name_end < 0:
-                break  # the name line goes on in the next piece: read it line by line
-            name = data[name_start:name_end].strip()
-            if name in parsed:
-                break
-            names[name] = names.get(name, 0) + 1
-            self.events += 1
-            start = name_end + 1
+            edge = len(NEXT_EVENT) - 1  # an `event:` line that began in the previous piece is counted here
+            self.events += (tail[-edge:] + data[start : start + edge]).count(NEXT_EVENT)
+        match = worth.search(data, start)
+        end = len(data) if match is None else match.start()
+        self.events += data.count(NEXT_EVENT, start, end)
+        names = self.names
+        for call in _CALL_COMPLETED.finditer(data, start, end):
+            names[call.group(1)] = names.get(call.group(1), 0) + 1
+        if match is None:
+            self._passed_tail = (tail + data[max(start, len(data) - TAIL_BYTES) :])[-TAIL_BYTES:]
+            return -1
         self._passing = False
-        return found + 1
+        return match.start() + 1
 
     def close(self) -> None:
         if self._head or self._mode != _UNDECIDED:

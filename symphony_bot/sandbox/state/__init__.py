@@ -27,9 +27,7 @@ from symphony_bot.sandbox.state.model import (
     ANONYMOUS,
     APP_SCOPES,
     BOT_SUFFIX,
-    CLASSIC,
     DEFAULT_LABEL_COLOR,
-    FINE_GRAINED,
     INSTALLATION_PERMISSIONS_ABSENT,
     INSTALLATION_PERMISSIONS_FALSE,
     INSTALLATION_PERMISSIONS_SHAPES,
@@ -46,7 +44,6 @@ from symphony_bot.sandbox.state.model import (
     MESSAGE_NOT_FOUND,
     MESSAGE_VALIDATION,
     NODE_PREFIX,
-    OAUTH,
     PERMISSION_LEVELS,
     PLANS,
     REACTION_CONTENTS,
@@ -61,7 +58,6 @@ from symphony_bot.sandbox.state.model import (
     IssueEvent,
     Label,
     Permission,
-    PersonalToken,
     PullRequest,
     Reaction,
     Repository,
@@ -79,6 +75,7 @@ from symphony_bot.sandbox.state.model import (
     updated_since,
     validation_failed,
 )
+from symphony_bot.sandbox.state.personal_tokens import CLASSIC, FINE_GRAINED, OAUTH, PersonalToken
 from symphony_bot.sandbox.state.reviews import ReviewStore
 
 __all__ = [

@@ -17,7 +17,6 @@ from symphony_bot.sandbox.state.model import (
     GitBackend,
     InstallationToken,
     IssueComment,
-    PersonalToken,
     Repository,
     SandboxError,
     User,
@@ -27,6 +26,7 @@ from symphony_bot.sandbox.state.model import (
     not_found,
     rank,
 )
+from symphony_bot.sandbox.state.personal_tokens import PersonalToken
 
 
 class UserStore:

@@ -1,0 +1,63 @@
+"""The issue body a run follows: edits after the Symphony label must come from someone who could have labelled
+the issue. The sandbox GitHub does not serve `userContentEdits`, so the query is validated against GitHub's
+schema (@octokit/graphql-schema) and the decision is tested on data of the query's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symphony_bot.action.body_edits import EDITS_QUERY, Edit, edits_and_label_time, untrusted_editor
+from tests.conformance.github_graphql import assert_valid_github_query
+
+LABEL = "runmaestro.ai"
+TRIAGE = {"maintainer", "triager"}
+
+
+def test_the_query_is_valid_against_githubs_schema() -> None:
+    assert_valid_github_query(EDITS_QUERY)
+
+
+def data(edits: list[tuple[str, str, str]], labelled: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "repository": {
+            "issue": {
+                "userContentEdits": {
+                    "nodes": [
+                        {"editedAt": at, "editor": {"login": login, "__typename": kind}} for login, kind, at in edits
+                    ]
+                },
+                "timelineItems": {"nodes": [{"createdAt": at, "label": {"name": name}} for name, at in labelled]},
+            }
+        }
+    }
+
+
+def may_label(edit: Edit) -> tuple[bool, str]:
+    return (edit.login in TRIAGE, f"{edit.login} has {'triage' if edit.login in TRIAGE else 'read'}")
+
+
+def decide(edits: list[tuple[str, str, str]], labelled: list[tuple[str, str]]) -> str | None:
+    found, at = edits_and_label_time(data(edits, labelled), LABEL)
+    return untrusted_editor(found, at, may_label)
+
+
+def test_an_edit_after_the_label_by_someone_without_triage_refuses_and_names_them() -> None:
+    reason = decide(
+        [("stranger", "User", "2026-12-02T10:00:00Z"), ("author", "User", "2026-11-30T09:00:00Z")],
+        [(LABEL, "2026-12-01T08:00:00Z"), ("bug", "2026-12-03T08:00:00Z")],
+    )
+    assert reason is not None and reason.startswith("the issue body was edited by stranger at 2026-12-02T10:00:00Z")
+
+
+def test_edits_before_the_label_or_by_triagers_are_fine() -> None:
+    assert decide([("author", "User", "2026-11-30T09:00:00Z")], [(LABEL, "2026-12-01T08:00:00Z")]) is None
+    assert decide([("triager", "User", "2026-12-02T10:00:00Z")], [(LABEL, "2026-12-01T08:00:00Z")]) is None
+
+
+def test_a_newer_label_vouches_for_the_edit_again() -> None:
+    edits = [("stranger", "User", "2026-12-02T10:00:00Z")]
+    assert decide(edits, [(LABEL, "2026-12-01T08:00:00Z"), (LABEL, "2026-12-02T11:00:00Z")]) is None
+
+
+def test_without_edits_nothing_is_refused() -> None:
+    assert decide([], [(LABEL, "2026-12-01T08:00:00Z")]) is None
