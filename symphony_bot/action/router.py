@@ -17,13 +17,9 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from symphony_bot.action import commands, maintenance, revise
-=======
 from dataclasses import replace
 
-from symphony_bot.action import commands, maintenance
->>>>>>> main
+from symphony_bot.action import commands, maintenance, revise
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event
 from symphony_bot.action.offer import announce, check_issue, offer_message

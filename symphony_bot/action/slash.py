@@ -46,18 +46,11 @@ HELP_TEXT = f"""**Symphony commands** (a comment whose line starts with the comm
 | command | what it does |
 | --- | --- |
 | `{COMMAND_PREFIX} {RUN}` | start working on this issue, or resume a stopped run from its first open task |
-<<<<<<< HEAD
-| `{COMMAND_PREFIX} {STOP}` | stop the running job; the claim and draft PR stay, `{COMMAND_PREFIX} {RUN}` resumes |
-| `{COMMAND_PREFIX} {STATUS}` | refresh the status comment (on a pull request: show the status of its issue) |
-| `{COMMAND_PREFIX} {CANCEL}` | stop and release the claim: the draft pull request is closed |
-| `{COMMAND_PREFIX} {FINALIZE}` | finish now with what is done: push, and mark the pull request ready for review |
-| `{COMMAND_PREFIX} {REVISE}` | on the bot's pull request (comment or review): address unresolved review threads |
-=======
 | `{COMMAND_PREFIX} {STOP}` | cancel the running job; the claim and draft PR stay, `{COMMAND_PREFIX} {RUN}` resumes |
 | `{COMMAND_PREFIX} {STATUS}` | reply with the issue's state and a link to the status comment (on a PR: its issue's) |
 | `{COMMAND_PREFIX} {CANCEL}` | cancel the running job, then release the claim: the draft pull request is closed |
 | `{COMMAND_PREFIX} {FINALIZE}` | mark the draft pull request ready for review as it is: nothing more is run or pushed |
->>>>>>> main
+| `{COMMAND_PREFIX} {REVISE}` | on the bot's pull request (comment or review): address unresolved review threads |
 | `{COMMAND_PREFIX} {HELP}` | this table |
 
 Who may run them is set by the repository (`who-can-run`, write access by default)."""
