@@ -11,6 +11,7 @@ seam as every run goes (the token and API keys in the child's environment only).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from symphony_bot.action import slash
@@ -19,6 +20,7 @@ from symphony_bot.action.events import Event, _actor
 from symphony_bot.action.policy import WhoCanRun, identity_refusal, may_command
 from symphony_bot.action.replies import Outcome, refusal_reply
 from symphony_bot.action.runner_seam import RunRequest, RunResult, run_arguments
+from symphony_bot.contribution.repository_config import SymphonyConfig
 from symphony_bot.github import triggers
 
 REVIEW_EVENT = "pull_request_review"
@@ -51,7 +53,19 @@ def policy_text(policy: WhoCanRun) -> str:
     return policy.minimum.label if policy.minimum is not None else "write"
 
 
-def revise_arguments(request: RunRequest, pull: int, *, text: str, request_id: int, author: str, who: str) -> list[str]:
+def revise_request(request: RunRequest, config: SymphonyConfig) -> RunRequest:
+    """The run's agent and options with the `budgets.revise` limits where the configuration sets them."""
+    return replace(
+        request,
+        max_cost=config.revise_max_cost if config.revise_max_cost is not None else request.max_cost,
+        max_minutes=config.revise_max_minutes if config.revise_max_minutes is not None else request.max_minutes,
+        max_tasks=config.revise_max_tasks if config.revise_max_tasks is not None else request.max_tasks,
+    )
+
+
+def revise_arguments(
+    request: RunRequest, pull: int, *, text: str, request_id: int, author: str, who: str, resolve: bool = False
+) -> list[str]:
     """`symphony-bot revise` arguments: the run's agent and budget flags, the request, no secret."""
     run = run_arguments(request)[3:]  # drop "run", the target and "--json"
     kept: list[str] = []
@@ -76,6 +90,7 @@ def revise_arguments(request: RunRequest, pull: int, *, text: str, request_id: i
         "--request-author",
         author,
         *(["--request", text] if text else []),
+        *(["--resolve"] if resolve else []),
         *kept,
     ]
 
@@ -121,7 +136,7 @@ def on_revise(context: ActionContext, event: Event) -> Outcome:
         triggers.react(context.client, repo, comment_id)
     from symphony_bot.contribution.revision import request_text
 
-    request = context.run_request(repo, number, triggered_by=author.login)
+    request = revise_request(context.run_request(repo, number, triggered_by=author.login), context.config)
     arguments = revise_arguments(
         request,
         number,
@@ -129,6 +144,7 @@ def on_revise(context: ActionContext, event: Event) -> Outcome:
         request_id=source_id,
         author=author.login,
         who=policy_text(context.policy),
+        resolve=context.config.resolve_threads,
     )
     result = _seam(context.runner)(arguments, request)
     if any(NOTHING_TO_REVISE in line for line in result.log_tail):
