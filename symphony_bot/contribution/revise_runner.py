@@ -14,6 +14,7 @@ repeats a commit nor a reply.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,6 +37,7 @@ from symphony_bot.contribution.revision import (
     with_revision_section,
 )
 from symphony_bot.contribution.status_comment import STATUS_MARKER
+from symphony_bot.contribution.verification import SKIP, STOP, TaskAtHand, verify_changes
 from symphony_bot.github import comments, permissions, pulls, review_threads
 from symphony_bot.github.client import GitHubClient
 from symphony_bot.stats.pr_metadata import parse_block
@@ -73,6 +75,7 @@ class RevisionOutcome:
     tokens_out: int = 0
     cost_usd: float = 0.0
     message: str = ""
+    verify: dict[str, str] = field(default_factory=dict)  # task key -> the verify mark
 
     @property
     def nothing_to_do(self) -> bool:
@@ -92,6 +95,10 @@ class RevisionRunner:
         self.tasks_by_line: dict[int, RevisionTask] = {}
         self.status: comments.Comment | None = None
         self.pull: pulls.Pull | None = None
+        self.document: Path | None = None
+        self.scratch = Path()
+        self.engine: Engine | None = None
+        self.stop = threading.Event()
 
     def run(self) -> RevisionOutcome:
         viewer = permissions.viewer(self.client)
@@ -179,7 +186,9 @@ class RevisionRunner:
             budget=self.config.budget,
             agent_user=self.config.agent_user,
         )
-        Engine(self.config.agent, options, [self._on_event]).run()
+        self.document, self.scratch = document, scratch
+        self.engine = Engine(self.config.agent, options, [self._on_event])
+        self.engine.run()
 
     def _on_event(self, event: events.Event) -> None:
         for listener in self.listeners:
@@ -194,16 +203,31 @@ class RevisionRunner:
         if task is None or not event.get("tasksCompleted"):
             self._publish(finished=False)
             return
-        self._commit(task)
+        self._commit(task, int(event.get("taskLine") or 0))
         self._publish(finished=False)
 
-    def _commit(self, task: RevisionTask) -> None:
+    def _commit(self, task: RevisionTask, line: int) -> None:
         tree, pull = self.tree, self.pull
         assert tree is not None and pull is not None
         label = REVISION_LABEL.format(number=self.outcome.number)
         co_author = self.request.request_author or None
         if co_author is not None and co_author.casefold() == self.login.casefold():
             co_author = None
+        if self.config.verify is not None and self.document is not None:
+            at_hand = TaskAtHand(
+                self.config.agent, self.document, task.text, line, self.config.model,
+                self.config.task_timeout_s, self.config.inactivity_timeout_s,
+            )  # fmt: skip
+            checked = verify_changes(
+                self.config.verify, tree, at_hand, scratch_dir=self.scratch / "verify",
+                run_as=self.config.agent_user, stop=self.stop,
+            )  # fmt: skip
+            if checked is not None:
+                self.outcome.verify[task.key] = checked.mark
+                if checked.decision == STOP and self.engine is not None:
+                    self.engine.request_stop(abort=False)
+                if checked.decision in (SKIP, STOP):
+                    return
         message = commit_message(label, task.text, self.issue, co_author) + f"\n{commit_trailer(task.key)}\n"
         result = tree.commit_all(message, self.identity, since=self.pushed)
         if not result.created:
@@ -232,6 +256,7 @@ class RevisionRunner:
             tokens_out=outcome.tokens_out,
             cost_usd=outcome.cost_usd,
             commits=outcome.commits,
+            marks=outcome.verify,
         )
         repo = self.config.repository
         if self.status is not None:

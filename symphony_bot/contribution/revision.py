@@ -195,6 +195,7 @@ def render_revision_section(
     tokens_out: int,
     cost_usd: float,
     commits: dict[str, str] | None = None,
+    marks: dict[str, str] | None = None,
 ) -> str:
     """The status comment's "Revision N" section: tasks (inert), tokens, cost, and the threads not heard."""
     commits = commits or {}
@@ -208,7 +209,8 @@ def render_revision_section(
     for task in plan.tasks:
         box = "x" if task.key in finished_keys else " "
         sha = f" — {commits[task.key][:7]}" if task.key in commits else ""
-        lines.append(f"- [{box}] {task.shown}{sha}")
+        mark = f" ({marks[task.key]})" if marks and task.key in marks else ""
+        lines.append(f"- [{box}] {task.shown}{sha}{mark}")
     if not plan.tasks:
         lines.append("No new review comments to address.")
     lines += ["", f"Tokens: {tokens_in:,} in / {tokens_out:,} out · cost ${cost_usd:.4f}"]

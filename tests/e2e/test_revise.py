@@ -12,6 +12,7 @@ import requests
 from symphony_bot.contribution.config import RunConfig
 from symphony_bot.contribution.revise_runner import ReviseRequest, RevisionOutcome, RevisionRefused, RevisionRunner
 from symphony_bot.contribution.revision import ADDRESSES_TRAILER
+from symphony_bot.contribution.verification import SKIP, VerifySettings
 from symphony_bot.demo import scenario
 from symphony_bot.sandbox import Sandbox
 from tests.e2e.contribution_helpers import BOT_TOKEN, OWNER, REPO, SLUG, client_for, run_issue, script_agent
@@ -53,9 +54,9 @@ def review(sb: Sandbox, token: str, number: int, comments: list[dict[str, Any]])
     assert response.status_code == 200, response.text
 
 
-def revise(sb: Sandbox, tmp_path, pull: int, **request: Any) -> RevisionOutcome:
+def revise(sb: Sandbox, tmp_path, pull: int, verify: VerifySettings | None = None, **request: Any) -> RevisionOutcome:
     agent = script_agent(tmp_path, REVISING_AGENT, name=f"revise-{len(list(tmp_path.iterdir()))}.py")
-    config = RunConfig(SLUG, 0, agent, "command", BOT_TOKEN, task_timeout_s=60, inactivity_timeout_s=60)
+    config = RunConfig(SLUG, 0, agent, "command", BOT_TOKEN, task_timeout_s=60, inactivity_timeout_s=60, verify=verify)
     with client_for(sb) as client:
         may_run = request.pop("may_run", lambda login: login.casefold() in MAINTAINERS)
         return RevisionRunner(client, config, ReviseRequest(pull, may_run, **request)).run()
@@ -156,3 +157,15 @@ def test_only_the_bots_own_open_pull_request_is_revised(finished, tmp_path):
     other = sb.open_pull(OWNER, REPO, "someone-else", author=OWNER).number
     with pytest.raises(RevisionRefused, match="not opened by"):
         revise(sb, tmp_path, other)
+
+
+def test_a_task_whose_verify_never_passes_is_skipped_and_marked(finished, tmp_path):
+    sb, issue, pull = finished
+    seed_review(sb, pull)
+    before = sb.pulls(OWNER, REPO)[0].pull.head_sha
+    outcome = revise(sb, tmp_path, pull, verify=VerifySettings("echo 'lint: 1 problem'; exit 1", 0, SKIP))
+    assert outcome.commits == {} and sb.pulls(OWNER, REPO)[0].pull.head_sha == before  # nothing committed
+    assert set(outcome.verify.values()) == {"verify failed, skipped"} and len(outcome.verify) == 3
+    status = next(c for c in sb.comments(OWNER, REPO, issue) if "### Revision 1" in c.body)
+    assert status.body.count("(verify failed, skipped)") == 3
+    assert all(sum(u == scenario.BOT_LOGIN for u, _ in thread) == 0 for thread in thread_comments(sb, pull))
