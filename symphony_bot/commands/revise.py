@@ -11,16 +11,11 @@ import click
 
 from symphony_bot.commands.options import github_options
 from symphony_bot.commands.run import agent_options
+from symphony_bot.commands.verify_options import verify_options
 
 REVISE_SUMMARY = (
     "Turn the unresolved review threads of a PR this bot opened into tasks, run them on its branch, and answer "
     "each thread with the commit that addressed it."
-)
-
-
-VERIFY_HELP = (
-    "Run CMD in the work tree after each task that changed files, before its commit, contained as the agent is "
-    "(e.g. 'make test')."
 )
 
 
@@ -36,21 +31,7 @@ VERIFY_HELP = (
 @click.option("--request", "request_text", default="", metavar="TEXT", help="One more task: this request's text.")
 @click.option("--request-id", type=int, default=None, hidden=True, help="The comment or review asking (the Action).")
 @click.option("--request-author", default="", hidden=True, help="Who asked (the Action): heard only under the policy.")
-@click.option("--verify", "verify_command", metavar="CMD", default=None, help=VERIFY_HELP)
-@click.option(
-    "--verify-failure",
-    type=click.Choice(("commit", "skip", "stop")),
-    default="commit",
-    show_default=True,
-    help="A task whose --verify still fails after the retries: commit it (marked), skip it, or stop.",
-)
-@click.option(
-    "--verify-retries",
-    type=click.IntRange(0, 5),
-    default=1,
-    show_default=True,
-    help="More attempts the agent gets, with the output's tail, after --verify fails.",
-)
+@verify_options
 @click.option("--json", "json_lines", is_flag=True, help="Print the engine's events as JSON Lines.")
 @agent_options
 @github_options

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from symphony_bot.agents.base import Agent, TaskRequest
 from symphony_bot.agents.command import CommandAgent
@@ -157,3 +158,30 @@ def verify_changes(
         tree.run("checkout", "--quiet", "--", ".")
         tree.run("clean", "-fdq")  # untracked files the task made; ignored and excluded ones stay
     return outcome
+
+
+NOTE_VERIFY = "Verify `{command}` on “{task}”: {mark}."
+
+
+def refused_by_verify(runner: Any, event: dict[str, Any], task: str) -> bool:
+    """The contribution runner's hook before a task's commit: True when the task's changes must not be committed
+    (skipped, or the run stops). Each failure is noted in the status comment and the PR body."""
+    config, tree, engine = runner.config, runner.tree, runner.engine
+    settings: VerifySettings | None = config.verify
+    if settings is None or tree is None or engine is None:
+        return False
+    document = tree.path.resolve() / str(event.get("document") or "")
+    at_hand = TaskAtHand(
+        config.agent, document, task, int(event.get("taskLine") or 0), config.model,
+        config.task_timeout_s, config.inactivity_timeout_s,
+    )  # fmt: skip
+    scratch = Path(engine.options.scratch_dir) / "verify"
+    checked = verify_changes(
+        settings, tree, at_hand, scratch_dir=scratch, run_as=config.agent_user, stop=runner.stop_event
+    )
+    if checked is None or checked.decision == PASSED:
+        return False
+    runner.state.notes.append(NOTE_VERIFY.format(command=settings.command, task=task, mark=checked.mark))
+    if checked.decision == STOP:
+        engine.request_stop(abort=False)
+    return checked.decision in (SKIP, STOP)
