@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from symphony_bot.action.revise import revise_arguments, revise_request
+from symphony_bot.action.revise import revise_arguments, revise_request, verify_flags
 from symphony_bot.action.runner_seam import RunRequest
 from symphony_bot.contribution.repository_config import load_config
 
@@ -34,10 +34,22 @@ def test_the_revise_budget_replaces_the_run_s_where_set_and_threads_are_resolved
     request = revise_request(run, config)
     assert (request.max_cost, request.max_minutes, request.max_tasks) == (0.5, 30.0, 4)
     arguments = revise_arguments(
-        request, 7, text="also the docs", request_id=42, author="m", who="write", resolve=config.resolve_threads
+        request,
+        7,
+        text="also the docs",
+        request_id=42,
+        author="m",
+        who="write",
+        resolve=config.resolve_threads,
+        verify=verify_flags(config),
     )
     assert arguments[:3] == ["revise", "o/r#7", "--json"]
     assert arguments[arguments.index("--max-cost") + 1] == "0.5" and "--resolve" in arguments
     assert arguments[arguments.index("--request") + 1] == "also the docs"
     assert "--comment-id" not in arguments and "--requested-by" not in arguments  # run-only flags are dropped
     assert arguments[arguments.index("--agent") + 1] == "claude"
+    assert arguments[arguments.index("--verify") + 1] == "make test"
+    assert arguments[arguments.index("--verify-failure") + 1] == "skip"
+    from symphony_bot.cli import cli
+
+    assert cli.get_command(None, "revise").make_context("revise", arguments[1:]).params["verify_failure"] == "skip"  # type: ignore[union-attr]

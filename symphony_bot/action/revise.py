@@ -63,8 +63,30 @@ def revise_request(request: RunRequest, config: SymphonyConfig) -> RunRequest:
     )
 
 
+def verify_flags(config: SymphonyConfig) -> tuple[str, ...]:
+    """The configuration's `verify` for the child, as `--verify` and its companions."""
+    if not config.verify:
+        return ()
+    return (
+        "--verify",
+        config.verify,
+        "--verify-failure",
+        config.verify_failure,
+        "--verify-retries",
+        str(config.verify_retries),
+    )
+
+
 def revise_arguments(
-    request: RunRequest, pull: int, *, text: str, request_id: int, author: str, who: str, resolve: bool = False
+    request: RunRequest,
+    pull: int,
+    *,
+    text: str,
+    request_id: int,
+    author: str,
+    who: str,
+    resolve: bool = False,
+    verify: tuple[str, ...] = (),
 ) -> list[str]:
     """`symphony-bot revise` arguments: the run's agent and budget flags, the request, no secret."""
     run = run_arguments(request)[3:]  # drop "run", the target and "--json"
@@ -91,6 +113,7 @@ def revise_arguments(
         author,
         *(["--request", text] if text else []),
         *(["--resolve"] if resolve else []),
+        *verify,
         *kept,
     ]
 
@@ -145,6 +168,7 @@ def on_revise(context: ActionContext, event: Event) -> Outcome:
         author=author.login,
         who=policy_text(context.policy),
         resolve=context.config.resolve_threads,
+        verify=verify_flags(context.config),
     )
     result = _seam(context.runner)(arguments, request)
     if any(NOTHING_TO_REVISE in line for line in result.log_tail):
