@@ -169,3 +169,54 @@ def test_a_task_whose_verify_never_passes_is_skipped_and_marked(finished, tmp_pa
     status = next(c for c in sb.comments(OWNER, REPO, issue) if "### Revision 1" in c.body)
     assert status.body.count("(verify failed, skipped)") == 3
     assert all(sum(u == scenario.BOT_LOGIN for u, _ in thread) == 0 for thread in thread_comments(sb, pull))
+
+
+def test_kill_9_during_a_revision_then_revise_again(finished, tmp_path):
+    """A real SIGKILL of `symphony-bot revise` once the second task is done (its commit, push and reply are in
+    flight or not yet started), then the same command again: three commits and one reply per thread in all."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    sb, _issue, pull = finished
+    seed_review(sb, pull)
+    before = sb.pulls(OWNER, REPO)[0].pull.head_sha
+    # Run as root, the bot gives each task a uid of its own: the script must sit where that uid can read it.
+    shared = tempfile.TemporaryDirectory(prefix="revise-kill-")
+    Path(shared.name).chmod(0o755)
+    agent = Path(shared.name) / "agent.py"
+    agent.write_text("import os, re, sys, json, pathlib\n" + REVISING_AGENT)
+    agent.chmod(0o644)
+    command = [
+        sys.executable, "-m", "symphony_bot", "revise", f"{SLUG}#{pull}", "--json", "--github-url", sb.api_url,
+        "--agent", "command", "--agent-command", f"{sys.executable} {agent}", "--allow-weak-containment",
+        "--who-can-run", OWNER,
+    ]  # fmt: skip
+    env = {**os.environ, "SYMPHONY_GITHUB_TOKEN": BOT_TOKEN}
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child:
+        assert child.stdout is not None
+        done = 0
+        for line in child.stdout:
+            done += '"type":"task_complete"' in line
+            if done == 2:
+                child.send_signal(signal.SIGKILL)
+                break
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+
+    repo = sb.repo(OWNER, REPO)
+    sha, trailers = sb.pulls(OWNER, REPO)[0].pull.head_sha, []
+    while sha != before:
+        info = sb.repositories.commit_info(repo, sha)
+        trailers += [line for line in info["message"].splitlines() if line.startswith(ADDRESSES_TRAILER)]
+        sha = info["parents"][0]
+    assert len(trailers) == 3 == len(set(trailers))  # each task committed once, whichever run did it
+    counts = [sum(user == scenario.BOT_LOGIN for user, _ in thread) for thread in thread_comments(sb, pull)]
+    assert counts == [1, 1, 1, 0]
+    shared.cleanup()
