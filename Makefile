@@ -22,8 +22,9 @@ test:
 	  line="$$stage: $$result in $$(( $$(date +%s) - start )) s"; echo "==> $$line"; summary="$$summary\n  $$line"; \
 	  if [ $$stage = setup ] && [ -n "$$failed" ]; then break; fi; \
 	done; \
+	outcome="$${failed:+FAILED ($${failed# })}"; \
 	printf "==> make test, stage by stage:$$summary\n==> make test: %s in %s s\n" \
-	  "$${failed:+FAILED ($${failed# })}$${failed:-ok}" "$$(( $$(date +%s) - begin ))"; \
+	  "$${outcome:-ok}" "$$(( $$(date +%s) - begin ))"; \
 	[ -z "$$failed" ]
 
 setup: setup-python setup-npm setup-browser

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -30,6 +32,9 @@ CREDENTIALS = {
     "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic c2VjcmV0NQ==",
 }
 # Proxy and certificate settings of a runner behind a proxy (the proxy is never used: the model is on loopback).
+TASK_TIMEOUT_S = 90
+INACTIVITY_S = 60
+START_UP_FACTOR = 10  # a run prints its first line within this many `--version`s of its CLI
 WATCH_INTERVAL_S = 0.1  # how often stop_when_sleeping looks for the sleeps
 NETWORK = {
     "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -56,13 +61,17 @@ def run_task(  # noqa: PLR0917 (test helper)
     agent,
     tmp_path: Path,
     setup=None,
-    task_timeout_s: float = 90,
+    task_timeout_s: float = TASK_TIMEOUT_S,
     run_as: str | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[AgentResult, Path]:
     """Run the plan's one task. No wall-clock bound on the CLI (its speed on a loaded machine is not the
     contract): what a test promises shows in the outcome (a silent retry ends as TIMEOUT or INACTIVE, never as
-    UNREACHABLE or AUTH_FAILED) and in the model server's requests. `stop` lets a test stop it on an event."""
+    UNREACHABLE or AUTH_FAILED) and in the model server's requests. `stop` lets a test stop it on an event.
+    The silence allowed (and the task timeout) grow with the CLI's start-up measured on this machine now: at
+    load 18 opencode printed nothing for 60 s before its first line."""
+    quiet_allowed = max(INACTIVITY_S, START_UP_FACTOR * cli_start_up_s(agent))
+    task_timeout_s = max(task_timeout_s, quiet_allowed + INACTIVITY_S / 2)
     repo = make_repo(tmp_path)
     if setup is not None:
         setup(repo)
@@ -77,11 +86,25 @@ def run_task(  # noqa: PLR0917 (test helper)
         task_line=task.line,
         scratch_dir=tmp_path / "scratch",
         task_timeout_s=task_timeout_s,
-        inactivity_timeout_s=60,
+        inactivity_timeout_s=quiet_allowed,
         run_as=run_as,
     )
     result = agent.run(request, stop or threading.Event())
     return result, repo
+
+
+@functools.cache
+def _version_seconds(executable: str) -> float:
+    started = time.monotonic()
+    subprocess.run([executable, "--version"], capture_output=True, check=False, timeout=600)
+    return time.monotonic() - started
+
+
+def cli_start_up_s(agent) -> float:
+    """How long the agent's CLI takes to print its version on this machine (once per test process), 0 for an
+    agent without an executable of its own."""
+    executable = getattr(agent, "executable", None) or getattr(getattr(agent, "inner", None), "executable", None)
+    return _version_seconds(executable) if isinstance(executable, str) else 0.0
 
 
 def assert_task_done(repo: Path) -> None:

@@ -20,6 +20,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NPM_MODULES = REPO_ROOT / "tests" / "npm" / "node_modules"
 TEST_DATA = REPO_ROOT / "tests" / "data"
 
+# Every pytest session of one user on a machine shares /tmp/pytest-of-<user>, and each deletes all but the
+# newest three runs there: another checkout's run still in progress included (its tmp_path vanishes mid-test,
+# or the cleanup's warning fails this run). Each checkout keeps its own root (xdist's workers inherit it).
+TEMP_ROOT = REPO_ROOT / ".pytest-tmp"
+if "PYTEST_DEBUG_TEMPROOT" not in os.environ:
+    TEMP_ROOT.mkdir(exist_ok=True)
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(TEMP_ROOT)
+
 
 class NetworkBlocked(RuntimeError):
     """A test tried to reach a host outside 127.0.0.0/8 and ::1."""
@@ -109,3 +117,14 @@ def python_start_up_s() -> float:
         subprocess.run([sys.executable, "-c", _TWO_PYTHONS], check=True)
         slowest = max(slowest, time.monotonic() - started)
     return slowest
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The random order's seed, at the end where a failure is read (the header that pytest-randomly prints it
+    in is hidden by -q): the order of a red run can be repeated."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(
+            f"random test order: seed {seed}; repeat it with "
+            f'make pytest PYTEST_ARGS="-p randomly --randomly-seed={seed}"'
+        )

@@ -37,7 +37,7 @@ def test_cancel_and_finalize_without_a_claim_answer_and_do_not_fail(world: World
     assert step.outcome.status == f"nothing-to-{what}" and not step.outcome.failed, step.log[-2000:]
     [reply] = replies(world, number)
     assert reply.startswith(f"{REPLY_MARKER}\n@writer: `/symphony {what}` — ")
-    assert "no open pull request of ours" in reply and "**Next:**" in reply and "/symphony run" in reply
+    assert f"nothing to {what}" in reply and "**Next:**" in reply and "/symphony run" in reply
     assert (BOT, "eyes") in world.reactions(number)
 
 

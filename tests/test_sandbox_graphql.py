@@ -627,7 +627,8 @@ def test_pygithub_mark_ready_for_review_works_unchanged(world: World) -> None:
         seconds_between_writes=0,
     )
     repo = github.get_repo(f"{OWNER}/{REPO}")
-    pull = repo.create_pull(base="main", head="pygithub-ready", title="Draft", body="Closes #1", draft=True)
+    # No closing keyword: the module's world is shared, and a PR closing #1 would change what later tests see.
+    pull = repo.create_pull(base="main", head="pygithub-ready", title="Draft", body="A draft", draft=True)
     assert pull.draft is True
     result = pull.mark_ready_for_review()
     assert result["pullRequest"] == {"isDraft": False} and pull.draft is False

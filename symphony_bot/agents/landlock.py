@@ -96,9 +96,6 @@ class Confinement:
     writable: tuple[Path, ...]
     readable: tuple[Path, ...] = ()
     tcp_ports: tuple[int, ...] | None = ()
-    # Folders may be listed (names only, no file read) everywhere: for a CLI that walks up to `/` looking for
-    # its project's root and spins when it may not (opencode). The uid still closes other runs' folders.
-    list_everything: bool = False
 
     def describe(self, version: int) -> str:
         ports = "any" if self.tcp_ports is None or version < NET_ABI else ", ".join(map(str, self.tcp_ports)) or "none"
@@ -158,8 +155,6 @@ def ruleset(confinement: Confinement, version: int | None = None) -> int:
         for path in (*SYSTEM_READABLE, *map(str, confinement.readable)):
             _add_path(fd, path, READ & handled, follow=True)
         _add_path(fd, DEVICE_FOLDER, READ & handled, follow=False)
-        if confinement.list_everything:
-            _add_path(fd, "/", FS_READ_DIR, follow=False)
         for device in DEVICE_FILES:
             _add_path(fd, device, FILE_RIGHTS & handled, follow=False)
         for writable in confinement.writable:

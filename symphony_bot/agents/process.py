@@ -43,13 +43,11 @@ MAX_LINE_BYTES = 1024 * 1024
 POLL_SECONDS = 0.02
 KILL_GRACE_SECONDS = 2.0
 STDERR_TAIL_CHARS = 2000
-# CLIs whose own tool sandbox mounts (codex runs bubblewrap): Landlock forbids a confined process to mount, so
-# their tools would all fail under it. Until the adapter opts into the CLI's Landlock-based sandbox (codex:
-# `[features] use_legacy_landlock = true`), they are confined by the private uid and the sweep only.
-SANDBOXES_WITH_MOUNTS = ("codex",)
-# CLIs that list every folder from their work tree up to `/` and spin when Landlock refuses (opencode): they may
-# list folders anywhere (names only); reading files, writing and TCP stay confined, and the uid closes other runs.
-WALK_UP_TO_ROOT = ("opencode",)
+# CLIs that do not work under Landlock yet, so they are confined by the private uid and the sweep only (see
+# docs/containment.md): codex's own tool sandbox runs bubblewrap, which mounts, and a confined process may not
+# mount (its adapter can opt into codex's Landlock sandbox instead: `[features] use_legacy_landlock = true`);
+# opencode hangs in about half of its contract tests under the rules (listing `/` allowed or not).
+NOT_LANDLOCKED = ("codex", "opencode")
 
 
 class _Tail:
@@ -184,7 +182,7 @@ def _landlock_ruleset(agent: ProcessAgent, request: TaskRequest, argv: list[str]
     """The Landlock ruleset for this agent process (-1 where the kernel has none: `agents.posture` says so).
     TCP: the loopback ports its environment names (the metering proxy's) and the allow-list; a CLI that talks
     to its model API itself (no proxy on its route) keeps the network."""
-    if landlock.abi() == 0 or agent.name in SANDBOXES_WITH_MOUNTS:
+    if landlock.abi() == 0 or agent.name in NOT_LANDLOCKED:
         return -1
     ports = tuple(dict.fromkeys((*landlock.loopback_ports(env.values()), *request.allowed_tcp_ports)))
     direct = getattr(agent, "reaches_model_api_itself", True) and not landlock.loopback_ports(env.values())
@@ -197,7 +195,6 @@ def _landlock_ruleset(agent: ProcessAgent, request: TaskRequest, argv: list[str]
         writable=(request.repo_dir, request.scratch_dir),
         readable=tuple(readable),
         tcp_ports=None if direct else ports,
-        list_everything=agent.name in WALK_UP_TO_ROOT,
     )
     try:
         return landlock.ruleset(confinement)

@@ -181,6 +181,7 @@ class RequestLog(list[LoggedRequest]):
     def reset(self) -> None:
         with self.lock:
             self.clear()
+            self.arrivals.clear()
 
 
 @dataclass

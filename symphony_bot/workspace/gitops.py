@@ -410,7 +410,16 @@ def _add_config(environment: dict[str, str], pairs: list[tuple[str, str]]) -> No
         environment[f"GIT_CONFIG_VALUE_{index}"] = value
 
 
-_REFUSALS = ("rejected", "non-fast-forward", "fetch first", "not found", "does not appear", "couldn't find")
+_REFUSALS = (
+    "rejected",
+    "non-fast-forward",
+    "fetch first",
+    "not found",
+    "does not appear",
+    "couldn't find",
+    "error: 401",  # git over HTTP: "The requested URL returned error: 403" is GitHub's no, not an outage
+    "error: 403",
+)
 
 
 def _is_refusal(message: str) -> bool:
