@@ -123,6 +123,8 @@ def test_the_status_section_is_inert_and_numbers_revisions():
     assert "Tokens: 1,200 in / 300 out · cost $0.0123" in section
     assert "@someone" not in section and "\u200b" in section
     assert "stranger" in section and "Ignored" in section
+    assert "<summary>The generated document</summary>" in section and "Revision 1 of pull request" in section
+    assert "fixes #3" not in section  # the document is shown inert too
     body = with_revision_section("status", 1, section)
     assert next_revision_number(body) == 2
     running = render_revision_section(plan, finished=False, done_keys=[], tokens_in=0, tokens_out=0, cost_usd=0)

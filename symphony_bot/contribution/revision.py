@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from symphony_bot.github.review_threads import ReviewThread, ThreadComment
-from symphony_bot.report.inert import inert_inline
+from symphony_bot.report.inert import inert_inline, inert_references
 
 ADDRESSES_TRAILER = "Symphony-Addresses"
 REQUEST_KEY = "request"
@@ -41,6 +41,7 @@ REQUEST_TASK = "Make the change requested in the review comment below."
 REPLY_TEMPLATE = "Addressed in {sha} (symphony-bot revision {number}).\n\n" + REPLY_MARKER
 MAX_CONTEXT_CHARS = 8_000
 TASK_PREVIEW_CHARS = 160
+MAX_SHOWN_DOCUMENT_CHARS = 6_000  # in the status comment (65,536 characters in all)
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,12 @@ def render_revision_section(
     if plan.ignored:
         lines += ["", "Ignored (from people who may not run Symphony here; not shown to the agent):"]
         lines += [f"- {inert_inline(t.author)} on {inert_inline(t.path)} {t.lines}" for t in plan.ignored]
+    if plan.tasks:
+        document = plan.document()
+        if len(document) > MAX_SHOWN_DOCUMENT_CHARS:
+            document = document[:MAX_SHOWN_DOCUMENT_CHARS] + "\n…"
+        shown = fenced(inert_references(document), "markdown").replace("<!--", "<\u200b!--")
+        lines += ["", "<details><summary>The generated document</summary>", "", shown, "", "</details>"]
     lines.append(f"<!-- /symphony:revision {plan.number} -->")
     return "\n".join(lines)
 
