@@ -128,3 +128,20 @@ def test_a_comment_outside_the_diff_is_refused_as_github_refuses_it(sb):
     with pytest.raises(GithubException) as no_body:
         pull.create_review(event="REQUEST_CHANGES")
     assert no_body.value.status == 422
+
+
+def test_reviews_survive_a_save_and_load(sb, tmp_path):
+    from symphony_bot.sandbox.persistence import load_state, save_state
+    from symphony_bot.sandbox.state import SandboxState
+
+    number = open_changed_pull(sb)
+    pull = github(sb, "maintainer").get_repo(f"{OWNER}/{REPO}").get_pull(number)
+    pull.create_review(body="Hm.", event="COMMENT", comments=[{"path": "src.txt", "line": 10, "body": "Why?"}])
+    saved = save_state(sb.state, tmp_path / "state.json", repositories_dir=tmp_path)
+    loaded = SandboxState()
+    load_state(loaded, saved)
+    repo = loaded.find_repo(OWNER, REPO)
+    assert repo is not None
+    [thread] = loaded.pull_review_threads(repo, loaded.pull(repo, number))
+    assert [c.body for c in loaded.thread_comments(thread)] == ["Why?"]
+    assert loaded.review_node(thread.node_id) is thread

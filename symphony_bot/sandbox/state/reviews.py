@@ -12,7 +12,8 @@ stays free of subprocesses like the rest of the state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from symphony_bot.sandbox.state.model import (
     GitBackend,
@@ -283,3 +284,25 @@ class ReviewStore(PullStore):
                 self.require(repo, actor, "write")
             thread.resolved_by = (actor or repo.owner) if resolved else None
             self.touch()
+
+    def reviews_snapshot(self) -> dict[str, list[dict[str, object]]]:
+        """Reviews, review comments and threads as plain data (persistence.py saves it with the rest)."""
+        with self.lock:
+            return {
+                "reviews": [asdict(review) for review in self.reviews.values()],
+                "review_comments": [asdict(comment) for comment in self.review_comments.values()],
+                "review_threads": [asdict(thread) for thread in self.review_threads.values()],
+            }
+
+    def restore_reviews(self, data: dict[str, list[dict[str, Any]]]) -> None:
+        """The inverse of `reviews_snapshot` (a file saved before reviews existed restores none)."""
+        with self.lock:
+            self.reviews = {item["id"]: PullReview(**item) for item in data.get("reviews", [])}
+            self.review_comments = {item["id"]: ReviewComment(**item) for item in data.get("review_comments", [])}
+            self.review_threads = {item["id"]: ReviewThread(**item) for item in data.get("review_threads", [])}
+            nodes: list[PullReview | ReviewComment | ReviewThread] = [
+                *self.reviews.values(),
+                *self.review_comments.values(),
+                *self.review_threads.values(),
+            ]
+            self._review_nodes = {item.node_id: item for item in nodes}
