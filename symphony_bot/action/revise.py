@@ -24,6 +24,11 @@ from symphony_bot.contribution.repository_config import SymphonyConfig
 from symphony_bot.github import triggers
 
 REVIEW_EVENT = "pull_request_review"
+REVIEW_COMMENT_EVENT = "pull_request_review_comment"
+LINE_COMMENT_IGNORED = (
+    "a review comment on a line is a thread for the next revision, never a command: ask with /symphony revise "
+    "in a comment on the pull request or in a review's body"
+)
 REPLY_NOT_A_PULL = (
     "`/symphony revise` works on a pull request this bot opened: comment there, or put it in a review's body."
 )

@@ -53,6 +53,8 @@ def route(context: ActionContext, event: Event) -> Outcome:
         if event.action == "submitted" and revise.is_revise(event):
             return revise.on_revise(context, event)
         return ignored(event, "a review triggers only when submitted with /symphony revise in its body")
+    if event.name == revise.REVIEW_COMMENT_EVENT:
+        return ignored(event, revise.LINE_COMMENT_IGNORED)
     if event.name in ("pull_request", "pull_request_target"):
         return maintenance.registry_check(context, event)
     if event.name == "schedule":

@@ -152,3 +152,13 @@ def test_a_comment_on_the_pull_request_asks_the_same_way(finished, tmp_path, sha
     assert arguments[arguments.index("--request") + 1] == "Also add a line saying thanks."
     head = sb.pulls(OWNER, REPO)[0].pull.head_ref
     assert "Make the change requested" in sb.file(OWNER, REPO, "REVISED.md", ref=head)
+
+
+def test_a_line_comment_is_a_thread_not_a_command(finished, tmp_path, shared):
+    sb, _issue, pull = finished
+    runner = RevisingRunner(sb, shared)
+    payload = readdress(example("pull_request_review_comment", "created"), sender=OWNER)
+    payload["pull_request"]["number"] = pull
+    payload["comment"]["body"] = "/symphony revise"
+    outcome = action(sb, tmp_path, runner, "pull_request_review_comment", payload)
+    assert outcome.status == "ignored" and runner.calls == []
