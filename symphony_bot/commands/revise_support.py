@@ -106,22 +106,12 @@ def execute(options: dict[str, Any]) -> int:
     return 0 if plan is not None and len(outcome.commits) >= len(plan.tasks) else 4
 
 
-def verify_settings(options: dict[str, Any]) -> Any:
-    from symphony_bot.contribution.verification import VerifySettings
-
-    command = options.get("verify_command")
-    if not command:
-        return None
-    return VerifySettings(
-        command, retries=int(options.get("verify_retries") or 0), failure=options.get("verify_failure") or "commit"
-    )
-
-
 def run_revision(
     client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
 ) -> Any:
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget
+    from symphony_bot.commands.verify_options import verify_settings
     from symphony_bot.contribution.config import RunConfig, run_url_from_env
     from symphony_bot.contribution.revise_runner import ReviseRequest, RevisionRunner
     from symphony_bot.github import permissions
@@ -142,7 +132,7 @@ def run_revision(
             max_minutes=options.get("max_minutes"),
         ),
         run_url=run_url_from_env(),
-        verify=verify_settings(options),
+        verify=verify_settings(options),  # commands/verify_options.py
         **overrides,
     )
     bot = permissions.viewer(client).login

@@ -142,7 +142,7 @@ def run_contribution(
 ) -> Any:
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget
-    from symphony_bot.commands.revise_support import verify_settings
+    from symphony_bot.commands.verify_options import verify_settings
     from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
     from symphony_bot.contribution.runner import ContributionRunner
     from symphony_bot.report.workflow_commands import neutralize

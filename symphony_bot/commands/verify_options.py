@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -31,3 +31,15 @@ def verify_options(function: F) -> F:
         help="A task whose --verify still fails after the retries: commit it (marked), skip it, or stop the run.",
     )(function)
     return click.option("--verify", "verify_command", metavar="CMD", default=None, help=VERIFY_HELP)(function)
+
+
+def verify_settings(options: dict[str, Any]) -> Any:
+    """The VerifySettings the options ask for (None without --verify)."""
+    from symphony_bot.contribution.verification import VerifySettings
+
+    command = options.get("verify_command")
+    if not command:
+        return None
+    return VerifySettings(
+        command, retries=int(options.get("verify_retries") or 0), failure=options.get("verify_failure") or "commit"
+    )
