@@ -64,6 +64,12 @@ def _registry() -> click.Command:
     return registry
 
 
+def _revise() -> click.Command:
+    from symphony_bot.commands.revise import revise
+
+    return revise
+
+
 def _run() -> click.Command:
     from symphony_bot.commands.run import run
 
@@ -124,6 +130,11 @@ COMMANDS: dict[str, Entry] = {
     ),
     "issue": Entry(_issue, "Look at one issue: the Auto Run documents it lists, and whether it can be worked on."),
     "registry": Entry(_registry, "Check the project registry (symphony-registry.json) and review changes to it."),
+    "revise": Entry(
+        _revise,
+        "Turn the unresolved review threads of a PR this bot opened into tasks, run them on its branch, and answer "
+        "each thread with the commit that addressed it.",
+    ),
     "run": Entry(
         _run,
         "Claim an issue with a draft PR on the first commit, run its documents, keep one status comment.",

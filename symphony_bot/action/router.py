@@ -6,6 +6,7 @@
 | `issues` unlabeled (the Symphony label) | the status comment says the issue is no longer offered |
 | `issue_comment` created, with a `/symphony` command | identity and permission checks, 👀, the command |
 | `issue_comment` edited or deleted | nothing: edited comments never trigger (a TOCTOU door otherwise) |
+| `issue_comment` / `pull_request_review` submitted, with `/symphony revise` | a review round (`revise.py`) |
 | `pull_request` | the registry check, when the repository has a registry file |
 | `schedule` | scan, and report stale claims in the job summary (`maintenance.py`) |
 | `workflow_dispatch` | run the `issue` input (or `pick`) |
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from symphony_bot.action import commands, maintenance
+from symphony_bot.action import commands, maintenance, revise
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event
 from symphony_bot.action.offer import announce, check_issue, offer_message
@@ -45,7 +46,15 @@ def route(context: ActionContext, event: Event) -> Outcome:
     if event.name == "issue_comment":
         if event.action != "created":
             return ignored(event, f"issue_comment.{event.action}: only new comments trigger; edits never do")
+        if revise.is_revise(event):
+            return revise.on_revise(context, event)
         return commands.on_comment(context, event)
+    if event.name == revise.REVIEW_EVENT:
+        if event.action == "submitted" and revise.is_revise(event):
+            return revise.on_revise(context, event)
+        return ignored(event, "a review triggers only when submitted with /symphony revise in its body")
+    if event.name == revise.REVIEW_COMMENT_EVENT:
+        return ignored(event, revise.LINE_COMMENT_IGNORED)
     if event.name in ("pull_request", "pull_request_target"):
         return maintenance.registry_check(context, event)
     if event.name == "schedule":

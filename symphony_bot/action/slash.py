@@ -22,9 +22,10 @@ from markdown_it.token import Token
 
 COMMAND_PREFIX = "/symphony"
 RUN, STOP, STATUS, CANCEL, FINALIZE, HELP = "run", "stop", "status", "cancel", "finalize", "help"
-SUBCOMMANDS = (RUN, STOP, STATUS, CANCEL, FINALIZE, HELP)
+REVISE = "revise"
+SUBCOMMANDS = (RUN, STOP, STATUS, CANCEL, FINALIZE, REVISE, HELP)
 # On a pull request only these apply; anything else is answered with a note (see router).
-PULL_REQUEST_SUBCOMMANDS = (STATUS, HELP)
+PULL_REQUEST_SUBCOMMANDS = (STATUS, REVISE, HELP)
 MAX_SCANNED_CHARS = 262_144  # GitHub's largest comment; a longer body is read no further
 MAX_ARGUMENT_CHARS = 200
 
@@ -49,6 +50,7 @@ HELP_TEXT = f"""**Symphony commands** (a comment whose line starts with the comm
 | `{COMMAND_PREFIX} {STATUS}` | reply with the issue's state and a link to the status comment (on a PR: its issue's) |
 | `{COMMAND_PREFIX} {CANCEL}` | cancel the running job, then release the claim: the draft pull request is closed |
 | `{COMMAND_PREFIX} {FINALIZE}` | mark the draft pull request ready for review as it is: nothing more is run or pushed |
+| `{COMMAND_PREFIX} {REVISE}` | on the bot's pull request (comment or review): address unresolved review threads |
 | `{COMMAND_PREFIX} {HELP}` | this table |
 
 Who may run them is set by the repository (`who-can-run`, write access by default)."""

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from symphony_bot.commands.options import github_options
+from symphony_bot.commands.verify_options import verify_options
 
 # The agent options are autorun's own definitions, attached here unchanged (not copies).
 AGENT_OPTION_NAMES = (
@@ -62,6 +63,7 @@ def agent_options(function: Callable[..., Any]) -> Callable[..., Any]:
     "written at once).",
 )
 @click.option("--requested-by", metavar="LOGIN", help="Who asked for the run: credited with Co-authored-by.")
+@verify_options
 @agent_options
 @github_options
 def run(**options: Any) -> None:

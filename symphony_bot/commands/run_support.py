@@ -142,6 +142,7 @@ def run_contribution(
 ) -> Any:
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget
+    from symphony_bot.commands.verify_options import verify_settings
     from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
     from symphony_bot.contribution.runner import ContributionRunner
     from symphony_bot.report.workflow_commands import neutralize
@@ -165,6 +166,7 @@ def run_contribution(
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
         run_url=run_url_from_env(),
+        verify=verify_settings(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )

@@ -11,6 +11,7 @@ from symphony_bot.agents.base import Agent
 from symphony_bot.autorun.engine import Budget
 from symphony_bot.contribution.publisher import DEFAULT_INTERVAL_SECONDS
 from symphony_bot.contribution.state import ContributionState, Phase
+from symphony_bot.contribution.verification import VerifySettings
 from symphony_bot.stats.pr_metadata import ContributionMetadata
 from symphony_bot.workspace.push_caps import MAX_CHANGED_FILES
 
@@ -66,6 +67,7 @@ class RunConfig:
     containment_notes: tuple[str, ...] = ()
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
     max_changed_files: int = MAX_CHANGED_FILES  # a task changing more files is refused before commit (push_caps)
+    verify: VerifySettings | None = None  # the maintainers' check after each task that changed files (verification)
 
 
 def run_url_from_env() -> str | None:

@@ -53,6 +53,13 @@ class SymphonyConfig:
     blocking_label: str = BLOCKING_LABEL
     stale_days: int = DEFAULT_STALE_DAYS
     stale_comment: bool = False
+    revise_max_cost: float | None = None
+    revise_max_minutes: float | None = None
+    revise_max_tasks: int | None = None
+    resolve_threads: bool = False
+    verify: str | None = None
+    verify_failure: str = "commit"
+    verify_retries: int = 1
     source: str | None = None  # the file it came from; None for the defaults
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -225,6 +232,13 @@ def _from_data(data: dict[str, Any], path: str) -> SymphonyConfig:
         blocking_label=labels.get("blocking", BLOCKING_LABEL),
         stale_days=int(stale.get("days", DEFAULT_STALE_DAYS)),
         stale_comment=bool(stale.get("comment", False)),
+        revise_max_cost=_number((budgets.get("revise") or {}).get("max-cost")),
+        revise_max_minutes=_number((budgets.get("revise") or {}).get("max-minutes")),
+        revise_max_tasks=(budgets.get("revise") or {}).get("max-tasks"),
+        resolve_threads=bool((data.get("review") or {}).get("resolve-threads", False)),
+        verify=data.get("verify"),
+        verify_failure=data.get("verify-failure", "commit"),
+        verify_retries=int(data.get("verify-retries", 1)),
         source=path,
         raw=data,
     )

@@ -45,6 +45,7 @@ from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
 from symphony_bot.contribution.state import ContributionState, Phase
 from symphony_bot.contribution.status_comment import STATUS_MARKER, pull_title, redact, render_comment, render_pull_body
+from symphony_bot.contribution.verification import refused_by_verify
 from symphony_bot.github import comments, permissions, pulls
 from symphony_bot.github.client import GitHubClient, GitHubError
 from symphony_bot.stats.pr_metadata import ContributionMetadata
@@ -72,7 +73,7 @@ class ContributionRunner:
         self.head_owner = ""
         self.push_repo = config.repository
         self.default_branch = "main"
-        self._stop = threading.Event()
+        self._stop = self.stop_event = threading.Event()
         self._signalled = False
         self._base_sha = ""
         self._pushed = ""
@@ -281,6 +282,8 @@ class ContributionRunner:
         if row is not None:
             task = row.text
         co_author = self.config.requested_by if self.config.requested_by != self.login else None
+        if refused_by_verify(self, event, task):  # the maintainers' `verify` check failed (verification.py)
+            return
         message = commit_message(str(event.get("document")), task, self.config.issue, co_author)
         result = tree.commit_all(message, self.identity, since=self._pushed or self._base_sha)
         notes = [NOTE_WORKFLOWS_HELD_BACK] * bool(result.held_back) + list(result.warnings)  # each once, however often

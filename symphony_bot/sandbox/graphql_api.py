@@ -114,6 +114,7 @@ from symphony_bot.sandbox.graphql_resolvers_issues import (
     pull_head_repository_owner,
     reaction,
 )
+from symphony_bot.sandbox.graphql_reviews import REVIEW_RESOLVERS
 from symphony_bot.sandbox.rest_render import Urls
 from symphony_bot.sandbox.state import (
     InstallationToken,
@@ -372,4 +373,5 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     **{(kind, "url"): actor_url for kind in ("User", "Bot", "Organization")},
     ("User", "name"): _attribute(lambda user: user.name),
     ("Organization", "name"): _attribute(lambda user: user.name),
+    **REVIEW_RESOLVERS,
 }

@@ -42,6 +42,7 @@ def save_state(state: SandboxState, path: Path, *, repositories_dir: Path) -> Pa
         "personal_tokens": [dataclasses.asdict(limits) for limits in state.personal_tokens.values()],
         "installation_repo_permissions": state.installation_repo_permissions,
         "graphql_rate_limit_shape": state.graphql_rate_limit_shape,
+        **state.reviews_snapshot(),
     }
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(document, indent=1), encoding="utf-8")
@@ -115,6 +116,7 @@ def load_state(state: SandboxState, path: Path) -> None:
             "installation_repo_permissions", state.installation_repo_permissions
         )
         state.graphql_rate_limit_shape = document.get("graphql_rate_limit_shape", state.graphql_rate_limit_shape)
+        state.restore_reviews(document)
         state._next_id = max(state._next_id, int(document["next_id"]))
         state.reindex_links()
         state.touch()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import build_schema, print_schema
 
+from symphony_bot.github.review_threads import REPLY_MUTATION, RESOLVE_MUTATION, THREADS_QUERY
 from symphony_bot.sandbox.graphql_api import sandbox_schema
 from tests.conformance.github_graphql import (
     assert_valid_github_query,
@@ -61,6 +62,9 @@ BOT_SHAPED_QUERIES = {
         mutation React($id: ID!) {
           addReaction(input: {subjectId: $id, content: EYES}) { reaction { content } subject { id } }
         }""",
+    "review-threads": THREADS_QUERY,
+    "thread-reply": REPLY_MUTATION,
+    "thread-resolve": RESOLVE_MUTATION,
 }
 
 
@@ -87,6 +91,8 @@ def test_the_subset_covers_what_the_bot_needs() -> None:
         "updateIssueComment",
         "minimizeComment",
         "deleteRef",
+        "addPullRequestReviewThreadReply",
+        "resolveReviewThread",
     }
     assert {"viewerPermission", "ref"} <= set(repository)
     assert {"isMinimized", "minimizedReason"} <= set(schema.type_map["IssueComment"].fields)  # type: ignore[union-attr]

@@ -180,6 +180,17 @@ def drive_every_route(sb: Sandbox) -> None:
     fork_pull = contrib.get_repo(f"{OWNER}/{REPO}").create_pull(base="main", head="contrib:fix", title="Fix")
     fork_pull.edit(state="closed")
 
+    # reviews and review comments: a review with a line comment, the lists, a reply in the thread
+    sb.push_branch(OWNER, REPO, "review-me", {"docs/a.md": "- [x] task\n"})
+    reviewed = writer.get_repo(f"{OWNER}/{REPO}").create_pull(base="main", head="review-me", title="Review me")
+    reviewed = repo.get_pull(reviewed.number)
+    reviewed.create_review(
+        body="Please check.", event="COMMENT", comments=[{"path": "docs/a.md", "line": 1, "body": "?"}]
+    )
+    assert [r.state for r in reviewed.get_reviews()] == ["COMMENTED"]
+    first_comment = next(iter(reviewed.get_review_comments()))
+    reviewed.create_review_comment_reply(first_comment.id, "Answered.")
+
     # search
     found = gh.search_issues(f"repo:{OWNER}/{REPO} is:issue label:runmaestro.ai")
     assert [item.number for item in found] == [issue.number]

@@ -33,7 +33,19 @@ from symphony_bot.sandbox.app_permissions import (
     USER_ONLY,
     AppPermission,
 )
-from symphony_bot.sandbox.rest import actions, apps, commits, git, issues, pulls, reactions, repos, search, users
+from symphony_bot.sandbox.rest import (
+    actions,
+    apps,
+    commits,
+    git,
+    issues,
+    pulls,
+    reactions,
+    repos,
+    reviews,
+    search,
+    users,
+)
 from symphony_bot.sandbox.rest.context import Context, Reply
 
 Handler = Callable[[Context], Reply]
@@ -117,6 +129,10 @@ ROUTES: list[Route] = [
     Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", "pulls/list-commits", pulls.list_pull_commits, PULLS_READ),
     Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", "pulls/list-files", pulls.list_pull_files, PULLS_READ),
     Route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", "pulls/merge", pulls.merge_pull, CONTENTS_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "pulls/list-reviews", reviews.list_reviews, PULLS_READ),
+    Route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "pulls/create-review", reviews.create_review, PULLS_WRITE),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", "pulls/list-review-comments", reviews.list_review_comments, PULLS_READ),
+    Route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies", "pulls/create-reply-for-review-comment", reviews.create_reply, PULLS_WRITE),
     Route("GET", "/search/issues", "search/issues-and-pull-requests", search.search_issues, PUBLIC),
     Route("GET", "/repos/{owner}/{repo}/installation", "apps/get-repo-installation", apps.get_repo_installation, APP_JWT),
     Route("POST", "/app/installations/{installation_id}/access_tokens", "apps/create-installation-access-token", apps.create_installation_token, APP_JWT),

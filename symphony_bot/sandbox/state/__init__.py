@@ -76,6 +76,7 @@ from symphony_bot.sandbox.state.model import (
     validation_failed,
 )
 from symphony_bot.sandbox.state.personal_tokens import CLASSIC, FINE_GRAINED, OAUTH, PersonalToken
+from symphony_bot.sandbox.state.reviews import ReviewStore
 
 __all__ = [
     "ACCESS_LEVELS",
@@ -142,5 +143,5 @@ __all__ = [
 ]
 
 
-class SandboxState(ActionsStore):
+class SandboxState(ActionsStore, ReviewStore):
     """All of the sandbox's GitHub. Hold `lock` for multi-step reads; every mutating method takes it itself."""
