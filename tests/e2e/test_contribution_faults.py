@@ -27,7 +27,7 @@ from tests.e2e.test_contribution_resume import ALL_TASKS
 CALL_SITES = [
     "users/get-authenticated",
     "repos/get",
-    "repos/get-content",
+    "ReadFiles",  # the issue's documents, read in one GraphQL query (github/files.py)
     "issues/list-comments",
     "issues/create-comment",
     "reactions/create-for-issue-comment",

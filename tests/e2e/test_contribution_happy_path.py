@@ -166,9 +166,10 @@ def test_a_resumed_run_does_not_redo_attachment_tasks(attachments_served) -> Non
         assert len(symphony_commits(sb, pull.pull.head_sha)) == 2
 
 
-def test_commits_the_agent_made_itself_are_pushed(world, tmp_path) -> None:
-    """An agent (running as the bot's user) that finds the git directory and commits its own work: nothing is
-    left for the harness to commit, and the agent's commit is pushed all the same."""
+def test_an_agent_cannot_commit_into_the_bots_git_directory(world, tmp_path) -> None:
+    """An agent that looks for the git directory to commit its own work finds it closed: each task runs under a
+    uid of its own and the git directory is the bot's, 0700 (docs/containment.md). Its work is committed and
+    pushed by the harness all the same, under the harness's own message."""
     from tests.e2e.contribution_helpers import script_agent
 
     sb, number, _ = world
@@ -181,15 +182,19 @@ n = int(os.environ["SYMPHONY_TASK_LINE"]) - 1
 lines[n] = lines[n].replace("[ ]", "[x]", 1)
 doc.write_text("\\n".join(lines))
 (repo / f"agent-{n}.txt").write_text("by the agent")
-[git_dir] = [p for p in (repo.parent / "private").iterdir() if p.name.startswith("git-")]
-env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(repo), "PATH": os.environ["PATH"], "HOME": str(repo.parent)}
-subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True)
-subprocess.run(["git", "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-qm",
-                f"agent: task {n}"], cwd=repo, env=env, check=True)
+try:
+    found = [p for p in (repo.parent / "private").iterdir() if p.name.startswith("git-")]
+except OSError:
+    found = []  # the bot's private folder is closed to this uid
+for git_dir in found:
+    env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(repo), "PATH": os.environ["PATH"], "HOME": str(repo.parent)}
+    subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=False)
+    subprocess.run(["git", "-c", "user.name=agent", "-c", "user.email=agent@example.com", "commit", "-qm",
+                    f"agent: task {n}"], cwd=repo, env=env, check=False)
 """
     state = run_issue(sb, number, agent=script_agent(tmp_path, body))
     assert state.phase is Phase.COMPLETED, state.last_error
     [pull] = sb.pulls(OWNER, REPO)
     assert sb.file(OWNER, REPO, "agent-4.txt", ref=pull.pull.head_ref) == "by the agent"
     head = sb.repositories.commit_info(sb.repo(OWNER, REPO), pull.pull.head_sha)
-    assert head["message"].startswith("agent: task") and head["author_name"] == "agent"
+    assert head["message"].startswith("symphony:") and head["author_name"] != "agent"
