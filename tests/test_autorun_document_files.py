@@ -93,10 +93,13 @@ def test_a_document_swapped_for_a_link_to_a_file_outside_is_refused_and_the_othe
     assert [e["document"] for e in received if e["type"] == "task_start"] == ["plan.md", "z-last.md"]
 
 
-def test_a_hard_link_to_a_file_outside_is_refused(tmp_path) -> None:
-    outside = tmp_path / "secret.md"
-    outside.write_text("- [ ] x\n")
-    agent = swapping_agent(tmp_path, "hardlink", outside)
+def test_a_document_swapped_for_a_hard_link_is_refused(tmp_path) -> None:
+    # The linked file lies in the work tree: Landlock already stops an agent from linking a file from outside
+    # it (EXDEV), so only a link inside shows the engine's own check (a document has exactly one link).
+    other = tmp_path / "repo" / "notes" / "other.md"
+    other.parent.mkdir(parents=True)
+    other.write_text("- [ ] x\n")
+    agent = swapping_agent(tmp_path, "hardlink", other)
     summary, received, _ = run_engine(tmp_path, agent, {"plan.md": "- [ ] a\n- [ ] b\n"})
     ended_with_refusal(summary, received, "plan.md")
     assert "hard links" in received[-2]["message"]
