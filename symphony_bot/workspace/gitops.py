@@ -417,8 +417,9 @@ _REFUSALS = (
     "not found",
     "does not appear",
     "couldn't find",
-    "error: 401",  # git over HTTP: "The requested URL returned error: 403" is GitHub's no, not an outage
-    "error: 403",
+    # git over HTTP: "The requested URL returned error: 401" is a token GitHub refused, not an outage (a 403 may
+    # be a secondary rate limit, which a retry outlasts: test_contribution_faults strikes git with one)
+    "error: 401",
 )
 
 
