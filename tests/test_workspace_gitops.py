@@ -41,9 +41,10 @@ def test_missing_revision_or_path_is_a_clear_error(tmp_path) -> None:
         read_file_at_revision(tmp_path, "main", "missing.json")
 
 
-def test_outside_a_repository_is_a_clear_error(tmp_path) -> None:
-    with pytest.raises(GitError, match="not inside a git repository"):
-        read_file_at_revision(tmp_path, "HEAD", "f")
+def test_outside_a_repository_is_a_clear_error() -> None:
+    # Not tmp_path: the suite keeps its temporary folders inside the checkout, which is a git repository.
+    with tempfile.TemporaryDirectory() as outside, pytest.raises(GitError, match="not inside a git repository"):
+        read_file_at_revision(Path(outside), "HEAD", "f")
 
 
 def test_a_file_over_the_cap_is_refused_before_it_is_read(tmp_path) -> None:

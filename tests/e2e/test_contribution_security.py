@@ -26,6 +26,15 @@ def world():
         yield sb, number
 
 
+@pytest.fixture
+def without_landlock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel without Landlock (weak mode, allowed and said aloud): the agent runs as the bot's user and may write
+    next to its folder, so the git side's own defences are what these tests hold."""
+    from symphony_bot.agents import landlock
+
+    monkeypatch.setattr(landlock, "abi", lambda: 0)
+
+
 def test_a_probe_agent_sees_no_token_and_no_git_directory(world, tmp_path) -> None:
     sb, number = world
     body = (
@@ -45,7 +54,7 @@ def test_a_probe_agent_sees_no_token_and_no_git_directory(world, tmp_path) -> No
     assert probe.endswith("git:[]")
 
 
-def test_nothing_the_agent_plants_in_git_runs(world, tmp_path) -> None:
+def test_nothing_the_agent_plants_in_git_runs(world, tmp_path, without_landlock) -> None:
     """The agent finds the private git directory next to its folder and plants hooks, fsmonitor, filter and
     diff drivers, an sshCommand, a credential helper and an include; then every later git command of the
     harness (add, commit, push with the token) must run none of them."""
@@ -91,7 +100,7 @@ for git_dir in repo.parent.rglob("git-*"):
     assert sb.file(OWNER, REPO, ".git/config", ref=pull.pull.head_ref) is None
 
 
-def test_a_secret_printed_by_the_agent_never_reaches_the_comment_or_the_pull(world, tmp_path) -> None:
+def test_a_secret_printed_by_the_agent_never_reaches_the_comment_or_the_pull(world, tmp_path, without_landlock) -> None:
     sb, number = world
     leaked = "ghp_" + "Zx9" * 12
     body = (
@@ -178,7 +187,7 @@ def test_workflow_files_the_agent_writes_stay_out_of_the_pull_request(world, tmp
     assert "not in this pull request" in comment.body and ".github/workflows/" in comment.body
 
 
-def test_a_workflow_the_agent_commits_itself_is_never_pushed(world, tmp_path) -> None:
+def test_a_workflow_the_agent_commits_itself_is_never_pushed(world, tmp_path, without_landlock) -> None:
     """Run with the bot's own user (not root), the agent can find the private git directory and commit: its
     commits are pushed like the harness's, but not when they change .github/workflows/."""
     sb, number = world
