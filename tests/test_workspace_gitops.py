@@ -1,4 +1,6 @@
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
