@@ -25,8 +25,10 @@ def test_an_unknown_word_echoed_in_the_help_reply_stays_code(word: str) -> None:
     ended the span, so the bot's own reply carried the commenter's links, @mentions (pings) or an HTML comment
     that hid the rest of the reply."""
     command = slash.parse_command(f"/symphony {word}")
-    assert command is not None and command.unknown == word
-    reply = help_reply(command.unknown)
+    # The parser reads the comment as GitHub renders it (markdown-it), so it may keep less of the word than the
+    # raw text; the reply must withstand the whole raw word all the same.
+    assert command is not None and command.unknown and word.startswith(command.unknown)
+    reply = help_reply(word)
     html = cmarkgfm.github_flavored_markdown_to_html(reply)
     first_paragraph = next(part for part in html.split("</p>") if "is not a command" in part).split("<p>")[-1]
     outside_code = re.sub(r"<code>.*?</code>", "", first_paragraph, flags=re.DOTALL)
