@@ -162,7 +162,12 @@ def jsonl(text: str) -> list[dict]:
 def background_sleep(seconds: str) -> str:
     """A tool command part that starts `sleep SECONDS` in a session of its own, in the background (what a
     test suite's server or a forgotten watcher does), and records that it started."""
-    return f"setsid sh -c 'echo started > background.txt; exec sleep {seconds}' </dev/null >/dev/null 2>&1 & "
+    # The tool command waits until the background process has written its mark: otherwise the end of the task
+    # (and its sweep) could come before the mark is written, and the test would race the machine's speed.
+    return (
+        f"setsid sh -c 'echo started > background.txt; exec sleep {seconds}' </dev/null >/dev/null 2>&1 & "
+        "until [ -s background.txt ]; do sleep 0.05; done; "
+    )
 
 
 def stop_when_sleeping(stop: threading.Event, *durations: str) -> threading.Thread:
