@@ -160,7 +160,9 @@ def _owned_by_someone_else(path: Path) -> None:
 
 
 def test_resolution_refuses_locations_root_does_not_own_alone(tmp_path, monkeypatch) -> None:
-    # /tmp and pytest's folders in it: world-writable (sticky) or not root's. A git there is never taken.
+    # A folder like /tmp, world-writable and sticky: a git there is never taken. The folder is made so here,
+    # because where pytest's own folders live (root's alone in a CI checkout) is not the test's to assume.
+    tmp_path.chmod(0o1777)
     planted = tmp_path / "git"
     planted.write_text("#!/bin/sh\nexit 0\n")
     planted.chmod(0o755)

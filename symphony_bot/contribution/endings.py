@@ -85,6 +85,9 @@ def state_from_metadata(metadata: ContributionMetadata, title: str = "") -> Cont
         )
         for name in names
     ]
+    if state.finished_at_ms is not None:  # the block's times are whole seconds; the run lasted its tasks at least
+        worked_ms = round(1000 * sum(row.duration_s or 0.0 for row in state.tasks))
+        state.finished_at_ms = max(state.finished_at_ms, state.started_at_ms + worked_ms)
     if state.documents:  # rows cut for size (or a block without rows): the block's totals still hold
         state.documents[-1].total += max(0, metadata.tasks_total - state.tasks_total)
         state.documents[-1].done += max(0, metadata.tasks_done - state.tasks_done)
