@@ -309,9 +309,8 @@ class Handler(BaseHTTPRequestHandler):
             ended = remaining == 0 or (dechunker is not None and dechunker.done)
             if not ended:
                 client.body(pieces, last=False)
-            if feed is not None:
-                for piece in pieces:
-                    feed(bytes(piece))
+            if feed is not None and pieces:
+                feed(b"".join(pieces))  # one piece per read: the meter's work per call is paid once
             if ended:
                 response.close()  # read to its end: the connection may serve the next request,
                 if dechunker is not None and dechunker.extra:
