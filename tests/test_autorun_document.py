@@ -86,11 +86,10 @@ def test_reset_unchecks_outside_fences_and_keeps_bytes() -> None:
     assert reset("- [ ] nothing to do\n") == "- [ ] nothing to do\n"
 
 
-def test_ten_thousand_tasks_parse_fast() -> None:
+def test_ten_thousand_tasks_parse() -> None:
+    # How fast: bench/autorun.py (overhead per task flat from 100 to 10,000 tasks), not a wall-clock bound here.
     text = "".join(f"- [{'x' if n % 3 == 0 else ' '}] task number {n}\n" for n in range(10_000))
-    started = time.perf_counter()
     state = parse(text)
-    assert time.perf_counter() - started < 1.0
     assert (state.checked, state.unchecked) == (3334, 6666)
 
 
