@@ -151,6 +151,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.agents.guard import guard_containment, say_how_agents_are_contained
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
+    from symphony_bot.commands.agent_start import agent_can_start
     from symphony_bot.commands.output import say_on_stderr
     from symphony_bot.report.workflow_commands import neutralize
 
@@ -188,6 +189,8 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
         say_how_agents_are_contained(say_on_stderr)
         if guard_containment(allow_weak_containment, agent_name, say_on_stderr) is None:
             sys.exit(exit_codes.USAGE)
+        if not agent_can_start(agent, agent_name, per_task_uid=run_as is not None, cwd=repo, json_lines=json_lines):
+            sys.exit(exit_codes.FINDINGS)
     with contextlib.ExitStack() as resources:
         metering = metering_proxy and not dry_run
         agent = resources.enter_context(

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from symphony_bot.commands.exit_codes import USAGE
+from symphony_bot.commands.exit_codes import FINDINGS, USAGE
 
 ISSUE_PATTERN = re.compile(
     r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
@@ -98,6 +98,8 @@ def execute(options: dict[str, Any]) -> int:
         notices = _containment_notices(options)
         if notices is None:
             return USAGE
+        if not options.get("dry_run") and not _agent_can_start(agent, options):
+            return FINDINGS
         token = client._token or ""  # the same token the API uses: git sends it as a header
         metering = options.get("metering_proxy", True) and not options.get("dry_run")
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
@@ -248,6 +250,16 @@ def _agent_user(options: dict[str, Any]) -> str | None:
     if options.get("dry_run") or not running_as_root():
         return None
     return AGENT_USER
+
+
+def _agent_can_start(agent: Any, options: dict[str, Any]) -> bool:
+    """As autorun: an agent its user cannot start is refused before anything is cloned or claimed. A relative
+    agent path is the clone's, which does not exist yet: the first task finds out."""
+    from symphony_bot.commands.agent_start import agent_can_start
+
+    per_task_uid = _agent_user(options) is not None
+    name, json_lines = options["agent_name"], bool(options.get("json_lines"))
+    return agent_can_start(agent, name, per_task_uid=per_task_uid, cwd=None, json_lines=json_lines)
 
 
 def _containment_notices(options: dict[str, Any]) -> list[str] | None:
