@@ -50,9 +50,11 @@ def usage_error(message: str) -> int:
 
 
 def build_agent(options: dict[str, Any]) -> Any:
-    """The agent autorun's options name (`agents.build`: the same refusals, the same messages), or a usage error."""
+    """The agent autorun's options name (`agents.build`: the same refusals, the same messages as autorun's: one
+    `error:` line, exit 2)."""
     from symphony_bot.agents.build import AgentOptionError
     from symphony_bot.agents.build import build_agent as from_options
+    from symphony_bot.commands.output import usage_error as refuse
 
     try:
         return from_options(
@@ -64,7 +66,7 @@ def build_agent(options: dict[str, Any]) -> Any:
             pass_secrets=tuple(options.get("pass_secrets") or ()),
         )
     except AgentOptionError as error:
-        raise click.UsageError(str(error)) from None
+        refuse(str(error))
 
 
 def execute(options: dict[str, Any]) -> int:
