@@ -49,7 +49,8 @@ def policy_check(client: Any, repository: str, who_can_run: Any, bot_login: str)
 
 
 def execute(options: dict[str, Any]) -> int:
-    from symphony_bot.commands.autorun import metered_agent
+    from symphony_bot.agents.build import metered_agent
+    from symphony_bot.commands.output import say_on_stderr
     from symphony_bot.commands.run_support import (
         EXIT_BY_PHASE,
         _agent_user,
@@ -73,7 +74,8 @@ def execute(options: dict[str, Any]) -> int:
             return USAGE
         token = client._token or ""
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
-        with metered_agent(agent, name, max_cost, options.get("metering_proxy", True), model) as metered:
+        metering = options.get("metering_proxy", True)
+        with metered_agent(agent, name, max_cost=max_cost, enabled=metering, model=model, say=say_on_stderr) as metered:
             try:
                 outcome = run_revision(
                     client,
