@@ -58,7 +58,8 @@ def test_an_unedited_body_has_no_history_and_the_label_event_is_served(sb: Sandb
     issue = history(sb, number)
     assert issue["userContentEdits"]["nodes"] == []
     [event] = issue["timelineItems"]["nodes"]
-    assert event["label"] == {"name": LABEL} and event["createdAt"] == sb.issue(OWNER, REPO, number).events[-1].created_at
+    assert event["label"] == {"name": LABEL}
+    assert event["createdAt"] == sb.issue(OWNER, REPO, number).events[-1].created_at
 
 
 def test_the_first_edit_brings_the_creation_in_and_the_list_is_newest_first(sb: Sandbox) -> None:

@@ -24,9 +24,7 @@ def issue_user_content_edits(issue: Issue, info: Info, **page: Any) -> dict[str,
     return connection(list(reversed(issue.body_edits)), lambda edit: edit.id, page)
 
 
-def issue_timeline_items(
-    issue: Issue, info: Info, itemTypes: list[str] | None = None, **page: Any
-) -> dict[str, Any]:
+def issue_timeline_items(issue: Issue, info: Info, itemTypes: list[str] | None = None, **page: Any) -> dict[str, Any]:
     wanted = dict(TIMELINE_TYPES[name] for name in itemTypes or TIMELINE_TYPES)
     repo = repo_of(context_of(info).state, issue)
     items = [
