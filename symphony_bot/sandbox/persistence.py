@@ -93,8 +93,10 @@ def load_state(state: SandboxState, path: Path) -> None:
                     issue.pull = PullRequest(**pull_raw)
                 repo.issues[issue.number] = issue
                 state._register(issue.node_id, issue)
-                for registered in [*events, *edits]:
-                    state._register(registered.node_id, registered)
+                for event in events:
+                    state._register(event.node_id, event)
+                for edit in edits:
+                    state._register(edit.node_id, edit)
                 for reaction in reactions:
                     state._register(reaction.node_id, reaction)
             state.repos[repo.id] = repo
