@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from symphony_bot.action.policy import BOT_SUFFIX, Actor, may_label
+from symphony_bot.action.policy import BOT_SUFFIX, GHOST_LOGIN, Actor, may_label
 from symphony_bot.action.replies import Outcome, refusal_reply
 from symphony_bot.github import triggers
 from symphony_bot.github.client import GitHubError
@@ -83,9 +83,10 @@ def edits_and_label_time(data: dict[str, Any], label: str) -> tuple[list[Edit], 
         if not node.get("editedAt"):
             continue
         editor = node.get("editor") or {}
-        edits.append(
-            Edit(str(editor.get("login") or "ghost"), str(editor.get("__typename") or "User"), node["editedAt"])
-        )
+        login, kind = str(editor.get("login") or GHOST_LOGIN), str(editor.get("__typename") or "User")
+        if kind == "Bot" and not login.endswith(BOT_SUFFIX):
+            login += BOT_SUFFIX  # GraphQL names a bot without the suffix REST, the policy and `allowed-bots` use
+        edits.append(Edit(login, kind, node["editedAt"]))
     labelled = [
         str(node["createdAt"])
         for node in (issue.get("timelineItems") or {}).get("nodes") or []
@@ -133,10 +134,8 @@ def check_before_run(
     lookup = context.lookup_for(repo)
 
     def label_rule(edit: Edit) -> tuple[bool, str]:
-        # GraphQL names bots without the `[bot]` suffix REST and the allow-list use
-        login = edit.login + BOT_SUFFIX if edit.kind == "Bot" and not edit.login.endswith(BOT_SUFFIX) else edit.login
         decision = may_label(
-            Actor(login, edit.kind), lookup, bot_login=context.bot().login, allowed_bots=context.allowed_bots
+            Actor(edit.login, edit.kind), lookup, bot_login=context.bot().login, allowed_bots=context.allowed_bots
         )
         return decision.allowed, decision.reason
 

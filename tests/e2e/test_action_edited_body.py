@@ -107,3 +107,31 @@ def test_a_maintainers_edit_after_the_label_runs(world: World) -> None:
     step = world.act("issue_comment", run_command(world, number), INPUTS)
     assert step.outcome.status == "completed", step.log[-3000:]
     assert replies_to(world, number, "writer") == []
+
+
+@pytest.fixture
+def recorded(tmp_path: Path) -> Iterator[World]:
+    """The action with the recording runner: what is checked before a run, not the run itself."""
+    yield from make_world(tmp_path)
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_a_bots_edit_counts_only_when_the_bot_is_listed(recorded: World, listed: bool) -> None:
+    # GraphQL names a bot without the `[bot]` suffix REST uses ("renovate" for renovate[bot]); the label rule
+    # and `allowed-bots` know it by its REST login, so the check must map it back.
+    world = recorded
+    world.sb.add_user("renovate[bot]", token="renovate-token", type="Bot")
+    world.sb.set_permission(OWNER, REPO, "renovate[bot]", "triage")  # enough to edit; a bot is refused anyway
+    if listed:
+        (world.workspace / ".github").mkdir()
+        (world.workspace / ".github" / "symphony.yml").write_text('allowed-bots: ["renovate[bot]"]\n')
+    number = world.sb.create_issue(OWNER, REPO, "Improve the docs", "docs/tasks.md\n", labels=[LABEL]).number
+    edit_body(world, number, "docs/tasks.md\n\nUpdated by renovate.\n", "renovate-token")
+    step = world.act("issue_comment", run_command(world, number), INPUTS)
+    if listed:
+        assert step.outcome.status == "completed" and [kind for kind, _ in world.runner.requests] == ["run"]
+        assert replies_to(world, number, "writer") == []
+    else:
+        assert step.outcome.status == "refused" and world.runner.requests == []
+        [reply] = replies_to(world, number, "writer")
+        assert "edited by renovate[bot]" in reply
