@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from symphony_bot.action import agents, slash
+from symphony_bot.action import agents, body_edits, slash
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event
 from symphony_bot.action.offer import check_issue, offer_message
@@ -136,6 +136,8 @@ def start_run(
     pick: bool = False,
     comment_id: int | None = None,
 ) -> Outcome:
+    if (refused := body_edits.check_before_run(context, repo, number, triggered_by, event)) is not None:
+        return refused
     request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick, comment_id=comment_id)
     target = f"{repo}#{number}" if number else repo
     agent = request.agent or "claude"
