@@ -62,6 +62,16 @@ def revise(sb: Sandbox, tmp_path, pull: int, verify: VerifySettings | None = Non
         return RevisionRunner(client, config, ReviseRequest(pull, may_run, **request)).run()
 
 
+def edit_pull_body(sb: Sandbox, pull: int, body: str) -> None:
+    response = requests.patch(
+        f"{sb.api_url}/repos/{SLUG}/pulls/{pull}",
+        headers={"Authorization": f"token {BOT_TOKEN}"},
+        json={"body": body},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
 def thread_comments(sb: Sandbox, pull: int) -> list[list[tuple[str, str]]]:
     repo = sb.repo(OWNER, REPO)
     issue = sb.state.pull(repo, pull)
@@ -133,10 +143,10 @@ def test_a_killed_revision_resumed_repeats_neither_commits_nor_replies(finished,
     second_thread = sb.state.pull_review_threads(repo, issue)[1]
     reply_id = second_thread.comment_ids.pop()  # as if the process died before replying
     del sb.state.review_comments[reply_id]
-    # ... and before the section said "finished": it still says "running", as the dead run left it.
-    status = next(c for c in sb.comments(OWNER, REPO, _issue) if "### Revision 1" in c.body)
-    running = status.body.replace("(finished)", "(running)").replace("revision 1 finished", "revision 1 running")
-    sb.state.update_comment(repo, sb.state.comments[status.id], running, None)
+    # ... and before its record said "finished": it still says "running", as the dead run left it.
+    body = sb.pulls(OWNER, REPO)[0].body
+    assert body.count('"finished":true') == 1
+    edit_pull_body(sb, pull, body.replace('"finished":true', '"finished":false'))
     head = sb.pulls(OWNER, REPO)[0].pull.head_sha
 
     resumed = revise(sb, tmp_path, pull)
@@ -165,9 +175,9 @@ def test_a_task_whose_verify_never_passes_is_skipped_and_marked(finished, tmp_pa
     before = sb.pulls(OWNER, REPO)[0].pull.head_sha
     outcome = revise(sb, tmp_path, pull, verify=VerifySettings("echo 'lint: 1 problem'; exit 1", 0, SKIP))
     assert outcome.commits == {} and sb.pulls(OWNER, REPO)[0].pull.head_sha == before  # nothing committed
-    assert set(outcome.verify.values()) == {"verify failed, skipped"} and len(outcome.verify) == 3
+    assert set(outcome.verify.values()) == {SKIP} and len(outcome.verify) == 3
     status = next(c for c in sb.comments(OWNER, REPO, issue) if "### Revision 1" in c.body)
-    assert status.body.count("(verify failed, skipped)") == 3
+    assert status.body.count("· ⏭️ failed, skipped") == 3
     assert all(sum(u == scenario.BOT_LOGIN for u, _ in thread) == 0 for thread in thread_comments(sb, pull))
 
 
