@@ -138,44 +138,60 @@ def dry_run_summary(state: Any) -> str:
     )
 
 
-def run_contribution(
-    client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
-) -> Any:
-    from symphony_bot.autorun import events
+def agent_config(options: dict[str, Any], agent: Any, token: str) -> dict[str, Any]:
+    """The RunConfig fields `run` and `revise` take alike from their options: the agent, its model, time-outs and
+    budget, the maintainers' `verify`, the token and the workflow run."""
     from symphony_bot.autorun.engine import Budget
     from symphony_bot.commands.verify_options import verify_settings
-    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
-    from symphony_bot.contribution.runner import ContributionRunner
-    from symphony_bot.report.workflow_commands import neutralize
+    from symphony_bot.contribution.config import run_url_from_env
 
-    config = RunConfig(
-        repository=repository,
-        issue=number,
-        agent=agent,
-        agent_name=options["agent_name"],
-        token=token,
-        model=options.get("model"),
-        task_timeout_s=options.get("task_timeout"),
-        inactivity_timeout_s=options.get("inactivity_timeout"),
-        budget=Budget(
+    return {
+        "agent": agent,
+        "agent_name": options["agent_name"],
+        "token": token,
+        "model": options.get("model"),
+        "task_timeout_s": options.get("task_timeout"),
+        "inactivity_timeout_s": options.get("inactivity_timeout"),
+        "budget": Budget(
             max_tasks=options.get("max_tasks"),
             max_cost_usd=options.get("max_cost"),
             max_minutes=options.get("max_minutes"),
         ),
+        "run_url": run_url_from_env(),
+        "verify": verify_settings(options),  # commands/verify_options.py
+    }
+
+
+def json_listeners(options: dict[str, Any]) -> list[Any]:
+    """With `--json`, one listener printing each event as a JSON line (`##[` and `::` in agent output must not
+    become workflow commands in an Actions log); else none."""
+    from symphony_bot.autorun import events
+    from symphony_bot.report.workflow_commands import neutralize
+
+    if not options.get("json_lines"):
+        return []
+    return [lambda event: click.echo(neutralize(events.to_json_line(event)))]
+
+
+def run_contribution(
+    client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
+) -> Any:
+    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig
+    from symphony_bot.contribution.runner import ContributionRunner
+
+    config = RunConfig(
+        repository=repository,
+        issue=number,
+        **agent_config(options, agent, token),
         fork=options.get("fork") or "auto",
         dry_run=bool(options.get("dry_run")),
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
-        run_url=run_url_from_env(),
-        verify=verify_settings(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
-    listeners: list[Any] = []
-    if options.get("json_lines"):
-        # `##[` and `::` in agent output must not become workflow commands in an Actions log.
-        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
-    elif not options.get("quiet"):
+    listeners = json_listeners(options)
+    if not listeners and not options.get("quiet"):
         listeners.append(_human)
     listeners += list(options.get("extra_listeners") or ())
     runner = ContributionRunner(client, config, listeners)
