@@ -12,18 +12,16 @@ from github import Auth, Github
 
 from symphony_bot.github.cache import Cache
 from symphony_bot.github.client import GitHubClient
-from symphony_bot.github.issue_queries import (
-    BATCH_SIZE,
-    LINKED_PULL_REQUESTS_PAGE,
-)
+from symphony_bot.github.issue_queries import LINKED_PULL_REQUESTS_PAGE
 from symphony_bot.github.pacer import Limits, Pacer
-from symphony_bot.github.scan import RepositoryProblemCode, scan
+from symphony_bot.github.scan import SCAN_BATCH_SIZE, RepositoryProblemCode, scan
 from symphony_bot.issues.status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 
 LABEL = "runmaestro.ai"
 DOC = "- docs/task.md"
 SCAN_OPERATION = "SymphonyScan"
+FILES_OPERATION = "ReadFiles"
 
 
 def request_log(sb: Sandbox) -> Any:
@@ -171,12 +169,13 @@ def test_issue_fields(scanned: dict[str, Any]) -> None:
     assert issue.to_json()["status"] == "blocked"
 
 
-def test_one_request_for_the_whole_repository(world: tuple[Sandbox, dict[str, int]]) -> None:
+def test_one_request_for_the_whole_repository_and_one_for_its_documents(world: tuple[Sandbox, dict[str, int]]) -> None:
     sb, _ = world
-    before = graphql_calls(sb)
+    before, before_files = graphql_calls(sb), graphql_calls(sb, FILES_OPERATION)
     result = scan(client_for(sb), ["alice/proj"])
     assert graphql_calls(sb) - before == 1
-    assert result.requests == 1
+    assert graphql_calls(sb, FILES_OPERATION) - before_files == 1  # the available issues' documents, all at once
+    assert result.requests == 2
     assert result.points >= 1
     assert result.rate_limit is not None and result.rate_limit.remaining > 0
 
@@ -193,17 +192,18 @@ def test_open_only_scan_skips_closed_issues(world: tuple[Sandbox, dict[str, int]
 # --- scale: pagination and batching ----------------------------------------------------------------------------
 
 
-def test_120_issues_and_60_repositories_cost_ceil_r_over_20_plus_pages() -> None:
+def test_120_issues_and_60_repositories_cost_ceil_r_over_the_batch_plus_pages() -> None:
     with Sandbox() as sb:
         sb.add_user("owner", token="t-owner")
         sb.add_user("reader", token="t-reader")
         slugs = []
         for index in range(60):
-            sb.create_repo("owner", f"r{index}")
+            sb.create_repo("owner", f"r{index}", files={"docs/task.md": "- [ ] a\n"})
             sb.create_issue("owner", f"r{index}", "one", DOC, labels=[LABEL])
             slugs.append(f"owner/r{index}")
-        for number in range(119):
-            sb.create_issue("owner", "r0", f"more {number}", DOC, labels=[LABEL])
+        for number in range(119):  # the odd ones list a document nobody committed
+            body = DOC if number % 2 else "- docs/gone.md"
+            sb.create_issue("owner", "r0", f"more {number}", body, labels=[LABEL])
         request_log(sb).reset()
         result = scan(client_for(sb), slugs)
         assert len(result.repositories) == 60
@@ -211,9 +211,13 @@ def test_120_issues_and_60_repositories_cost_ceil_r_over_20_plus_pages() -> None
         assert len(result.repositories[0].issues) == 120
         assert [issue.number for issue in result.repositories[0].issues] == list(range(1, 121))
         assert all(len(repository.issues) == 1 for repository in result.repositories[1:])
-        expected = math.ceil(60 / BATCH_SIZE) + 1  # one more page of r0
-        assert graphql_calls(sb) == expected == result.requests
-        assert len(request_log(sb)) == expected  # nothing else was asked
+        expected = math.ceil(60 / SCAN_BATCH_SIZE) + 1  # one more page of r0
+        assert graphql_calls(sb) == expected
+        # each batch's document checks ride in the next scan request (the last batch's in r0's second page)
+        assert graphql_calls(sb, FILES_OPERATION) == 0
+        assert len(request_log(sb)) == expected == result.requests  # nothing else was asked
+        statuses = [str(issue.status) for issue in result.repositories[0].issues]
+        assert statuses == ["available"] + ["invalid", "available"] * 59 + ["invalid"]
 
 
 def test_issue_with_many_linked_prs_is_followed_up() -> None:
@@ -273,14 +277,14 @@ def test_a_failing_batch_does_not_stop_the_others() -> None:
     with Sandbox() as sb:
         sb.add_user("owner", token="t-owner")
         slugs = []
-        for index in range(BATCH_SIZE + 1):
+        for index in range(SCAN_BATCH_SIZE + 1):
             sb.create_repo("owner", f"r{index}")
             sb.create_issue("owner", f"r{index}", "x", DOC, labels=[LABEL])
             slugs.append(f"owner/r{index}")
         sb.faults.inject(SCAN_OPERATION, "status", status=500, nth=1)
         result = scan(client_for(sb, "t-owner", max_retries=0), slugs)
         failed = [repository.slug for repository in result.repositories if repository.failed]
-        assert failed == slugs[:BATCH_SIZE]
+        assert failed == slugs[:SCAN_BATCH_SIZE]
         assert len(result.repositories[-1].issues) == 1
         assert "HTTP 500" in result.repositories[0].problems[0].message
 
