@@ -183,7 +183,7 @@ def _read_whole(client: GitHubClient, request: FileRequest) -> FileAnswer:
     except FileTooLargeError as error:
         return FileAnswer(size=error.size, note=f"is {error.size:,} bytes; documents over 1 MB are not read")
     except GitHubError as error:
-        return FileAnswer(note=f"cannot be read (HTTP {error.status})")
+        return FileAnswer(note=f"cannot be read (HTTP {error.status})", checked=False)
     if raw is None:
         return FileAnswer(note=f"not found on {request.ref}")
     try:
