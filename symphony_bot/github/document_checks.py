@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from symphony_bot.github.issue_queries import ScannedIssue
 
 MISSING_MESSAGE = "{path} is not on the default branch ({branch}); commit it there or fix the path in the issue"
+EMPTY_MESSAGE = "{path} cannot be there: the repository is empty (it has no default branch); push it first"
 UNREADABLE_MESSAGE = "{path} {note}; a run reads UTF-8 text files of at most 1 MB"
 
 
@@ -49,7 +50,11 @@ def document_problems(
     """Why the issue's documents cannot be run, one problem per document, at the line that lists it."""
     problems = []
     for reference in issue.parsed.documents:
-        if reference.external or reference.path is None or branch is None:
+        if reference.external or reference.path is None:
+            continue
+        if branch is None:  # an empty repository holds no file at all
+            message = EMPTY_MESSAGE.format(path=printable(reference.path))
+            problems.append(Problem(reference.line, CODE_DOCUMENT_MISSING, message))
             continue
         answer = answers.get(FileRequest(issue.repo, branch, reference.path))
         if answer is None or not answer.checked or answer.text is not None or answer.note is None:
