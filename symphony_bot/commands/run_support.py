@@ -217,10 +217,25 @@ def pick_issue(client: Any, registries: list[str]) -> tuple[tuple[str, int] | No
     for problem in selection.problems:
         click.echo(f"warning: {problem}", err=True)
     result = scan(client, selection.slugs, include_closed=False)
+    for repository in result.repositories:
+        for repository_problem in repository.problems:
+            click.echo(f"warning: {repository.slug}: {repository_problem.message}", err=True)
+    skipped = 0
     for issue in result.issues:
         if str(issue.status) == "available":
             return (issue.repo, issue.number), len(selection.slugs)
+        if str(issue.status) == "invalid":  # say why it was passed over: its fix is the maintainer's
+            if skipped < PICK_SKIPPED_SHOWN:
+                reason = issue.classification.reasons[0] if issue.classification.reasons else None
+                why = f"{reason.message} [{reason.code}]" if reason else PICK_NO_REASON
+                click.echo(PICK_SKIPPED.format(issue=f"{issue.repo}#{issue.number}", why=why), err=True)
+            skipped += 1
     return None, len(selection.slugs)
+
+
+PICK_SKIPPED_SHOWN = 5  # invalid issues named before the pick; the rest are counted by `scan --status invalid`
+PICK_SKIPPED = "skipped {issue} (invalid: {why})"
+PICK_NO_REASON = "it lists no document"
 
 
 def _human(event: dict[str, Any]) -> None:
