@@ -2,7 +2,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -204,15 +203,13 @@ def test_the_installed_command_validates_the_repository_registry() -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-def test_a_50_mb_file_is_refused_quickly_without_being_read(tmp_path) -> None:
+def test_a_50_mb_file_is_refused_without_being_read(tmp_path) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:  # sparse: 50 MB on paper; reading it would take visible time and memory
         handle.truncate(50 * 1024 * 1024)
     good = write(tmp_path / "good.json", VALID)
-    started = time.perf_counter()
     validated = run("validate", "--format", "json", str(big))
     diffed = run("diff", str(good), str(big))
-    assert time.perf_counter() - started < 1
     assert validated.exit_code == 1
     [finding] = json.loads(validated.output)["files"][0]["findings"]
     assert finding["code"] == "too-large"

@@ -55,6 +55,18 @@ def _commit_registry(repo: Path, data, message) -> None:
     git(repo, "commit", "-qm", message)
 
 
+def _run_step(name: str, repo: Path, summary: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **GIT_ENV,
+        **step(name).get("env", {}),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    return subprocess.run(
+        ["bash", "-e", "-c", step(name)["run"]], cwd=repo, env=environment, capture_output=True, text=True, check=False
+    )
+
+
 def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -68,20 +80,7 @@ def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_pat
     git(repo, "merge", "-q", "--no-ff", "-m", "merge", "contributor")  # what refs/pull/N/merge holds
 
     summary = tmp_path / "summary.md"
-    environment = {
-        **GIT_ENV,
-        **step("Review the changes against the base").get("env", {}),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }
-    completed = subprocess.run(
-        ["bash", "-e", "-c", step("Review the changes against the base")["run"]],
-        cwd=repo,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = _run_step("Review the changes against the base", repo, summary)
     # The change brings in an unknown category: the review fails and marks the line (validate leaves the
     # annotations of a change to it, see test_validate_annotates_only_without_a_base_or_with_a_schema_change).
     assert completed.returncode == 1, completed.stdout + completed.stderr
@@ -90,18 +89,6 @@ def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_pat
     text = summary.read_text()
     assert "## Registry changes" in text
     assert '| `category` | "ai-ml" | "Desktop" |' in text
-
-
-def _run_step(name: str, repo: Path, summary: Path) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **GIT_ENV,
-        **step(name).get("env", {}),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }
-    return subprocess.run(
-        ["bash", "-e", "-c", step(name)["run"]], cwd=repo, env=environment, capture_output=True, text=True, check=False
-    )
 
 
 def test_validate_annotates_only_without_a_base_or_with_a_schema_change(tmp_path) -> None:
