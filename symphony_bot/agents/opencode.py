@@ -99,6 +99,8 @@ class OpenCodeAgent(CliAgent):
             extra={
                 "OPENCODE_CONFIG_CONTENT": json.dumps(config),
                 **HEADLESS_ENV,
+                # Not read by opencode: where the Landlock rules find the one port it may connect to.
+                **({BASE_URL_ENV: base_url} if base_url else {}),
             },
         )
         argv = [self.executable, "run", "--format", "json", *LOG_ERRORS]
