@@ -177,8 +177,7 @@ def test_allowed_tcp_ports_must_be_at_most_20_port_numbers(ports: str, line: int
 def test_the_schemas_port_limit_is_the_parsers() -> None:
     import json
 
-    from symphony_bot.contribution.repository_config import MAX_TCP_PORTS, TCP_PORTS_KEY, load_schema
+    from symphony_bot.contribution.repository_config import MAX_TCP_PORTS, TCP_PORTS_KEY
 
     published = json.loads((ROOT / "schemas" / "symphony-config.schema.json").read_text())
-    assert published == load_schema()
     assert published["properties"][TCP_PORTS_KEY]["maxItems"] == MAX_TCP_PORTS
