@@ -29,6 +29,7 @@ def issue_world() -> Iterator[tuple[Sandbox, dict[str, str]]]:
         sb.create_issue("alice", "proj", "Blocked", "- docs/task.md", labels=[LABEL, "blocking"])
         sb.push_branch("alice", "proj", "symphony/2", {"w.txt": "w"})
         sb.open_pull("alice", "proj", "symphony/2", title="[WIP]", body=f"Closes #{claimed}", draft=True, author="bob")
+        sb.create_issue("alice", "proj", "Ready", "- docs/task.md", labels=[LABEL])  # #5: every document there
         env = {"GITHUB_TOKEN": "t-bob", "GITHUB_API_URL": "", "GITHUB_GRAPHQL_URL": ""}
         yield sb, env
 

@@ -61,3 +61,23 @@ def test_a_newer_label_vouches_for_the_edit_again() -> None:
 
 def test_without_edits_nothing_is_refused() -> None:
     assert decide([], [(LABEL, "2026-12-01T08:00:00Z")]) is None
+
+
+def test_the_creation_entry_is_no_edit_and_the_labels_own_second_is_checked() -> None:
+    # After the first edit GitHub lists the creation as the oldest entry (schema: `includesCreatedEdit`), at the
+    # issue's `createdAt`: nothing can be labelled before it exists, so it is left out.
+    created = "2026-12-01T08:00:00Z"
+    answer = data([("triager", "User", "2026-12-02T10:00:00Z"), ("stranger", "User", created)], [(LABEL, created)])
+    answer["repository"]["issue"]["createdAt"] = created
+    found, at = edits_and_label_time(answer, LABEL)
+    assert [edit.login for edit in found] == ["triager"] and untrusted_editor(found, at, may_label) is None
+    # GitHub's times are whole seconds: an edit in the label's second cannot be ordered, and is checked
+    assert decide([("stranger", "User", "2026-12-01T08:00:00Z")], [(LABEL, "2026-12-01T08:00:00Z")]) is not None
+
+
+def test_a_deleted_editor_is_ghost_and_refused() -> None:
+    answer = data([], [(LABEL, "2026-12-01T08:00:00Z")])
+    answer["repository"]["issue"]["userContentEdits"]["nodes"] = [{"editedAt": "2026-12-02T10:00:00Z", "editor": None}]
+    found, at = edits_and_label_time(answer, LABEL)
+    reason = untrusted_editor(found, at, may_label)
+    assert reason is not None and "edited by ghost" in reason

@@ -112,7 +112,13 @@ def world() -> Iterator[tuple[Sandbox, dict[str, str]]]:
         # task counts on the default branch
         (
             "alice/proj#1",
-            ["status: available", "1. docs/task.md — 2 of 3 tasks open", "2. docs/missing.md — not found on main"],
+            [
+                "status: invalid",
+                "1. docs/task.md — 2 of 3 tasks open",
+                "2. docs/missing.md — not found on main; commit it or fix the path",
+                "invalid: line 2: docs/missing.md is not on the default branch (main); commit it there or fix the "
+                "path in the issue [document-missing]",
+            ],
         ),
     ],
 )
@@ -122,6 +128,17 @@ def test_issue_show(world: tuple[Sandbox, dict[str, str]], reference: str, lines
     assert result.exit_code == 0, result.output
     for line in lines:
         assert line in result.output
+
+
+def test_issue_show_json_says_why_an_issue_is_invalid(world: tuple[Sandbox, dict[str, str]]) -> None:
+    sb, env = world
+    result = run("issue", "show", "alice/proj#1", "--format", "json", "--github-url", sb.api_url, env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "invalid" and data["defaultBranch"] == "main"
+    assert [(reason["line"], reason["code"]) for reason in data["invalidReasons"]] == [(2, "document-missing")]
+    views = {view["document"]["path"]: view for view in data["documentViews"]}
+    assert views["docs/task.md"]["unchecked"] == 2 and views["docs/missing.md"]["note"].startswith("not found")
 
 
 @pytest.mark.parametrize(
@@ -166,7 +183,7 @@ def test_issue_show_says_why_a_document_has_no_counts() -> None:
     assert result.exit_code == 0, result.output
     assert "1. docs/dir.md — is a directory, not a document" in result.output
     assert f"2. docs/big.md — is {len(big):,} bytes; documents over 1 MB are not read" in result.output
-    assert "3. docs/task.md — 1 of 1 tasks open" in result.output
+    assert "3. docs/task.md — 1 of 1 task open" in result.output
     assert "4. docs/other.md — cannot be read (HTTP 409)" in result.output
     assert "5. https://github.com/user-attachments/files/1/spec.md — attachment: downloaded when a run starts" in (
         result.output

@@ -161,6 +161,25 @@ def test_pick_takes_the_first_available_issue(tmp_path) -> None:
         assert result.exit_code == 1 and "no available issue" in result.output
 
 
+def test_pick_passes_over_an_issue_whose_document_is_missing_and_says_why(tmp_path) -> None:
+    with Sandbox() as sb:
+        number, _ = scenario.seed(sb)
+        sb.create_repo(scenario.OWNER, "broken", files={"README.md": "x\n"})
+        sb.create_issue(scenario.OWNER, "broken", "Ghost", "- docs/gone.md\n", labels=["runmaestro.ai"])
+        registry = tmp_path / "registry.json"
+        broken = f"{scenario.OWNER}/broken"
+        listed = [{"slug": broken, "isActive": True}, {"slug": scenario.SLUG, "isActive": True}]
+        registry.write_text(json.dumps({"repositories": listed}))
+        args = ["run", "--pick", "--registry", str(registry), "--agent", "command", "--agent-command", AGENT]
+        result = _invoke([*args, "--github-url", sb.api_url, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"skipped {broken}#1 (invalid: docs/gone.md is not on the default branch (main); commit it there or fix "
+        "the path in the issue [document-missing])"
+    ) in result.stderr
+    assert f"picked {scenario.SLUG}#{number}, the first available issue of the scan" in result.stderr
+
+
 def test_agent_output_cannot_issue_workflow_commands() -> None:
     shared = Path(tempfile.mkdtemp(prefix="symphony-test-"))
     os.chmod(shared, 0o711)  # run as root, the agent is the unprivileged symphony-agent: it must reach the script

@@ -40,33 +40,49 @@ def test_scan_json_matches_its_schema(world: tuple[Sandbox, dict[str, str]], tmp
     data = json.loads(result.stdout)
     schema = json.loads((ROOT / "schemas" / "scan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
-    assert data["counts"] == {"completed": 0, "in_progress": 1, "blocked": 1, "invalid": 0, "available": 1}
+    assert data["counts"] == {"completed": 0, "in_progress": 1, "blocked": 1, "invalid": 1, "available": 1}
     assert [(issue["number"], issue["status"]) for issue in data["issues"]] == [
-        (1, "available"),
+        (1, "invalid"),  # lists docs/missing.md, which is not on the default branch
         (2, "in_progress"),
         (3, "blocked"),
+        (5, "available"),
+    ]
+    assert [(reason["line"], reason["code"]) for reason in data["issues"][0]["invalidReasons"]] == [
+        (2, "document-missing")
     ]
     assert data["issues"][1]["claim"]["author"] == "bob"
-    assert data["requests"] == 1
+    assert data["requests"] == 2  # the issues, then the available issues' documents
 
 
 def test_scan_matrix_defaults_to_available(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
     sb, env = world
     result = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--format", "matrix"), env=env)
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"include": [{"repo": "alice/proj", "issue": 1}]}
+    assert json.loads(result.stdout) == {"include": [{"repo": "alice/proj", "issue": 5}]}
 
 
 def test_scan_table_status_filter_and_limit(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
     sb, env = world
     result = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--status", "in_progress,blocked"), env=env)
     assert result.exit_code == 0
-    assert "alice/proj  (2 of 3 issues)" in result.stdout
+    assert "alice/proj  (2 of 4 issues)" in result.stdout
     assert "[claimed by draft PR #4 @bob]" in result.stdout
     assert "#1 " not in result.stdout
     limited = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--format", "json", "--limit", "1"), env=env)
     data = json.loads(limited.stdout)
     assert len(data["issues"]) == 1 and data["truncated"] is True
+
+
+def test_scan_table_says_why_an_issue_is_invalid(world: tuple[Sandbox, dict[str, str]], tmp_path: Path) -> None:
+    sb, env = world
+    result = run(*scan_args(sb, tmp_path, "--repo", "alice/proj", "--status", "invalid"), env=env)
+    assert result.exit_code == 0
+    assert "alice/proj  (1 of 4 issues)" in result.stdout
+    assert (
+        "why: docs/missing.md is not on the default branch (main); commit it there or fix the path in the issue "
+        "[document-missing]"
+    ) in result.stdout
+    assert "1 issue in 1 repository: 1 invalid" in result.stdout
 
 
 def test_scan_matrix_is_capped_at_256_with_a_warning(tmp_path: Path) -> None:
@@ -111,7 +127,7 @@ def test_scan_reports_a_missing_repository_and_exits_one(world: tuple[Sandbox, d
     )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert len(data["issues"]) == 3  # the rest is still printed
+    assert len(data["issues"]) == 4  # the rest is still printed
     assert "alice/missing" in result.stderr and "[not-found]" in result.stderr
 
 

@@ -12,18 +12,16 @@ from github import Auth, Github
 
 from symphony_bot.github.cache import Cache
 from symphony_bot.github.client import GitHubClient
-from symphony_bot.github.issue_queries import (
-    BATCH_SIZE,
-    LINKED_PULL_REQUESTS_PAGE,
-)
+from symphony_bot.github.issue_queries import LINKED_PULL_REQUESTS_PAGE
 from symphony_bot.github.pacer import Limits, Pacer
-from symphony_bot.github.scan import RepositoryProblemCode, scan
+from symphony_bot.github.scan import SCAN_BATCH_SIZE, RepositoryProblemCode, scan
 from symphony_bot.issues.status import IssueStatus, PullRequestState
 from symphony_bot.sandbox import Sandbox
 
 LABEL = "runmaestro.ai"
 DOC = "- docs/task.md"
 SCAN_OPERATION = "SymphonyScan"
+FILES_OPERATION = "ReadFiles"
 
 
 def request_log(sb: Sandbox) -> Any:
@@ -171,12 +169,13 @@ def test_issue_fields(scanned: dict[str, Any]) -> None:
     assert issue.to_json()["status"] == "blocked"
 
 
-def test_one_request_for_the_whole_repository(world: tuple[Sandbox, dict[str, int]]) -> None:
+def test_one_request_for_the_whole_repository_and_one_for_its_documents(world: tuple[Sandbox, dict[str, int]]) -> None:
     sb, _ = world
-    before = graphql_calls(sb)
+    before, before_files = graphql_calls(sb), graphql_calls(sb, FILES_OPERATION)
     result = scan(client_for(sb), ["alice/proj"])
     assert graphql_calls(sb) - before == 1
-    assert result.requests == 1
+    assert graphql_calls(sb, FILES_OPERATION) - before_files == 1  # the available issues' documents, all at once
+    assert result.requests == 2
     assert result.points >= 1
     assert result.rate_limit is not None and result.rate_limit.remaining > 0
 
@@ -193,17 +192,18 @@ def test_open_only_scan_skips_closed_issues(world: tuple[Sandbox, dict[str, int]
 # --- scale: pagination and batching ----------------------------------------------------------------------------
 
 
-def test_120_issues_and_60_repositories_cost_ceil_r_over_20_plus_pages() -> None:
+def test_120_issues_and_60_repositories_cost_ceil_r_over_the_batch_plus_pages() -> None:
     with Sandbox() as sb:
         sb.add_user("owner", token="t-owner")
         sb.add_user("reader", token="t-reader")
         slugs = []
         for index in range(60):
-            sb.create_repo("owner", f"r{index}")
+            sb.create_repo("owner", f"r{index}", files={"docs/task.md": "- [ ] a\n"})
             sb.create_issue("owner", f"r{index}", "one", DOC, labels=[LABEL])
             slugs.append(f"owner/r{index}")
-        for number in range(119):
-            sb.create_issue("owner", "r0", f"more {number}", DOC, labels=[LABEL])
+        for number in range(119):  # the odd ones list a document nobody committed
+            body = DOC if number % 2 else "- docs/gone.md"
+            sb.create_issue("owner", "r0", f"more {number}", body, labels=[LABEL])
         request_log(sb).reset()
         result = scan(client_for(sb), slugs)
         assert len(result.repositories) == 60
@@ -211,9 +211,13 @@ def test_120_issues_and_60_repositories_cost_ceil_r_over_20_plus_pages() -> None
         assert len(result.repositories[0].issues) == 120
         assert [issue.number for issue in result.repositories[0].issues] == list(range(1, 121))
         assert all(len(repository.issues) == 1 for repository in result.repositories[1:])
-        expected = math.ceil(60 / BATCH_SIZE) + 1  # one more page of r0
-        assert graphql_calls(sb) == expected == result.requests
-        assert len(request_log(sb)) == expected  # nothing else was asked
+        expected = math.ceil(60 / SCAN_BATCH_SIZE) + 1  # one more page of r0
+        assert graphql_calls(sb) == expected
+        # each batch's document checks ride in the next scan request (the last batch's in r0's second page)
+        assert graphql_calls(sb, FILES_OPERATION) == 0
+        assert len(request_log(sb)) == expected == result.requests  # nothing else was asked
+        statuses = [str(issue.status) for issue in result.repositories[0].issues]
+        assert statuses == ["available"] + ["invalid", "available"] * 59 + ["invalid"]
 
 
 def test_issue_with_many_linked_prs_is_followed_up() -> None:
@@ -273,16 +277,81 @@ def test_a_failing_batch_does_not_stop_the_others() -> None:
     with Sandbox() as sb:
         sb.add_user("owner", token="t-owner")
         slugs = []
-        for index in range(BATCH_SIZE + 1):
+        for index in range(SCAN_BATCH_SIZE + 1):
             sb.create_repo("owner", f"r{index}")
             sb.create_issue("owner", f"r{index}", "x", DOC, labels=[LABEL])
             slugs.append(f"owner/r{index}")
         sb.faults.inject(SCAN_OPERATION, "status", status=500, nth=1)
         result = scan(client_for(sb, "t-owner", max_retries=0), slugs)
         failed = [repository.slug for repository in result.repositories if repository.failed]
-        assert failed == slugs[:BATCH_SIZE]
+        assert failed == slugs[:SCAN_BATCH_SIZE]
         assert len(result.repositories[-1].issues) == 1
         assert "HTTP 500" in result.repositories[0].problems[0].message
+
+
+# --- the documents decide whether an issue is available -----------------------------------------------------------
+
+BIG_DOCUMENT = "- [ ] task\n" * 100_000  # 1.1 MB: more than a run reads
+
+
+def test_an_issue_whose_documents_are_missing_unreadable_or_unsafe_is_invalid() -> None:
+    """A registry of repositories where some issues point at files the default branch does not hold (or holds
+    in a form no run reads): those are invalid with the reason, at the line that lists the document."""
+    with Sandbox() as sb:
+        sb.add_user("owner", token="t-owner")
+        files = {"docs/ok.md": "- [ ] a\n", "docs/binary.md": "\0\1\2", "docs/big.md": BIG_DOCUMENT}
+        sb.create_repo("owner", "docs", files=files | {"docs/folder.md/inner.md": "- [ ] x\n"})
+        sb.create_repo("owner", "empty")
+        bodies = {
+            "ok": "- docs/ok.md\n[spec.md](https://github.com/user-attachments/files/1/spec.md)",
+            "missing": "- docs/ok.md\n- docs/gone.md",
+            "binary": "- docs/binary.md",
+            "big": "- docs/big.md",
+            "folder": "- docs/folder.md",
+            "unsafe": "- ../docs/ok.md",
+            "claimed": "- docs/gone.md",
+        }
+        numbers = {
+            key: sb.create_issue("owner", "docs", key, body, labels=[LABEL]).number for key, body in bodies.items()
+        }
+        sb.push_branch("owner", "docs", "symphony/claimed", {"w.txt": "w"})
+        sb.open_pull("owner", "docs", "symphony/claimed", title="wip", body=f"Closes #{numbers['claimed']}")
+        sb.create_issue("owner", "empty", "nothing pushed", DOC, labels=[LABEL])
+        result = scan(client_for(sb, "t-owner"), ["owner/docs", "owner/empty"])
+    issues = {issue.title: issue for issue in result.issues}
+    reasons = {title: [(r.line, r.code) for r in issue.classification.reasons] for title, issue in issues.items()}
+    statuses = {title: str(issue.status) for title, issue in issues.items()}
+    assert statuses == {
+        "ok": "available",
+        "missing": "invalid",
+        "binary": "invalid",
+        "big": "invalid",
+        "folder": "invalid",
+        "unsafe": "invalid",
+        "claimed": "in_progress",  # the documents decide no other status
+        "nothing pushed": "invalid",
+    }
+    assert reasons["missing"] == [(2, "document-missing")]
+    assert reasons["binary"] == reasons["big"] == reasons["folder"] == [(1, "document-unreadable")]
+    assert reasons["unsafe"] == [(1, "parent-segment")]
+    assert reasons["nothing pushed"] == [(1, "document-missing")]
+    assert issues["missing"].classification.reasons[0].message == (
+        "docs/gone.md is not on the default branch (main); commit it there or fix the path in the issue"
+    )
+    assert "is not UTF-8 text" in issues["binary"].classification.reasons[0].message
+    assert f"is {len(BIG_DOCUMENT):,} bytes" in issues["big"].classification.reasons[0].message
+    assert issues["missing"].to_json()["invalidReasons"][0]["code"] == "document-missing"
+
+
+def test_documents_github_could_not_check_never_make_an_issue_invalid() -> None:
+    with Sandbox() as sb:
+        sb.add_user("owner", token="t-owner")
+        sb.create_repo("owner", "docs", files={"docs/ok.md": "- [ ] a\n"})
+        sb.create_issue("owner", "docs", "gone", "- docs/gone.md", labels=[LABEL])
+        sb.faults.inject(FILES_OPERATION, "status", status=500)
+        result = scan(client_for(sb, "t-owner", max_retries=0), ["owner/docs"])
+    assert not result.failed
+    assert [str(issue.status) for issue in result.issues] == ["available"]  # not known to be missing
 
 
 # --- cache -------------------------------------------------------------------------------------------------------
@@ -291,20 +360,25 @@ def test_a_failing_batch_does_not_stop_the_others() -> None:
 def test_cache_serves_fresh_results_and_refresh_bypasses_it(tmp_path: Path) -> None:
     with Sandbox() as sb:
         sb.add_user("owner", token="t-owner")
-        sb.create_repo("owner", "proj")
+        sb.create_repo("owner", "proj", files={"docs/task.md": "- [ ] a\n"})
         sb.create_issue("owner", "proj", "x", DOC, labels=[LABEL])
+        sb.create_issue("owner", "proj", "y", "- docs/gone.md", labels=[LABEL])
         now = [1000.0]
         cache = Cache(tmp_path, clock=lambda: now[0])
         first = scan(client_for(sb, "t-owner"), ["owner/proj"], cache=cache)
         second = scan(client_for(sb, "t-owner"), ["owner/proj"], cache=cache)
-        assert (first.requests, second.requests) == (1, 0)
+        assert (first.requests, second.requests) == (2, 0)  # the issues, then their documents; then nothing
         assert second.repositories[0].from_cache
         assert [issue.number for issue in second.issues] == [issue.number for issue in first.issues]
-        assert second.issues[0].status is IssueStatus.AVAILABLE
-        assert scan(client_for(sb, "t-owner"), ["owner/proj"], cache=cache, refresh=True).requests == 1
-        assert scan(client_for(sb, "t-other"), ["owner/proj"], cache=cache).requests == 1  # another token
+        # the documents' answers are cached with the issues: the same statuses, the same reasons
+        assert [issue.status for issue in second.issues] == [IssueStatus.AVAILABLE, IssueStatus.INVALID]
+        assert second.issues[1].classification.reasons == first.issues[1].classification.reasons
+        assert scan(client_for(sb, "t-owner"), ["owner/proj"], cache=cache, refresh=True).requests == 2
+        assert (
+            scan(client_for(sb, "t-other"), ["owner/proj"], cache=cache).requests == 1
+        )  # another token: asked (refused)
         now[0] += 5 * 60
-        assert scan(client_for(sb, "t-owner"), ["owner/proj"], cache=cache).requests == 1  # expired
+        assert scan(client_for(sb, "t-owner"), ["owner/proj"], cache=cache).requests == 2  # expired
         missing = scan(client_for(sb, "t-owner"), ["owner/gone"], cache=cache)
         again = scan(client_for(sb, "t-owner"), ["owner/gone"], cache=cache)
         assert missing.failed and again.failed and again.requests == 1  # failures are never cached

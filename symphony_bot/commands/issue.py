@@ -12,6 +12,7 @@ from symphony_bot.commands.exit_codes import FINDINGS, OK
 from symphony_bot.commands.options import github_options
 from symphony_bot.commands.output import echo, usage_error
 from symphony_bot.commands.session import github_session
+from symphony_bot.report.words import plural
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_view import IssueView
@@ -69,7 +70,7 @@ def parse(source: str, output_format: str) -> None:
 def render_parsed_text(parsed: ParsedBody) -> str:
     lines: list[str] = []
     if parsed.documents:
-        lines.append(f"{len(parsed.documents)} document{'s' if len(parsed.documents) != 1 else ''}, in run order:")
+        lines.append(f"{plural(len(parsed.documents), 'document')}, in run order:")
         for index, document in enumerate(parsed.documents, start=1):
             where = document.url if document.external else document.path
             kind = "attachment" if document.external else "repository"
@@ -82,9 +83,13 @@ def render_parsed_text(parsed: ParsedBody) -> str:
 
 @issue.command()
 @click.argument("reference", metavar="OWNER/REPO#N")
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output."
+)
 @github_options
-def show(reference: str, github_url: str | None) -> None:
-    """Show one issue: status, claiming PR, and each document with its task counts on the default branch.
+def show(reference: str, output_format: str, github_url: str | None) -> None:
+    """Show one issue: status (with why, when invalid), claiming PR, and each document with its task counts on
+    the default branch. A document missing there, or not UTF-8 text of at most 1 MB, makes the issue invalid.
 
     Exit status: 0 shown, 1 GitHub could not answer (missing repository or issue, rate limit), 2 bad usage.
     """
@@ -97,7 +102,10 @@ def show(reference: str, github_url: str | None) -> None:
         usage_error(f"{reference!r} is not OWNER/REPO#N (for example RunMaestro/Maestro#12)")
     with github_session(github_url) as client:
         view = fetch_issue_view(client, slug, int(number_text))
-    echo(render_issue_view(view), nl=False)
+    if output_format == "json":
+        echo(json.dumps(view.to_json(), indent=2, ensure_ascii=False))
+    else:
+        echo(render_issue_view(view), nl=False)
     sys.exit(OK)
 
 
@@ -117,14 +125,15 @@ def render_issue_view(view: IssueView) -> str:
         lines.append(f"  also linked: PR #{pull.number} ({pull.state.lower()}) {pull.url}")
     if view.archived:
         lines.append("  the repository is archived: no PR can be opened")
-    lines.append(f"  documents ({len(view.documents)}, default branch {view.default_branch or '-'}):")
+    branch = view.default_branch or "-"
+    lines.append(f"  {plural(len(view.documents), 'document')} (default branch {branch}):")
     for index, document in enumerate(view.documents, start=1):
         where = document.reference.url or document.reference.path
         if document.note is not None:
             detail = document.note
         else:
             total = (document.checked or 0) + (document.unchecked or 0)
-            detail = f"{document.unchecked} of {total} tasks open"
+            detail = f"{document.unchecked} of {plural(total, 'task')} open"
         lines.append(f"    {index}. {where} — {detail}")
     for reason in issue.classification.reasons:
         lines.append(f"  invalid: line {reason.line}: {reason.message} [{reason.code}]")

@@ -16,6 +16,7 @@ from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import check_repos, select_repositories
 from symphony_bot.commands.session import github_session
 from symphony_bot.issues.status import IssueStatus
+from symphony_bot.report.words import plural
 
 if TYPE_CHECKING:
     from symphony_bot.github.issue_queries import ScannedIssue
@@ -28,6 +29,7 @@ MATRIX_MAX_ENTRIES = 256  # GitHub Actions: a matrix may generate at most 256 jo
 JSON_SCHEMA_VERSION = 1
 JSON_SCHEMA_ID = "https://runmaestro.ai/schemas/scan.schema.json"
 TITLE_WIDTH = 60
+REASON_INDENT = " " * 10  # under the status column: why an invalid issue cannot be worked on
 
 
 @click.command()
@@ -140,7 +142,7 @@ def render_table(result: ScanResult, listed: list[ScannedIssue]) -> str:
             continue
         if not issues:
             continue
-        lines.append(f"{name}  ({len(issues)} of {len(repository.issues)} issues)")
+        lines.append(f"{name}  ({len(issues)} of {plural(len(repository.issues), 'issue')})")
         for issue in issues:
             documents = len(issue.parsed.documents)
             title = issue.title if len(issue.title) <= TITLE_WIDTH else issue.title[: TITLE_WIDTH - 1] + "…"
@@ -148,11 +150,15 @@ def render_table(result: ScanResult, listed: list[ScannedIssue]) -> str:
                 f"  #{issue.number:<6} {issue.status!s:<12} {documents:>3} doc{'s' if documents != 1 else ' '}  "
                 f"{title}{_claim_text(issue)}"
             )
+            lines += [
+                f"{REASON_INDENT}why: {reason.message} [{reason.code}]" for reason in issue.classification.reasons
+            ]
     counts: dict[str, int] = {}
     for issue in listed:
         counts[str(issue.status)] = counts.get(str(issue.status), 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in counts.items()) or "no matching issues"
-    lines.append(f"{len(listed)} issues in {len(result.repositories)} repositories: {summary}")
+    repositories = plural(len(result.repositories), "repository", "repositories")
+    lines.append(f"{plural(len(listed), 'issue')} in {repositories}: {summary}")
     return "\n".join(lines) + "\n"
 
 

@@ -12,9 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from symphony_bot.github.client import MAX_FILE_BYTES, FileTooLargeError, GitHubClient, GitHubError, NotAFileError
+from symphony_bot.github.client import (
+    MAX_FILE_BYTES,
+    NOT_FOUND_ERROR_TYPE,
+    FileTooLargeError,
+    GitHubClient,
+    GitHubError,
+    GraphQLResponse,
+    NotAFileError,
+)
 
 FILES_PER_QUERY = 50  # 50 documents of up to 512,000 bytes each stay well inside GitHub's answer limits
+# Existence only (size and binary flag, no text): `object` is not a connection, so it adds nothing to GitHub's
+# 500,000-node limit nor to the points (docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-
+# the-graphql-api); what bounds a query is GitHub's 10-second timeout, so a batch stays a small answer (a few
+# dozen bytes a file).
+EXISTENCE_PER_QUERY = 1000
 _BLOB_FIELDS = "__typename ... on Blob { byteSize isBinary isTruncated text }"
 _EXISTS_FIELDS = "__typename ... on Blob { byteSize isBinary }"
 
@@ -31,6 +44,8 @@ class FileAnswer:
     text: str | None = None  # None: see `note`, or only existence was asked
     size: int | None = None
     note: str | None = None  # why there is no text: not found, a folder, binary, too large, unreadable
+    missing: bool = False  # the ref holds no such path (GitHub answered null, without an error)
+    checked: bool = True  # False: GitHub answered this file with an error, so nothing is known about it
 
     @property
     def exists(self) -> bool:
@@ -43,7 +58,7 @@ def read_files(
     """Each distinct request's answer. `text=False` asks only whether each file exists (and its size)."""
     distinct = list(dict.fromkeys(requests))
     answers: dict[FileRequest, FileAnswer] = {}
-    for batch in _batches(distinct, FILES_PER_QUERY if text else FILES_PER_QUERY * 10):
+    for batch in _batches(distinct, FILES_PER_QUERY if text else EXISTENCE_PER_QUERY):
         answers.update(_read_batch(client, batch, text))
     for request, answer in list(answers.items()):
         if answer.note == _TRUNCATED:
@@ -59,27 +74,45 @@ def _batches(items: list[FileRequest], size: int) -> Iterator[list[FileRequest]]
         yield items[start : start + size]
 
 
-def file_query(batch: list[FileRequest], text: bool) -> tuple[str, dict[str, str]]:
-    """The query and its variables for one batch: one `repository` alias per repository, one `object` per file."""
+@dataclass
+class FileSelections:
+    """The part of a query that reads one batch of files, to stand alone (`file_query`) or ride along in
+    another query (the scan's): variable declarations, top-level fields and the variables' values. Every name
+    starts with `prefix`, so it cannot meet the names of the query it joins."""
+
+    declarations: list[str]
+    fields: list[str]
+    variables: dict[str, str]
+
+
+def file_selections(batch: list[FileRequest], text: bool, prefix: str = "") -> FileSelections:
+    """One `repository` alias per repository, one `object` per file, every value a variable."""
     by_repository: dict[str, list[int]] = {}
     for index, request in enumerate(batch):
         by_repository.setdefault(request.repository.casefold(), []).append(index)
-    declarations: list[str] = []
-    selections: list[str] = []
-    variables: dict[str, str] = {}
+    selections = FileSelections([], [], {})
     fields = _BLOB_FIELDS if text else _EXISTS_FIELDS
     for number, indexes in enumerate(by_repository.values()):
         owner, name = batch[indexes[0]].repository.split("/", 1)
-        variables[f"o{number}"], variables[f"n{number}"] = owner, name
-        declarations += [f"$o{number}: String!", f"$n{number}: String!"]
+        selections.variables[f"{prefix}o{number}"], selections.variables[f"{prefix}n{number}"] = owner, name
+        selections.declarations += [f"${prefix}o{number}: String!", f"${prefix}n{number}: String!"]
         objects = []
         for index in indexes:
-            variables[f"e{index}"] = f"{batch[index].ref}:{batch[index].path}"
-            declarations.append(f"$e{index}: String!")
-            objects.append(f"f{index}: object(expression: $e{index}) {{ {fields} }}")
-        selections.append(f"r{number}: repository(owner: $o{number}, name: $n{number}) {{ {' '.join(objects)} }}")
-    query = f"query ReadFiles({', '.join(declarations)}) {{ {' '.join(selections)} }}"
-    return query, variables
+            selections.variables[f"{prefix}e{index}"] = f"{batch[index].ref}:{batch[index].path}"
+            selections.declarations.append(f"${prefix}e{index}: String!")
+            objects.append(f"{prefix}f{index}: object(expression: ${prefix}e{index}) {{ {fields} }}")
+        selections.fields.append(
+            f"{prefix}r{number}: repository(owner: ${prefix}o{number}, name: ${prefix}n{number}) "
+            f"{{ {' '.join(objects)} }}"
+        )
+    return selections
+
+
+def file_query(batch: list[FileRequest], text: bool) -> tuple[str, dict[str, str]]:
+    """The query and its variables for one batch of files."""
+    selections = file_selections(batch, text)
+    query = f"query ReadFiles({', '.join(selections.declarations)}) {{ {' '.join(selections.fields)} }}"
+    return query, selections.variables
 
 
 def _read_batch(client: GitHubClient, batch: list[FileRequest], text: bool) -> dict[FileRequest, FileAnswer]:
@@ -88,33 +121,53 @@ def _read_batch(client: GitHubClient, batch: list[FileRequest], text: bool) -> d
     if response.unplaced_errors():
         messages = "; ".join(str(error.get("message")) for error in response.unplaced_errors())
         raise GitHubError(f"GitHub could not read the files: {messages}")
-    refusals = {
-        str(error["path"][-1]): str(error.get("message"))
-        for error in response.errors
-        if isinstance(error.get("path"), list) and error["path"] and error.get("type") == "FORBIDDEN"
-    }
+    return answers_from(response, batch, text)
+
+
+def answers_from(
+    response: GraphQLResponse, batch: list[FileRequest], text: bool, prefix: str = ""
+) -> dict[FileRequest, FileAnswer]:
+    """Each file's answer from a response to `file_selections(batch, text, prefix)`.
+
+    `object(expression:)` answers null, without an error, for a path the ref does not hold: that is a missing
+    file. A file or repository GitHub answered with an error (a refusal, a resource limit's partial answer)
+    was not checked: its answer says so and is never taken for a missing file. A repository that does not
+    exist (NOT_FOUND) holds no file."""
+    errors: dict[str, str] = {}
+    for error in response.errors:
+        path = error.get("path")
+        if isinstance(path, list) and path and str(path[0]).startswith(f"{prefix}r"):
+            missing_repository = len(path) == 1 and error.get("type") == NOT_FOUND_ERROR_TYPE
+            if not missing_repository:
+                errors[str(path[-1])] = str(error.get("message"))
     found: dict[str, object] = {}
     for key, repository in response.data.items():
-        if key.startswith("r") and isinstance(repository, dict):
+        if key.startswith(f"{prefix}r") and isinstance(repository, dict):
             found.update(repository)
-    return {
-        request: _answer(found.get(f"f{index}"), request, text, refusals.get(f"f{index}"))
-        for index, request in enumerate(batch)
-    }
+    answers = {}
+    owners: dict[str, int] = {}  # numbered as `file_selections` numbers them: in order of first appearance
+    for request in batch:
+        owners.setdefault(request.repository.casefold(), len(owners))
+    for index, request in enumerate(batch):
+        refusal = errors.get(f"{prefix}f{index}") or errors.get(f"{prefix}r{owners[request.repository.casefold()]}")
+        answers[request] = _answer(found.get(f"{prefix}f{index}"), request, text, refusal)
+    return answers
 
 
 def _answer(node: object, request: FileRequest, text: bool, refusal: str | None) -> FileAnswer:
+    if refusal is not None:
+        return FileAnswer(note=f"cannot be read: {refusal}", checked=False)
     if not isinstance(node, dict):
-        return FileAnswer(note=f"cannot be read: {refusal}" if refusal else f"not found on {request.ref}")
+        return FileAnswer(note=f"not found on {request.ref}", missing=True)
     if node.get("__typename") != "Blob":
         return FileAnswer(note="is a directory, not a document")
     size = int(node.get("byteSize") or 0)
     if node.get("isBinary"):
         return FileAnswer(size=size, note="is not UTF-8 text")
-    if not text:
-        return FileAnswer(size=size)
     if size > MAX_FILE_BYTES:
         return FileAnswer(size=size, note=f"is {size:,} bytes; documents over 1 MB are not read")
+    if not text:
+        return FileAnswer(size=size)
     if node.get("isTruncated"):
         return FileAnswer(size=size, note=_TRUNCATED)
     return FileAnswer(text=str(node.get("text") or ""), size=size)
@@ -130,7 +183,7 @@ def _read_whole(client: GitHubClient, request: FileRequest) -> FileAnswer:
     except FileTooLargeError as error:
         return FileAnswer(size=error.size, note=f"is {error.size:,} bytes; documents over 1 MB are not read")
     except GitHubError as error:
-        return FileAnswer(note=f"cannot be read (HTTP {error.status})")
+        return FileAnswer(note=f"cannot be read (HTTP {error.status})", checked=False)
     if raw is None:
         return FileAnswer(note=f"not found on {request.ref}")
     try:

@@ -80,8 +80,9 @@ fragment IssuePageFields on IssueConnection {
 )
 
 
-def build_scan_query(count: int) -> str:
-    """The query for `count` repositories: variables $o{i}, $n{i} (owner, name) and $c{i} (issues cursor)."""
+def build_scan_query(count: int, extra_declarations: Sequence[str] = (), extra_fields: Sequence[str] = ()) -> str:
+    """The query for `count` repositories: variables $o{i}, $n{i} (owner, name) and $c{i} (issues cursor), and
+    any `extra_fields` (with their variables' `extra_declarations`) riding along."""
     return batch_query(
         "SymphonyScan",
         count,
@@ -89,7 +90,8 @@ def build_scan_query(count: int) -> str:
         f"    issues(first: {ISSUES_PAGE}, after: $c0, labels: $labels, states: $states,"
         " orderBy: {field: CREATED_AT, direction: ASC}) { ...IssuePageFields }\n",
         ISSUE_PAGE_FIELDS,
-        declarations=["$labels: [String!]", "$states: [IssueState!]"],
+        declarations=["$labels: [String!]", "$states: [IssueState!]", *extra_declarations],
+        extra_fields=extra_fields,
     )
 
 

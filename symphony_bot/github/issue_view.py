@@ -6,8 +6,10 @@ This module fetches; the command (`commands/issue.py`) renders.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from symphony_bot.github.client import MAX_FILE_BYTES, NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError
+from symphony_bot.github.document_checks import checked_issue
 from symphony_bot.github.files import FileAnswer, FileRequest, read_files
 from symphony_bot.github.issue_queries import (
     LinkedFollowUp,
@@ -29,6 +31,14 @@ class DocumentView:
     unchecked: int | None = None
     note: str | None = None  # why there are no counts (missing file, attachment, ...)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document": self.reference.to_json(),
+            "checked": self.checked,
+            "unchecked": self.unchecked,
+            "note": self.note,
+        }
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -36,6 +46,14 @@ class IssueView:
     default_branch: str | None
     archived: bool
     documents: tuple[DocumentView, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The issue as the scan lists it, with the default branch and each document's task counts."""
+        return self.issue.to_json() | {
+            "defaultBranch": self.default_branch,
+            "archived": self.archived,
+            "documentViews": [document.to_json() for document in self.documents],
+        }
 
 
 def fetch_issue_view(client: GitHubClient, slug: tuple[str, str], number: int) -> IssueView:
@@ -63,6 +81,7 @@ def fetch_issue_view(client: GitHubClient, slug: tuple[str, str], number: int) -
         if branch is not None and not reference.external and reference.path is not None
     ]
     answers = read_files(client, files)  # every document of the issue in one query
+    issue = checked_issue(issue, branch, answers)  # a missing or unreadable document makes it invalid
     documents = tuple(_document_view(answers, issue.repo, branch, reference) for reference in issue.parsed.documents)
     return IssueView(issue, branch, bool(repository.get("isArchived")), documents)
 

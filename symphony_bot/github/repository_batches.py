@@ -57,11 +57,20 @@ def alias(index: int) -> str:
     return f"{ALIAS_PREFIX}{index}"
 
 
-def batch_query(operation: str, count: int, selection: str, fragments: str, declarations: Sequence[str] = ()) -> str:
+def batch_query(
+    operation: str,
+    count: int,
+    selection: str,
+    fragments: str,
+    *,
+    declarations: Sequence[str] = (),
+    extra_fields: Sequence[str] = (),
+) -> str:
     """`query operation(…) { rateLimit … r0: repository(owner: $o0, name: $n0) { selection } … } fragments`.
 
     `selection` is the body of each repository field, written for index 0 (`$c0` is its cursor); it is
-    repeated for each index with the variables renamed.
+    repeated for each index with the variables renamed. `extra_fields` are more top-level fields riding in
+    the same request (their variables among `declarations`), such as the scan's document checks.
     """
     names = list(declarations)
     fields = []
@@ -72,6 +81,7 @@ def batch_query(operation: str, count: int, selection: str, fragments: str, decl
             + selection.replace("$c0", f"$c{index}")
             + "  }"
         )
+    fields += [f"  {field}" for field in extra_fields]
     return f"query {operation}({', '.join(names)}) {{\n" + RATE_LIMIT_FIELD + "\n".join(fields) + "\n}\n" + fragments
 
 

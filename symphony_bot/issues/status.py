@@ -3,6 +3,7 @@ status" defines it: a pure function over plain data the caller fetched."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -12,6 +13,9 @@ from symphony_bot.issues.body import ParsedBody, Problem
 SYMPHONY_LABEL = "runmaestro.ai"
 BLOCKING_LABEL = "blocking"
 CODE_NOT_LABELLED = "not-labelled"
+# A listed document that the default branch does not hold, or holds in a form no run can read.
+CODE_DOCUMENT_MISSING = "document-missing"
+CODE_DOCUMENT_UNREADABLE = "document-unreadable"
 
 
 class IssueStatus(StrEnum):
@@ -92,6 +96,15 @@ def classify(
     if reasons or not parsed.documents:
         return Classification(IssueStatus.INVALID, None, tuple(reasons))
     return Classification(IssueStatus.AVAILABLE, None, ())
+
+
+def with_document_problems(classification: Classification, problems: Sequence[Problem]) -> Classification:
+    """The status once the documents were looked at on the default branch: an issue that could be worked on
+    (or is already invalid) is invalid when a document is missing or unreadable, with those reasons added.
+    Completed, in-progress and blocked issues keep their status: the documents do not decide theirs."""
+    if not problems or classification.status not in (IssueStatus.AVAILABLE, IssueStatus.INVALID):
+        return classification
+    return Classification(IssueStatus.INVALID, None, (*classification.reasons, *problems))
 
 
 def _by_number(pull_request: LinkedPullRequest) -> int:
