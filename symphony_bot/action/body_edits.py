@@ -43,9 +43,11 @@ query($owner: String!, $name: String!, $number: Int!) {
     issue(number: $number) {
       createdAt
       userContentEdits(first: 50) {
+        pageInfo { hasNextPage }
         nodes { editedAt editor { login __typename } }
       }
       timelineItems(itemTypes: [LABELED_EVENT], last: 50) {
+        pageInfo { hasPreviousPage }
         nodes { ... on LabeledEvent { createdAt label { name } } }
       }
     }
@@ -55,6 +57,10 @@ query($owner: String!, $name: String!, $number: Int!) {
 HISTORY_UNREADABLE = (
     "could not read the issue body's edit history from GitHub ({error}), so the run did not start: a body edited "
     "after the label is never run unchecked. Check that the token can read issues (Issues: read), then try again"
+)
+HISTORY_TOO_LONG = (
+    "the issue has more edits or label events than one read of its history holds, and the part read does not "
+    "reach back to when the Symphony label was applied; a maintainer must read the body and apply the label again"
 )
 RUN_COMMAND = "run"
 NOT_FOUND = "NOT_FOUND"  # GitHub's GraphQL error type for a repository or issue the token cannot see
@@ -95,6 +101,18 @@ def edits_and_label_time(data: dict[str, Any], label: str) -> tuple[list[Edit], 
         and str((node.get("label") or {}).get("name") or "").casefold() == label.casefold()
     ]
     return edits, max(labelled) if labelled else None
+
+
+def history_cut_short(data: dict[str, Any], edits: list[Edit], labelled_at: str | None) -> bool:
+    """True when the page read may miss what the decision needs: older edits that could still be after the
+    label (the page of edits is full and its oldest is not before the label), or the label event itself (no
+    Symphony label among the newest label events, and older ones exist)."""
+    issue = ((data.get("repository") or {}).get("issue")) or {}
+    more_edits = bool(((issue.get("userContentEdits") or {}).get("pageInfo") or {}).get("hasNextPage"))
+    more_labels = bool(((issue.get("timelineItems") or {}).get("pageInfo") or {}).get("hasPreviousPage"))
+    if labelled_at is None:
+        return more_labels
+    return more_edits and (not edits or min(edit.edited_at for edit in edits) >= labelled_at)
 
 
 def untrusted_editor(
@@ -139,7 +157,8 @@ def check_before_run(
         )
         return decision.allowed, decision.reason
 
-    refusal = untrusted_editor(edits, labelled_at, label_rule)
+    cut_short = history_cut_short(response.data, edits, labelled_at)
+    refusal = HISTORY_TOO_LONG if cut_short else untrusted_editor(edits, labelled_at, label_rule)
     if refusal is None:
         return None
     if requester and not context.dry_run:

@@ -152,21 +152,21 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
     from symphony_bot.commands.agent_start import agent_can_start
-    from symphony_bot.commands.output import say_on_stderr
+    from symphony_bot.commands.output import say_on_stderr, usage_error
     from symphony_bot.report.workflow_commands import neutralize
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
-        _usage_error(f"--repo-dir {repo_dir} is not a directory")
+        usage_error(f"--repo-dir {repo_dir} is not a directory")
     resolved = []
     for document in documents:
         path = (Path(document) if Path(document).is_absolute() else Path.cwd() / document).resolve()
         if not path.is_relative_to(repo):
-            _usage_error(f"{document} is outside the repository {repo}; documents must live in the checkout")
+            usage_error(f"{document} is outside the repository {repo}; documents must live in the checkout")
         if not path.is_file():
-            _usage_error(f"{document} does not exist or is not a file")
+            usage_error(f"{document} does not exist or is not a file")
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            _usage_error(
+            usage_error(
                 f"{document} is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB; split it into smaller documents"
             )
         resolved.append(path)
@@ -180,7 +180,7 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
             pass_secrets=pass_secrets,
         )
     except AgentOptionError as error:
-        _usage_error(str(error))
+        usage_error(str(error))
 
     from symphony_bot.agents.agent_user import running_as_root
 
@@ -236,13 +236,6 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
 
 def exit_code_for(reason: StopReason) -> int:
     return EXIT_CODES[reason]
-
-
-def _usage_error(message: str) -> Any:
-    from symphony_bot.report.workflow_commands import neutralize
-
-    click.echo(neutralize(f"error: {message}"), err=True)
-    sys.exit(exit_codes.USAGE)
 
 
 def _human_progress(event: dict[str, Any]) -> None:

@@ -437,12 +437,12 @@ class ContributionRunner:
         ready = state.phase is Phase.COMPLETED
         self.limiter.acquire()
         title = pull_title(state, ready=ready)
-        pulls.update(self.client, self.config.repository, self.pull.number, title=title, body=self._pull_body())
         if ready and self.pull.draft:
-            self.limiter.acquire()
-            pulls.mark_ready(self.client, self.pull.node_id)
+            pulls.update_and_mark_ready(self.client, self.pull.node_id, title=title, body=self._pull_body())
             self.pull = replace(self.pull, draft=False)
             state.pull_is_draft = False
+        else:
+            pulls.update(self.client, self.config.repository, self.pull.number, title=title, body=self._pull_body())
 
 
 class _ClaimLost(Exception):
