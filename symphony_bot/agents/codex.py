@@ -1,4 +1,4 @@
-"""Codex: `codex exec --json -s workspace-write -`, the prompt on stdin.
+"""Codex: `codex exec --json -s danger-full-access -` (under Landlock; see below), the prompt on stdin.
 
 Codex reads its configuration from a private CODEX_HOME that we write per task:
 - Codex 0.169 ignores OPENAI_BASE_URL (it goes to api.openai.com and retries forever); when the variable is
