@@ -60,3 +60,14 @@ def test_a_change_only_the_diff_refuses_fails_with_an_annotation(world: World) -
     step = world.act("pull_request", pull_request_from(world, registry_with(renamed)))
     assert step.outcome.status == "findings" and step.outcome.failed, step.log[-3000:]
     assert f"::error file={REGISTRY}" in step.log and "slug changed" in step.log
+
+
+def test_a_broken_project_added_is_annotated_once_per_problem(world: World) -> None:
+    # validate and the diff both see the new project's empty name; only the diff marks it (one annotation per
+    # problem on the pull request), and the check fails.
+    broken = entry(slug="octo/other", name="", url="https://github.com/octo/other")
+    step = world.act("pull_request", pull_request_from(world, registry_with(entry(), broken)))
+    assert step.outcome.status == "findings" and step.outcome.failed, step.log[-3000:]
+    annotations = [line for line in step.log.splitlines() if line.startswith("::error ")]
+    assert annotations and len(annotations) == len(set(annotations)), annotations
+    assert any("schema-min-length" in line for line in annotations)

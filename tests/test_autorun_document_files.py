@@ -8,7 +8,6 @@ replacement, and still end the run with `complete`.
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -64,11 +63,10 @@ def ended_with_refusal(summary, received, *documents: str, read_as: tuple[str, .
 
 
 def test_a_document_swapped_for_a_symlink_to_dev_zero_is_refused_not_read(tmp_path) -> None:
-    started = time.monotonic()
-    agent = swapping_agent(tmp_path, "symlink", Path("/dev/zero"))
+    agent = swapping_agent(tmp_path, "symlink", Path("/dev/zero"))  # read, it never ends: pytest's timeout
     summary, received, _ = run_engine(tmp_path, agent, {"plan.md": "- [ ] a\n- [ ] b\n"})
     ended_with_refusal(summary, received, "plan.md")
-    assert "symbolic link" in received[-2]["message"] and time.monotonic() - started < 30
+    assert "symbolic link" in received[-2]["message"]
     assert [e["type"] for e in received].count("task_start") == 1
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from symphony_bot.agents.build import UNMETERED_NOTICE
 from symphony_bot.agents.metering.wiring import BUDGET_STOP, MODEL_KEY_VARIABLES
 from symphony_bot.commands import exit_codes
-from symphony_bot.commands.autorun import UNMETERED_NOTICE
 from symphony_bot.sandbox.model_server import ModelServer, TurnUsage, shell, text
 from tests.agent_cli_helpers import DO_AND_TICK, FINAL_TEXT, PLAN
 from tests.autorun_helpers import AGENT_PYTHON, TICK, reachable_tmp

@@ -83,3 +83,34 @@ def test_serve_prints_urls_and_answers(tmp_path):
         process.wait(timeout=10)
         process.stdout.close()
     assert time.monotonic() > 0
+
+
+def test_serve_saves_its_state_on_sigterm_as_on_ctrl_c(tmp_path):
+    # kill, docker stop and a CI job's cancel send SIGTERM: what was made in the sandbox is kept.
+    from github import Auth, Github
+
+    (tmp_path / "seed.yml").write_text(SEED.replace("    archived: true\n", ""))
+    state = tmp_path / "state"
+    command = [sys.executable, "-m", "symphony_bot", "sandbox", "serve", "--state-dir", str(state)]
+    process = subprocess.Popen([*command, "--seed", str(tmp_path / "seed.yml")], stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(3)]
+        api_url = lines[1].strip().split("=", 1)[1]
+        gh = Github(base_url=api_url, auth=Auth.Token("maintainer-token"), retry=None, seconds_between_writes=0)
+        made = gh.get_repo("maintainer/project").create_issue("Made before SIGTERM").number
+    finally:
+        process.terminate()
+        assert process.wait(timeout=60) == 0
+        rest = process.stdout.read()
+        process.stdout.close()
+    assert "Sandbox stopped." in rest
+    again = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "Loaded the saved sandbox" in again.stdout.readline()
+        api_url = [again.stdout.readline() for _ in range(2)][1].strip().split("=", 1)[1]
+        gh = Github(base_url=api_url, auth=Auth.Token("maintainer-token"), retry=None, seconds_between_writes=0)
+        assert gh.get_repo("maintainer/project").get_issue(made).title == "Made before SIGTERM"
+    finally:
+        again.terminate()
+        again.wait(timeout=60)
+        again.stdout.close()

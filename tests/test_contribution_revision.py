@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from symphony_bot.autorun.document import parse
+from symphony_bot.contribution.review_record import next_number, render_revision
 from symphony_bot.contribution.revision import (
     addressed_keys,
     build_plan,
     commit_trailer,
     fenced,
-    next_revision_number,
-    render_revision_section,
     reply_body,
     request_text,
-    with_revision_section,
+    revision_record,
 )
 from symphony_bot.github.review_threads import ReviewThread, ThreadComment
 
@@ -110,23 +111,30 @@ def test_the_fence_cannot_be_closed_from_inside():
 
 def test_the_status_section_is_inert_and_numbers_revisions():
     plan = plan_of(thread("T-1", "maintainer", "See @someone and fixes #3"), thread("T-2", "stranger", "x"))
-    section = render_revision_section(
-        plan,
-        finished=True,
-        done_keys=["c10"],
-        tokens_in=1200,
-        tokens_out=300,
-        cost_usd=0.0123,
-        commits={"c10": "abcdef1234"},
+    record = revision_record(
+        plan, finished=True, commits={"c10": "abcdef1234"}, verify={"c10": "retried"}, usage=(1200, 300, 0.0123)
     )
+    section = "\n".join(render_revision(record))
     assert "### Revision 1 (finished)" in section and "- [x]" in section and "abcdef1" in section
+    assert "✔️ passed on retry" in section
     assert "Tokens: 1,200 in / 300 out · cost $0.0123" in section
     assert "@someone" not in section and "\u200b" in section
     assert "stranger" in section and "Ignored" in section
     assert "<summary>The generated document</summary>" in section and "Revision 1 of pull request" in section
     assert "fixes #3" not in section  # the document is shown inert too
-    body = with_revision_section("status", 1, section)
-    assert next_revision_number(body) == 2
-    running = render_revision_section(plan, finished=False, done_keys=[], tokens_in=0, tokens_out=0, cost_usd=0)
-    assert next_revision_number(with_revision_section(body, 2, running.replace("revision 1", "revision 2"))) == 2
-    assert next_revision_number(None) == 1
+    assert next_number([record]) == 2
+    running = revision_record(plan_of(), finished=False, commits={}, verify={}, usage=(0, 0, 0.0))
+    assert next_number([record, replace(running, number=2)]) == 2  # a killed revision is resumed, not renumbered
+    assert next_number([]) == 1
+
+
+def test_a_resumed_revision_keeps_what_the_killed_run_recorded():
+    plan = plan_of(thread("T-1", "maintainer", "One."), thread("T-2", "maintainer", "Two."))
+    killed = revision_record(plan, finished=False, commits={"c10": "aaaaaaa1"}, verify={}, usage=(100, 10, 0.5))
+    resumed_plan = plan_of(thread("T-2", "maintainer", "Two."))  # T-1 is answered: only T-2 is left
+    record = revision_record(
+        resumed_plan, finished=True, commits={"c20": "bbbbbbb2"}, verify={}, usage=(50, 5, 0.25), earlier=killed
+    )
+    assert [(t.key, t.done, t.sha) for t in record.tasks] == [("c10", True, "aaaaaaa1"), ("c20", True, "bbbbbbb2")]
+    assert (record.tokens_in, record.tokens_out, record.cost_usd) == (150, 15, 0.75)
+    assert killed.tasks[1].sha is None  # the earlier record is not changed under its reader

@@ -130,3 +130,14 @@ def test_a_repository_that_refuses_drafts_gets_a_normal_pull_request_and_says_so
     )  # fmt: skip
     assert created.drafts_refused and not created.pull.draft and not created.adopted
     assert len(sb.pulls("owner", "private")) == 1
+
+
+def test_a_draft_gets_its_last_words_and_is_marked_ready_in_one_request(world) -> None:
+    # Issue 21: mutations that belong together share one GraphQL document (one request, one write slot).
+    sb, client = world
+    created = _create(client)
+    before = len(sb.requests)
+    pulls.update_and_mark_ready(client, created.pull.node_id, title="Done", body="All tasks done.")
+    assert [entry.graphql_operation for entry in sb.requests[before:]] == ["UpdateAndMarkReady"]
+    pull = pulls.get(client, "owner/r", created.pull.number)
+    assert (pull.title, pull.body, pull.draft) == ("Done", "All tasks done.", False)

@@ -55,6 +55,18 @@ def _commit_registry(repo: Path, data, message) -> None:
     git(repo, "commit", "-qm", message)
 
 
+def _run_step(name: str, repo: Path, summary: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **GIT_ENV,
+        **step(name).get("env", {}),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    return subprocess.run(
+        ["bash", "-e", "-c", step(name)["run"]], cwd=repo, env=environment, capture_output=True, text=True, check=False
+    )
+
+
 def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -68,25 +80,41 @@ def test_the_review_step_diffs_the_merge_commit_against_its_first_parent(tmp_pat
     git(repo, "merge", "-q", "--no-ff", "-m", "merge", "contributor")  # what refs/pull/N/merge holds
 
     summary = tmp_path / "summary.md"
-    environment = {
-        **GIT_ENV,
-        **step("Review the changes against the base").get("env", {}),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{GIT_ENV['PATH']}",
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }
-    completed = subprocess.run(
-        ["bash", "-e", "-c", step("Review the changes against the base")["run"]],
-        cwd=repo,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    completed = _run_step("Review the changes against the base", repo, summary)
+    # The change brings in an unknown category: the review fails and marks the line (validate leaves the
+    # annotations of a change to it, see test_validate_annotates_only_without_a_base_or_with_a_schema_change).
+    assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "::warning file=symphony-registry.json,line=3,col=3,title=last-updated-not-bumped::" in completed.stdout
+    assert "::error file=symphony-registry.json,line=10,col=7,title=unknown-category::" in completed.stdout
     text = summary.read_text()
     assert "## Registry changes" in text
     assert '| `category` | "ai-ml" | "Desktop" |' in text
+
+
+def test_validate_annotates_only_without_a_base_or_with_a_schema_change(tmp_path) -> None:
+    # One annotation per problem: with a base to compare with, the review step marks what the pull request
+    # brings in and validate only fails the job; without one (or with a new schema) validate marks every line.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "README.md").write_text("x\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "no registry yet")
+    broken = json.loads(json.dumps(REGISTRY))
+    broken["repositories"][0]["category"] = "Desktop"
+    _commit_registry(repo, broken, "the first registry")
+    first = _run_step("Validate the registry", repo, tmp_path / "summary.md")
+    assert first.returncode == 1 and "::error file=symphony-registry.json" in first.stdout
+    broken["repositories"][0]["name"] = "Renamed"
+    _commit_registry(repo, broken, "a change on a broken base")
+    later = _run_step("Validate the registry", repo, tmp_path / "summary.md")
+    assert later.returncode == 1 and "::error" not in later.stdout and "unknown-category" in later.stdout
+    (repo / "schemas").mkdir()
+    (repo / "schemas" / "x.schema.json").write_text("{}\n")
+    git(repo, "add", "schemas")
+    git(repo, "commit", "-qm", "a schema change")
+    with_schema = _run_step("Validate the registry", repo, tmp_path / "summary.md")
+    assert with_schema.returncode == 1 and "::error file=symphony-registry.json" in with_schema.stdout
 
 
 def test_a_decoy_file_named_like_the_base_object_cannot_replace_it(tmp_path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -109,6 +110,10 @@ def test_malformed_duplicated_oversized_and_unclosed_blocks() -> None:
 def test_fields_of_a_newer_minor_form_are_kept_aside() -> None:
     parsed = parse_block(body_with({**SAMPLE.to_json(), "pr_kind": "fork"}))
     assert parsed == SAMPLE and parsed is not None and parsed.extra == {"pr_kind": "fork"}
+    # ... and written back, so a writer that does not know them never drops them (the review loop's revisions)
+    rewritten = parse_block(render_block(parsed))
+    assert rewritten is not None and rewritten.extra == {"pr_kind": "fork"}
+    assert parse_block(render_block(replace(parsed, extra={"v": 9, "issue": 99}))) == SAMPLE  # never over a field
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-from symphony_bot.action import agents, slash
+from symphony_bot.action import agents, body_edits, slash
+from symphony_bot.action.command_gate import ignored_author, refused_by_policy
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event
 from symphony_bot.action.offer import check_issue, offer_message
-from symphony_bot.action.policy import Actor, identity_refusal, may_command, may_label
+from symphony_bot.action.policy import Actor, may_label
 from symphony_bot.action.replies import (
     NOTHING_DONE,
     STATUS_MARKER,
@@ -50,9 +51,9 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
     if not repo or number is None or author is None or not isinstance(event.comment.get("id"), int):
         return Outcome("failed", "the issue_comment event has no repository, issue, comment id or author", failed=True)
     target = f"{repo}#{number}"
-    refused = identity_refusal(author, context.bot().login, context.allowed_bots)
-    if refused is not None:
-        return Outcome("ignored", refused.reason, event=name, target=target)
+    ignored = ignored_author(context, author, event=name, target=target)
+    if ignored is not None:
+        return ignored
     comment_id = int(event.comment["id"])
 
     def react_and_reply(body: str) -> None:
@@ -84,18 +85,11 @@ def on_comment(context: ActionContext, event: Event) -> Outcome:
             if not context.dry_run:
                 triggers.reply(context.client, repo, number, refusal_reply(author.login, command.name, refusal))
             return Outcome("refused", refusal, event=name, target=target)
-    decision = may_command(
-        author,
-        context.policy,
-        context.lookup_for(repo),
-        bot_login=context.bot().login,
-        allowed_bots=context.allowed_bots,
-        issue_labelled=labelled,
+    refused = refused_by_policy(
+        context, author, repo, number, command.name, labelled=labelled, event=name, target=target
     )
-    if not decision.allowed:
-        if not context.dry_run:
-            triggers.reply(context.client, repo, number, refusal_reply(author.login, command.name, decision.reason))
-        return Outcome("refused", decision.reason, event=name, target=target)
+    if refused is not None:
+        return refused
     if not context.dry_run:
         triggers.react(context.client, repo, comment_id)
     if command.name == slash.RUN:
@@ -136,6 +130,8 @@ def start_run(
     pick: bool = False,
     comment_id: int | None = None,
 ) -> Outcome:
+    if (refused := body_edits.check_before_run(context, repo, number, triggered_by, event)) is not None:
+        return refused
     request = context.run_request(repo, number, triggered_by=triggered_by, pick=pick, comment_id=comment_id)
     target = f"{repo}#{number}" if number else repo
     agent = request.agent or "claude"

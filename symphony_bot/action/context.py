@@ -94,6 +94,9 @@ class ActionContext:
             workflow_token=self.uses_workflow_token,
             api_keys={API_KEY_VARIABLES[name]: value for name, value in inputs.api_keys},
             github_url=self.client.api_url,
+            verify=config.verify,
+            verify_failure=config.verify_failure,
+            verify_retries=config.verify_retries,
         )
 
 

@@ -57,12 +57,16 @@ def registry_check(context: ActionContext, event: Event) -> Outcome:
     path = context.workspace / registry
     if not path.is_file():
         return Outcome("ignored", f"{registry} is not in this repository; there is no registry to check", event=name)
-    validated = _symphony(context, "registry", "validate", "--format", "github", registry)
+    base_sha = str((event.pull_request.get("base") or {}).get("sha") or "")
+    reviewable = bool(base_sha) and _has_revision(context.workspace, base_sha, registry)
+    # One annotation per problem: with a base, the diff marks what the pull request brings in and validate
+    # only fails the check (the base's own problems are in the log); without one, validate marks every line.
+    validate_format = "text" if reviewable else "github"
+    validated = _symphony(context, "registry", "validate", "--format", validate_format, registry)
     _relay(context, validated)
     failed = validated.returncode != 0
-    base_sha = str((event.pull_request.get("base") or {}).get("sha") or "")
     diffed = None
-    if base_sha and _has_revision(context.workspace, base_sha, registry):
+    if reviewable:
         diffed = _symphony(context, "registry", "diff", "--format", "github", "--base-rev", base_sha, registry)
         _relay(context, diffed)
         failed = failed or diffed.returncode != 0

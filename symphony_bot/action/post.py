@@ -6,31 +6,34 @@ runs `symphony-bot action --post` directly (exec form, docker/post-entrypoint.py
 image's /bin/sh (dash) drops every hyphenated variable such as `INPUT_GITHUB-TOKEN`, which Python reads fine.
 
 The main step records in the step state which issue it worked on (`symphony_target`) and, once it got to the
-end, `symphony_done`. Without the latter, and when the status comment still shows the run as in progress (the
-runner's own title: running, or checking the issue), the comment is rewritten as *stopped* — a comment that
-says "🏃 running" forever is exactly what this step exists to prevent. A comment in any other state is the
-truth already and is left alone.
+end, `symphony_done`. Without the latter the run is finalised as *stopped* through `endings.publish_stopped`, the
+one renderer every ending goes through: the state is rebuilt from the metadata block the run left (in its PR
+body, else its status comment), so the comment and the PR body keep the task table, figures and links, and say
+why the run stopped. A record that shows an end already is the truth and is left alone. Only a status comment
+without a record (an older release's) is patched in place (`stopped_comment`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from symphony_bot.action import outputs as action_outputs
 from symphony_bot.action.inputs import read_inputs, read_secret_values
 from symphony_bot.action.replies import STATUS_MARKER, Outcome
+from symphony_bot.contribution.endings import ENDING_POST_STEP, publish_stopped
 from symphony_bot.contribution.state import Phase
 from symphony_bot.contribution.status_comment import HEADING, NEXT_STEPS, PHASE_TITLES
 from symphony_bot.report.workflow_commands import escape_data
 
+if TYPE_CHECKING:
+    from symphony_bot.github.client import GitHubClient
+
 STATE_NAME = "symphony_target"
 STATE_DONE = "symphony_done"
 IN_PROGRESS = (Phase.RUNNING, Phase.PREFLIGHT)
-STOPPED_HEADLINE = (
-    "The workflow job was cancelled or timed out before the run could finish, and the job could not say so "
-    "itself: work committed before that is on the branch; anything after the last push is lost."
-)
+STOPPED_HEADLINE = ENDING_POST_STEP  # the same words whichever way the comment is finalised
+PUBLISHED = "the status comment now says the run stopped"  # how publish_stopped says it wrote
 NEXT_LINE_PREFIX = "**Next:** "
 
 
@@ -74,15 +77,27 @@ def run_post(environ: Mapping[str, str], stdout: TextIO) -> Outcome:
     with client_for(inputs, environ) as client:
         try:
             login = triggers.bot_identity(client, environ.get("SYMPHONY_APP_LOGIN") or None).login
-            comment = triggers.find_comment(client, repo, int(number), STATUS_MARKER, login)
-            if comment is None:
-                return Outcome("ignored", "no status comment to finalise", target=target)
-            rewritten = stopped_comment(str(comment.get("body") or ""))
-            if rewritten is None:
-                return Outcome("ignored", "the status comment does not show a run in progress", target=target)
-            triggers.edit_comment(client, repo, int(str(comment["id"])), rewritten)
+            said = publish_stopped(client, repo, int(number), login=login)
+            if said is None:  # a status comment without a record: an older release's, patched in place
+                said = _patch_legacy(client, repo, int(number), login)
         except GitHubError as error:
             stdout.write(f"::warning::{escape_data(f'could not finalise the status comment: {error}')}\n")
             return Outcome("failed", str(error), failed=True, target=target)
-    stdout.write(f"::notice::{escape_data(f'{target}: the status comment now says the run stopped')}\n")
-    return Outcome("stopped", "the status comment was finalised as stopped", target=target)
+    if not said.endswith(PUBLISHED):
+        return Outcome("ignored", said, target=target)
+    stdout.write(f"::notice::{escape_data(said)}\n")
+    return Outcome("stopped", said, target=target)
+
+
+def _patch_legacy(client: GitHubClient, repo: str, number: int, login: str) -> str:
+    from symphony_bot.github import triggers
+
+    target = f"{repo}#{number}"
+    comment = triggers.find_comment(client, repo, number, STATUS_MARKER, login)
+    if comment is None:
+        return f"{target}: no status comment to finalise"
+    rewritten = stopped_comment(str(comment.get("body") or ""))
+    if rewritten is None:
+        return f"{target}: the status comment does not show a run in progress"
+    triggers.edit_comment(client, repo, int(str(comment["id"])), rewritten)
+    return f"{target}: {PUBLISHED}"

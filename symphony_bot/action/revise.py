@@ -15,10 +15,11 @@ from dataclasses import replace
 from typing import Any
 
 from symphony_bot.action import slash
+from symphony_bot.action.command_gate import ignored_author, refused_by_policy
 from symphony_bot.action.context import ActionContext
 from symphony_bot.action.events import Event, _actor
-from symphony_bot.action.policy import WhoCanRun, identity_refusal, may_command
-from symphony_bot.action.replies import Outcome, refusal_reply
+from symphony_bot.action.policy import WhoCanRun
+from symphony_bot.action.replies import Outcome
 from symphony_bot.action.runner_seam import RunRequest, RunResult, run_arguments
 from symphony_bot.contribution.repository_config import SymphonyConfig
 from symphony_bot.github import triggers
@@ -139,25 +140,16 @@ def on_revise(context: ActionContext, event: Event) -> Outcome:
     if not repo or not isinstance(number, int) or author is None or not isinstance(source_id, int):
         return Outcome("failed", f"the {event.name} event has no repository, number, author or id", failed=True)
     target = f"{repo}#{number}"
-    refused = identity_refusal(author, context.bot().login, context.allowed_bots)
-    if refused is not None:
-        return Outcome("ignored", refused.reason, event=name, target=target)
+    ignored = ignored_author(context, author, event=name, target=target)
+    if ignored is not None:
+        return ignored
     if not on_pull:
         if not context.dry_run:
             triggers.reply(context.client, repo, number, REPLY_NOT_A_PULL)
         return Outcome("refused", "/symphony revise applies on a pull request", event=name, target=target)
-    decision = may_command(
-        author,
-        context.policy,
-        context.lookup_for(repo),
-        bot_login=context.bot().login,
-        allowed_bots=context.allowed_bots,
-        issue_labelled=False,
-    )
-    if not decision.allowed:
-        if not context.dry_run:
-            triggers.reply(context.client, repo, number, refusal_reply(author.login, slash.REVISE, decision.reason))
-        return Outcome("refused", decision.reason, event=name, target=target)
+    refused = refused_by_policy(context, author, repo, number, slash.REVISE, labelled=False, event=name, target=target)
+    if refused is not None:
+        return refused
     if context.dry_run:
         return Outcome("dry-run", f"would revise {target}", event=name, target=target)
     if comment_id is not None:

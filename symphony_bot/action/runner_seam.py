@@ -9,7 +9,9 @@ What the runner is told beyond its flags:
 * `SYMPHONY_GITHUB_TOKEN`: the token to use (the `github-token` input);
 * `SYMPHONY_TOKEN_KIND=workflow` when that token is the workflow's own GITHUB_TOKEN: pull requests it opens start
   no workflows, and the status comment must say so and point at docs/tokens.md (WORKFLOW_PR_CAVEAT);
-and as flags: `--requested-by LOGIN` (credited with Co-authored-by) and `--comment-id ID` (the command comment).
+and as flags: `--requested-by LOGIN` (credited with Co-authored-by; for cancel and finalize, named in the status
+comment), `--comment-id ID` (the command comment) and `.github/symphony.yml`'s `verify` as `--verify CMD
+--verify-failure … --verify-retries …` (the runner reads no repository configuration itself).
 The runner's `--json` events (`{"type": …}`) are folded into the action's outputs: `claimed` (pullNumber, url),
 `pushed` (branch), the engine's `complete` (totalCost, usage), and last `finalized`, which carries the run's
 summary (phase, pullNumber, pullUrl, branch, tasksDone, tasksTotal, costUsd, tokensIn, tokensOut) and `error`, the
@@ -66,6 +68,10 @@ class RunRequest:
     api_keys: Mapping[str, str] = field(default_factory=dict)  # environment variable -> value
     github_url: str | None = None
     extra_path: Sequence[str] = ()  # folders to put first on PATH (the installed agent CLI)
+    # .github/symphony.yml's `verify`: `symphony-bot run` reads no repository configuration, so the action passes it
+    verify: str | None = None
+    verify_failure: str = "commit"
+    verify_retries: int = 1
 
 
 @dataclass
@@ -108,8 +114,27 @@ def run_arguments(request: RunRequest) -> list[str]:
     for flag, value in options:
         if value is not None:
             arguments += [flag, _number(value) if isinstance(value, float) else str(value)]
+    if request.verify:
+        arguments += [
+            "--verify",
+            request.verify,
+            "--verify-failure",
+            request.verify_failure,
+            "--verify-retries",
+            str(request.verify_retries),
+        ]
     if request.dry_run:
         arguments.append("--dry-run")
+    return arguments
+
+
+def finish_arguments(command: str, request: RunRequest) -> list[str]:
+    """`symphony-bot cancel` or `finalize` arguments: the issue, who asked (named in the status comment), where."""
+    arguments = [command, f"{request.repo}#{request.issue}"]
+    if request.triggered_by:
+        arguments += ["--requested-by", request.triggered_by]
+    if request.github_url:
+        arguments += ["--github-url", request.github_url]
     return arguments
 
 
@@ -141,16 +166,10 @@ class CliRunner:
         return self._invoke(run_arguments(request), request)
 
     def cancel(self, request: RunRequest) -> RunResult:
-        arguments = ["cancel", f"{request.repo}#{request.issue}"]
-        if request.github_url:
-            arguments += ["--github-url", request.github_url]
-        return self._invoke(arguments, request, done="cancelled")
+        return self._invoke(finish_arguments("cancel", request), request, done="cancelled")
 
     def finalize(self, request: RunRequest) -> RunResult:
-        arguments = ["finalize", f"{request.repo}#{request.issue}"]
-        if request.github_url:
-            arguments += ["--github-url", request.github_url]
-        return self._invoke(arguments, request, done="finalized")
+        return self._invoke(finish_arguments("finalize", request), request, done="finalized")
 
     def _invoke(self, arguments: list[str], request: RunRequest, done: str = "completed") -> RunResult:
         events: list[dict[str, Any]] = []

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from symphony_bot.agents.build import PASS_SECRET_OPTION
 from symphony_bot.agents.catalogue import AGENT_NAMES
 from symphony_bot.autorun.document_files import MAX_DOCUMENT_BYTES
 from symphony_bot.autorun.summary import StopReason
 from symphony_bot.commands import exit_codes
 
-if TYPE_CHECKING:
-    from symphony_bot.agents.base import Agent
-
 AGENT_CHOICES = AGENT_NAMES
 AGENT_USER_DEFAULT = "private-uid"  # = agents.agent_user.AGENT_USER (not imported: --help stays light)
 ALLOW_WEAK_ENV = "SYMPHONY_ALLOW_WEAK_CONTAINMENT"  # = agents.posture.ALLOW_ENV; the action's input sets it
 TRAVERSE_ONLY = 0o711
-CONTAINMENT_NOTE = "note: agent containment: "
-PASS_SECRET_OPTION = "--dangerously-pass-secret"  # noqa: S105 (an option name, not a secret)
-UNMETERED_NOTICE = "metering proxy off: {reason}; the agent gets the model key itself (today's path)"
 # How each way a run can end becomes the process's exit status (documented in the README and in --help).
 EXIT_CODES: dict[StopReason, int] = {
     StopReason.COMPLETED: exit_codes.OK,
@@ -153,50 +147,55 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     import signal
     import tempfile
 
-    from symphony_bot.agents.catalogue import UnknownAgent, make_agent
+    from symphony_bot.agents.build import AgentOptionError, build_agent, metered_agent
+    from symphony_bot.agents.guard import guard_containment, say_how_agents_are_contained
     from symphony_bot.autorun import events
     from symphony_bot.autorun.engine import Budget, Engine, RunOptions
+    from symphony_bot.commands.agent_start import agent_can_start
+    from symphony_bot.commands.output import say_on_stderr, usage_error
     from symphony_bot.report.workflow_commands import neutralize
 
     repo = repo_dir.resolve()
     if not repo.is_dir():
-        _usage_error(f"--repo-dir {repo_dir} is not a directory")
+        usage_error(f"--repo-dir {repo_dir} is not a directory")
     resolved = []
     for document in documents:
         path = (Path(document) if Path(document).is_absolute() else Path.cwd() / document).resolve()
         if not path.is_relative_to(repo):
-            _usage_error(f"{document} is outside the repository {repo}; documents must live in the checkout")
+            usage_error(f"{document} is outside the repository {repo}; documents must live in the checkout")
         if not path.is_file():
-            _usage_error(f"{document} does not exist or is not a file")
+            usage_error(f"{document} does not exist or is not a file")
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            _usage_error(
+            usage_error(
                 f"{document} is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB; split it into smaller documents"
             )
         resolved.append(path)
-    if agent_command and agent_name != "command":
-        _usage_error(f"--agent-command is for --agent command; the {agent_name} agent takes --agent-executable")
-    _check_pass_env(agent_name, pass_env, pass_secrets)
     try:
-        agent = make_agent(
+        agent = build_agent(
             agent_name,
             command=agent_command,
             executable=agent_executable,
             model=model,
-            passthrough=(*pass_env, *pass_secrets),
+            pass_env=pass_env,
+            pass_secrets=pass_secrets,
         )
-    except (UnknownAgent, ValueError) as error:
-        _usage_error(str(error))
+    except AgentOptionError as error:
+        usage_error(str(error))
 
-    if not dry_run:
-        _say_how_agents_are_contained()
-        if guard_containment(allow_weak_containment, agent_name) is None:
-            sys.exit(exit_codes.USAGE)
     from symphony_bot.agents.agent_user import running_as_root
 
     run_as = AGENT_USER_DEFAULT if running_as_root() else None
+    if not dry_run:
+        say_how_agents_are_contained(say_on_stderr)
+        if guard_containment(allow_weak_containment, agent_name, say_on_stderr) is None:
+            sys.exit(exit_codes.USAGE)
+        if not agent_can_start(agent, agent_name, per_task_uid=run_as is not None, cwd=repo, json_lines=json_lines):
+            sys.exit(exit_codes.FINDINGS)
     with contextlib.ExitStack() as resources:
         metering = metering_proxy and not dry_run
-        agent = resources.enter_context(metered_agent(agent, agent_name, max_cost, metering, model))
+        agent = resources.enter_context(
+            metered_agent(agent, agent_name, max_cost=max_cost, enabled=metering, model=model, say=say_on_stderr)
+        )
         scratch = resources.enter_context(tempfile.TemporaryDirectory(prefix="symphony-autorun-"))
         if run_as is not None:
             # The agent's user must reach its own folder inside; it may not list what else is there.
@@ -235,87 +234,8 @@ def autorun(  # noqa: PLR0917 (click passes every option as an argument)
     sys.exit(exit_code_for(summary.stop_reason))
 
 
-@contextlib.contextmanager
-def metered_agent(
-    agent: Agent, agent_name: str, max_cost: float | None, enabled: bool = True, model: str | None = None
-) -> Iterator[Agent]:
-    """`agent` behind the metering proxy while the block runs (`run` uses it too), or as it is when the proxy is
-    off or the agent's CLI cannot be pointed at it (then said on stderr)."""
-    if not enabled:
-        yield agent
-        return
-    from symphony_bot.agents.metering.wiring import MeteredAgent, metered_run, why_unmetered
-
-    unmetered = why_unmetered(agent_name, model=model)
-    if unmetered is not None:
-        click.echo(UNMETERED_NOTICE.format(reason=unmetered.reason), err=True)
-        yield agent
-        return
-    with metered_run(agent_name, max_cost_usd=max_cost, model=model) as proxy:
-        yield agent if proxy is None else MeteredAgent(agent, proxy)
-
-
 def exit_code_for(reason: StopReason) -> int:
     return EXIT_CODES[reason]
-
-
-def _check_pass_env(agent_name: str, pass_env: tuple[str, ...], pass_secrets: tuple[str, ...]) -> None:
-    from symphony_bot.agents.environment import is_denied, looks_like_credential
-
-    if (pass_env or pass_secrets) and agent_name != "command":
-        _usage_error(
-            f"--pass-env and {PASS_SECRET_OPTION} are for --agent command; each CLI adapter declares the "
-            "variables it needs"
-        )
-    invalid = [name for name in (*pass_env, *pass_secrets) if not name.isidentifier()]
-    if invalid:
-        _usage_error(f"--pass-env {', '.join(invalid)}: not an environment variable name")
-    forbidden = [name for name in (*pass_env, *pass_secrets) if is_denied(name, {*pass_env, *pass_secrets})]
-    if forbidden:
-        _usage_error(f"--pass-env {', '.join(forbidden)}: credentials of GitHub, Actions and git never reach an agent")
-    secret_looking = [name for name in pass_env if looks_like_credential(name)]
-    if secret_looking:
-        names = ", ".join(secret_looking)
-        _usage_error(
-            f"--pass-env {names}: looks like a credential, and the agent runs the repository's code, which could "
-            f"send it anywhere; if the agent really needs it, pass it with {PASS_SECRET_OPTION} "
-            f"{secret_looking[0]}"
-        )
-
-
-def _say_how_agents_are_contained() -> None:
-    """Out loud when the machine allows no PID namespace per agent run and the weaker fallback is used."""
-    from symphony_bot.agents.containment import containment
-
-    how = containment()
-    if not how.namespace:
-        click.echo(f"{CONTAINMENT_NOTE}{how.description}", err=True)
-
-
-def guard_containment(allowed: bool, agent_name: str = "") -> list[str] | None:
-    """Before agents run: None (refused, said on stderr) when a containment promise cannot hold here and weak
-    containment is not allowed; else the notices of what is weaker (said on stderr), for the comment and summary.
-    The bot stays not dumpable from here on."""
-    from symphony_bot.agents.containment import not_dumpable_for_the_run
-    from symphony_bot.agents.posture import agent_notices, assess
-    from symphony_bot.report.workflow_commands import neutralize
-
-    not_dumpable_for_the_run()
-    posture = assess()
-    if posture.weak and not allowed:
-        click.echo(neutralize(f"error: {posture.refusal()}"), err=True)
-        return None
-    notices = [*posture.notices(), *agent_notices(agent_name)]
-    for notice in notices:
-        click.echo(neutralize(f"warning: {notice}"), err=True)
-    return notices
-
-
-def _usage_error(message: str) -> Any:
-    from symphony_bot.report.workflow_commands import neutralize
-
-    click.echo(neutralize(f"error: {message}"), err=True)
-    sys.exit(exit_codes.USAGE)
 
 
 def _human_progress(event: dict[str, Any]) -> None:

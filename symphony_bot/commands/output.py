@@ -27,6 +27,11 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     click.echo(neutralize(text), err=err, nl=nl)
 
 
+def say_on_stderr(line: str) -> None:
+    """A line on stderr, neutralized: how what `agents.build` and `agents.guard` say reaches the command line."""
+    echo(line, err=True)
+
+
 def warn(message: str) -> None:
     echo(WARNING_PREFIX + message, err=True)
 

@@ -101,6 +101,7 @@ def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> No
 
     BASE and HEAD are files in the work tree; with --base-rev REV, give HEAD only and the base is that file as
     it is at REV in git (e.g. --base-rev origin/main symphony-registry.json). A path is never read as a revision.
+    Besides the rules of a change, HEAD is checked like `validate` does; what the change brings in is reported.
     Exit status: 0 fine (warnings and notices allowed), 1 errors found, 2 a file could not be read.
     """
     import json
@@ -109,7 +110,12 @@ def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> No
     from symphony_bot.registry.diff import diff_registries
     from symphony_bot.registry.jsondoc import path_deeper_than
     from symphony_bot.registry.sources import Source, SourceUnreadable, at_revision, load
-    from symphony_bot.registry.validate import MAX_NESTING_DEPTH, RegistryReport
+    from symphony_bot.registry.validate import (
+        MAX_NESTING_DEPTH,
+        RegistryReport,
+        introduced_findings,
+        validate_document,
+    )
     from symphony_bot.report import workflow_commands
     from symphony_bot.report.findings import has_errors
 
@@ -146,6 +152,11 @@ def diff(files: tuple[str, ...], base_rev: str | None, output_format: str) -> No
     head_path = head.path
     base_document, head_document = documents
     result = diff_registries(base_document.data, head_document.data, head_document.text)
+    # A change is also judged by the registry's own rules: what it brings in that the base did not have.
+    introduced = introduced_findings(
+        validate_document(base.display, base_document).findings, validate_document(head_path, head_document).findings
+    )
+    result.findings = sorted([*result.findings, *introduced], key=lambda finding: (finding.line, finding.column))
     if output_format == "json":
         echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":

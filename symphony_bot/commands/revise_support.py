@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -10,10 +9,9 @@ from typing import Any
 import click
 
 from symphony_bot.commands.exit_codes import USAGE
+from symphony_bot.commands.run_support import ISSUE_PATTERN
 
-PULL_PATTERN = re.compile(
-    r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
-)
+PULL_PATTERN = ISSUE_PATTERN  # OWNER/REPO#N: a pull request is numbered as an issue is
 MESSAGE_BAD_PULL = "{text!r} is not OWNER/REPO#NUMBER (for example octo/project#12)"
 MESSAGE_NO_TOKEN = "a revision writes to GitHub: set GITHUB_TOKEN or SYMPHONY_GITHUB_TOKEN"  # noqa: S105
 MESSAGE_DONE = "revision {number}: {commits} commit(s), {replies} thread(s) answered, {ignored} ignored"
@@ -49,7 +47,8 @@ def policy_check(client: Any, repository: str, who_can_run: Any, bot_login: str)
 
 
 def execute(options: dict[str, Any]) -> int:
-    from symphony_bot.commands.autorun import metered_agent
+    from symphony_bot.agents.build import metered_agent
+    from symphony_bot.commands.output import say_on_stderr
     from symphony_bot.commands.run_support import (
         EXIT_BY_PHASE,
         _agent_user,
@@ -73,7 +72,8 @@ def execute(options: dict[str, Any]) -> int:
             return USAGE
         token = client._token or ""
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
-        with metered_agent(agent, name, max_cost, options.get("metering_proxy", True), model) as metered:
+        metering = options.get("metering_proxy", True)
+        with metered_agent(agent, name, max_cost=max_cost, enabled=metering, model=model, say=say_on_stderr) as metered:
             try:
                 outcome = run_revision(
                     client,
@@ -109,32 +109,13 @@ def execute(options: dict[str, Any]) -> int:
 def run_revision(
     client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
 ) -> Any:
-    from symphony_bot.autorun import events
-    from symphony_bot.autorun.engine import Budget
-    from symphony_bot.commands.verify_options import verify_settings
-    from symphony_bot.contribution.config import RunConfig, run_url_from_env
+    from symphony_bot.commands.run_support import agent_config, json_listeners
+    from symphony_bot.contribution.config import RunConfig
     from symphony_bot.contribution.revise_runner import ReviseRequest, RevisionRunner
     from symphony_bot.github import permissions
-    from symphony_bot.report.workflow_commands import neutralize
 
-    config = RunConfig(
-        repository=repository,
-        issue=0,  # read from the PR's metadata block
-        agent=agent,
-        agent_name=options["agent_name"],
-        token=token,
-        model=options.get("model"),
-        task_timeout_s=options.get("task_timeout"),
-        inactivity_timeout_s=options.get("inactivity_timeout"),
-        budget=Budget(
-            max_tasks=options.get("max_tasks"),
-            max_cost_usd=options.get("max_cost"),
-            max_minutes=options.get("max_minutes"),
-        ),
-        run_url=run_url_from_env(),
-        verify=verify_settings(options),  # commands/verify_options.py
-        **overrides,
-    )
+    # issue 0: read from the PR's metadata block
+    config = RunConfig(repository=repository, issue=0, **agent_config(options, agent, token), **overrides)
     bot = permissions.viewer(client).login
     request = ReviseRequest(
         pull=number,
@@ -144,10 +125,7 @@ def run_revision(
         request_author=options.get("request_author") or "",
         resolve_threads=bool(options.get("resolve")),
     )
-    listeners: list[Any] = []
-    if options.get("json_lines"):
-        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
-    return RevisionRunner(client, config, request, listeners).run()
+    return RevisionRunner(client, config, request, json_listeners(options)).run()
 
 
 __all__ = ["USAGE", "execute", "parse_pull", "policy_check", "run_revision"]

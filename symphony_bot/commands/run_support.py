@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from symphony_bot.commands.exit_codes import USAGE
+from symphony_bot.commands.exit_codes import FINDINGS, USAGE
 
 ISSUE_PATTERN = re.compile(
     r"^(?P<repo>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100})#(?P<number>[1-9][0-9]*)$"
@@ -50,29 +50,28 @@ def usage_error(message: str) -> int:
 
 
 def build_agent(options: dict[str, Any]) -> Any:
-    from symphony_bot.agents.catalogue import make_agent
-    from symphony_bot.commands.autorun import _check_pass_env
+    """The agent autorun's options name (`agents.build`: the same refusals, the same messages as autorun's: one
+    `error:` line, exit 2)."""
+    from symphony_bot.agents.build import AgentOptionError
+    from symphony_bot.agents.build import build_agent as from_options
+    from symphony_bot.commands.output import usage_error as refuse
 
-    name = options["agent_name"]
-    pass_env = tuple(options.get("pass_env") or ())
-    pass_secrets = tuple(options.get("pass_secrets") or ())
-    if options.get("agent_command") and name != "command":
-        raise click.UsageError(f"--agent-command is for --agent command; the {name} agent takes --agent-executable")
-    _check_pass_env(name, pass_env, pass_secrets)  # autorun's own rules: the same refusals, the same messages
     try:
-        return make_agent(
-            name,
+        return from_options(
+            options["agent_name"],
             command=options.get("agent_command"),
             executable=options.get("agent_executable"),
             model=options.get("model"),
-            passthrough=(*pass_env, *pass_secrets),
+            pass_env=tuple(options.get("pass_env") or ()),
+            pass_secrets=tuple(options.get("pass_secrets") or ()),
         )
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
+    except AgentOptionError as error:
+        refuse(str(error))
 
 
 def execute(options: dict[str, Any]) -> int:
-    from symphony_bot.commands.autorun import metered_agent
+    from symphony_bot.agents.build import metered_agent
+    from symphony_bot.commands.output import say_on_stderr
     from symphony_bot.github.client import GitHubClient
 
     if options.get("pick") == bool(options.get("issue")):
@@ -101,10 +100,12 @@ def execute(options: dict[str, Any]) -> int:
         notices = _containment_notices(options)
         if notices is None:
             return USAGE
+        if not options.get("dry_run") and not _agent_can_start(agent, options):
+            return FINDINGS
         token = client._token or ""  # the same token the API uses: git sends it as a header
         metering = options.get("metering_proxy", True) and not options.get("dry_run")
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
-        with metered_agent(agent, name, max_cost, metering, model) as agent:
+        with metered_agent(agent, name, max_cost=max_cost, enabled=metering, model=model, say=say_on_stderr) as agent:
             # The command line contains the agent as autorun does (in-process callers choose for themselves).
             state = run_contribution(
                 client,
@@ -137,44 +138,60 @@ def dry_run_summary(state: Any) -> str:
     )
 
 
-def run_contribution(
-    client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
-) -> Any:
-    from symphony_bot.autorun import events
+def agent_config(options: dict[str, Any], agent: Any, token: str) -> dict[str, Any]:
+    """The RunConfig fields `run` and `revise` take alike from their options: the agent, its model, time-outs and
+    budget, the maintainers' `verify`, the token and the workflow run."""
     from symphony_bot.autorun.engine import Budget
     from symphony_bot.commands.verify_options import verify_settings
-    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig, run_url_from_env
-    from symphony_bot.contribution.runner import ContributionRunner
-    from symphony_bot.report.workflow_commands import neutralize
+    from symphony_bot.contribution.config import run_url_from_env
 
-    config = RunConfig(
-        repository=repository,
-        issue=number,
-        agent=agent,
-        agent_name=options["agent_name"],
-        token=token,
-        model=options.get("model"),
-        task_timeout_s=options.get("task_timeout"),
-        inactivity_timeout_s=options.get("inactivity_timeout"),
-        budget=Budget(
+    return {
+        "agent": agent,
+        "agent_name": options["agent_name"],
+        "token": token,
+        "model": options.get("model"),
+        "task_timeout_s": options.get("task_timeout"),
+        "inactivity_timeout_s": options.get("inactivity_timeout"),
+        "budget": Budget(
             max_tasks=options.get("max_tasks"),
             max_cost_usd=options.get("max_cost"),
             max_minutes=options.get("max_minutes"),
         ),
+        "run_url": run_url_from_env(),
+        "verify": verify_settings(options),  # commands/verify_options.py
+    }
+
+
+def json_listeners(options: dict[str, Any]) -> list[Any]:
+    """With `--json`, one listener printing each event as a JSON line (`##[` and `::` in agent output must not
+    become workflow commands in an Actions log); else none."""
+    from symphony_bot.autorun import events
+    from symphony_bot.report.workflow_commands import neutralize
+
+    if not options.get("json_lines"):
+        return []
+    return [lambda event: click.echo(neutralize(events.to_json_line(event)))]
+
+
+def run_contribution(
+    client: Any, repository: str, number: int, agent: Any, token: str, *, options: dict[str, Any], **overrides: Any
+) -> Any:
+    from symphony_bot.contribution.config import TRIGGERED_BY_ENV, RunConfig
+    from symphony_bot.contribution.runner import ContributionRunner
+
+    config = RunConfig(
+        repository=repository,
+        issue=number,
+        **agent_config(options, agent, token),
         fork=options.get("fork") or "auto",
         dry_run=bool(options.get("dry_run")),
         trigger_comment_id=options.get("comment_id"),
         requested_by=options.get("requested_by") or os.environ.get(TRIGGERED_BY_ENV) or None,
-        run_url=run_url_from_env(),
-        verify=verify_settings(options),
         **({"comment_interval_s": options["comment_interval"]} if options.get("comment_interval") is not None else {}),
         **overrides,
     )
-    listeners: list[Any] = []
-    if options.get("json_lines"):
-        # `##[` and `::` in agent output must not become workflow commands in an Actions log.
-        listeners.append(lambda event: click.echo(neutralize(events.to_json_line(event))))
-    elif not options.get("quiet"):
+    listeners = json_listeners(options)
+    if not listeners and not options.get("quiet"):
         listeners.append(_human)
     listeners += list(options.get("extra_listeners") or ())
     runner = ContributionRunner(client, config, listeners)
@@ -268,14 +285,25 @@ def _agent_user(options: dict[str, Any]) -> str | None:
     return AGENT_USER
 
 
+def _agent_can_start(agent: Any, options: dict[str, Any]) -> bool:
+    """As autorun: an agent its user cannot start is refused before anything is cloned or claimed. A relative
+    agent path is the clone's, which does not exist yet: the first task finds out."""
+    from symphony_bot.commands.agent_start import agent_can_start
+
+    per_task_uid = _agent_user(options) is not None
+    name, json_lines = options["agent_name"], bool(options.get("json_lines"))
+    return agent_can_start(agent, name, per_task_uid=per_task_uid, cwd=None, json_lines=json_lines)
+
+
 def _containment_notices(options: dict[str, Any]) -> list[str] | None:
     """As autorun: refuse where containment is weak unless allowed (None); say what is weaker, also in the job
     summary (the status comment gets them through the run's config)."""
     if options.get("dry_run"):
         return []
-    from symphony_bot.commands.autorun import guard_containment
+    from symphony_bot.agents.guard import guard_containment
+    from symphony_bot.commands.output import say_on_stderr
 
-    notices = guard_containment(bool(options.get("allow_weak_containment")), options["agent_name"])
+    notices = guard_containment(bool(options.get("allow_weak_containment")), options["agent_name"], say_on_stderr)
     if notices:
         from symphony_bot.report.workflow_commands import append_summary
 

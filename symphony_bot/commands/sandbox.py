@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -31,7 +33,7 @@ def sandbox() -> None:
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep state here: loaded at start when it holds a saved sandbox, saved on Ctrl-C.",
+    help="Keep state here: loaded at start when it holds a saved sandbox, saved on Ctrl-C or SIGTERM.",
 )
 def serve(seed_file: Path | None, port: int, state_dir: Path | None) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C; print its URLs and tokens."""
@@ -70,6 +72,8 @@ def serve(seed_file: Path | None, port: int, state_dir: Path | None) -> None:
                 click.echo(f"  token for {user.login}: {token}")
         for repo in box.state.repos.values():
             click.echo(f"  {repo.full_name}: {box.git_url(repo.owner, repo.name)}")
+        # `kill`, `docker stop` and a CI job's cancel send SIGTERM: it stops the server as Ctrl-C does, state saved.
+        signal.signal(signal.SIGTERM, _interrupt)
         with contextlib.suppress(KeyboardInterrupt):
             box.wait()
         if state_dir is not None:
@@ -77,3 +81,7 @@ def serve(seed_file: Path | None, port: int, state_dir: Path | None) -> None:
         click.echo(MESSAGE_STOPPED)
     finally:
         box.close()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from symphony_bot.autorun import events
 from symphony_bot.contribution.claim import branch_prefix
 from symphony_bot.contribution.config import metadata_of
+from symphony_bot.contribution.review_record import revisions_of, verify_of
 from symphony_bot.contribution.state import ContributionState, DocumentProgress, Phase, TaskRow, TaskStatus
 from symphony_bot.contribution.status_comment import STATUS_MARKER, render_comment, render_pull_body
 from symphony_bot.github import comments, permissions, pulls, workflow_runs
@@ -77,6 +78,9 @@ def state_from_metadata(metadata: ContributionMetadata, title: str = "") -> Cont
         TaskRow(names[task.document], _shown(task.text), 0, TaskStatus(task.status), task.seconds, task.cost_usd)
         for task in metadata.tasks
     ]
+    for index, result in verify_of(metadata.extra, len(state.tasks)).items():
+        state.tasks[index].verify = result
+    state.revisions = revisions_of(metadata.extra)  # the review rounds, so every writer shows them again
     state.documents = [
         DocumentProgress(
             name,

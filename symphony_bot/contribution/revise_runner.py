@@ -16,31 +16,30 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from symphony_bot.autorun import events
 from symphony_bot.autorun.document import parse
 from symphony_bot.autorun.engine import Engine, RunOptions
+from symphony_bot.contribution import endings
 from symphony_bot.contribution.config import TRAVERSE_ONLY, RunConfig, commit_message
 from symphony_bot.contribution.documents import _Attachments
+from symphony_bot.contribution.review_record import RevisionRecord, next_number, recorded_revisions
 from symphony_bot.contribution.revision import (
     RevisionPlan,
     RevisionTask,
     addressed_keys,
     build_plan,
     commit_trailer,
-    next_revision_number,
-    render_revision_section,
     reply_body,
-    with_revision_section,
+    revision_record,
 )
-from symphony_bot.contribution.status_comment import STATUS_MARKER
 from symphony_bot.contribution.verification import SKIP, STOP, TaskAtHand, verify_changes
-from symphony_bot.github import comments, permissions, pulls, review_threads
+from symphony_bot.github import permissions, pulls, review_threads
 from symphony_bot.github.client import GitHubClient
-from symphony_bot.stats.pr_metadata import parse_block
+from symphony_bot.stats.pr_metadata import MetadataError, parse_block
 from symphony_bot.workspace.gitops import Identity, Remote, WorkTree
 
 DOCUMENT_NAME = "revision-{number}.md"
@@ -75,7 +74,7 @@ class RevisionOutcome:
     tokens_out: int = 0
     cost_usd: float = 0.0
     message: str = ""
-    verify: dict[str, str] = field(default_factory=dict)  # task key -> the verify mark
+    verify: dict[str, str] = field(default_factory=dict)  # task key -> the verify result (review_record)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -93,7 +92,8 @@ class RevisionRunner:
         self.login = ""
         self.identity = Identity("symphony-bot", "symphony-bot@users.noreply.github.com")
         self.tasks_by_line: dict[int, RevisionTask] = {}
-        self.status: comments.Comment | None = None
+        self.found: endings.Found | None = None
+        self.earlier: dict[int, RevisionRecord] = {}  # revisions recorded before this run, by number
         self.pull: pulls.Pull | None = None
         self.document: Path | None = None
         self.scratch = Path()
@@ -109,12 +109,19 @@ class RevisionRunner:
             raise RevisionRefused(MESSAGE_NOT_OURS.format(number=number, login=self.login))
         if pull.state != "open":
             raise RevisionRefused(MESSAGE_CLOSED.format(number=number, state=pull.state))
-        metadata = parse_block(pull.body)
-        issue = metadata.issue if metadata is not None else self.config.issue
-        found = comments.find_marked(self.client, repo, issue, STATUS_MARKER, self.login)
-        self.status = found[0] if found else None
-        self.issue = issue
-        self.outcome.number = next_revision_number(self.status.body if self.status else pull.body)
+        try:
+            metadata = parse_block(pull.body)
+        except MetadataError:
+            metadata = None  # edited by hand: the issue is the caller's
+        self.issue = issue = metadata.issue if metadata is not None else self.config.issue
+        # The contribution as recorded (the PR's block first): the one renderer writes the comment and the body,
+        # so the run's table and every earlier revision are shown again with this one.
+        found = self.found = endings.find(self.client, repo, issue, self.login)
+        if found.pull is None or found.pull.number != pull.number:
+            found.pull, found.state.revisions = pull, recorded_revisions(pull.body)
+            found.state.pull_number, found.state.pull_url, found.state.branch = pull.number, pull.url, pull.head_ref
+        self.earlier = {record.number: record for record in found.state.revisions}
+        self.outcome.number = next_number(found.state.revisions)
         threads = review_threads.list_threads(self.client, repo, number)
         with tempfile.TemporaryDirectory(prefix="symphony-revise-", dir=self.config.work_root) as scratch:
             if self.config.agent_user is not None:
@@ -223,7 +230,7 @@ class RevisionRunner:
                 run_as=self.config.agent_user, stop=self.stop,
             )  # fmt: skip
             if checked is not None:
-                self.outcome.verify[task.key] = checked.mark
+                self.outcome.verify[task.key] = checked.result
                 if checked.decision == STOP and self.engine is not None:
                     self.engine.request_stop(abort=False)
                 if checked.decision in (SKIP, STOP):
@@ -245,24 +252,18 @@ class RevisionRunner:
             review_threads.resolve(self.client, thread_id)
 
     def _publish(self, *, finished: bool) -> None:
-        """The "Revision N" section in the status comment and the PR body (replaced in place on every write)."""
-        plan, outcome, pull = self.outcome.plan, self.outcome, self.pull
-        assert plan is not None and pull is not None
-        section = render_revision_section(
+        """This revision's record into the contribution's state, then the status comment and the PR body rendered
+        again from it (`endings.publish`: the one renderer), earlier revisions and the run's own table kept."""
+        plan, outcome, found = self.outcome.plan, self.outcome, self.found
+        assert plan is not None and found is not None
+        record = revision_record(
             plan,
             finished=finished,
-            done_keys=outcome.commits,
-            tokens_in=outcome.tokens_in,
-            tokens_out=outcome.tokens_out,
-            cost_usd=outcome.cost_usd,
             commits=outcome.commits,
-            marks=outcome.verify,
+            verify=outcome.verify,
+            usage=(outcome.tokens_in, outcome.tokens_out, outcome.cost_usd),
+            earlier=self.earlier.get(plan.number),
         )
-        repo = self.config.repository
-        if self.status is not None:
-            body = with_revision_section(self.status.body, plan.number, section)
-            comments.edit(self.client, repo, self.status.id, body)
-            self.status = replace(self.status, body=body)
-        body = with_revision_section(pull.body, plan.number, section)
-        pulls.update(self.client, repo, pull.number, body=body)
-        self.pull = replace(pull, body=body)
+        others = [earlier for earlier in found.state.revisions if earlier.number != plan.number]
+        found.state.revisions = [*others, record]
+        endings.publish(self.client, found)

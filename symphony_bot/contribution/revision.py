@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from symphony_bot.contribution.review_record import MAX_IGNORED, RevisionRecord, RevisionTaskRecord, fenced
 from symphony_bot.github.review_threads import ReviewThread, ThreadComment
-from symphony_bot.report.inert import inert_inline, inert_references
 
 ADDRESSES_TRAILER = "Symphony-Addresses"
 REQUEST_KEY = "request"
@@ -41,7 +41,6 @@ REQUEST_TASK = "Make the change requested in the review comment below."
 REPLY_TEMPLATE = "Addressed in {sha} (symphony-bot revision {number}).\n\n" + REPLY_MARKER
 MAX_CONTEXT_CHARS = 8_000
 TASK_PREVIEW_CHARS = 160
-MAX_SHOWN_DOCUMENT_CHARS = 6_000  # in the status comment (65,536 characters in all)
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class RevisionTask:
     key: str  # the id of the comment it answers ("c<databaseId>") or REQUEST_KEY-<id>: the trailer and marker
     text: str  # the task line
     context: str  # what the agent gets under it (fenced data)
-    shown: str  # the task for people (inert)
+    preview: str  # the task for people (data: the status comment renders it inert)
     thread_id: str | None = None  # the thread to reply in (None: the request's own task)
 
 
@@ -83,13 +82,6 @@ class RevisionPlan:
             parts.extend(f"  {line}" if line else "" for line in task.context.splitlines())
             parts.append("")
         return "\n".join(parts)
-
-
-def fenced(text: str, info: str = "text") -> str:
-    """`text` in a code fence no run of backticks inside it can close."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text}\n{fence}"
 
 
 def request_text(body: str | None) -> str:
@@ -137,8 +129,7 @@ def _thread_task(thread: ReviewThread, heard: list[ThreadComment], key: str) -> 
     )
     text = THREAD_TASK.format(path=thread.path.replace("`", "'"), lines=thread.lines)
     first = " ".join(heard[-1].body.split())[:TASK_PREVIEW_CHARS]
-    shown = inert_inline(f"{thread.path} {thread.lines}: {first}")
-    return RevisionTask(key, text, context, shown, thread.node_id)
+    return RevisionTask(key, text, context, f"{thread.path} {thread.lines}: {first}", thread.node_id)
 
 
 def build_plan(
@@ -182,67 +173,36 @@ def build_plan(
         else:
             body = request.strip()[:MAX_CONTEXT_CHARS]
             context = "Request:\n" + fenced(f"{request_author or 'The operator'} wrote:\n{body}")
-            shown = inert_inline(" ".join(body.split())[:TASK_PREVIEW_CHARS])
-            tasks.append(RevisionTask(key, REQUEST_TASK, context, shown))
+            tasks.append(RevisionTask(key, REQUEST_TASK, context, " ".join(body.split())[:TASK_PREVIEW_CHARS]))
     return RevisionPlan(number, pull, tuple(tasks), tuple(replies), tuple(ignored), tuple(done))
 
 
-def render_revision_section(
+def revision_record(
     plan: RevisionPlan,
     *,
     finished: bool,
-    done_keys: Iterable[str],
-    tokens_in: int,
-    tokens_out: int,
-    cost_usd: float,
-    commits: dict[str, str] | None = None,
-    marks: dict[str, str] | None = None,
-) -> str:
-    """The status comment's "Revision N" section: tasks (inert), tokens, cost, and the threads not heard."""
-    commits = commits or {}
-    finished_keys = set(done_keys)
-    state = "finished" if finished else "running"
-    lines = [
-        f"<!-- symphony:revision {plan.number} {state} -->",
-        f"### Revision {plan.number} ({state})",
-        "",
-    ]
+    commits: dict[str, str],
+    verify: dict[str, str],
+    usage: tuple[int, int, float],
+    earlier: RevisionRecord | None = None,
+) -> RevisionRecord:
+    """The record of revision `plan.number` as it now stands: `earlier` (the same revision, recorded by a run that
+    was killed) keeps its tasks and figures, updated by this run's commits, verify results and usage."""
+    tasks = {task.key: replace(task) for task in (earlier.tasks if earlier else [])}
     for task in plan.tasks:
-        box = "x" if task.key in finished_keys else " "
-        sha = f" — {commits[task.key][:7]}" if task.key in commits else ""
-        mark = f" ({marks[task.key]})" if marks and task.key in marks else ""
-        lines.append(f"- [{box}] {task.shown}{sha}{mark}")
-    if not plan.tasks:
-        lines.append("No new review comments to address.")
-    lines += ["", f"Tokens: {tokens_in:,} in / {tokens_out:,} out · cost ${cost_usd:.4f}"]
-    if plan.ignored:
-        lines += ["", "Ignored (from people who may not run Symphony here; not shown to the agent):"]
-        lines += [f"- {inert_inline(t.author)} on {inert_inline(t.path)} {t.lines}" for t in plan.ignored]
-    if plan.tasks:
-        document = plan.document()
-        if len(document) > MAX_SHOWN_DOCUMENT_CHARS:
-            document = document[:MAX_SHOWN_DOCUMENT_CHARS] + "\n…"
-        shown = fenced(inert_references(document), "markdown").replace("<!--", "<\u200b!--")
-        lines += ["", "<details><summary>The generated document</summary>", "", shown, "", "</details>"]
-    lines.append(f"<!-- /symphony:revision {plan.number} -->")
-    return "\n".join(lines)
-
-
-_SECTION = re.compile(r"<!-- symphony:revision (\d+) (running|finished) -->.*?<!-- /symphony:revision \1 -->", re.S)
-
-
-def next_revision_number(status_body: str | None) -> int:
-    """The revision this run is: the last one again if it never finished (a killed run), else the next."""
-    sections = [(int(m.group(1)), m.group(2)) for m in _SECTION.finditer(status_body or "")]
-    if not sections:
-        return 1
-    number, state = max(sections)
-    return number if state == "running" else number + 1
-
-
-def with_revision_section(status_body: str, number: int, section: str) -> str:
-    """The status comment with section `number` replaced, or appended when it is new."""
-    for match in _SECTION.finditer(status_body):
-        if int(match.group(1)) == number:
-            return status_body[: match.start()] + section + status_body[match.end() :]
-    return status_body.rstrip("\n") + "\n\n" + section + "\n"
+        tasks.setdefault(task.key, RevisionTaskRecord(task.key, task.preview))
+    for key, record in tasks.items():
+        record.done = record.done or key in commits
+        record.sha = commits.get(key, record.sha)
+        record.verify = verify.get(key, record.verify)
+    tokens_in, tokens_out, cost = usage
+    return RevisionRecord(
+        number=plan.number,
+        finished=finished,
+        tasks=list(tasks.values()),
+        tokens_in=tokens_in + (earlier.tokens_in if earlier else 0),
+        tokens_out=tokens_out + (earlier.tokens_out if earlier else 0),
+        cost_usd=cost + (earlier.cost_usd if earlier else 0.0),
+        ignored=[(thread.author, thread.path, thread.lines) for thread in plan.ignored][:MAX_IGNORED],
+        document=plan.document() if plan.tasks else (earlier.document if earlier else ""),
+    )

@@ -43,6 +43,7 @@ from symphony_bot.contribution.documents import load_tasks, resolve_documents, r
 from symphony_bot.contribution.endings import still_ours
 from symphony_bot.contribution.preflight import PreflightError, check_issue
 from symphony_bot.contribution.publisher import Publisher, WriteLimiter
+from symphony_bot.contribution.review_record import recorded_revisions
 from symphony_bot.contribution.state import ContributionState, Phase
 from symphony_bot.contribution.status_comment import STATUS_MARKER, pull_title, redact, render_comment, render_pull_body
 from symphony_bot.contribution.verification import refused_by_verify
@@ -208,6 +209,7 @@ class ContributionRunner:
         self.paths = self._resolve_documents(scratch)
         if self.pull is not None:
             restore_attachment_ticks(tree.path, self.paths, self.pull.body)
+            state.revisions = recorded_revisions(self.pull.body)  # kept: the comment and body show them again
         self._load_tasks()
         self._pushed = tree.head()  # the remote branch (resumed) or the base (new): nothing of ours to push yet
         if state.resumed and self.pull is None and self._pushed != self._base_sha:
@@ -435,12 +437,12 @@ class ContributionRunner:
         ready = state.phase is Phase.COMPLETED
         self.limiter.acquire()
         title = pull_title(state, ready=ready)
-        pulls.update(self.client, self.config.repository, self.pull.number, title=title, body=self._pull_body())
         if ready and self.pull.draft:
-            self.limiter.acquire()
-            pulls.mark_ready(self.client, self.pull.node_id)
+            pulls.update_and_mark_ready(self.client, self.pull.node_id, title=title, body=self._pull_body())
             self.pull = replace(self.pull, draft=False)
             state.pull_is_draft = False
+        else:
+            pulls.update(self.client, self.config.repository, self.pull.number, title=title, body=self._pull_body())
 
 
 class _ClaimLost(Exception):

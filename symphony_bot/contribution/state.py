@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from symphony_bot.autorun import events
+from symphony_bot.contribution.review_record import RevisionRecord
 
 
 class Phase(StrEnum):
@@ -70,6 +71,7 @@ class TaskRow:
     duration_s: float | None = None
     cost_usd: float | None = None
     attempts: int = 0
+    verify: str | None = None  # the `verify` result before its commit (review_record.VERIFY_CELLS), if checked
 
 
 @dataclass
@@ -116,6 +118,7 @@ class ContributionState:
     ended_by: str | None = None  # the login that cancelled or finalized
     finalized: bool = False  # handed to review as it is (`finalize`), whatever the run's own phase was
     ending: str | None = None  # the bot's own sentence for the headline, when the phase alone does not say it
+    revisions: list[RevisionRecord] = field(default_factory=list)  # review rounds on its PR (`revise`)
 
     # -- derived ---------------------------------------------------------------------------------------------
 

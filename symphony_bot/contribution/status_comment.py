@@ -17,6 +17,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from symphony_bot.contribution.config import metadata_of
+from symphony_bot.contribution.review_record import (
+    EXTRA_REVISIONS,
+    EXTRA_VERIFY,
+    VERIFY_HEADER,
+    render_revisions,
+    revisions_json,
+    verify_cell,
+)
 from symphony_bot.contribution.state import ContributionState, Phase, TaskRow, TaskStatus
 from symphony_bot.report.inert import inert_inline, inert_references
 from symphony_bot.stats.pr_metadata import (
@@ -39,6 +47,9 @@ TITLE_TEMPLATE = "Symphony: {title} (#{issue})"
 HEADING = "🎼 Symphony"
 BLOCK_TASK_CHARS = 120  # a task's text in the metadata block (the PR body's task list has it in full)
 BLOCK_MARGIN = 512
+VERIFY_PAIR_CHARS = 16  # `[12,"retried"],` in the block
+VERIFY_SUFFIX = " — *{cell}*"  # after a task in the PR body's list; `*` in task text is always escaped
+_VERIFY_SUFFIX = re.compile(r" — \*[^*\\]*\*$")
 
 PHASE_TITLES = {
     Phase.PREFLIGHT: "⏳ checking the issue",
@@ -230,13 +241,17 @@ def run_id_in(comment: str) -> int | None:
 
 
 def _table(rows: list[TaskRow], secrets: Iterable[str]) -> list[str]:
-    lines = ["| | Document | Task | Time | Cost |", "|---|---|---|---|---|"]
+    """The task table; a Verify column only when a task was checked (a run without `verify` keeps five)."""
+    verified = any(row.verify for row in rows)
+    extra_head, extra_rule = (f" {VERIFY_HEADER} |", "---|") if verified else ("", "")
+    lines = [f"| | Document | Task | Time | Cost |{extra_head}", f"|---|---|---|---|---|{extra_rule}"]
     for row in rows:
         time = format_duration(row.duration_s) if row.duration_s is not None else ""
         cost = f"${row.cost_usd:.4f}" if row.cost_usd else ""
+        check = f" {verify_cell(row.verify)} |" if verified else ""
         lines.append(
             f"| {TASK_ICONS[row.status]} | {_inline(row.document, secrets, 60)} | {_inline(row.text, secrets)} "
-            f"| {time} | {cost} |"
+            f"| {time} | {cost} |{check}"
         )
     return lines
 
@@ -277,6 +292,8 @@ def render_comment(
         tail.append(f"> {_inline(note, secrets, 400)}")
     if state.last_error:
         tail += ["", _fold("Last error", state.last_error, secrets)]
+    if state.revisions:
+        tail += ["", *render_revisions(state.revisions)][:-1]
     tail += ["", f"**Next:** {_next_step(state)}", "", _comment_block(state, metadata, secrets)]
     fixed = "\n".join(head) + "\n".join(tail)
     table = _table(list(state.tasks), secrets)
@@ -285,6 +302,7 @@ def render_comment(
     if shown < len(table) or missing:
         hidden = len(table) - shown + missing
         pointer = f"| | | … {hidden} more tasks not shown; the pull request's task list has them all | | |"
+        pointer += " |" if any(row.verify for row in state.tasks) else ""
         table = [*table[:shown], pointer]
     text = "\n".join([*head, *table, *tail]) + "\n"
     return text[:MAX_COMMENT_CHARS]
@@ -302,10 +320,14 @@ def with_tasks(
     """`metadata` carrying the state's task table (redacted, each text cut to BLOCK_TASK_CHARS), as many rows as
     fit in the block's size limit: the first ones, which a cut table shows too."""
     names = [document.name for document in state.documents]
-    bare = replace(metadata, documents=tuple(names), tasks=())
+    extra = {key: value for key, value in metadata.extra.items() if key not in (EXTRA_REVISIONS, EXTRA_VERIFY)}
+    if state.revisions:
+        extra[EXTRA_REVISIONS] = revisions_json(state.revisions)
+    bare = replace(metadata, documents=tuple(names), tasks=(), extra=extra)
     bare_size = len(render_block(bare))
     room = MAX_BLOCK_CHARACTERS - bare_size - BLOCK_MARGIN
     records: list[TaskRecord] = []
+    checked: list[list[int | str]] = []  # [index into the block's tasks, verify result]
     for row in state.tasks:
         if row.document not in names:
             continue
@@ -314,11 +336,13 @@ def with_tasks(
         seconds = round(row.duration_s, 1) if row.duration_s is not None else None
         cost = round(row.cost_usd, 6) if row.cost_usd is not None else None
         record = TaskRecord(names.index(row.document), row.status.value, text, seconds, cost)
-        room -= len(render_block(replace(bare, tasks=(record,)))) - bare_size + 1
+        room -= len(render_block(replace(bare, tasks=(record,)))) - bare_size + 1 + VERIFY_PAIR_CHARS * bool(row.verify)
         if room < 0:
             break
+        if row.verify:
+            checked.append([len(records), row.verify])
         records.append(record)
-    return replace(bare, tasks=tuple(records))
+    return replace(bare, tasks=tuple(records), extra={**extra, EXTRA_VERIFY: checked} if checked else extra)
 
 
 def _fit(lines: list[str], budget: int) -> int:
@@ -341,7 +365,7 @@ def ticked_in_body(body: str, document: str) -> set[str]:
         if line.startswith("**"):
             inside = _plain(line).startswith(header)
         elif inside and line.startswith("- [x] "):
-            ticked.add(_plain(line[len("- [x] ") :]))
+            ticked.add(_plain(_VERIFY_SUFFIX.sub("", line[len("- [x] ") :])))
         elif inside and not line.strip():
             inside = False
     return ticked
@@ -390,8 +414,10 @@ def render_pull_body(
         for row in state.tasks:
             if row.document == document.name:
                 mark = "x" if row.status is TaskStatus.DONE else " "
-                task_lines.append(f"- [{mark}] {_inline(row.text, secrets)}")
+                check = VERIFY_SUFFIX.format(cell=verify_cell(row.verify)) if row.verify else ""
+                task_lines.append(f"- [{mark}] {_inline(row.text, secrets)}{check}")
         task_lines.append("")
+    task_lines += render_revisions(state.revisions)
     budget = MAX_BODY_CHARS - sum(len(line) + 1 for line in lines) - 2_000
     shown = _fit(task_lines, budget)
     if shown < len(task_lines):

@@ -18,11 +18,11 @@ from typing import Any
 
 from symphony_bot.agents.base import Agent, TaskRequest
 from symphony_bot.agents.command import CommandAgent
+from symphony_bot.contribution.review_record import COMMITTED, PASSED, RETRIED, SKIPPED, STOPPED
 from symphony_bot.workspace.gitops import WorkTree
 
-COMMIT, SKIP, STOP = "commit", "skip", "stop"
+COMMIT, SKIP, STOP = COMMITTED, SKIPPED, STOPPED  # `verify-failure`'s words are the results' own
 FAILURE_CHOICES = (COMMIT, SKIP, STOP)
-PASSED = "passed"
 DEFAULT_TIMEOUT_S = 600.0
 TAIL_CHARS = 4_000
 SHELL = "/bin/sh"
@@ -61,6 +61,11 @@ class VerifyOutcome:
     @property
     def mark(self) -> str:
         return MARKS[self.decision]
+
+    @property
+    def result(self) -> str:
+        """What the task table shows (review_record.VERIFY_CELLS): a pass on a later attempt is told apart."""
+        return RETRIED if self.decision == PASSED and self.attempts > 1 else self.decision
 
 
 def run_check(
@@ -179,7 +184,12 @@ def refused_by_verify(runner: Any, event: dict[str, Any], task: str) -> bool:
     checked = verify_changes(
         settings, tree, at_hand, scratch_dir=scratch, run_as=config.agent_user, stop=runner.stop_event
     )
-    if checked is None or checked.decision == PASSED:
+    if checked is None:
+        return False
+    row = next((r for r in runner.state.tasks if r.line == at_hand.line and r.document == event.get("document")), None)
+    if row is not None:
+        row.verify = checked.result  # the task table's Verify column (status_comment)
+    if checked.decision == PASSED:
         return False
     runner.state.notes.append(NOTE_VERIFY.format(command=settings.command, task=task, mark=checked.mark))
     if checked.decision == STOP:

@@ -12,6 +12,7 @@ from symphony_bot.registry.diff import RegistryDiff
 from symphony_bot.registry.validate import RegistryReport
 from symphony_bot.registry.values import MAX_QUOTED_CHARS, quote
 from symphony_bot.report.findings import Finding, Severity
+from symphony_bot.report.words import plural
 from symphony_bot.report.workflow_commands import neutralize
 
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.NOTICE: "ℹ️"}
@@ -45,7 +46,8 @@ def validation_text(reports: list[RegistryReport]) -> str:
         errors, warnings = _count(report.findings, Severity.ERROR), _count(report.findings, Severity.WARNING)
         projects = _project_count(report.data)
         verdict = "valid" if report.valid else "INVALID"
-        lines.append(f"{report.path}: {verdict} — {projects} projects, {errors} errors, {warnings} warnings")
+        counts = f"{plural(projects, 'project')}, {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        lines.append(f"{report.path}: {verdict} — {counts}")
     return "\n".join(lines) + "\n"
 
 
@@ -108,7 +110,7 @@ def validation_markdown(reports: list[RegistryReport], not_annotated: str = "") 
     for report in reports:
         errors, warnings = _count(report.findings, Severity.ERROR), _count(report.findings, Severity.WARNING)
         status = "✅ valid" if report.valid else "❌ invalid"
-        parts.append(f"**{_code(report.path)}**: {status} ({errors} errors, {warnings} warnings)")
+        parts.append(f"**{_code(report.path)}**: {status} ({plural(errors, 'error')}, {plural(warnings, 'warning')})")
         if report.findings:
             parts.append(findings_table(report.path, report.findings))
     return "\n\n".join(parts) + "\n"

@@ -100,6 +100,27 @@ def validate_bytes(raw: bytes, path: str = DEFAULT_REGISTRY_FILE, now: dt.dateti
     return _report(path, parse_json_bytes(raw), now)
 
 
+def validate_document(path: str, document: JsonDocument, now: dt.datetime | None = None) -> RegistryReport:
+    return _report(path, document, now)
+
+
+def introduced_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
+    """The findings `head` has that `base` had not: what a change brought in. Matched by what they say, not by
+    where (an added project moves every line below it), and counted, so a second copy of an old problem counts."""
+    remaining: dict[tuple[str, str, str, str | None], int] = {}
+    for finding in base:
+        key = (finding.severity, finding.code, finding.message, finding.hint)
+        remaining[key] = remaining.get(key, 0) + 1
+    introduced = []
+    for finding in head:
+        key = (finding.severity, finding.code, finding.message, finding.hint)
+        if remaining.get(key, 0) > 0:
+            remaining[key] -= 1
+        else:
+            introduced.append(finding)
+    return introduced
+
+
 def _report(path: str, document: JsonDocument, now: dt.datetime | None) -> RegistryReport:
     report = RegistryReport(path=path, findings=list(document.findings))
     if document.data is None:

@@ -40,6 +40,7 @@ from symphony_bot.sandbox.app_permissions import (
 )
 from symphony_bot.sandbox.app_permissions import check as check_app_permission
 from symphony_bot.sandbox.faults import Budget, rate_limit_error
+from symphony_bot.sandbox.graphql_edits import EDIT_RESOLVERS
 from symphony_bot.sandbox.graphql_execution import (
     DOCUMENTATION_URL,
     FORBIDDEN,
@@ -374,4 +375,5 @@ _RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {
     ("User", "name"): _attribute(lambda user: user.name),
     ("Organization", "name"): _attribute(lambda user: user.name),
     **REVIEW_RESOLVERS,
+    **EDIT_RESOLVERS,
 }

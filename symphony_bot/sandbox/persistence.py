@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from symphony_bot.sandbox.state import (
+    ContentEdit,
     InstallationToken,
     Issue,
     IssueComment,
@@ -85,7 +86,8 @@ def load_state(state: SandboxState, path: Path) -> None:
                 pull_raw = issue_raw.pop("pull")
                 events = [IssueEvent(**event) for event in issue_raw.pop("events")]
                 reactions = _reactions(issue_raw.pop("reactions"))
-                issue = Issue(**issue_raw, events=events, reactions=reactions)
+                edits = [ContentEdit(**edit) for edit in issue_raw.pop("body_edits", [])]
+                issue = Issue(**issue_raw, events=events, reactions=reactions, body_edits=edits)
                 if pull_raw is not None:
                     pull_raw["closing_refs"] = [tuple(ref) for ref in pull_raw["closing_refs"]]
                     issue.pull = PullRequest(**pull_raw)
@@ -93,6 +95,8 @@ def load_state(state: SandboxState, path: Path) -> None:
                 state._register(issue.node_id, issue)
                 for event in events:
                     state._register(event.node_id, event)
+                for edit in edits:
+                    state._register(edit.node_id, edit)
                 for reaction in reactions:
                     state._register(reaction.node_id, reaction)
             state.repos[repo.id] = repo

@@ -14,6 +14,8 @@ import re
 from functools import cache
 from importlib import resources
 
+from symphony_bot.report.words import plural
+
 SITE_TITLE = "Maestro Symphony"
 ASSETS_FOLDER = "assets"
 STYLESHEET_FILE = "site.css"
@@ -102,10 +104,6 @@ def page(*, title: str, current: str, body: str, depth: int = 0, generated_at: s
         f'<footer class="site-footer"><p>{FOOTER_TEXT}{generated}</p></footer>\n'
         "</body>\n</html>\n"
     )
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def progress_bar(done: int, total: int, label: str) -> str:

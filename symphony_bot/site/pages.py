@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symphony_bot.site.html import USER_TEXT, attr, link, page, plural, progress_bar, text
+from symphony_bot.report.words import plural
+from symphony_bot.site.html import USER_TEXT, attr, link, page, progress_bar, text
 from symphony_bot.site.model import ISSUE_GROUPS, Category, Project, categories_in
 from symphony_bot.stats.history import HistoryRow
 

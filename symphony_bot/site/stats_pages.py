@@ -5,7 +5,8 @@ Pure functions from the stats report to HTML text; every value goes through `htm
 
 from __future__ import annotations
 
-from symphony_bot.site.html import USER_TEXT, attr, link, page, plural, progress_bar, text
+from symphony_bot.report.words import plural
+from symphony_bot.site.html import USER_TEXT, attr, link, page, progress_bar, text
 from symphony_bot.stats.history import HistoryRow
 from symphony_bot.stats.maths import StatsReport
 from symphony_bot.stats.render import money, streak_text

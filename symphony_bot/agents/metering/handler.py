@@ -25,6 +25,7 @@ from symphony_bot.agents.metering.pricing_gate import (
     unpriced,
 )
 from symphony_bot.agents.metering.providers import BUDGET_MESSAGE, CREDENTIAL_HEADERS, GEMINI_KEY_PARAM, ErrorReply
+from symphony_bot.agents.metering.relay import ClientEnd, Dechunker, buffer
 from symphony_bot.agents.metering.task_usage import TaskUsage
 from symphony_bot.agents.metering.wire import PIECE_BYTES, RequestBody, end_to_end
 
@@ -241,7 +242,7 @@ class Handler(BaseHTTPRequestHandler):
     def _relay(
         self, response: http.client.HTTPResponse, meter: ResponseMeter | None, finish: Callable[[bool], None]
     ) -> None:
-        """Copy the response as it arrives; `finish` runs once the upstream body has ended, before the last
+        """Copy the response as it arrives (`relay`); `finish` runs once the upstream body has ended, before the last
         bytes go out. A client that hangs up changes nothing upstream: the answer is read to its end and counted."""
         self.send_response_only(response.status, response.reason)
         for name, value in end_to_end(response.getheaders()):
@@ -258,45 +259,65 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("connection", "close")
         elif length is not None:
             self.send_header("content-length", length)
-        client = _Client(self)
-        client.run(self.end_headers)
+        self._headers_buffer.append(CRLF)
+        head, self._headers_buffer = b"".join(self._headers_buffer), []
+
+        def gone() -> None:
+            self.close_connection = True
+
+        client = ClientEnd(self.connection, chunked, gone)
+        client.head(head, more=has_body)
         if not has_body:
             finish(True)
             return
-        remaining = None if unsized or length is None else int(length)
+        if self._copy(response, client, meter, finish):
+            return
+        self.close_connection = True
+
+    def _copy(
+        self,
+        response: http.client.HTTPResponse,
+        client: ClientEnd,
+        meter: ResponseMeter | None,
+        finish: Callable[[bool], None],
+    ) -> bool:
+        """The body, read by the handful into this thread's buffer and written on as it was read; True once the
+        upstream body has ended (False: the API broke off or stalled)."""
+        fp = response.fp
+        assert fp is not None
+        dechunker = Dechunker() if response.chunked else None
+        remaining = None if response.chunked else response.length
+        view = buffer()
         feed = meter.feed if meter is not None else None
-        read1, write = response.read1, self.wfile.write
-        connection = self.connection
-
-        def send_chunk(piece: bytes) -> None:
-            """One chunk in one system call, the piece never copied (the framing around it is gathered)."""
-            parts = (b"%x\r\n" % len(piece), piece, CRLF)
-            sent = connection.sendmsg(parts)
-            if sent < len(parts[0]) + len(piece) + len(CRLF):
-                connection.sendall(b"".join(parts)[sent:])
-
         while True:
             try:
-                piece = read1(PIECE_BYTES)
+                size = fp.readinto1(view if remaining is None else view[: min(len(view), remaining)])
+                if not size:  # the end of a close-delimited body; any other body was cut off
+                    if dechunker is not None or remaining:
+                        return False
+                    finish(True)
+                    client.body([], last=True)
+                    return True
+                pieces = [view[:size]] if dechunker is None else dechunker.payload(view[:size])
             except TimeoutError:
                 self.proxy.health.stalled(self.proxy.stall_s)
-                break
-            except (OSError, http.client.HTTPException, ValueError):
-                break  # the API broke off: what was metered so far counts (or, with a budget, the reservation)
-            if not piece:
-                finish(True)
-                if chunked:
-                    client.run(write, b"0\r\n\r\n")
-                return
-            if feed is not None:
-                feed(piece)
+                return False
+            except (OSError, ValueError):
+                return False  # the API broke off: what was metered so far counts (or, with a budget, the reservation)
             if remaining is not None:
-                remaining -= len(piece)
-                if remaining <= 0:
-                    finish(True)
-            if client.here:
-                client.run(send_chunk if chunked else write, piece)
-        self.close_connection = True
+                remaining -= size
+            ended = remaining == 0 or (dechunker is not None and dechunker.done)
+            if not ended:
+                client.body(pieces, last=False)
+            if feed is not None and pieces:
+                feed(b"".join(pieces))  # one piece per read: the meter's work per call is paid once
+            if ended:
+                response.close()  # read to its end: the connection may serve the next request,
+                if dechunker is not None and dechunker.extra:
+                    response.will_close = True  # unless the server sent more than its answer
+                finish(True)
+                client.body(pieces, last=True)
+                return True
 
     # --- replies of its own ------------------------------------------------------------------------------
     def _refuse(self, status: int, message: str) -> None:
@@ -322,20 +343,3 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
         except OSError:  # the client is gone: nobody to tell
             self.close_connection = True
-
-
-class _Client:
-    """The client end of one relay: once it has hung up, nothing more is written to it (and the relay goes on)."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self.here = True
-
-    def run(self, write: Callable[..., object], *data: bytes) -> None:
-        if not self.here:
-            return
-        try:
-            write(*data)
-        except OSError:
-            self.here = False
-            self.handler.close_connection = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from symphony_bot.sandbox.state.body_edits import record_body_edit
 from symphony_bot.sandbox.state.model import (
     DEFAULT_LABEL_COLOR,
     ISSUE_STATES,
@@ -201,6 +202,7 @@ class IssueStore(RepositoryStore):
                     self._event(issue, "renamed", actor, rename_from=issue.title, rename_to=title)
                 issue.title = title
             if body is not None or set_body:
+                record_body_edit(self, issue, actor, body)
                 issue.body = body
                 if issue.pull is not None:
                     self._body_changed(repo, issue, actor)

@@ -154,6 +154,7 @@ NODE_PREFIX = {
     "IssueComment": "IC",
     "Reaction": "REA",
     "IssueEvent": "LE",
+    "UserContentEdit": "UCE",
     "Installation": "IN",
     "WorkflowRun": "WFR",
 }
@@ -209,6 +210,16 @@ class IssueEvent:
     rename_to: str | None = None
     source_repo_id: int | None = None
     source_number: int | None = None
+
+
+@dataclass
+class ContentEdit:
+    """One version of an issue body in its edit history (GraphQL `UserContentEdit`; state/body_edits.py)."""
+
+    id: int
+    node_id: str
+    editor: str | None
+    edited_at: str
 
 
 @dataclass
@@ -278,6 +289,7 @@ class Issue:
     reactions: list[Reaction] = field(default_factory=list)
     events: list[IssueEvent] = field(default_factory=list)
     pull: PullRequest | None = None
+    body_edits: list[ContentEdit] = field(default_factory=list)  # oldest first; empty until the first edit
 
     @property
     def is_pull(self) -> bool:
