@@ -65,6 +65,7 @@ CACHE_NAMESPACE = "issues"
 # rate-limits-and-query-limits-for-the-graphql-api); each repository asks for up to 100 issues x (100 labels +
 # 10 linked PRs): 11,101 nodes, so 25 of them are 277,525 nodes, about 50 points.
 SCAN_BATCH_SIZE = 25
+TOO_MANY_LABELS_MESSAGE = "{issues} {have} more than {labels} labels; only the first {labels} were read"
 DOCUMENTS_PREFIX = "d"  # the names of the document checks riding in a scan request start with this
 
 
@@ -391,7 +392,11 @@ def _finish(
         result.problems.append(
             RepositoryProblem(
                 RepositoryProblemCode.TOO_MANY_LABELS,
-                f"issues {truncated} have more than {LABELS_PAGE} labels; only the first {LABELS_PAGE} were read",
+                TOO_MANY_LABELS_MESSAGE.format(
+                    issues=", ".join(f"#{number}" for number in truncated),
+                    have="has" if len(truncated) == 1 else "have",
+                    labels=LABELS_PAGE,
+                ),
             )
         )
     result.issues = sorted(issues, key=lambda issue: issue.number)
