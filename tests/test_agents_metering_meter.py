@@ -250,3 +250,39 @@ def test_priced_usage_fields_beside_the_tokens_are_counted() -> None:
     anthropic = meter_usage(WireFormat.ANTHROPIC, False, [body])
     base = estimate_cost(Usage(1, 1), "claude-sonnet-4-5")
     assert anthropic.cost_usd == pytest.approx(base + long_writes * 3.0 * 2 / 1e6)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["lf", "crlf"])
+def test_a_stream_mostly_of_one_event_is_counted_exactly_with_its_rare_others(newline) -> None:
+    """Pieces holding nothing but the stream's common event are only counted (`sse`); the rare others among
+    them (a ping, a server-tool call completed, the usage at the end) are still found wherever the pieces are
+    cut, small or large, and every event is counted once."""
+    rng = random.Random()
+
+    def event(name: str, data: str) -> bytes:
+        return b"event: " + name.encode() + newline + b"data: " + data.encode() + newline + newline
+
+    created = event("response.created", json.dumps({"type": "response.created", "response": {"model": "gpt-5.1"}}))
+    deltas = rng.randint(500, 3000)
+    body, others, searches = [created], 0, 0
+    for _ in range(deltas):
+        body.append(event("response.output_text.delta", json.dumps({"delta": "y" * rng.randint(1, 300)})))
+        roll = rng.random()
+        if roll < 0.01:
+            body.append(event("ping", "{}"))
+            others += 1
+        elif roll < 0.02:
+            body.append(event("response.web_search_call.completed", "{}"))
+            others, searches = others + 1, searches + 1
+    usage = {"input_tokens": 70, "output_tokens": 9}
+    completed = {"type": "response.completed", "response": {"model": "gpt-5.1", "usage": usage}}
+    body.append(event("response.completed", json.dumps(completed)))
+    stream = b"".join(body)
+    cuts = sorted(rng.sample(range(1, len(stream)), rng.randint(1, 200)))
+    meter = ResponseMeter(WireFormat.RESPONSES, True)
+    for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+        meter.feed(stream[a:b])
+    metered = meter.finish()
+    assert (metered.usage.input_tokens, metered.usage.output_tokens, metered.model) == (70, 9, "gpt-5.1")
+    assert meter.events == 2 + deltas + others and meter.complete
+    assert metered.fees.uses == ({"web_search": searches} if searches else {})

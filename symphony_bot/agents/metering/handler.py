@@ -10,11 +10,11 @@ import socket
 import struct
 from collections.abc import Callable
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from symphony_bot.agents.metering import budget
+from symphony_bot.agents.metering.head import QuickRequestHandler
 from symphony_bot.agents.metering.meter import ResponseMeter, WireFormat, endpoint_allowed, wire_format_for
 from symphony_bot.agents.metering.pricing_gate import (
     MODEL_NAME_CHARS,
@@ -43,7 +43,7 @@ ENDPOINT_REFUSED = (
 )
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuickRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = CLIENT_TIMEOUT_S
     # Each piece of a stream goes out as it is written, not when the previous one is acknowledged (Nagle's
@@ -259,8 +259,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("connection", "close")
         elif length is not None:
             self.send_header("content-length", length)
-        self._headers_buffer.append(CRLF)
-        head, self._headers_buffer = b"".join(self._headers_buffer), []
+        # What send_header gathered (BaseHTTPRequestHandler's buffer), ended here and sent with the body's start.
+        buffered: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]
+        head = b"".join(buffered) + CRLF
+        buffered.clear()
 
         def gone() -> None:
             self.close_connection = True
@@ -289,16 +291,25 @@ class Handler(BaseHTTPRequestHandler):
         remaining = None if response.chunked else response.length
         view = buffer()
         feed = meter.feed if meter is not None else None
+        # What reading the head left in the file's own buffer comes first, alone: `readinto1` would copy it and
+        # then wait for the socket too (one raw read), holding it back, and losing it if that read times out.
+        drained = False
         while True:
             try:
-                size = fp.readinto1(view if remaining is None else view[: min(len(view), remaining)])
+                limit = len(view) if remaining is None else min(len(view), remaining)
+                if drained:
+                    size = fp.readinto1(view[:limit])
+                    read = view[:size]
+                else:
+                    read = memoryview(fp.read1(limit))  # the buffered bytes, or one read
+                    size, drained = len(read), True
                 if not size:  # the end of a close-delimited body; any other body was cut off
                     if dechunker is not None or remaining:
                         return False
                     finish(True)
                     client.body([], last=True)
                     return True
-                pieces = [view[:size]] if dechunker is None else dechunker.payload(view[:size])
+                pieces = [read] if dechunker is None else dechunker.payload(read)
             except TimeoutError:
                 self.proxy.health.stalled(self.proxy.stall_s)
                 return False

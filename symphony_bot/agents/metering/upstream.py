@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from symphony_bot.agents.metering.head import QuickResponse
+
 MAX_IDLE_CONNECTIONS = 8
 MAX_IDLE_S = 15.0  # servers close idle connections too (often after 60 s or more); we let go first
 # A CA bundle a runner behind an intercepting proxy adds for Node programs (the CLIs): trusted here too.
@@ -106,6 +108,7 @@ class Upstream:
             fresh = http.client.HTTPSConnection(host, port, timeout=self.timeout_s, context=_tls_context())
         else:
             fresh = http.client.HTTPConnection(host, port, timeout=self.timeout_s)
+        fresh.response_class = QuickResponse  # its head read without the email package (`head`)
         if self.via is not None:
             headers = {"Proxy-Authorization": self.via.authorization} if self.via.authorization else None
             fresh.set_tunnel(self.host, self.port, headers=headers)
