@@ -14,7 +14,7 @@ It prints requests, GraphQL points, wall time and misclassified issues for both,
 to parse 1 MiB hostile issue bodies. Targets (issue 21): ours <= 2 s wall and <= 10 requests, zero
 misclassified; parsing <= 50 ms.
 
-    .venv/bin/python bench/scan.py
+    .venv/bin/python bench/scan.py [REPOSITORIES]     # default 200
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import sys
 import time
 
 import requests
@@ -148,6 +149,8 @@ def hostile_bodies() -> dict[str, str]:
 
 
 def main() -> None:
+    global REPOSITORIES  # noqa: PLW0603 (a smaller world from the command line)
+    REPOSITORIES = int(sys.argv[1]) if len(sys.argv) > 1 else REPOSITORIES
     with Sandbox() as sb:
         print(f"seeding {REPOSITORIES} repositories x {ISSUES_PER_REPOSITORY} issues ...", flush=True)
         seeding = time.perf_counter()

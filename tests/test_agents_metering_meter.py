@@ -286,3 +286,20 @@ def test_a_stream_mostly_of_one_event_is_counted_exactly_with_its_rare_others(ne
     assert (metered.usage.input_tokens, metered.usage.output_tokens, metered.model) == (70, 9, "gpt-5.1")
     assert meter.events == 2 + deltas + others and meter.complete
     assert metered.fees.uses == ({"web_search": searches} if searches else {})
+
+
+def test_a_server_tool_call_whose_event_line_is_cut_between_two_pieces_is_counted() -> None:
+    """The event line of a completed server-tool call, split anywhere across two pieces, is still counted (a
+    search within one piece alone missed it: the answer's tool fees came out one search short)."""
+    delta = b'event: response.output_text.delta\ndata: {"delta": "' + b"y" * 400 + b'"}\n\n'
+    call = b"event: response.web_search_call.completed\ndata: {}\n\n"
+    usage = {"input_tokens": 70, "output_tokens": 9}
+    end = {"type": "response.completed", "response": {"model": "gpt-5.1", "usage": usage}}
+    stream = delta * 3 + call + delta * 3 + b"event: response.completed\ndata: " + json.dumps(end).encode() + b"\n\n"
+    line = stream.index(call)
+    for cut in range(line, line + call.index(b"\n") + 2):
+        meter = ResponseMeter(WireFormat.RESPONSES, True)
+        meter.feed(stream[:cut])
+        meter.feed(stream[cut:])
+        metered = meter.finish()
+        assert metered.fees.uses == {"web_search": 1} and meter.events == 8, cut

@@ -55,7 +55,8 @@ class SseScanner:
         # Inside an event whose name says it carries nothing: everything up to the next `event:` line is
         # passed over with one search, never line by line (a long answer is mostly such events).
         self._passing = False
-        self._passed_tail = b""  # the end of the previous piece, in case it holds the start of NEXT_EVENT
+        self._passed_tail = b""  # the end of the previous piece, looked at with the next one
+        self._common: bytes | None = None  # the whole `event:` line of the stream's most common event
 
     def feed(self, data: bytes) -> None:
         start, size = 0, len(data)
@@ -75,34 +76,70 @@ class SseScanner:
             start = end + 1
 
     def _pass(self, data: bytes, start: int) -> int:
-        """Pass over events that carry nothing (one regular-expression search for the next event worth reading,
-        at C speed), counting them; where to go on reading `data` once such an event begins (its `event:` line),
-        or -1 when none begins in this piece."""
-        tail, self._passed_tail = self._passed_tail, b""
+        """Pass over events that carry nothing, counting them; where to go on reading `data` once an event worth
+        reading begins (its `event:` line), or -1 when none begins in this piece.
+
+        The last TAIL_BYTES of each piece wait for the next (`_passed_tail`), so every `event:` line is looked at
+        whole, in one window. Most pieces hold nothing but the stream's most common event (the content deltas):
+        two counts at C speed tell so (all `event:` lines, and that event's whole line), and only a piece with
+        anything else in it is searched for the events worth reading."""
+        tail = self._passed_tail
+        window = tail + data[start:] if tail else (data if start == 0 else data[start:])
+        limit = len(window) - TAIL_BYTES
+        if limit <= 0:
+            self._passed_tail = window
+            return -1
+        found = self._pass_window(window, limit)
+        if found < 0:
+            self._passed_tail = window[limit:]
+            return -1
+        self._passed_tail = b""
+        self._passing = False
+        if found < len(tail):  # the event worth reading began in the previous piece: its first bytes, then on
+            self.feed(tail[found:])
+            return start
+        return start + found - len(tail)
+
+    def _pass_window(self, window: bytes, limit: int) -> int:
+        """Count the events whose `event:` line begins before `limit`; the index just after the newline that
+        begins the first one worth reading, or -1."""
+        count = window.count
+        lines = count(NEXT_EVENT, 0, limit + len(NEXT_EVENT) - 1)
+        common = self._common
+        if common is not None and count(common, 0, limit + len(common) - 1) == lines:
+            self.events += lines  # nothing but the common event: nothing worth reading, no tool call
+            return -1
         worth = self._worth
         assert worth is not None
-        if tail:  # a name line worth reading may have begun at the end of the previous piece
-            match = worth.search(tail + data[start : start + TAIL_BYTES])
-            if match is not None and match.start() < len(tail):
-                self._passing = False
-                self.feed(tail[match.start() + 1 :])  # its first bytes, through the line reader
-                return start
-            edge = len(NEXT_EVENT) - 1  # an `event:` line that began in the previous piece is counted here
-            self.events += (tail[-edge:] + data[start : start + edge]).count(NEXT_EVENT)
-        match = worth.search(data, start)
-        end = len(data) if match is None else match.start()
-        self.events += data.count(NEXT_EVENT, start, end)
-        if data.find(CALL_COMPLETED, start, end) >= 0:  # rare: only then the (slower) pattern is run
+        match = worth.search(window)
+        end = limit if match is None or match.start() >= limit else match.start()
+        self.events += count(NEXT_EVENT, 0, end + len(NEXT_EVENT) - 1) if end < limit else lines
+        if window.find(CALL_COMPLETED, 0, end + TAIL_BYTES) >= 0:  # rare: only then the (slower) pattern is run
             names = self.names
-            for call in _CALL_COMPLETED.finditer(data, start, end):
-                names[call.group(1)] = names.get(call.group(1), 0) + 1
-        if match is None:
-            self._passed_tail = (tail + data[max(start, len(data) - TAIL_BYTES) :])[-TAIL_BYTES:]
-            return -1
-        self._passing = False
-        return match.start() + 1
+            for call in _CALL_COMPLETED.finditer(window):
+                if call.start() < end:
+                    names[call.group(1)] = names.get(call.group(1), 0) + 1
+        if end < limit:
+            return end + 1
+        self._learn_common(window, limit)
+        return -1
+
+    def _learn_common(self, window: bytes, limit: int) -> None:
+        """The last `event:` line before `limit` (of an event not worth reading) becomes the common one."""
+        begin = window.rfind(NEXT_EVENT, 0, limit)
+        newline = window.find(b"\n", begin + 1, begin + MAX_EVENT_NAME_BYTES) if begin >= 0 else -1
+        if newline > 0:
+            line = window[begin : newline + 1]
+            if CALL_COMPLETED not in line:
+                self._common = line
 
     def close(self) -> None:
+        if self._passing and self._passed_tail:
+            tail, self._passed_tail = self._passed_tail, b""
+            found = self._pass_window(tail, len(tail))
+            if found >= 0:
+                self._passing = False
+                self.feed(tail[found:])
         if self._head or self._mode != _UNDECIDED:
             self._end_of_line()
         self._dispatch()
