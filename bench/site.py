@@ -6,6 +6,10 @@
    is nothing else). Target <= 300 KB.
 3. Requests: `stats` (the contributions fetch) for 100 repositories with 3 contribution PRs each, counted at
    the sandbox GitHub. Target <= 5 requests.
+4. End to end: the whole `symphony-bot site` process against a sandbox world of E2E_PROJECTS projects x 10
+   issues (a claimed, a blocked and a missing-document issue in each; GitHub's secondary limits on, as the
+   sandbox has them by default): wall time and requests, with where the sandbox spent its time. Targets (issue
+   21): <= 10 s and <= 40 requests. `bench/site.py e2e N` runs this part alone for N projects.
 
     .venv/bin/python bench/site.py
 """
@@ -13,8 +17,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +49,10 @@ PULLS_PER_REPOSITORY = 3
 BUILD_TARGET_SECONDS = 2.0
 WEIGHT_TARGET_BYTES = 300 * 1000
 REQUEST_TARGET = 5
+E2E_PROJECTS = 1000
+E2E_WALL_TARGET_S = 10.0
+E2E_REQUEST_TARGET = 40
+BIN = Path(sys.executable).parent / "symphony-bot"
 CATEGORIES = ("ai-ml", "developer-tools", "web", "data", "security", "unknown-thing")
 
 
@@ -214,15 +225,67 @@ def bench_requests() -> int:
     return requests
 
 
+def seed_projects(sb: Sandbox, count: int) -> list[dict[str, Any]]:
+    """`count` repositories of one maintainer, 10 labelled issues each; their registry entries."""
+    sb.add_user("maint", token="t-maint")
+    sb.add_user("donor", token="t-donor")
+    documents = {f"docs/symphony/{name}.md": "- [ ] one\n- [ ] two\n- [x] three\n" for name in "abc"}
+    registry = []
+    for index, entry in enumerate(entries(count)):
+        name = f"project-{index:04d}"
+        sb.create_repo("maint", name, files=documents)
+        for number in range(1, ISSUES_PER_PROJECT + 1):
+            body = "- docs/symphony/a.md\n- docs/symphony/b.md\n" if number != 4 else "- docs/symphony/gone.md\n"
+            labels = ["runmaestro.ai", "blocking"] if number == 3 else ["runmaestro.ai"]
+            sb.create_issue("maint", name, f"Improve module {number}", body, labels=labels)
+        sb.push_branch("maint", name, "symphony/1", {"w.txt": "w"})
+        sb.open_pull("maint", name, "symphony/1", title="wip", body="Closes #1", draft=True, author="donor")
+        registry.append(entry | {"slug": f"maint/{name}", "url": f"https://github.com/maint/{name}"})
+    return registry
+
+
+def bench_end_to_end(count: int) -> tuple[float, int]:
+    with Sandbox() as sb, tempfile.TemporaryDirectory() as directory:
+        print(f"seeding {count:,} projects x {ISSUES_PER_PROJECT} issues ...", flush=True)
+        started = time.perf_counter()
+        registry = Path(directory) / "registry.json"
+        registry.write_text(json.dumps({"repositories": seed_projects(sb, count)}))
+        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        sb.requests.reset()
+        command = [str(BIN), "site", "--out", f"{directory}/site", "--registry", str(registry)]
+        command += ["--github-url", sb.api_url, "--cache-dir", f"{directory}/cache"]
+        environment = os.environ | {"GITHUB_TOKEN": "t-maint", "SYMPHONY_GITHUB_TOKEN": ""}
+        started = time.perf_counter()
+        finished = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - started
+        requests = len(sb.requests)
+        by_operation: dict[str, list[float]] = {}
+        for entry in sb.requests:
+            by_operation.setdefault(str(entry.graphql_operation or entry.operation), []).append(entry.duration)
+    print(f"site end to end: exit {finished.returncode}; {finished.stdout.strip()}")
+    if finished.returncode:
+        print(finished.stderr.strip()[-2000:])
+    for operation, durations in by_operation.items():
+        print(f"  {len(durations)} x {operation}: {sum(durations):.2f} s in the sandbox")
+    print(f"site end to end: {count:,} projects, {elapsed:.2f} s wall, {requests} requests")
+    return elapsed, requests
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["e2e"]:
+        bench_end_to_end(int(sys.argv[2]) if len(sys.argv) > 2 else E2E_PROJECTS)
+        return
     build = bench_build()
     weight = bench_weight()
     requests = bench_requests()
+    e2e_wall, e2e_requests = bench_end_to_end(E2E_PROJECTS)
     print()
     for label, value, target, unit in (
         ("build", build, BUILD_TARGET_SECONDS, "s"),
         ("Projects page weight", weight / 1000, WEIGHT_TARGET_BYTES / 1000, "KB"),
         ("stats requests", requests, REQUEST_TARGET, ""),
+        ("site end to end", e2e_wall, E2E_WALL_TARGET_S, "s"),
+        ("site requests", e2e_requests, E2E_REQUEST_TARGET, ""),
     ):
         verdict = "met" if value <= target else "NOT MET"
         print(f"{label:24} {value:10.2f} {unit:3} target <= {target:g} {unit}: {verdict} ({value / target:.0%} of it)")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from symphony_bot.agents import landlock
 from symphony_bot.agents.claude import ClaudeAgent
 from symphony_bot.agents.cli_agent import CliAgent
 from symphony_bot.agents.codex import CodexAgent
@@ -90,6 +91,8 @@ CODEX = CliSpec(
     default_model="gpt-6.1-sol",
     default_shell_tool="exec",
     default_priced=False,
+    # Its bubblewrap sandbox's mount targets; under the bot's Landlock that sandbox is off and leaves none.
+    writes_temporary_files=landlock.abi() == 0,
 )
 OPENCODE = CliSpec(
     "opencode",

@@ -1,13 +1,15 @@
 import pytest
 
-from symphony_bot.agents.base import TaskRequest, Usage
-from symphony_bot.agents.codex import CodexAgent, codex_config
+from symphony_bot.agents import landlock
+from symphony_bot.agents.base import Outcome, TaskRequest, Usage
+from symphony_bot.agents.codex import CodexAgent, codex_config, sandbox_mode
 from symphony_bot.agents.pricing import estimate_cost
 from tests.agent_cli_helpers import (
     FINAL_TEXT,
     fixture,
 )
 from tests.agent_cli_specs import CODEX
+from tests.landlock_cli_helpers import CONFINED, probe_under_landlock
 
 MODEL = CODEX.model  # what every CLI does is in tests/test_agents_cli_contract.py
 
@@ -62,3 +64,20 @@ def test_config_points_codex_at_the_base_url_and_keeps_it_quiet(tmp_path) -> Non
 def test_estimate_matches_the_price_table() -> None:
     parsed = CodexAgent(model=MODEL).parse(fixture("codex-success.jsonl"), "", 0)
     assert parsed.usage.cost_usd == pytest.approx(estimate_cost(Usage(300, 35, 50), MODEL))
+
+
+@pytest.mark.skipif(landlock.abi() < landlock.NET_ABI, reason="needs Landlock ABI 4 (Linux 6.7)")
+def test_real_codex_runs_under_the_bots_landlock_rules(npm_modules, monkeypatch) -> None:
+    """codex's own sandbox is off (bubblewrap cannot mount under Landlock): ours confines its tools, so a write
+    or read outside the tree and a connection to any port but the model URL's are refused."""
+    result, seen, reached = probe_under_landlock(lambda server: CODEX.make(npm_modules, monkeypatch, server))
+    assert result.outcome is Outcome.OK, result.error
+    assert seen == CONFINED
+    assert not reached  # the listener on the other port saw nothing
+
+
+def test_codex_keeps_its_own_sandbox_only_where_landlock_cannot_confine_it(monkeypatch) -> None:
+    monkeypatch.setattr(landlock, "abi", lambda: 0)
+    assert sandbox_mode() == "workspace-write"
+    monkeypatch.setattr(landlock, "abi", lambda: 7)
+    assert sandbox_mode() == "danger-full-access"

@@ -5,12 +5,14 @@ uid) and as the bot's uid, where only Landlock stands in the way."""
 
 import json
 import socket
+import threading
 
 import pytest
 
 from symphony_bot.agents import landlock
 from symphony_bot.agents.base import Outcome
-from tests.autorun_helpers import reachable_tmp
+from symphony_bot.agents.command import CommandAgent
+from tests.autorun_helpers import AGENT_PYTHON, reachable_tmp
 from tests.containment_helpers import make_run, run_script
 
 pytestmark = pytest.mark.skipif(landlock.abi() < landlock.NET_ABI, reason="needs Landlock ABI 4 (Linux 6.7)")
@@ -101,3 +103,58 @@ def test_install_folders_are_the_prefix_above_a_bin_folder(tmp_path) -> None:
         tmp_path / "venv",
         tmp_path / "lib" / "tool",
     ]
+
+
+def test_the_configs_allowed_ports_reach_the_agents_landlock_rules(monkeypatch) -> None:
+    """`allowed-tcp-ports` in .github/symphony.yml -> the action's request -> the runner's environment -> the
+    agent's Landlock rules: the listed port is open, an unlisted one stays closed (its listener sees nothing)."""
+    from symphony_bot.action.runner_seam import RunRequest, child_environment
+    from symphony_bot.contribution.repository_config import parse_config
+
+    code = (
+        "import socket, sys\n"
+        "for port in sys.argv[1:]:\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', int(port)), timeout=10).close()\n"
+        "        print(port, 'ok')\n"
+        "    except OSError as error:\n"
+        "        print(port, type(error).__name__)\n"
+    )
+    listed, unlisted = socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0))
+    with reachable_tmp() as root, listed, unlisted:
+        ports = listed.getsockname()[1], unlisted.getsockname()[1]
+        config = parse_config(f"allowed-tcp-ports: [{ports[0]}]\n")
+        environ = child_environment(RunRequest("o/r", 1, allowed_tcp_ports=config.allowed_tcp_ports), {})
+        monkeypatch.setenv(landlock.TCP_PORTS_ENV, environ[landlock.TCP_PORTS_ENV])
+        lines: list[str] = []
+        request = make_run(root, "run")
+        script = request.repo_dir.parent / "agent.py"
+        script.write_text(code)
+        script.chmod(0o644)
+        agent = CommandAgent([AGENT_PYTHON, str(script), *map(str, ports)])
+        result = agent.run(request, threading.Event(), lines.append)
+        assert result.outcome is Outcome.OK, result.error
+        unlisted.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            unlisted.accept()
+    assert lines == [f"{ports[0]} ok", f"{ports[1]} PermissionError"]
+
+
+@pytest.mark.parametrize("value", ["5432,x", "0", "65536", "-1", "80.5"])
+def test_a_bad_port_list_in_the_environment_stops_the_run_naming_the_variable(monkeypatch, value) -> None:
+    monkeypatch.setenv(landlock.TCP_PORTS_ENV, value)
+    with reachable_tmp() as root:
+        result = run_script(make_run(root, "run"), "print('never')\n")
+    assert result.outcome is Outcome.NOT_FOUND
+    assert landlock.TCP_PORTS_ENV in (result.error or "") and "1 to 65535" in (result.error or "")
+
+
+def test_environment_ports_are_read_and_deduplicated() -> None:
+    assert landlock.environment_ports({landlock.TCP_PORTS_ENV: " 5432, 6379,5432 ,"}) == (5432, 6379)
+    assert landlock.environment_ports({}) == ()
+
+
+def test_named_files_are_the_existing_files_among_absolute_paths(tmp_path) -> None:
+    (tmp_path / "donor.json").write_text("{}")
+    values = [str(tmp_path / "donor.json"), str(tmp_path), str(tmp_path / "missing"), "relative.json", "{}"]
+    assert landlock.named_files(values) == (tmp_path / "donor.json",)

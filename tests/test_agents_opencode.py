@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from symphony_bot.agents import landlock
 from symphony_bot.agents.base import AgentSetupError, Outcome, TaskRequest
 from symphony_bot.agents.opencode import OpenCodeAgent
 from symphony_bot.sandbox.model_server import CHAT, ModelServer, api_error
@@ -15,6 +16,7 @@ from tests.agent_cli_helpers import (
     task_script,
 )
 from tests.agent_cli_specs import OPENCODE, donor_config
+from tests.landlock_cli_helpers import CONFINED, probe_under_landlock
 
 MODEL = OPENCODE.model
 # USD per million tokens, as opencode's config spells a model's price.
@@ -94,3 +96,12 @@ def test_with_a_base_url_and_no_model_the_adapter_refuses_with_the_fix(tmp_path,
     request = TaskRequest("p", tmp_path, tmp_path / "d.md", "t", 1, tmp_path / "scratch")
     with pytest.raises(AgentSetupError, match="--model"):
         OpenCodeAgent().invocation(request)
+
+
+@pytest.mark.skipif(landlock.abi() < landlock.NET_ABI, reason="needs Landlock ABI 4 (Linux 6.7)")
+def test_real_opencode_runs_under_the_bots_landlock_rules(opencode) -> None:
+    """Its shell tool may not write or read outside the tree, nor connect to any port but the model URL's."""
+    result, seen, reached = probe_under_landlock(opencode)
+    assert result.outcome is Outcome.OK, result.error
+    assert seen == CONFINED
+    assert not reached  # the listener on the other port saw nothing

@@ -63,3 +63,18 @@ def test_an_agent_its_user_cannot_start_is_refused_before_anything_is_cloned_or_
     (event,) = [json.loads(line) for line in with_json.stdout.splitlines() if line.startswith("{")]
     assert event["type"] == "error" and event["code"] == "AGENT_NOT_FOUND"
     assert f"error: {event['message']}" == sentence
+
+
+def test_revise_refuses_it_too_before_reading_a_review_or_writing_a_reply(closed_agent) -> None:
+    with Sandbox() as sb:
+        number, _ = scenario.seed(sb)
+        before = len(sb.requests)
+        env = {"GITHUB_TOKEN": scenario.BOT_TOKEN, "SYMPHONY_GITHUB_TOKEN": "", "SYMPHONY_TRIGGERED_BY": ""}
+        args = ["revise", f"{scenario.SLUG}#{number}", "--agent", "command", "--agent-command", str(closed_agent)]
+        args += ["--github-url", sb.api_url, "--allow-weak-containment"]
+        result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+        asked = [entry.operation or entry.graphql_operation for entry in sb.requests[before:]]
+    assert result.exit_code == exit_codes.FINDINGS, result.output
+    (sentence,) = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert str(closed_agent) in sentence
+    assert not any("review" in str(name).lower() or "Thread" in str(name) for name in asked), asked

@@ -88,7 +88,7 @@ def test_scan_table_says_why_an_issue_is_invalid(world: tuple[Sandbox, dict[str,
 def test_scan_matrix_is_capped_at_256_with_a_warning(tmp_path: Path) -> None:
     with Sandbox() as sb:
         sb.add_user("owner", token="t-owner")
-        sb.create_repo("owner", "big")
+        sb.create_repo("owner", "big", files={"docs/a.md": "- [ ] a\n"})
         for number in range(260):
             sb.create_issue("owner", "big", f"i{number}", "- docs/a.md", labels=[LABEL])
         result = CliRunner().invoke(

@@ -145,3 +145,39 @@ def test_the_schemas_agents_are_the_catalogues() -> None:
 
     schema = json.loads((Path(__file__).parent.parent / "schemas" / "symphony-config.schema.json").read_text())
     assert tuple(schema["properties"]["agent"]["enum"]) == AGENT_NAMES
+
+
+def test_allowed_tcp_ports_are_read() -> None:
+    assert parse_config("allowed-tcp-ports: [5432, 6379]\n").allowed_tcp_ports == (5432, 6379)
+    assert parse_config("agent: codex\n").allowed_tcp_ports == ()
+
+
+@pytest.mark.parametrize(
+    ("ports", "line", "column", "words"),
+    [
+        ("[5432, 70000]", 2, 27, "70000 is greater than the maximum of 65535"),
+        ("[0]", 2, 21, "0 is less than the minimum of 1"),
+        ('["5432"]', 2, 21, "'5432' is not of type 'integer'"),
+        ("[true]", 2, 21, "True is not of type 'integer'"),
+        ("[80.5]", 2, 21, "80.5 is not of type 'integer'"),
+        ("5432", 2, 20, "5432 is not of type 'array'"),
+        ("[80, 80]", 2, 20, "has non-unique elements"),
+        (f"[{', '.join(str(port) for port in range(1000, 1021))}]", 2, 20, "is too long"),
+    ],
+)
+def test_allowed_tcp_ports_must_be_at_most_20_port_numbers(ports: str, line: int, column: int, words: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(f"agent: claude\nallowed-tcp-ports: {ports}\n")
+    error = raised.value
+    assert (error.line, error.column) == (line, column)
+    assert "`allowed-tcp-ports" in error.message and words in error.message, error.message
+    assert "at most 20 different TCP port numbers, each a whole number from 1 to 65535" in error.message
+
+
+def test_the_schemas_port_limit_is_the_parsers() -> None:
+    import json
+
+    from symphony_bot.contribution.repository_config import MAX_TCP_PORTS, TCP_PORTS_KEY
+
+    published = json.loads((ROOT / "schemas" / "symphony-config.schema.json").read_text())
+    assert published["properties"][TCP_PORTS_KEY]["maxItems"] == MAX_TCP_PORTS

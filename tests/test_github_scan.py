@@ -354,6 +354,33 @@ def test_documents_github_could_not_check_never_make_an_issue_invalid() -> None:
     assert [str(issue.status) for issue in result.issues] == ["available"]  # not known to be missing
 
 
+def test_a_scan_request_that_fails_with_checks_riding_is_sent_again_without_them() -> None:
+    with Sandbox() as sb:
+        sb.add_user("owner", token="t-owner")
+        slugs = []
+        for index in range(SCAN_BATCH_SIZE + 1):
+            sb.create_repo("owner", f"r{index}", files={"docs/task.md": "- [ ] a\n"})
+            sb.create_issue("owner", f"r{index}", "x", "- docs/gone.md" if index == 0 else DOC, labels=[LABEL])
+            slugs.append(f"owner/r{index}")
+        sb.faults.inject(SCAN_OPERATION, "status", status=500, nth=2)  # the second batch, carrying the first's checks
+        result = scan(client_for(sb, "t-owner", max_retries=0), slugs)
+        assert not result.failed  # the checks never cost a repository its issues
+        assert [str(issue.status) for issue in result.issues] == ["invalid"] + ["available"] * SCAN_BATCH_SIZE
+        assert graphql_calls(sb) == 3 and graphql_calls(sb, FILES_OPERATION) == 1  # the checks in one of their own
+
+
+def test_checks_github_cannot_answer_at_once_are_asked_again_in_halves() -> None:
+    with Sandbox() as sb:
+        sb.add_user("owner", token="t-owner")
+        sb.create_repo("owner", "docs", files={"docs/ok.md": "- [ ] a\n"})
+        for number in range(60):
+            sb.create_issue("owner", "docs", f"i{number}", f"- docs/gone-{number}.md", labels=[LABEL])
+        sb.faults.inject(FILES_OPERATION, "status", status=502, nth=1)  # as GitHub's answer to a query too slow
+        result = scan(client_for(sb, "t-owner", max_retries=0), ["owner/docs"])
+        assert [str(issue.status) for issue in result.issues] == ["invalid"] * 60
+        assert graphql_calls(sb, FILES_OPERATION) == 3  # 60 refused, then 30 and 30
+
+
 # --- cache -------------------------------------------------------------------------------------------------------
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from symphony_bot.issues.body import parse_body
+from symphony_bot.issues.body import Problem, parse_body
 from symphony_bot.issues.safety import CODE_PARENT_SEGMENT
 from symphony_bot.issues.status import (
+    CODE_DOCUMENT_MISSING,
     CODE_NOT_LABELLED,
     IssueStatus,
     LinkedPullRequest,
     PullRequestState,
     classify,
+    with_document_problems,
 )
 
 GOOD_BODY = parse_body("- docs/task.md")
@@ -103,3 +105,35 @@ def test_unlabelled_issue_is_invalid_with_the_reason() -> None:
     assert classify(closed=False, labels=["RunMaestro.AI"], linked_pull_requests=[], parsed=GOOD_BODY).status is (
         IssueStatus.AVAILABLE
     )
+
+
+MISSING = Problem(1, CODE_DOCUMENT_MISSING, "docs/task.md is not on the default branch (main)")
+
+
+def test_a_missing_document_makes_an_available_issue_invalid_with_the_reason() -> None:
+    available = classify(closed=False, labels=LABELS, linked_pull_requests=[], parsed=GOOD_BODY)
+    result = with_document_problems(available, [MISSING])
+    assert (result.status, result.claim, result.reasons) == (IssueStatus.INVALID, None, (MISSING,))
+    assert with_document_problems(available, []) is available  # every document there: unchanged
+
+
+def test_a_missing_document_adds_to_the_reasons_of_an_invalid_issue() -> None:
+    invalid = classify(closed=False, labels=[], linked_pull_requests=[], parsed=GOOD_BODY)
+    result = with_document_problems(invalid, [MISSING])
+    assert result.status is IssueStatus.INVALID
+    assert [reason.code for reason in result.reasons] == [CODE_NOT_LABELLED, CODE_DOCUMENT_MISSING]
+
+
+@pytest.mark.parametrize(
+    ("closed", "labels", "pulls", "status"),
+    [
+        (True, LABELS, [], IssueStatus.COMPLETED),
+        (False, LABELS, [pr(3, PullRequestState.OPEN)], IssueStatus.IN_PROGRESS),
+        (False, [*LABELS, "blocking"], [], IssueStatus.BLOCKED),
+    ],
+)
+def test_documents_decide_no_other_status(
+    closed: bool, labels: list[str], pulls: list[LinkedPullRequest], status: IssueStatus
+) -> None:
+    classification = classify(closed=closed, labels=labels, linked_pull_requests=pulls, parsed=GOOD_BODY)
+    assert with_document_problems(classification, [MISSING]).status is status

@@ -97,6 +97,7 @@ class ActionContext:
             verify=config.verify,
             verify_failure=config.verify_failure,
             verify_retries=config.verify_retries,
+            allowed_tcp_ports=config.allowed_tcp_ports,
         )
 
 

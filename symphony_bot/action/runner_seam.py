@@ -7,6 +7,7 @@ API keys travel in the child's environment only — never in argv.
 
 What the runner is told beyond its flags:
 * `SYMPHONY_GITHUB_TOKEN`: the token to use (the `github-token` input);
+* `SYMPHONY_AGENT_TCP_PORTS`: the config's `allowed-tcp-ports`, which Landlock opens to the agent;
 * `SYMPHONY_TOKEN_KIND=workflow` when that token is the workflow's own GITHUB_TOKEN: pull requests it opens start
   no workflows, and the status comment must say so and point at docs/tokens.md (WORKFLOW_PR_CAVEAT);
 and as flags: `--requested-by LOGIN` (credited with Co-authored-by; for cancel and finalize, named in the status
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from symphony_bot.action import signals
+from symphony_bot.agents import landlock
 from symphony_bot.report.workflow_commands import neutralize
 
 TOKEN_ENV = "SYMPHONY_GITHUB_TOKEN"  # noqa: S105 (variable names and a kind, not secrets)
@@ -72,6 +74,8 @@ class RunRequest:
     verify: str | None = None
     verify_failure: str = "commit"
     verify_retries: int = 1
+    # `allowed-tcp-ports` of .github/symphony.yml: told to the runner as landlock.TCP_PORTS_ENV.
+    allowed_tcp_ports: tuple[int, ...] = ()
 
 
 @dataclass
@@ -150,6 +154,8 @@ def child_environment(request: RunRequest, base: Mapping[str, str] | None = None
     if request.workflow_token:
         environ[TOKEN_KIND_ENV] = TOKEN_KIND_WORKFLOW
     environ.update(request.api_keys)
+    if request.allowed_tcp_ports:
+        environ[landlock.TCP_PORTS_ENV] = ",".join(map(str, request.allowed_tcp_ports))
     if request.extra_path:
         environ["PATH"] = os.pathsep.join([*request.extra_path, environ.get("PATH", "")])
     return environ

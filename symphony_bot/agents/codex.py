@@ -1,12 +1,17 @@
-"""Codex: `codex exec --json -s workspace-write -`, the prompt on stdin.
+"""Codex: `codex exec --json -s danger-full-access -` (under Landlock; see below), the prompt on stdin.
 
 Codex reads its configuration from a private CODEX_HOME that we write per task:
 - Codex 0.169 ignores OPENAI_BASE_URL (it goes to api.openai.com and retries forever); when the variable is
   set, a provider pointing there is configured instead, so a proxy or the test model server is honoured.
 - Update checks, the curated-plugin sync (github.com) and analytics (ab.chatgpt.com) are switched off: with a
   base URL set, the CLI talks to nothing else (checked with strace on 0.169.0).
-`-s workspace-write` lets the agent edit the checkout; in the default read-only sandbox commands are silently
-not run.
+Its tools' sandbox: where Landlock is available, the bot confines codex and all it starts itself (`agents.landlock`:
+writes to the work tree and scratch folder only, TCP to the model URL's port only), and codex's own sandbox is
+off (`-s danger-full-access`): on Linux it runs its tools through bubblewrap, which mounts, and a process under
+Landlock may not mount, so every tool command would fail (nor does the action's container allow the namespaces
+bubblewrap needs). Without Landlock, `-s workspace-write` keeps codex's own sandbox, where the host allows it; in
+the default read-only sandbox commands are silently not run. The model URL is also put in codex's environment
+(`OPENAI_BASE_URL`, which 0.169 itself ignores), where the Landlock rules find the port it may connect to.
 
 Usage: `turn.completed.usage` holds the THREAD's running totals (a resumed thread reports the earlier turns
 again), so the task's usage is the last total minus what the thread had already used before this run.
@@ -20,7 +25,7 @@ import os
 import threading
 from pathlib import Path
 
-from symphony_bot.agents import pricing
+from symphony_bot.agents import landlock, pricing
 from symphony_bot.agents.api_trouble import classify
 from symphony_bot.agents.base import Invocation, ParsedOutput, TaskRequest, Usage
 from symphony_bot.agents.cli_agent import CliAgent
@@ -33,6 +38,8 @@ PASSTHROUGH = (KEY_ENV, "CODEX_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
 PROVIDER_ID = "symphony"
 CODEX_HOME_DIR = "codex-home"
 CONFIG_FILE_NAME = "config.toml"
+OWN_SANDBOX = "workspace-write"  # codex's bubblewrap sandbox, where nothing else confines it
+UNDER_LANDLOCK = "danger-full-access"  # codex's sandbox off: the bot's Landlock rules confine it
 MAX_ERROR_CHARS = 1000
 SESSIONS_DIR = "sessions"
 ROLLOUT_GLOB = "rollout-*.jsonl"
@@ -59,6 +66,11 @@ def codex_config(model: str | None, base_url: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sandbox_mode() -> str:
+    """codex's own sandbox only where the bot's Landlock does not confine it (see the module docstring)."""
+    return UNDER_LANDLOCK if landlock.abi() > 0 else OWN_SANDBOX
+
+
 class CodexAgent(CliAgent):
     name = "codex"
     install_hint = "npm install -g @openai/codex"
@@ -78,9 +90,11 @@ class CodexAgent(CliAgent):
         model = request.model or self.model
         self._model_used = model
         self._codex_home = codex_home
-        (codex_home / CONFIG_FILE_NAME).write_text(codex_config(model, os.environ.get(BASE_URL_ENV)))
-        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra={"CODEX_HOME": str(codex_home)})
-        argv = [self.executable, "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write"]
+        base_url = os.environ.get(BASE_URL_ENV)
+        (codex_home / CONFIG_FILE_NAME).write_text(codex_config(model, base_url))
+        extra = {"CODEX_HOME": str(codex_home), **({BASE_URL_ENV: base_url} if base_url else {})}
+        env = agent_environment(request.scratch_dir, passthrough=PASSTHROUGH, extra=extra)
+        argv = [self.executable, "exec", "--json", "--skip-git-repo-check", "-s", sandbox_mode()]
         argv += ["-C", str(request.repo_dir)]
         if model:
             argv += ["-m", model]

@@ -20,7 +20,7 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,14 @@ SYSTEM_READABLE = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32
 DEVICE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
 DEVICE_FOLDER = "/dev"
 INSTALL_PREFIX_FOLDERS = ("bin", ".bin", "sbin")
+# The maintainer's allow-list (`.github/symphony.yml` `allowed-tcp-ports`), as the action hands it to the run:
+# comma-separated port numbers, open to every agent of the run besides the metering proxy's port.
+TCP_PORTS_ENV = "SYMPHONY_AGENT_TCP_PORTS"
+BAD_PORTS = (
+    f"{TCP_PORTS_ENV}={{value!r}}: {{item!r}} is not a TCP port number; give whole numbers from 1 to 65535, "
+    "separated by commas (the action sets it from `allowed-tcp-ports` in .github/symphony.yml)"
+)
+MAX_PORT = 65535
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -206,6 +214,28 @@ def loopback_ports(values: Iterable[str]) -> tuple[int, ...]:
             if url.hostname in {"127.0.0.1", "localhost", "::1"} and url.port and url.port not in ports:
                 ports.append(url.port)
     return tuple(ports)
+
+
+def environment_ports(environ: Mapping[str, str] | None = None) -> tuple[int, ...]:
+    """The allow-listed ports in TCP_PORTS_ENV. Raises ValueError, naming the variable and the fix."""
+    value = (os.environ if environ is None else environ).get(TCP_PORTS_ENV, "")
+    ports: list[int] = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        if not item.isdigit() or not 1 <= int(item) <= MAX_PORT:
+            raise ValueError(BAD_PORTS.format(value=value, item=item))
+        ports.append(int(item))
+    return tuple(dict.fromkeys(ports))
+
+
+def named_files(values: Iterable[str]) -> tuple[Path, ...]:
+    """Regular files named by absolute paths among `values` (an agent's environment): what its CLI was told to
+    read, such as the donor's own config file (`OPENCODE_CONFIG`) or a CA bundle. Readable under the rules;
+    folders named there (HOME, TMPDIR) are not opened up by this."""
+    found: list[Path] = []
+    for value in values:
+        if value.startswith("/") and "\n" not in value and os.path.isfile(value) and Path(value) not in found:
+            found.append(Path(value))
+    return tuple(found)
 
 
 def unavailable_reason() -> str | None:

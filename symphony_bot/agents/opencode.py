@@ -11,6 +11,10 @@ does not need either: `npm_config_offline=true` keeps its embedded npm on the lo
 fetch, auto-update and LSP downloads are switched off, so nothing unpinned is fetched at run time (checked
 with strace on 1.18.33: no connection but to the model endpoint).
 
+Under the bot's Landlock rules (`agents.landlock`) like every CLI: its model URL is also put in its environment
+(`OPENCODE_BASE_URL`, which opencode does not read), where the rules find the one port it may connect to;
+without it opencode's connection was refused and it retried silently (the "hang" once blamed on the rules).
+
 Usage: `step_finish` parts carry each step's tokens and the USD cost opencode computed from its model price
 list; they are summed. A model opencode has no price for reports 0: then the cost is estimated.
 """
@@ -99,6 +103,8 @@ class OpenCodeAgent(CliAgent):
             extra={
                 "OPENCODE_CONFIG_CONTENT": json.dumps(config),
                 **HEADLESS_ENV,
+                # Not read by opencode: where the Landlock rules find the one port it may connect to.
+                **({BASE_URL_ENV: base_url} if base_url else {}),
             },
         )
         argv = [self.executable, "run", "--format", "json", *LOG_ERRORS]

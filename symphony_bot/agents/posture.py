@@ -39,11 +39,6 @@ REFUSAL = (
     "agent containment is weaker here than the agent's code deserves: {weaknesses}. Fix what is named, or run "
     f"anyway with {ALLOW_FLAG} (action input `allow-weak-containment: true`)"
 )
-CLI_WITHOUT_LANDLOCK = (
-    "the {agent} CLI runs without Landlock (its own sandbox needs mounts, which a container refuses, and it "
-    "breaks under Landlock's rules): it is held by its own uid and the sweep only, so it may read what every user "
-    "may; use --agent claude or gemini for the stronger confinement"
-)
 WEAK_NOTICE = "Weak agent containment (allowed by {flag}): {weakness}"
 
 
@@ -118,11 +113,9 @@ def assess(environ: Mapping[str, str] | None = None, *, as_root: bool | None = N
 
 
 def agent_notices(agent_name: str) -> list[str]:
-    """What is weaker for this agent CLI in particular, said aloud beside the machine's posture."""
-    from symphony_bot.agents.process import NOT_LANDLOCKED
-
-    if agent_name in NOT_LANDLOCKED and landlock.unavailable_reason() is None:
-        return [CLI_WITHOUT_LANDLOCK.format(agent=agent_name)]
+    """What is weaker for this agent CLI in particular, said aloud beside the machine's posture. Nothing today:
+    every CLI (codex with its own sandbox off, opencode) runs under the same Landlock rules where the kernel has
+    them, and where it has none `assess` says so for all of them."""
     return []
 
 

@@ -43,11 +43,6 @@ MAX_LINE_BYTES = 1024 * 1024
 POLL_SECONDS = 0.02
 KILL_GRACE_SECONDS = 2.0
 STDERR_TAIL_CHARS = 2000
-# CLIs that do not work under Landlock yet, so they are confined by the private uid and the sweep only (see
-# docs/containment.md): codex's own tool sandbox runs bubblewrap, which mounts, and a confined process may not
-# mount (its adapter can opt into codex's Landlock sandbox instead: `[features] use_legacy_landlock = true`);
-# opencode hangs in about half of its contract tests under the rules (listing `/` allowed or not).
-NOT_LANDLOCKED = ("codex", "opencode")
 
 
 class _Tail:
@@ -180,16 +175,22 @@ def _executable(name: str, env: dict[str, str], cwd: Path) -> str:
 
 def _landlock_ruleset(agent: ProcessAgent, request: TaskRequest, argv: list[str], env: dict[str, str]) -> int:
     """The Landlock ruleset for this agent process (-1 where the kernel has none: `agents.posture` says so).
-    TCP: the loopback ports its environment names (the metering proxy's) and the allow-list; a CLI that talks
-    to its model API itself (no proxy on its route) keeps the network."""
-    if landlock.abi() == 0 or agent.name in NOT_LANDLOCKED:
+    TCP: the loopback ports its environment names (the metering proxy's: every adapter puts its model URL
+    there) and the allow-list; a CLI that talks to its model API itself (no proxy on its route) keeps the
+    network."""
+    if landlock.abi() == 0:
         return -1
-    ports = tuple(dict.fromkeys((*landlock.loopback_ports(env.values()), *request.allowed_tcp_ports)))
+    try:
+        listed = (*request.allowed_tcp_ports, *landlock.environment_ports())
+    except ValueError as error:
+        raise AgentSetupError(str(error)) from error
+    ports = tuple(dict.fromkeys((*landlock.loopback_ports(env.values()), *listed)))
     direct = getattr(agent, "reaches_model_api_itself", True) and not landlock.loopback_ports(env.values())
     readable = [
         *landlock.install_folders(argv[0]),
         *landlock.bot_interpreter_folders(argv[0]),
         *(Path(arg) for arg in argv[1:] if os.path.isfile(arg)),
+        *landlock.named_files(env.values()),  # the donor's own CLI config (OPENCODE_CONFIG), a CA bundle
     ]
     confinement = landlock.Confinement(
         writable=(request.repo_dir, request.scratch_dir),

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from symphony_bot.commands.exit_codes import USAGE
+from symphony_bot.commands.exit_codes import FINDINGS, USAGE
 from symphony_bot.commands.run_support import ISSUE_PATTERN
 
 PULL_PATTERN = ISSUE_PATTERN  # OWNER/REPO#N: a pull request is numbered as an issue is
@@ -51,6 +51,7 @@ def execute(options: dict[str, Any]) -> int:
     from symphony_bot.commands.output import say_on_stderr
     from symphony_bot.commands.run_support import (
         EXIT_BY_PHASE,
+        _agent_can_start,
         _agent_user,
         _containment_notices,
         build_agent,
@@ -70,6 +71,8 @@ def execute(options: dict[str, Any]) -> int:
         notices = _containment_notices(options)  # as `run`: weak containment is refused unless allowed
         if notices is None:
             return USAGE
+        if not _agent_can_start(agent, options):  # as `run`: before any review is read or any reply written
+            return FINDINGS
         token = client._token or ""
         name, max_cost, model = options["agent_name"], options.get("max_cost"), options.get("model")
         metering = options.get("metering_proxy", True)

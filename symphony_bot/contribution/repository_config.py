@@ -20,6 +20,13 @@ DEFAULT_CONFIG_PATH = ".github/symphony.yml"
 SCHEMA_RESOURCE = "symphony-config.schema.json"
 MAX_CONFIG_BYTES = 256 * 1024
 DEFAULT_STALE_DAYS = 14
+TCP_PORTS_KEY = "allowed-tcp-ports"
+MAX_TCP_PORTS = 20
+# What a mistake in a setting whose rules a maintainer is unlikely to guess is told, after the schema's words.
+SETTING_RULES = {
+    TCP_PORTS_KEY: f"`{TCP_PORTS_KEY}` is a list of at most {MAX_TCP_PORTS} different TCP port numbers, each a "
+    "whole number from 1 to 65535 (e.g. [5432, 6379])",
+}
 
 
 class ConfigError(Exception):
@@ -60,6 +67,8 @@ class SymphonyConfig:
     verify: str | None = None
     verify_failure: str = "commit"
     verify_retries: int = 1
+    # TCP ports the agent may connect to besides the metering proxy's (Landlock's allow-list).
+    allowed_tcp_ports: tuple[int, ...] = ()
     source: str | None = None  # the file it came from; None for the defaults
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -201,6 +210,8 @@ def _check_schema(data: dict[str, Any], root: Any, path: str) -> None:
     else:
         dotted = ".".join(str(part) for part in location) or "(top level)"
         message = f"`{dotted}`: {_short(error.message)}"
+        rule = SETTING_RULES.get(str(location[0])) if location else None
+        message += f"; {rule}" if rule else ""
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     raise ConfigError(message + more, path, *_position(node))
 
@@ -239,6 +250,7 @@ def _from_data(data: dict[str, Any], path: str) -> SymphonyConfig:
         verify=data.get("verify"),
         verify_failure=data.get("verify-failure", "commit"),
         verify_retries=int(data.get("verify-retries", 1)),
+        allowed_tcp_ports=tuple(data.get(TCP_PORTS_KEY) or ()),
         source=path,
         raw=data,
     )

@@ -25,9 +25,10 @@ from symphony_bot.github.client import (
 FILES_PER_QUERY = 50  # 50 documents of up to 512,000 bytes each stay well inside GitHub's answer limits
 # Existence only (size and binary flag, no text): `object` is not a connection, so it adds nothing to GitHub's
 # 500,000-node limit nor to the points (docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-
-# the-graphql-api); what bounds a query is GitHub's 10-second timeout, so a batch stays a small answer (a few
-# dozen bytes a file).
-EXISTENCE_PER_QUERY = 1000
+# the-graphql-api); what bounds a query is GitHub's 10-second timeout (each path is resolved in git), so a batch
+# stays at 500, and a batch that fails is asked again in halves down to SMALLEST_RETRIED_BATCH.
+EXISTENCE_PER_QUERY = 500
+SMALLEST_RETRIED_BATCH = 50
 _BLOB_FIELDS = "__typename ... on Blob { byteSize isBinary isTruncated text }"
 _EXISTS_FIELDS = "__typename ... on Blob { byteSize isBinary }"
 
@@ -59,7 +60,7 @@ def read_files(
     distinct = list(dict.fromkeys(requests))
     answers: dict[FileRequest, FileAnswer] = {}
     for batch in _batches(distinct, FILES_PER_QUERY if text else EXISTENCE_PER_QUERY):
-        answers.update(_read_batch(client, batch, text))
+        answers.update(_read_batch(client, batch, text) if text else _check_batch(client, batch))
     for request, answer in list(answers.items()):
         if answer.note == _TRUNCATED:
             answers[request] = _read_whole(client, request)
@@ -113,6 +114,18 @@ def file_query(batch: list[FileRequest], text: bool) -> tuple[str, dict[str, str
     selections = file_selections(batch, text)
     query = f"query ReadFiles({', '.join(selections.declarations)}) {{ {' '.join(selections.fields)} }}"
     return query, selections.variables
+
+
+def _check_batch(client: GitHubClient, batch: list[FileRequest]) -> dict[FileRequest, FileAnswer]:
+    """Existence of a batch; one GitHub could not answer (a timeout) is asked again in halves, and what still
+    fails is unchecked (never taken for missing)."""
+    try:
+        return _read_batch(client, batch, False)
+    except GitHubError as error:
+        if len(batch) <= SMALLEST_RETRIED_BATCH:
+            return {request: FileAnswer(note=f"cannot be checked: {error}", checked=False) for request in batch}
+    middle = len(batch) // 2
+    return _check_batch(client, batch[:middle]) | _check_batch(client, batch[middle:])
 
 
 def _read_batch(client: GitHubClient, batch: list[FileRequest], text: bool) -> dict[FileRequest, FileAnswer]:

@@ -8,8 +8,9 @@ that have another page of 100 issues, plus one per batch of issues with more tha
 linked PRs. Nothing is capped silently: every connection is followed to its last page.
 
 Whether each available issue's documents exist (`document_checks`) is read in the same requests: each scan
-request also carries the `object(expression:)` checks of the issues read so far (up to EXISTENCE_PER_QUERY),
-so the checks cost one request more in all (the last batch's), not one per file.
+request also carries the `object(expression:)` checks of the issues read so far (up to RIDING_CHECKS), and
+the rest go in requests of their own (EXISTENCE_PER_QUERY each), never one per file. A scan request that fails
+with checks riding in it is sent again without them, so the checks can never cost a repository its issues.
 
 A repository that is missing (or private to the token), renamed, archived or private is reported on its own
 result and never stops the others; an answer with field errors still yields the repositories it did return.
@@ -18,14 +19,19 @@ The queries and the readers of their nodes live in `issue_queries`; the command 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from symphony_bot.github.cache import ISSUES_TTL_SECONDS, Cache
-from symphony_bot.github.client import NOT_FOUND_ERROR_TYPE, GitHubClient, GitHubError, RateLimitStatus
+from symphony_bot.github.client import (
+    NOT_FOUND_ERROR_TYPE,
+    GitHubClient,
+    GitHubError,
+    GraphQLResponse,
+    RateLimitStatus,
+)
 from symphony_bot.github.document_checks import (
     answer_from_json,
     answer_to_json,
@@ -33,7 +39,6 @@ from symphony_bot.github.document_checks import (
     document_requests,
 )
 from symphony_bot.github.files import (
-    EXISTENCE_PER_QUERY,
     FileAnswer,
     FileRequest,
     answers_from,
@@ -65,7 +70,9 @@ CACHE_NAMESPACE = "issues"
 # rate-limits-and-query-limits-for-the-graphql-api); each repository asks for up to 100 issues x (100 labels +
 # 10 linked PRs): 11,101 nodes, so 25 of them are 277,525 nodes, about 50 points.
 SCAN_BATCH_SIZE = 25
+TOO_MANY_LABELS_MESSAGE = "{issues} {have} more than {labels} labels; only the first {labels} were read"
 DOCUMENTS_PREFIX = "d"  # the names of the document checks riding in a scan request start with this
+RIDING_CHECKS = 500  # document checks per scan request: the scan's own answer must stay well inside 10 s
 
 
 class RepositoryProblemCode(StrEnum):
@@ -169,7 +176,7 @@ class _DocumentChecks:
                 self.queue.append(request)
 
     def take(self) -> list[FileRequest]:
-        riding, self.queue = self.queue[:EXISTENCE_PER_QUERY], self.queue[EXISTENCE_PER_QUERY:]
+        riding, self.queue = self.queue[:RIDING_CHECKS], self.queue[RIDING_CHECKS:]
         return riding
 
 
@@ -258,16 +265,22 @@ def _fetch_issue_pages(
         for start in range(0, len(waiting), SCAN_BATCH_SIZE):
             batch = waiting[start : start + SCAN_BATCH_SIZE]
             riding = checks.take()
-            documents = file_selections(riding, text=False, prefix=DOCUMENTS_PREFIX)
             variables: dict[str, Any] = {"labels": [SYMPHONY_LABEL], "states": states} | batch_variables(batch)
-            query = build_scan_query(len(batch), documents.declarations, documents.fields)
             try:
-                response = client.graphql(query, variables | documents.variables)
+                response = _scan_request(client, len(batch), variables, riding)
             except GitHubError as error:
-                checks.queue[:0] = riding  # asked again with the next request
                 for item in batch:
                     _fail(item, f"the scan query failed: {error}")
                 continue
+            if response is None:  # failed with checks riding: the issues again, alone; the checks later
+                checks.queue[:0] = riding
+                riding = []
+                try:
+                    response = client.graphql(build_scan_query(len(batch)), variables)
+                except GitHubError as error:
+                    for item in batch:
+                        _fail(item, f"the scan query failed: {error}")
+                    continue
             checks.answers.update(answers_from(response, riding, False, DOCUMENTS_PREFIX))
             whole_query_errors = response.unplaced_errors()
             for index, item in enumerate(batch):
@@ -283,6 +296,20 @@ def _fetch_issue_pages(
                 if item.cursor is not None:
                     next_round.append(item)
         waiting = next_round
+
+
+def _scan_request(
+    client: GitHubClient, count: int, variables: dict[str, Any], riding: list[FileRequest]
+) -> GraphQLResponse | None:
+    """One scan request with the document checks riding in it; None when it failed and checks were riding."""
+    documents = file_selections(riding, text=False, prefix=DOCUMENTS_PREFIX)
+    query = build_scan_query(count, documents.declarations, documents.fields)
+    try:
+        return client.graphql(query, variables | documents.variables)
+    except GitHubError:
+        if riding:
+            return None
+        raise
 
 
 def _read_page(item: _Pending, repository: dict[str, Any], checks: _DocumentChecks) -> None:
@@ -303,10 +330,9 @@ def _read_page(item: _Pending, repository: dict[str, Any], checks: _DocumentChec
 
 
 def _drain(client: GitHubClient, checks: _DocumentChecks) -> None:
-    """Send the checks no scan request carried (the last batch's) in requests of their own."""
-    # A failure leaves those answers unchecked, and an unchecked document never makes an issue invalid.
-    with contextlib.suppress(GitHubError):
-        checks.answers.update(read_files(client, checks.queue, text=False))
+    """Send the checks no scan request carried (the last batch's) in requests of their own. One GitHub could not
+    answer stays unchecked, and an unchecked document never makes an issue invalid."""
+    checks.answers.update(read_files(client, checks.queue, text=False))
     checks.queue = []
 
 
@@ -391,7 +417,11 @@ def _finish(
         result.problems.append(
             RepositoryProblem(
                 RepositoryProblemCode.TOO_MANY_LABELS,
-                f"issues {truncated} have more than {LABELS_PAGE} labels; only the first {LABELS_PAGE} were read",
+                TOO_MANY_LABELS_MESSAGE.format(
+                    issues=", ".join(f"#{number}" for number in truncated),
+                    have="has" if len(truncated) == 1 else "have",
+                    labels=LABELS_PAGE,
+                ),
             )
         )
     result.issues = sorted(issues, key=lambda issue: issue.number)

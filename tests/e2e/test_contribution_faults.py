@@ -37,7 +37,7 @@ CALL_SITES = [
     "pulls/update",
     "SymphonyIssue",
     "ClaimCheck",
-    "MarkReady",
+    "UpdateAndMarkReady",  # the last words and ready for review, one GraphQL document (github/pulls.py)
     "git/upload-pack",
     "git/receive-pack",
 ]
