@@ -105,14 +105,16 @@ def run_baseline(sb: Sandbox, slugs: list[str]) -> tuple[dict[tuple[str, int], s
     statuses: dict[tuple[str, int], str] = {}
     started = time.perf_counter()
     for slug in slugs:
-        issues = session.get(f"{sb.api_url}/repos/{slug}/issues", params={"labels": LABEL, "state": "open"}).json()
-        pulls = session.get(f"{sb.api_url}/repos/{slug}/pulls", params={"state": "open", "per_page": 100}).json()
+        issues = listed(session.get(f"{sb.api_url}/repos/{slug}/issues", params={"labels": LABEL, "state": "open"}))
+        pulls = listed(session.get(f"{sb.api_url}/repos/{slug}/pulls", params={"state": "open", "per_page": 100}))
         session.get(f"{sb.api_url}/repos/{slug}")  # stars
         numbers = [issue["number"] for issue in issues]  # PRs are not filtered out, as in Maestro
         for issue in issues:
             statuses[(slug, issue["number"])] = "available"
             for document in re.findall(r"^- (\S+\.md)$", issue.get("body") or "", re.MULTILINE):
                 found = session.get(f"{sb.api_url}/repos/{slug}/contents/{document}")  # one request per file
+                if found.status_code in (403, 429):
+                    REFUSED.append(found.status_code)
                 if found.status_code == 404:
                     statuses[(slug, issue["number"])] = "invalid"
         for pull in pulls:
@@ -123,6 +125,17 @@ def run_baseline(sb: Sandbox, slugs: list[str]) -> tuple[dict[tuple[str, int], s
                     break
     elapsed = time.perf_counter() - started
     return statuses, len(sb.requests), 0, elapsed
+
+
+def listed(response: requests.Response) -> list[dict[str, object]]:
+    """A list answer, or nothing when GitHub refused (Maestro's pattern meets the 900-points-a-minute limit)."""
+    if response.status_code in (403, 429):
+        REFUSED.append(response.status_code)
+    data = response.json()
+    return data if isinstance(data, list) else []
+
+
+REFUSED: list[int] = []
 
 
 def misclassified(statuses: dict[tuple[str, int], str], truth: dict[tuple[str, int], str]) -> int:
@@ -158,7 +171,7 @@ def main() -> None:
         print(f"seeded in {time.perf_counter() - seeding:.0f} s", flush=True)
         slugs = [f"{OWNER}/project-{index:03d}" for index in range(REPOSITORIES)]
         ours, our_requests, our_points, our_time = run_ours(sb, slugs)
-        print(f"ours: {our_requests} requests, {our_time:.2f} s wall", flush=True)
+        print(f"ours: {our_requests} requests, {our_time:.2f} s wall, {misclassified(ours, truth)} misclassified")
         base, base_requests, _, base_time = run_baseline(sb, slugs)
     our_wrong, base_wrong = misclassified(ours, truth), misclassified(base, truth)
     print(f"{'':24}{'ours':>12}{'maestro':>12}")
@@ -169,6 +182,7 @@ def main() -> None:
     print(f"{'wall time (s)':24}{our_time:>12.3f}{base_time:>12.3f}")
     print(f"{'issues read':24}{len(ours):>12}{len(base):>12}")
     print(f"{'misclassified issues':24}{our_wrong:>12}{base_wrong:>12}")
+    print(f"{'refused (secondary limit)':24}{0:>12}{len(REFUSED):>12}")
     ratio = base_requests / max(our_requests, 1)
     print(f"ratios maestro/ours: requests {ratio:.0f}x, wall {base_time / our_time:.2f}x")
     expected = math.ceil(REPOSITORIES / SCAN_BATCH_SIZE) + 1
