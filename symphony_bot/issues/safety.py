@@ -70,10 +70,11 @@ def unsafe_path_reason(path: str) -> tuple[str, str] | None:
     (zero-width characters)."""
     if has_control_character(path):
         return CODE_CONTROL_CHARACTER, "contains a control or text-direction character; retype the path"
-    if _INVISIBLE_CHARACTERS.search(path) or any(unicodedata.category(char) == "Cf" for char in path):
+    plain = path.isascii()  # no invisible or look-alike character is ASCII: the character checks are skipped
+    if not plain and (_INVISIBLE_CHARACTERS.search(path) or any(unicodedata.category(c) == "Cf" for c in path)):
         return CODE_INVISIBLE_CHARACTER, "contains an invisible character (zero-width, soft hyphen, …); retype it"
-    compatible = unicodedata.normalize("NFKC", path)
-    if compatible != unicodedata.normalize("NFC", path):
+    compatible = path if plain else unicodedata.normalize("NFKC", path)
+    if not plain and compatible != unicodedata.normalize("NFC", path):
         return (
             CODE_COMPATIBILITY_CHARACTER,
             f"contains look-alike characters that Unicode normalisation turns into `{printable(compatible)}`; "

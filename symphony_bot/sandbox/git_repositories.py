@@ -181,28 +181,23 @@ class BareRepositories:
         return result.stdout if result.returncode == 0 else None
 
     def read_object(self, repo: Repository, expression: str) -> tuple[str, str, bytes] | None:
-        """(type, object id, contents for a blob) of `REV:path` or an object id, or None when there is none."""
-        if expression.startswith("-"):
+        """(type, object id, contents for a blob) of `REV:path` or an object id, or None when there is none.
+        One git process (`cat-file --batch` resolves the expression too): scans ask for hundreds at once."""
+        if expression.startswith("-") or "\n" in expression:
             return None
         found = subprocess.run(
-            ["git", f"--git-dir={self.path(repo)}", "rev-parse", "--verify", "--quiet", "--end-of-options", expression],
+            ["git", f"--git-dir={self.path(repo)}", "cat-file", "--batch"],
+            input=expression.encode() + b"\n",
             capture_output=True,
             env=git_environment(),
             check=False,
         )
-        object_id = found.stdout.decode().strip()
-        if found.returncode != 0 or not object_id:
-            return None
-        kind = _git("cat-file", "-t", object_id, git_dir=self.path(repo)).strip()
-        data = b""
-        if kind == "blob":
-            data = subprocess.run(
-                ["git", f"--git-dir={self.path(repo)}", "cat-file", "blob", object_id],
-                capture_output=True,
-                env=git_environment(),
-                check=True,
-            ).stdout
-        return kind, object_id, data
+        header, _, rest = found.stdout.partition(b"\n")
+        fields = header.decode(errors="replace").split()
+        if found.returncode != 0 or len(fields) != 3 or not fields[2].isdigit():
+            return None  # "<expression> missing" (or ambiguous)
+        object_id, kind, size = fields[0], fields[1], int(fields[2])
+        return kind, object_id, rest[:size] if kind == "blob" else b""
 
     def list_tree(self, repo: Repository, ref: str, path: str) -> list[tuple[str, str, str, int]] | None:
         """(kind "file"/"dir", name, object sha, size) of each entry of a directory at `ref`, or None."""
