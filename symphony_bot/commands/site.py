@@ -14,6 +14,7 @@ from symphony_bot.commands.options import cache_options, github_options, registr
 from symphony_bot.commands.output import echo, error, usage_error, warn
 from symphony_bot.commands.repositories import select_repositories
 from symphony_bot.commands.session import github_session
+from symphony_bot.report.words import plural
 
 DEFAULT_MAX_DOCUMENTS = 300
 PREVIEW_STATUSES = ("available", "in_progress", "blocked")
@@ -93,8 +94,9 @@ def site(  # noqa: PLR0917 (click passes every option as an argument)
         built = build_site(out, projects, stats, now.strftime("%Y-%m-%d %H:%M UTC"), previews.previews)
     except SiteError as site_error:
         usage_error(str(site_error))
+    requests, reads = scanned.requests + collected.requests, previews.read
     echo(
-        f"wrote {built.pages:,} pages ({built.bytes / 1024:,.0f} KiB) for {len(projects):,} projects to {out} "
-        f"in {scanned.requests + collected.requests} GraphQL requests and {previews.read:,} document reads"
+        f"wrote {plural(built.pages, 'page')} ({built.bytes / 1024:,.0f} KiB) for {plural(len(projects), 'project')} "
+        f"to {out} in {plural(requests, 'GraphQL request')} and {plural(reads, 'document read')}"
     )
     sys.exit(FINDINGS if failed or collected.failures or selection.failed_sources else OK)
