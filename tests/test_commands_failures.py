@@ -91,7 +91,7 @@ CASES = [
         ["run", "owner/proj#{missing}", *AGENT, "--github-url", "{api}"],
         TOKEN,
         1,
-        ("docs/nope.md", "commit it or fix the path"),
+        ("docs/nope.md", "or fix the path in the issue"),
     ),
     Case(
         "run: wrong issue number",

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from symphony_bot.github.client import (
+    MAX_CONNECT_RETRIES,
     USER_AGENT,
     DownloadError,
     FileTooLargeError,
@@ -162,6 +163,25 @@ def test_unreachable_server_fails_after_retries() -> None:
     with pytest.raises(GitHubError, match="cannot reach"):
         client.graphql(QUERY, VARIABLES)
     assert sleeps == [1.0, 2.0]
+
+
+def test_a_server_that_is_not_there_is_given_up_on_after_two_connect_retries_whatever_the_budget() -> None:
+    # Nothing was sent when no connection was made: a few seconds outlast a blip, and a REST write is not retried
+    # again on top of the HTTP library's own connect retries (a missing sandbox took a newcomer 77 s to hear).
+    from symphony_bot.github import write_retry
+
+    port = closed_port()
+    sleeps = Sleeps()
+    client = GitHubClient(
+        f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/graphql", "t", sleep=sleeps, max_retries=6, timeout=2
+    )
+    with pytest.raises(GitHubError, match="cannot reach"):
+        client.graphql(QUERY, VARIABLES)
+    assert len(sleeps) == MAX_CONNECT_RETRIES
+    with pytest.raises(GitHubError, match=f"cannot reach http://127.0.0.1:{port}/user ") as caught:
+        write_retry.request(client, "GET", "/user")
+    assert type(caught.value) is GitHubError  # final, not a TransientError the caller would retry
+    assert len(sleeps) == MAX_CONNECT_RETRIES  # write_retry slept no more
 
 
 def test_rest_and_graphql_wait_on_one_pacer_shared_by_every_client_of_the_token(sb: Sandbox) -> None:

@@ -73,6 +73,7 @@ DEFAULT_API_URL = "https://api.github.com"
 TOKEN_ENV_VARIABLES = ("SYMPHONY_GITHUB_TOKEN", "GITHUB_TOKEN")
 DEFAULT_TIMEOUT_SECONDS = 30
 DEFAULT_MAX_RETRIES = 4
+MAX_CONNECT_RETRIES = 2  # refused or no such host: a blip passes in seconds; a server that is not there does not
 DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60
 # GitHub: "If you receive a secondary rate limit error without retry-after, wait at least one minute."
 DEFAULT_SECONDARY_RATE_WAIT_SECONDS = 60.0
@@ -166,6 +167,7 @@ class GitHubClient:
 
             retry = GithubRetry(
                 total=self.max_retries,
+                connect=min(self.max_retries, MAX_CONNECT_RETRIES),
                 backoff_factor=1,
                 secondary_rate_wait=self.secondary_rate_wait,
                 max_rate_limit_wait=self.max_rate_limit_wait,
@@ -201,7 +203,7 @@ class GitHubClient:
             except Exception as error:  # requests' exceptions, imported lazily
                 if not _is_requests_error(error):
                     raise
-                if attempt < self.max_retries:
+                if attempt < (MAX_CONNECT_RETRIES if is_connect_failure(error) else self.max_retries):
                     self._sleep(backoff(attempt))
                     attempt += 1
                     continue
@@ -379,6 +381,14 @@ def token_from_env() -> str | None:
         if token:
             return token
     return None
+
+
+def is_connect_failure(error: Exception) -> bool:
+    """No connection was made (refused, no such host): nothing was sent, and waiting rarely helps for long."""
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _is_requests_error(error: Exception) -> bool:

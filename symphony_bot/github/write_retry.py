@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError
+from symphony_bot.github.client import GitHubClient, GitHubError, RateLimitError, is_connect_failure
 from symphony_bot.github.errors import BAD_CREDENTIALS, CONNECTION_FAILED
 
 T = TypeVar("T")
@@ -93,9 +93,12 @@ def _once(
     except GithubException as error:
         raise _classify(error) from None
     except requests.RequestException as error:
-        raise TransientError(
-            CONNECTION_FAILED.format(url=url, kind=type(error).__name__), None, _backoff(attempt)
-        ) from None
+        message = CONNECTION_FAILED.format(
+            url=client.api_url + url if url.startswith("/") else url, kind=type(error).__name__
+        )
+        if is_connect_failure(error):  # PyGithub's retry already tried to connect again; nothing was sent
+            raise GitHubError(message) from None
+        raise TransientError(message, None, _backoff(attempt)) from None
     return data
 
 
