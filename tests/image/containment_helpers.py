@@ -162,3 +162,23 @@ def write_event(workflow: Path, payload: dict) -> None:
     (workflow / "event.json").write_text(json.dumps(payload))
     for name in ("output", "summary.md", "state"):
         (workflow / name).write_text("")
+
+
+def label_event_environment(api_url: str, graphql_url: str, token: str) -> dict[str, str]:
+    """The variables the runner gives a container action for an `issues` event (OWNER/REPO, the runner's mounts)."""
+    from tests.action_helpers import OWNER, REPO
+
+    return {
+        "GITHUB_EVENT_NAME": "issues",
+        "GITHUB_EVENT_PATH": f"{CONTAINER_WORKFLOW}/event.json",
+        "GITHUB_OUTPUT": f"{CONTAINER_WORKFLOW}/output",
+        "GITHUB_STEP_SUMMARY": f"{CONTAINER_WORKFLOW}/summary.md",
+        "GITHUB_STATE": f"{CONTAINER_WORKFLOW}/state",
+        "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
+        "GITHUB_WORKSPACE": CONTAINER_WORKSPACE,
+        "GITHUB_API_URL": api_url,
+        "GITHUB_GRAPHQL_URL": graphql_url,
+        "GITHUB_ACTIONS": "true",
+        "HOME": CONTAINER_HOME,
+        "INPUT_GITHUB-TOKEN": token,
+    }

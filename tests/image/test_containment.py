@@ -21,11 +21,10 @@ from tests.action_helpers import BOT, LABEL, OWNER, REPO, TOKENS, World, labeled
 from tests.image.containment_helpers import (
     ATTACK,
     CONTAINER_DOCKER_SOCKET,
-    CONTAINER_HOME,
-    CONTAINER_WORKFLOW,
     CONTAINER_WORKSPACE,
     RESULTS,
     SOCKET_GROUP,
+    label_event_environment,
     podman_run,
     runner_mounts,
     write_event,
@@ -59,20 +58,7 @@ def test_a_hostile_agent_in_the_runners_container_fails_every_attack_and_the_run
     mounts += ["-v", f"{sockets / 'docker.sock'}:{CONTAINER_DOCKER_SOCKET}"]
     number = world.sb.create_issue(OWNER, REPO, "Harden", "docs/tasks.md\n", labels=[LABEL]).number
     write_event(workflow, labeled(number, by=OWNER))
-    environ = {
-        "GITHUB_EVENT_NAME": "issues",
-        "GITHUB_EVENT_PATH": f"{CONTAINER_WORKFLOW}/event.json",
-        "GITHUB_OUTPUT": f"{CONTAINER_WORKFLOW}/output",
-        "GITHUB_STEP_SUMMARY": f"{CONTAINER_WORKFLOW}/summary.md",
-        "GITHUB_STATE": f"{CONTAINER_WORKFLOW}/state",
-        "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
-        "GITHUB_WORKSPACE": CONTAINER_WORKSPACE,
-        "GITHUB_API_URL": world.sb.api_url,
-        "GITHUB_GRAPHQL_URL": world.sb.graphql_url,
-        "GITHUB_ACTIONS": "true",
-        "HOME": CONTAINER_HOME,
-        "INPUT_GITHUB-TOKEN": TOKENS[BOT],
-    }
+    environ = label_event_environment(world.sb.api_url, world.sb.graphql_url, TOKENS[BOT])
     result, outputs, seconds = podman_run(image, mounts, environ, workflow)
     print(f"\nhostile agent, label event -> PR in the runner's container: {seconds:.1f} s")
     log = (result.stdout + result.stderr)[-6000:]

@@ -18,9 +18,8 @@ import pytest
 
 from tests.action_helpers import BOT, LABEL, OWNER, REPO, TOKENS, World, labeled, make_world
 from tests.image.containment_helpers import (
-    CONTAINER_HOME,
-    CONTAINER_WORKFLOW,
     CONTAINER_WORKSPACE,
+    label_event_environment,
     podman_run,
     runner_mounts,
     write_event,
@@ -97,20 +96,7 @@ def test_two_runs_in_two_containers_at_once_get_their_own_uids_and_reach_nothing
         mounts, workflow = runner_mounts(root, workspace)
         mounts += ["-v", f"{shared}:{SHARED_TMP}"]
         write_event(workflow, labeled(number, by=OWNER))
-        environ = {
-            "GITHUB_EVENT_NAME": "issues",
-            "GITHUB_EVENT_PATH": f"{CONTAINER_WORKFLOW}/event.json",
-            "GITHUB_OUTPUT": f"{CONTAINER_WORKFLOW}/output",
-            "GITHUB_STEP_SUMMARY": f"{CONTAINER_WORKFLOW}/summary.md",
-            "GITHUB_STATE": f"{CONTAINER_WORKFLOW}/state",
-            "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
-            "GITHUB_WORKSPACE": CONTAINER_WORKSPACE,
-            "GITHUB_API_URL": world.sb.api_url,
-            "GITHUB_GRAPHQL_URL": world.sb.graphql_url,
-            "GITHUB_ACTIONS": "true",
-            "HOME": CONTAINER_HOME,
-            "INPUT_GITHUB-TOKEN": TOKENS[BOT],
-        }
+        environ = label_event_environment(world.sb.api_url, world.sb.graphql_url, TOKENS[BOT])
         runs.append((mounts, environ, workflow))
     finished: list[tuple] = [None, None]
 
